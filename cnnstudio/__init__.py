@@ -1,0 +1,3 @@
+"""CNN Studio: learn, train and use the classic convolutional networks."""
+
+__version__ = "0.1.0"
