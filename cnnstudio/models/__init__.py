@@ -4,15 +4,8 @@ Pure Keras (`keras.layers`, `keras.ops`): no TensorFlow calls, so the models als
 and PyTorch backends. Importing this package registers every family.
 """
 
-from cnnstudio.models import (  # noqa: F401  (importing a family registers its models)
-    lenet,
-    alexnet,
-    vgg,
-    nin,
-    inception,
-    resnet,
-    densenet,
-)
+import importlib
+
 from cnnstudio.models.registry import (
     ModelInfo,
     Option,
@@ -22,6 +15,12 @@ from cnnstudio.models.registry import (
     list_models,
     parse_input_shape,
 )
+
+# Importing a family module registers its models; this order (by year) is the order of
+# `list_models()`, of `cnnstudio models` and of the app's model picker.
+FAMILY_MODULES = ("lenet", "alexnet", "vgg", "nin", "inception", "resnet", "densenet")
+for _module in FAMILY_MODULES:
+    importlib.import_module(f"cnnstudio.models.{_module}")
 
 __all__ = [
     "ModelInfo",

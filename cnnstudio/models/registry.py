@@ -222,7 +222,8 @@ def parse_input_shape(value: str | Iterable[int]) -> tuple[int, int, int]:
             numbers = [int(part) for part in parts]
         except ValueError:
             raise ValueError(
-                f"input shape must look like 32x32x1 (height x width x channels); received {value!r}"
+                "input shape must look like 32x32x1 (height x width x channels); "
+                f"received {value!r}"
             ) from None
         if len(numbers) == 2:
             numbers.append(3)

@@ -11,7 +11,7 @@ import json
 from cnnstudio.models import create_model
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _build(name: str, input_shape: tuple[int, int, int], num_classes: int, options_json: str):
     return create_model(name, input_shape, num_classes, **json.loads(options_json))
 

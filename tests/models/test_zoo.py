@@ -23,7 +23,7 @@ def group(name: str):
 
 
 def keras_auto_name_stem(class_name: str) -> str:
-    # The same rule Keras uses to auto-name layers (Conv2D -> conv2d, MaxPooling2D -> max_pooling2d).
+    # Keras's own auto-naming rule: Conv2D -> conv2d, MaxPooling2D -> max_pooling2d.
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
