@@ -1,0 +1,304 @@
+"""Benchmarks: `make bench` (`python -m cnnstudio.bench [--only NAME ...]`). Not part of the tests.
+
+Each benchmark is a function registered with `@benchmark("name")` that prints what it measures
+and returns its checks (value, target, PASS/FAIL). The exit status is 1 when a check fails.
+Add new ones (GUI start-up time, ...) the same way.
+
+training: LeNet-5 on mnist-5k, three ways, in this one process:
+  (a) a plain Keras script as the docs write it: `model.fit(x, y, batch_size=32)` on NumPy float
+      arrays padded to 32x32, compiled with Keras's defaults (which turn XLA on for this model
+      on a CPU) and `verbose=0`, which only helps it;
+  (b) a hand-tuned `model.fit`: the engine's batch size, a cached and prefetched `tf.data`
+      pipeline, the engine's `steps_per_execution`, XLA off;
+  (c) the engine's `TrainingSession` (what `cnnstudio train` runs) with an observer attached.
+  All three validate on the 1,000 validation images every epoch, as a user would. Throughput is
+  training images per second of epoch wall time (validation included), from the fastest of the
+  measured epochs after a warm-up epoch: other processes on a shared machine only ever add time,
+  so the fastest epoch is the best estimate of each one's own cost. The variants alternate in
+  cycles so that a slow spell of the machine does not land on one of them only.
+memory: 20 short training runs one after another; resident memory must not keep growing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    value: float
+    target: str  # e.g. ">= 2.00"
+    passed: bool
+    unit: str = ""
+
+    def line(self) -> str:
+        verdict = "PASS" if self.passed else "FAIL"
+        value = f"{self.value:.2f}{self.unit}"
+        return f"  {self.name:<44} {value:>10}  (target {self.target})  {verdict}"
+
+
+BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Check]]] = {}
+
+
+def benchmark(name: str):
+    """Register `function(args) -> list[Check]` under `name`, in definition order."""
+
+    def register(function: Callable[[argparse.Namespace], list[Check]]):
+        BENCHMARKS[name] = function
+        return function
+
+    return register
+
+
+def resident_memory_bytes() -> int:
+    """Current resident set size: /proc/self/statm on Linux, the peak elsewhere."""
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
+
+
+class _TemporaryHome:
+    """Runs made by the bench go to a temporary CNNSTUDIO_HOME, never the user's runs."""
+
+    def __enter__(self) -> Path:
+        self.previous = os.environ.get("CNNSTUDIO_HOME")
+        self.path = Path(tempfile.mkdtemp(prefix="cnnstudio-bench-"))
+        os.environ["CNNSTUDIO_HOME"] = str(self.path)
+        return self.path
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is None:
+            os.environ.pop("CNNSTUDIO_HOME", None)
+        else:
+            os.environ["CNNSTUDIO_HOME"] = self.previous
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+# -- training throughput ----------------------------------------------------------------------
+
+
+def _epoch_timer():
+    """A Keras callback that records the wall time of each epoch (training + validation)."""
+    import keras
+
+    class EpochTimer(keras.callbacks.Callback):
+        # Only epoch hooks: Keras keeps dispatching batch hooks asynchronously.
+        def __init__(self) -> None:
+            super().__init__()
+            self.seconds: list[float] = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.begin = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self.begin)
+
+    return EpochTimer()
+
+
+def _padded_arrays(split, size: int):
+    """What a user writes: uint8 digits -> float32 in [0, 1], zero-padded to size x size."""
+    import numpy as np
+
+    images = split.images.astype("float32") / 255.0
+    pad_h = size - images.shape[1]
+    pad_w = size - images.shape[2]
+    images = np.pad(images, ((0, 0), (pad_h // 2, pad_h - pad_h // 2),
+                             (pad_w // 2, pad_w - pad_w // 2), (0, 0)))
+    return images, split.labels
+
+
+class _PlainKeras:
+    """(a): the Keras docs' way."""
+
+    def __init__(self, dataset, input_shape, epochs_per_cycle: int) -> None:
+        import keras
+
+        from cnnstudio.models import create_model
+
+        keras.utils.set_random_seed(0)
+        self.x, self.y = _padded_arrays(dataset.train, input_shape[0])
+        self.validation = _padded_arrays(dataset.validation, input_shape[0])
+        self.model = create_model("lenet5", input_shape, dataset.info.num_classes)
+        self.model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                           metrics=["accuracy"])
+        self.epochs_per_cycle = epochs_per_cycle
+        self.timer = _epoch_timer()
+        self.fit(1)  # warm-up: tracing
+        self.timer.seconds.clear()
+
+    def fit(self, epochs: int) -> None:
+        self.model.fit(self.x, self.y, epochs=epochs, batch_size=32,
+                       validation_data=self.validation, callbacks=[self.timer], verbose=0)
+
+    def cycle(self) -> None:
+        self.fit(self.epochs_per_cycle)
+
+
+class _TunedKeras(_PlainKeras):
+    """(b): what an expert writes by hand, with the engine's batch size and group size."""
+
+    def __init__(self, dataset, input_shape, epochs_per_cycle: int, batch_size: int,
+                 steps_per_execution: int, jit_compile: bool) -> None:
+        import keras
+        import tensorflow as tf
+
+        from cnnstudio.models import create_model
+
+        keras.utils.set_random_seed(0)
+        x, y = _padded_arrays(dataset.train, input_shape[0])
+        val_x, val_y = _padded_arrays(dataset.validation, input_shape[0])
+        self.train = (
+            tf.data.Dataset.from_tensor_slices((x, y)).cache().shuffle(len(y))
+            .batch(batch_size).prefetch(tf.data.AUTOTUNE)
+        )
+        self.val = (
+            tf.data.Dataset.from_tensor_slices((val_x, val_y)).batch(batch_size).cache()
+            .prefetch(tf.data.AUTOTUNE)
+        )
+        self.model = create_model("lenet5", input_shape, dataset.info.num_classes)
+        self.model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                           metrics=["accuracy"], steps_per_execution=steps_per_execution,
+                           jit_compile=jit_compile)
+        self.epochs_per_cycle = epochs_per_cycle
+        self.timer = _epoch_timer()
+        self.fit(1)
+        self.timer.seconds.clear()
+
+    def fit(self, epochs: int) -> None:
+        self.model.fit(self.train, epochs=epochs, validation_data=self.val,
+                       callbacks=[self.timer], verbose=0)
+
+
+def _engine_run(epochs: int, **changes):
+    """(c): one TrainingSession; returns (observer with epoch times, session)."""
+    from cnnstudio.engine.config import TrainingConfig
+    from cnnstudio.engine.events import RecordingObserver
+    from cnnstudio.engine.session import TrainingSession
+
+    observer = RecordingObserver()  # receives every event, as the CLI's and GUI's observers do
+    session = TrainingSession(TrainingConfig(epochs=epochs, **changes), observer)
+    result = session.run()
+    if result.status != "finished":
+        raise RuntimeError(f"engine run {result.status}: {result.reason}")
+    return observer, session
+
+
+@benchmark("training")
+def training_throughput(args: argparse.Namespace) -> list[Check]:
+    from cnnstudio.engine.config import TrainingConfig
+    from cnnstudio.engine.datasets import load_dataset
+    from cnnstudio.engine.events import EpochEnd, RunStarted
+    from cnnstudio.engine.session import choose_input_shape
+    from cnnstudio.models import get_model_info
+
+    defaults = TrainingConfig()
+    dataset = load_dataset(defaults.dataset)
+    input_shape = choose_input_shape(get_model_info("lenet5").min_input,
+                                     tuple(dataset.info.image_shape))
+    train_images = len(dataset.train.labels)
+    epochs = args.epochs
+
+    # The engine first, to learn the group size it picks on this machine.
+    observer, session = _engine_run(1 + epochs)
+    started = observer.of_type(RunStarted)[0]
+    engine_seconds = [event.epoch_seconds for event in observer.of_type(EpochEnd)[1:]]
+    del observer, session
+
+    plain = _PlainKeras(dataset, input_shape, epochs)
+    tuned = _TunedKeras(dataset, input_shape, epochs, defaults.batch_size,
+                        started.steps_per_execution, jit_compile=started.device != "cpu")
+    for cycle in range(args.cycles):
+        plain.cycle()
+        tuned.cycle()
+        if cycle:  # the first cycle's engine run happened above
+            observer, _ = _engine_run(1 + epochs)
+            engine_seconds += [event.epoch_seconds for event in observer.of_type(EpochEnd)[1:]]
+
+    def throughput(seconds: list[float]) -> float:
+        return train_images / min(seconds)
+
+    a, b, c = throughput(plain.timer.seconds), throughput(tuned.timer.seconds), \
+        throughput(engine_seconds)
+    print(f"training: LeNet-5 on {dataset.info.name} ({train_images:,} training / "
+          f"{len(dataset.validation.labels):,} validation images at "
+          f"{'x'.join(map(str, input_shape))}), device {started.device}; fastest of "
+          f"{len(engine_seconds)} epochs each, validation included")
+    xla = "XLA on" if plain.model.jit_compile else "XLA off"
+    print(f"  (a) plain Keras script, NumPy arrays, batch 32 ({xla}) {a:>9,.0f} img/s")
+    print(f"  (b) hand-tuned Keras, tf.data, batch {defaults.batch_size}, "
+          f"steps_per_execution {started.steps_per_execution:<3} {b:>7,.0f} img/s")
+    print(f"  (c) cnnstudio TrainingSession with an observer        {c:>10,.0f} img/s")
+    return [
+        Check("c/a: engine vs plain Keras script", c / a, ">= 2.00", c / a >= 2.0),
+        Check("c/b: engine vs hand-tuned Keras", c / b, ">= 0.95", c / b >= 0.95),
+    ]
+
+
+@benchmark("memory")
+def memory_growth(args: argparse.Namespace) -> list[Check]:
+    runs = args.memory_runs
+    # Short runs: one epoch of 5 batches each; the session clears Keras's state itself.
+    _engine_run(1, limit_batches=5)
+    gc.collect()
+    baseline = resident_memory_bytes()
+    for _ in range(runs - 1):
+        _engine_run(1, limit_batches=5)
+    gc.collect()
+    growth_mb = (resident_memory_bytes() - baseline) / 2**20
+    print(f"memory: {runs} training runs one after another in one process; resident memory "
+          f"after the first {baseline / 2**20:,.0f} MB, growth over the next {runs - 1}: "
+          f"{growth_mb:+,.1f} MB")
+    return [Check(f"RSS growth over {runs} runs", growth_mb, "< 200 MB", growth_mb < 200,
+                  " MB")]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cnnstudio.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", action="append", choices=list(BENCHMARKS),
+                        help="run only this benchmark (repeatable)")
+    parser.add_argument("--epochs", type=int, default=3,
+                        help="measured epochs per variant and cycle (default: 3)")
+    parser.add_argument("--cycles", type=int, default=2,
+                        help="cycles of (a), (b), (c) (default: 2)")
+    parser.add_argument("--memory-runs", type=int, default=20)
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    checks: list[Check] = []
+    began = time.perf_counter()
+    with _TemporaryHome():
+        for name in args.only or BENCHMARKS:
+            start = time.perf_counter()
+            results = BENCHMARKS[name](args)
+            for check in results:
+                print(check.line())
+            print(f"  ({time.perf_counter() - start:.0f} s)\n", flush=True)
+            checks += results
+    failed = [check for check in checks if not check.passed]
+    total = time.perf_counter() - began
+    print(f"{len(checks) - len(failed)}/{len(checks)} checks passed in {total:.0f} s"
+          + ("" if not failed else f"; FAILED: {', '.join(check.name for check in failed)}"))
+    return 1 if failed or any(math.isnan(check.value) for check in checks) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

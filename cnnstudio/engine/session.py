@@ -1,0 +1,613 @@
+"""A training session: one validated config in, one run folder out, events to an observer.
+
+    session = TrainingSession(TrainingConfig(model="lenet5", epochs=10), observer)
+    result = session.run()          # blocking; the GUI calls it on a worker thread
+    session.stop() / session.pause() / session.resume()   # from any thread
+
+How it stays fast (see `cnnstudio.bench`): the data comes from a cached, prefetched `tf.data`
+pipeline; Keras runs `steps_per_execution` batches per call into TensorFlow, so the per-call cost
+(about 1 ms on a CPU) is paid once per group instead of once per batch, and our batch hook, which
+makes Keras wait for the numbers, fires once per group too. The group size is chosen so that the
+hook fires about `EVENTS_PER_SECOND` times a second (measured on a compiled forward pass), never
+more than `MAX_STEPS_PER_EXECUTION`. XLA is left off on the CPU, where it made LeNet-5 slower.
+
+Stop and pause are `threading.Event`s checked in the batch hooks, so they take effect at the end of
+the current group, i.e. within about 1 / EVENTS_PER_SECOND seconds. Stop ends training at once
+(no trailing validation), saves the model and marks the run `stopped`; pause waits on an event
+(no CPU burnt) and its time is left out of throughput and ETA.
+
+Statuses: `finished` (all epochs, or early stopping), `stopped` (user), `failed` with a reason:
+`loss became NaN at epoch E batch B`, out of memory (with a suggestion), or any exception as
+`Type: message`. Whatever happens, the reason reaches both run.json and the observer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import math
+import os
+import platform
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cnnstudio import __version__
+from cnnstudio.engine.config import TrainingConfig
+from cnnstudio.engine.events import (
+    BatchEnd,
+    EpochEnd,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    RunStopped,
+    TrainingEvent,
+    TrainingObserver,
+)
+from cnnstudio.engine.pipeline import Augmentation
+from cnnstudio.engine.runs import Run, RunStore, now_iso
+
+if TYPE_CHECKING:
+    import keras
+
+EVENTS_PER_SECOND = 12
+MAX_STEPS_PER_EXECUTION = 32
+# A training step (forward + backward + update) costs about three forward passes.
+STEP_COST_IN_FORWARD_PASSES = 3.0
+# On a plateau the learning rate halves after this many epochs without a better val_loss.
+PLATEAU_PATIENCE = 2
+PLATEAU_FACTOR = 0.5
+# `augment=True`: small shifts, rotations and zooms, plus flips where the data set allows them.
+DEFAULT_AUGMENTATION = Augmentation(shift=0.1, rotation=10.0, zoom=0.1, flip=True)
+
+
+@dataclass
+class RunResult:
+    """What `run()` returns: the same facts as the final event and run.json."""
+
+    status: str  # finished / stopped / failed
+    reason: str | None
+    run_dir: str | None
+    run_id: str | None
+    epochs_completed: int = 0
+    best: dict[str, Any] = field(default_factory=dict)
+    last: dict[str, float] = field(default_factory=dict)
+    elapsed_seconds: float = 0.0
+    early_stopped: bool = False
+
+
+class _StopRequested(Exception):
+    """Raised from a batch hook to leave `model.fit` at once when the user stops."""
+
+
+class _LossNotFinite(Exception):
+    """Raised from a batch hook when the loss became NaN or infinite."""
+
+
+def choose_input_shape(
+    min_input: int, image_shape: tuple[int, int, int]
+) -> tuple[int, int, int]:
+    """The model input for a data set: its images, grown to the model's smallest input.
+
+    LeNet-5 (min 32) on 28 x 28 x 1 MNIST gets 32 x 32 x 1, as in the paper; the pipeline pads.
+    """
+    height, width, channels = image_shape
+    return (max(height, min_input), max(width, min_input), channels)
+
+
+def software_versions() -> dict[str, str]:
+    import keras
+    import numpy
+    import tensorflow as tf
+
+    return {
+        "cnnstudio": __version__,
+        "keras": keras.__version__,
+        "tensorflow": tf.__version__,
+        "numpy": numpy.__version__,
+        "python": platform.python_version(),
+    }
+
+
+class TrainingSession:
+    """Trains one model on one data set as `config` says, reporting to `observer`.
+
+    `dataset` may be given to reuse data already loaded (the bench, tests); otherwise it is
+    loaded from `config.dataset`. A session runs once.
+    """
+
+    def __init__(
+        self,
+        config: TrainingConfig,
+        observer: TrainingObserver | None = None,
+        runs: RunStore | None = None,
+        *,
+        dataset: Any = None,
+    ) -> None:
+        config = config.replace(model_options=dict(config.model_options))
+        if dataset is not None:
+            # Data given in memory (tests, the bench) names itself.
+            config.dataset = dataset.info.name
+        self.config = config.validate(check_dataset=dataset is None)
+        self.observer = observer if observer is not None else TrainingObserver()
+        self.runs = runs if runs is not None else RunStore()
+        self.model: keras.Model | None = None
+        self.run_handle: Run | None = None
+        self.result: RunResult | None = None
+        self._dataset = dataset
+        self._stop_event = threading.Event()
+        self._resume_event = threading.Event()
+        self._resume_event.set()
+        self._started = False
+
+    # -- control, from any thread -------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop after the current group of batches; the model is saved, the run `stopped`."""
+        self._stop_event.set()
+        self._resume_event.set()  # a paused session must wake up to stop
+
+    def pause(self) -> None:
+        self._resume_event.clear()
+
+    def resume(self) -> None:
+        self._resume_event.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_event.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._resume_event.is_set()
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def run(self) -> RunResult:
+        """Train, blocking until finished, stopped or failed. Never raises for training errors:
+        the result (and run.json, and the observer) say what happened."""
+        if self._started:
+            raise RuntimeError("a TrainingSession runs once; create a new one for another run")
+        self._started = True
+        self._clock_start = time.perf_counter()
+        self._progress = _Progress()
+        try:
+            self.run_handle = self.runs.create(self.config.model, self.config.dataset)
+            self.run_handle.write_record(self._initial_record())
+        except OSError as error:
+            reason = f"cannot write the run folder: {error}"
+            return self._finish("failed", reason, record=False)
+
+        try:
+            self._train()
+        except _StopRequested:
+            return self._finish("stopped", None, save=True)
+        except KeyboardInterrupt:
+            return self._finish("stopped", "interrupted", save=True)
+        except _LossNotFinite as error:
+            return self._finish("failed", str(error))
+        except Exception as error:  # the reason must never be lost, whatever it is
+            return self._finish("failed", self._describe_failure(error))
+        return self._finish("finished", None, save=True)
+
+    def _describe_failure(self, error: BaseException) -> str:
+        import tensorflow as tf
+
+        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        out_of_memory = re.search(r"\bOOM\b|out of memory", str(error), re.IGNORECASE)
+        if isinstance(error, tf.errors.ResourceExhaustedError) or out_of_memory:
+            smaller = max(1, self.config.batch_size // 2)
+            return (
+                f"out of memory with batch size {self.config.batch_size} on "
+                f"{getattr(self, '_device_name', self.config.device)}; try a smaller batch size "
+                f"(--batch-size {smaller}) or a smaller model"
+            )
+        return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+    def _initial_record(self) -> dict[str, Any]:
+        return {
+            "status": "running",
+            "reason": None,
+            "config": self.config.to_dict(),
+            "started": now_iso(),
+            "finished": None,
+            "elapsed_seconds": 0.0,
+            "versions": software_versions(),
+            "host": platform.node(),
+            "pid": os.getpid(),
+            "device": None,
+            "epochs_completed": 0,
+            "best": {},
+            "last": {},
+            "files": {
+                "history": "history.jsonl", "model": "model.keras", "checkpoints": "checkpoints/",
+            },
+        }
+
+    def _train(self) -> None:
+        import keras
+        import tensorflow as tf
+
+        from cnnstudio.engine.datasets import load_dataset
+        from cnnstudio.engine.devices import resolve_device
+        from cnnstudio.models import create_model, get_model_info
+
+        config = self.config
+        # Old models, graphs and name counters of earlier runs in this thread go now, so that
+        # many runs in one process do not grow memory.
+        keras.backend.clear_session()
+        gc.collect()
+        keras.utils.set_random_seed(config.seed)
+
+        device = resolve_device(config.device)
+        self._device_name = device.name
+        self.run_handle.update_record(device=device.name)
+        dataset = self._dataset or load_dataset(
+            config.dataset, validation_fraction=config.validation_fraction, seed=config.seed
+        )
+        data_info = dataset.info
+        model_info = get_model_info(config.model)
+        input_shape = choose_input_shape(model_info.min_input, tuple(data_info.image_shape))
+
+        with tf.device(device.tf_name):
+            model = create_model(
+                config.model, input_shape, data_info.num_classes, **config.model_options
+            )
+            if len(model.outputs) > 1:
+                # Auxiliary heads (Inception) are not trained here: the main output is first.
+                model = keras.Model(model.inputs, model.outputs[0], name=model.name)
+            self.model = model
+            train_data, validation_data, steps_per_epoch, train_images = self._pipelines(
+                dataset, input_shape
+            )
+            steps_per_execution = config.steps_per_execution or self._auto_steps_per_execution(
+                model, train_data, steps_per_epoch
+            )
+            smoothing = config.label_smoothing > 0
+            model.compile(
+                optimizer=self._optimizer(steps_per_epoch),
+                loss=(
+                    keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
+                    if smoothing else keras.losses.SparseCategoricalCrossentropy()
+                ),
+                metrics=[
+                    keras.metrics.CategoricalAccuracy(name="accuracy") if smoothing
+                    else keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+                ],
+                steps_per_execution=steps_per_execution,
+                # XLA made LeNet-5 2x slower on the CPU; on a GPU Keras decides.
+                jit_compile="auto" if device.is_gpu else False,
+            )
+
+            trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
+            self.run_handle.update_record(
+                model={
+                    "name": model_info.name, "display_name": model_info.display_name,
+                    "input_shape": list(input_shape), "num_classes": data_info.num_classes,
+                    "params": model.count_params(), "trainable_params": int(trainable),
+                },
+                dataset={
+                    "name": data_info.name, "train_size": len(dataset.train.labels),
+                    "validation_size": len(dataset.validation.labels),
+                    "class_names": list(data_info.class_names),
+                },
+                steps_per_epoch=steps_per_epoch,
+                steps_per_execution=steps_per_execution,
+            )
+            self._emit(RunStarted(
+                run_id=self.run_handle.id, run_dir=str(self.run_handle.path),
+                model=model_info.name, model_display_name=model_info.display_name,
+                dataset=data_info.name, input_shape=input_shape,
+                num_classes=data_info.num_classes, params=model.count_params(),
+                trainable_params=int(trainable), device=device.name, epochs=config.epochs,
+                steps_per_epoch=steps_per_epoch, batch_size=config.batch_size,
+                steps_per_execution=steps_per_execution,
+                train_size=len(dataset.train.labels),
+                validation_size=len(dataset.validation.labels),
+            ))
+
+            hooks = _SessionHooks(self, steps_per_epoch, train_images)
+            callbacks: list[keras.callbacks.Callback] = [hooks]
+            self._early_stopping = None
+            if config.early_stopping:
+                self._early_stopping = keras.callbacks.EarlyStopping(
+                    monitor="val_loss", patience=config.early_stopping,
+                    restore_best_weights=True,
+                )
+                callbacks.append(self._early_stopping)
+            if config.schedule == "plateau":
+                callbacks.append(keras.callbacks.ReduceLROnPlateau(
+                    monitor="val_loss", factor=PLATEAU_FACTOR, patience=PLATEAU_PATIENCE,
+                    min_lr=config.learning_rate * 1e-3,
+                ))
+            model.fit(
+                train_data, validation_data=validation_data, epochs=config.epochs,
+                callbacks=callbacks, verbose=0, shuffle=False,  # the pipeline shuffles
+            )
+
+    def _pipelines(self, dataset: Any, input_shape: tuple[int, int, int]):
+        """Training and validation `tf.data` pipelines, limited and one-hot encoded as asked."""
+        import tensorflow as tf
+
+        from cnnstudio.engine.datasets import make_pipeline
+
+        config = self.config
+        augment = DEFAULT_AUGMENTATION.for_dataset(dataset.info) if config.augment else None
+        train = make_pipeline(
+            dataset.train, input_shape=input_shape, batch_size=config.batch_size,
+            training=True, seed=config.seed, augment=augment,
+        )
+        validation = make_pipeline(
+            dataset.validation, input_shape=input_shape, batch_size=config.batch_size,
+            training=False, seed=config.seed,
+        )
+        train_size = len(dataset.train.labels)
+        steps_per_epoch = math.ceil(train_size / config.batch_size)
+        train_images = train_size
+        if config.limit_batches and config.limit_batches < steps_per_epoch:
+            steps_per_epoch = config.limit_batches
+            train_images = steps_per_epoch * config.batch_size
+            train = train.take(config.limit_batches)
+            validation = validation.take(config.limit_batches)
+        if config.label_smoothing > 0:
+            classes = dataset.info.num_classes
+
+            def one_hot(images, labels):
+                return images, tf.one_hot(labels, classes)
+
+            train = train.map(one_hot, num_parallel_calls=tf.data.AUTOTUNE)
+            validation = validation.map(one_hot, num_parallel_calls=tf.data.AUTOTUNE)
+        return train, validation, steps_per_epoch, train_images
+
+    def _optimizer(self, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+        import keras
+
+        config = self.config
+        total_steps = max(1, steps_per_epoch * config.epochs)
+        rate: Any = config.learning_rate
+        if config.schedule == "cosine":
+            rate = keras.optimizers.schedules.CosineDecay(config.learning_rate, total_steps)
+        elif config.schedule == "step":
+            rate = keras.optimizers.schedules.PiecewiseConstantDecay(
+                [max(1, total_steps // 2), max(2, total_steps * 3 // 4)],
+                [config.learning_rate, config.learning_rate * 0.1, config.learning_rate * 0.01],
+            )
+        decay = config.weight_decay or None
+        if config.optimizer == "sgd":
+            return keras.optimizers.SGD(rate, momentum=config.momentum, weight_decay=decay)
+        if config.optimizer == "rmsprop":
+            return keras.optimizers.RMSprop(rate, momentum=config.momentum, weight_decay=decay)
+        if config.optimizer == "adamw":
+            return keras.optimizers.AdamW(rate, weight_decay=config.weight_decay)
+        return keras.optimizers.Adam(rate, weight_decay=decay)
+
+    def _auto_steps_per_execution(self, model: Any, train_data: Any, steps_per_epoch: int) -> int:
+        """Batches per call so that the hook fires about EVENTS_PER_SECOND times a second.
+
+        Times a compiled forward pass on one real batch; a training step costs about three.
+        """
+        import tensorflow as tf
+
+        images, _ = next(iter(train_data.take(1)))
+        forward = tf.function(lambda x: model(x, training=False), jit_compile=False)
+        forward(images).numpy()  # trace and warm up
+        # The fastest of a few passes: other processes on a busy machine only ever add time.
+        fastest = math.inf
+        for _ in range(5):
+            begin = time.perf_counter()
+            forward(images).numpy()
+            fastest = min(fastest, time.perf_counter() - begin)
+        step_seconds = STEP_COST_IN_FORWARD_PASSES * fastest
+        self.calibrated_step_seconds = step_seconds
+        wanted = int((1.0 / EVENTS_PER_SECOND) / max(step_seconds, 1e-6))
+        return max(1, min(wanted, MAX_STEPS_PER_EXECUTION, steps_per_epoch))
+
+    # -- reporting ----------------------------------------------------------------------------
+
+    def _emit(self, event: TrainingEvent) -> None:
+        self.observer.on_event(event)
+
+    def _finish(
+        self, status: str, reason: str | None, *, save: bool = False, record: bool = True
+    ) -> RunResult:
+        progress = self._progress
+        run = self.run_handle
+        elapsed = time.perf_counter() - self._clock_start
+        early_stopped = bool(
+            status == "finished" and getattr(self, "_early_stopping", None) is not None
+            and self._early_stopping.stopped_epoch > 0
+        )
+        if run is not None and record:
+            try:
+                run.append_history(progress.take_pending())
+                if save and self.model is not None:
+                    run.save_model(self.model)
+            except Exception as error:  # a failed save must show, not hide the status
+                status, reason = "failed", f"could not save the model: {error}"
+            run.update_record(
+                status=status, reason=reason, finished=now_iso(),
+                elapsed_seconds=round(elapsed, 3), epochs_completed=progress.epochs_completed,
+                best=progress.best, last=progress.last, early_stopped=early_stopped,
+            )
+        run_dir = str(run.path) if run is not None else None
+        self.result = RunResult(
+            status=status, reason=reason, run_dir=run_dir,
+            run_id=run.id if run is not None else None,
+            epochs_completed=progress.epochs_completed, best=dict(progress.best),
+            last=dict(progress.last), elapsed_seconds=elapsed, early_stopped=early_stopped,
+        )
+        if status == "finished":
+            final: TrainingEvent = RunFinished(
+                run_dir or "", progress.epochs_completed, dict(progress.best), elapsed,
+                early_stopped,
+            )
+        elif status == "stopped":
+            final = RunStopped(run_dir or "", progress.epochs_completed, dict(progress.best),
+                               elapsed)
+        else:
+            final = RunFailed(run_dir, reason or "unknown error", progress.epochs_completed,
+                              elapsed)
+        # The run is over and recorded; a broken observer cannot change that.
+        with contextlib.suppress(Exception):
+            self._emit(final)
+        return self.result
+
+
+class _Progress:
+    """Counters and history waiting to be written; lives on the training thread only."""
+
+    def __init__(self) -> None:
+        self.pending: list[dict[str, Any]] = []
+        self.epochs_completed = 0
+        self.best: dict[str, Any] = {}
+        self.last: dict[str, float] = {}
+
+    def take_pending(self) -> list[dict[str, Any]]:
+        entries, self.pending = self.pending, []
+        return entries
+
+
+@functools.cache
+def _make_hooks_class():
+    """Build the Keras callback class lazily, so importing this module does not import Keras."""
+    import keras
+
+    class SessionHooks(keras.callbacks.Callback):
+        """Bridges Keras's fit loop to the session: events, history, stop, pause, NaN."""
+
+        def __init__(self, session: TrainingSession, steps_per_epoch: int, train_images: int):
+            super().__init__()
+            self.session = session
+            self.steps_per_epoch = steps_per_epoch
+            self.train_images = train_images
+            self.batch_size = session.config.batch_size
+            self.epochs = session.config.epochs
+            self.progress = session._progress
+            self.step = 0
+
+        # Stop and pause are honoured before a group starts and after it ends.
+        def _check_controls(self) -> None:
+            session = self.session
+            if not session._resume_event.is_set():
+                paused_at = time.perf_counter()
+                session._resume_event.wait()  # sleeps; stop() also wakes it
+                self.paused_seconds += time.perf_counter() - paused_at
+            if session._stop_event.is_set():
+                raise _StopRequested
+
+        def on_train_begin(self, logs=None):
+            self.paused_seconds = 0.0
+            self.epoch_durations: list[float] = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._epoch = epoch  # Keras counts from 0; events count from 1
+            self._check_controls()
+            self.epoch_start = time.perf_counter()
+            self.paused_at_epoch_start = self.paused_seconds
+            self.last_hook_time = self.epoch_start
+            self.last_paused = self.paused_seconds
+            self.batches_done = 0
+            self.train_seconds = 0.0
+
+        def on_train_batch_begin(self, batch, logs=None):
+            self._check_controls()
+
+        def on_train_batch_end(self, batch, logs=None):
+            logs = logs or {}
+            now = time.perf_counter()
+            done = batch + 1  # Keras gives the 0-based index of the group's last batch
+            group = done - self.batches_done
+            self.step += group
+            loss = float(logs.get("loss", math.nan))
+            accuracy = float(logs.get("accuracy", math.nan))
+            busy = (now - self.last_hook_time) - (self.paused_seconds - self.last_paused)
+            images = group * self.batch_size
+            if done >= self.steps_per_epoch:  # the last batch may be short
+                images -= max(0, self.steps_per_epoch * self.batch_size - self.train_images)
+            event = BatchEnd(
+                epoch=self.current_epoch, batch=done, steps_per_epoch=self.steps_per_epoch,
+                step=self.step, loss=loss, accuracy=accuracy,
+                images_per_second=images / busy if busy > 0 else 0.0,
+            )
+            self.progress.pending.append({
+                "kind": "batch", "epoch": event.epoch, "batch": done, "step": self.step,
+                "loss": loss, "accuracy": accuracy,
+                "images_per_second": round(event.images_per_second, 1),
+            })
+            self.batches_done = done
+            self.last_hook_time = now
+            self.last_paused = self.paused_seconds
+            self.train_seconds = now - self.epoch_start - (
+                self.paused_seconds - self.paused_at_epoch_start
+            )
+            if not math.isfinite(loss):
+                what = "NaN" if math.isnan(loss) else "infinite"
+                raise _LossNotFinite(
+                    f"loss became {what} at epoch {self.current_epoch} batch {done}"
+                )
+            self.session._emit(event)
+            self._check_controls()
+
+        def on_test_batch_end(self, batch, logs=None):
+            # Overridden so Keras runs validation hooks in this thread: no executor threads
+            # are left behind when a stop leaves `fit` early.
+            pass
+
+        @property
+        def current_epoch(self) -> int:
+            return self._epoch + 1
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            now = time.perf_counter()
+            metrics = {key: float(value) for key, value in logs.items()
+                       if key != "learning_rate"}
+            epoch_seconds = now - self.epoch_start - (
+                self.paused_seconds - self.paused_at_epoch_start
+            )
+            self.epoch_durations.append(epoch_seconds)
+            remaining = self.epochs - (epoch + 1)
+            eta = remaining * (sum(self.epoch_durations) / len(self.epoch_durations))
+            optimizer = self.model.optimizer
+            learning_rate = float(optimizer.learning_rate)
+            progress = self.progress
+            validation_accuracy = metrics.get("val_accuracy", math.nan)
+            best_so_far = progress.best.get("val_accuracy", -math.inf)
+            is_best = validation_accuracy > best_so_far
+            if is_best:
+                progress.best = {"epoch": epoch + 1, **metrics}
+            progress.last = dict(metrics)
+            progress.epochs_completed = epoch + 1
+            elapsed = now - self.session._clock_start
+            ips = self.train_images / self.train_seconds if self.train_seconds > 0 else 0.0
+            progress.pending.append({
+                "kind": "epoch", "epoch": epoch + 1, "step": self.step, "metrics": metrics,
+                "learning_rate": learning_rate, "epoch_seconds": round(epoch_seconds, 4),
+                "elapsed_seconds": round(elapsed, 3), "images_per_second": round(ips, 1),
+            })
+            run = self.session.run_handle
+            run.append_history(progress.take_pending())
+            run.update_record(
+                epochs_completed=progress.epochs_completed, best=progress.best,
+                last=progress.last, elapsed_seconds=round(elapsed, 3),
+            )
+            if not math.isfinite(metrics.get("loss", 0.0)):
+                what = "NaN" if math.isnan(metrics["loss"]) else "infinite"
+                raise _LossNotFinite(
+                    f"loss became {what} at epoch {epoch + 1} batch {self.batches_done}"
+                )
+            self.session._emit(EpochEnd(
+                epoch=epoch + 1, epochs=self.epochs, metrics=metrics,
+                learning_rate=learning_rate, elapsed_seconds=elapsed,
+                epoch_seconds=epoch_seconds, eta_seconds=eta, images_per_second=ips,
+                is_best=is_best,
+            ))
+
+    return SessionHooks
+
+
+def _SessionHooks(session: TrainingSession, steps_per_epoch: int, train_images: int):
+    return _make_hooks_class()(session, steps_per_epoch, train_images)
