@@ -82,6 +82,19 @@ def pooling(x, kind: str, pool_size: int, *, strides: int | None = None, padding
     return layer(pool_size, strides=strides, padding=padding, name=name)(x)
 
 
+def overlapping_pooling(x, kind: str, *, name: str, pool_size: int = 3, strides: int = 2):
+    """AlexNet's and NiN's overlapping 3x3 stride-2 pooling, unpadded as in the papers.
+
+    A map already smaller than the window (the paper stem on a 32 px image leaves 2 x 2 after
+    conv2) is pooled with 'same' padding instead, i.e. to a single cell: the layer stays in the
+    graph and the model builds at any size, while every size at which the unpadded pool is
+    defined (224, 227) keeps exactly the paper's shapes.
+    """
+    too_small = min(x.shape[1], x.shape[2]) < pool_size
+    return pooling(x, kind, pool_size, strides=strides, padding="same" if too_small else "valid",
+                   name=name)
+
+
 def dropout(x, rate: float, name: str):
     """Dropout only when the rate is positive: a zero rate adds no layer to the graph."""
     return layers.Dropout(rate, name=name)(x) if rate > 0 else x
