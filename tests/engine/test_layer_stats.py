@@ -85,7 +85,7 @@ def test_lenet5_receptive_fields(lenet5):
                 "c3_conv": (14, 2), "s4_pool": (16, 4), "c5_conv": (32, 4)}
     for name, (size, jump) in expected.items():
         assert lenet5.layer(name).receptive_field == ReceptiveField((size, size), (jump, jump))
-    assert lenet5.layer("flatten").receptive_field is None
+    assert lenet5.layer("c5_flatten").receptive_field is None
     assert lenet5.layer("predictions").receptive_field is None
 
 
