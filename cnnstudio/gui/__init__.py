@@ -1,1 +1,2 @@
-"""The desktop application (PySide6). The only package that imports Qt."""
+"""The desktop app (PySide6). The only package that imports Qt; it reaches TensorFlow only through
+engine objects."""
