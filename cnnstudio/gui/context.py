@@ -51,6 +51,8 @@ class StudioContext(QObject):
         self._selection = Selection()
         self._engine_ready = False
         self._engine_error: str | None = None
+        # The loader's EngineStatus (versions, devices) once the engine is up; None before.
+        self.engine_status: Any = None
         self.run_store = run_store if run_store is not None else RunStore()
 
     # -- selection ------------------------------------------------------------------------------
@@ -82,7 +84,9 @@ class StudioContext(QObject):
     def engine_error(self) -> str | None:
         return self._engine_error
 
-    def mark_engine_ready(self) -> None:
+    def mark_engine_ready(self, status: Any = None) -> None:
+        if status is not None:
+            self.engine_status = status
         if not self._engine_ready:
             self._engine_ready = True
             self.engineReady.emit()

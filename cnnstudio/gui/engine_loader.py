@@ -1,0 +1,58 @@
+"""Loads TensorFlow and the model zoo behind the window.
+
+`import tensorflow` takes seconds; the window must not wait for it. `EngineLoader` imports the
+zoo (which imports Keras and TensorFlow) and lists the devices on its own thread, then reports
+on the GUI thread through a queued signal. The import cannot be interrupted, so whoever owns the
+loader waits for it before exiting (`wait()`): a Python interpreter torn down in the middle of
+importing TensorFlow can crash.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    """What the loaded engine offers: versions for the About box, devices for the status bar."""
+
+    keras_version: str
+    tensorflow_version: str
+    devices: tuple = field(default_factory=tuple)  # cnnstudio.engine.devices.Device
+    seconds: float = 0.0
+
+    @property
+    def best_device(self):
+        """The device `auto` would pick: the first GPU, else the CPU."""
+        gpus = [device for device in self.devices if device.is_gpu]
+        return gpus[0] if gpus else (self.devices[0] if self.devices else None)
+
+
+class EngineLoader(QThread):
+    """One-shot background import; `loaded(EngineStatus)` or `failed(message)` on the GUI thread."""
+
+    loaded = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("engineLoader")
+
+    def run(self) -> None:  # worker thread: touches no widget
+        started = time.perf_counter()
+        try:
+            import keras
+            import tensorflow as tf
+
+            import cnnstudio.models  # noqa: F401  (registers every family)
+            from cnnstudio.engine.devices import list_devices
+
+            devices = tuple(list_devices())
+        except Exception as error:  # any failure must reach the person, not a console
+            self.failed.emit(f"{type(error).__name__}: {error}")
+            return
+        self.loaded.emit(EngineStatus(keras.__version__, tf.__version__, devices,
+                                      time.perf_counter() - started))

@@ -1,0 +1,306 @@
+"""The main window: a sidebar of views, the menus, the status bar. It composes; it does not train,
+plot or parse.
+
+Each view is a widget registered under a stable key with `add_view`, all in `_build_views`.
+Views talk to each other only through the shared `StudioContext` (selection, engine readiness,
+`viewRequested`). A view may offer two optional methods that the window calls on close:
+
+* `confirm_close() -> bool`: ask the person (for example "training is running: stop it?");
+  returning False keeps the window open.
+* `shutdown() -> None`: stop and wait for its threads; called once, after every view agreed.
+
+TensorFlow is never imported here: `load_engine()` starts `EngineLoader` after the window is
+shown, and the status bar tells how far it got.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QStackedWidget,
+    QWidget,
+)
+
+from cnnstudio import __version__
+from cnnstudio.gui.context import StudioContext
+from cnnstudio.gui.engine_loader import EngineLoader, EngineStatus
+from cnnstudio.gui.settings import app_settings, read_json, write_json
+
+
+class MainWindow(QMainWindow):
+    """Sidebar + stacked views; engine status and device in the status bar."""
+
+    # Emitted once, on the first show event (start-up measurement, the screenshot command).
+    firstShown = Signal()
+
+    def __init__(self, context: StudioContext | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("CNN Studio")
+        self.setAccessibleName("CNN Studio main window")
+        self.context = context if context is not None else StudioContext(parent=self)
+        self._views: dict[str, QWidget] = {}
+        self._loader: EngineLoader | None = None
+        self._shown_once = False
+        self._closed = False
+
+        self._sidebar = QListWidget(objectName="viewList")
+        self._sidebar.setAccessibleName("Views")
+        self._sidebar.setFixedWidth(150)
+        self._sidebar.setIconSize(QSize(20, 20))
+        self._sidebar.setSpacing(2)
+        self._stack = QStackedWidget(objectName="viewStack")
+        self._stack.setAccessibleName("Current view")
+        self._sidebar.currentRowChanged.connect(self._stack.setCurrentIndex)
+
+        central = QWidget(objectName="centralArea")
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self._sidebar)
+        layout.addWidget(self._stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_actions()
+        self._build_status_bar()
+        self._restore_selection()
+        self._build_views()
+        self._restore_window()
+
+        self.context.viewRequested.connect(self.show_view)
+        self.context.engineReady.connect(self._on_engine_ready)
+        self.context.engineFailed.connect(self._on_engine_failed)
+
+    # -- views ----------------------------------------------------------------------------------
+
+    def _build_views(self) -> None:
+        """Every view of the window, in sidebar order. One line (or two) per view."""
+        # Imported here, not at module level, so a test can build the window's parts alone.
+        from cnnstudio.gui.data_panel import DataPanel
+        from cnnstudio.gui.model_picker import ModelPicker
+
+        self.add_view("models", "Models", ModelPicker(self.context))
+        self.add_view("data", "Data", DataPanel(self.context))
+        # Training and runs (part 2): add_view("training", ...) and add_view("runs", ...) here;
+        # their shutdown is handled by closeEvent through confirm_close()/shutdown().
+        # Later views slot in the same way, in the order a person works: the layer graph
+        # after "models", the drawing pad after "runs".
+
+    def add_view(self, key: str, title: str, widget: QWidget) -> None:
+        if key in self._views:
+            raise ValueError(f"a view {key!r} is already registered")
+        if not widget.objectName():
+            widget.setObjectName(f"{key}View")
+        if not widget.accessibleName():
+            widget.setAccessibleName(f"{title} view")
+        self._views[key] = widget
+        self._stack.addWidget(widget)
+        item = QListWidgetItem(title)
+        item.setData(Qt.ItemDataRole.UserRole, key)
+        item.setSizeHint(QSize(0, 34))
+        self._sidebar.addItem(item)
+        if self._sidebar.currentRow() < 0:
+            self._sidebar.setCurrentRow(0)
+
+    def show_view(self, key: str) -> None:
+        """Bring a view to the front; an unknown key raises KeyError (a programming error)."""
+        widget = self._views[key]
+        self._sidebar.setCurrentRow(self._stack.indexOf(widget))
+
+    def view(self, key: str) -> QWidget:
+        return self._views[key]
+
+    def view_keys(self) -> list[str]:
+        return list(self._views)
+
+    def current_view(self) -> str:
+        widget = self._stack.currentWidget()
+        return next((key for key, view in self._views.items() if view is widget), "")
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        self.screenshot_action = QAction("Save &Screenshot…", self, objectName="screenshotAction")
+        self.screenshot_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.screenshot_action.setStatusTip("Save a PNG image of this window")
+        self.screenshot_action.triggered.connect(self._ask_screenshot)
+        self.quit_action = QAction("&Quit", self, objectName="quitAction")
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.about_action = QAction("&About CNN Studio", self, objectName="aboutAction")
+        self.about_action.triggered.connect(self._show_about)
+
+        menu_bar = self.menuBar()
+        menu_bar.setObjectName("menuBar")
+        file_menu = menu_bar.addMenu("&File")
+        file_menu.setObjectName("fileMenu")
+        file_menu.addAction(self.screenshot_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        help_menu = menu_bar.addMenu("&Help")
+        help_menu.setObjectName("helpMenu")
+        help_menu.addAction(self.about_action)
+
+    def save_screenshot(self, path: str | Path) -> Path:
+        """Save a PNG of the whole window (menus and status bar included)."""
+        path = Path(path)
+        if not self.grab().save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
+        return path
+
+    def _ask_screenshot(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save screenshot", f"cnnstudio-{self.current_view() or 'window'}.png",
+            "PNG images (*.png)")
+        if name:
+            try:
+                self.save_screenshot(name)
+            except OSError as error:
+                QMessageBox.warning(self, "Screenshot not saved", str(error))
+            else:
+                self.statusBar().showMessage(f"Saved {name}", 5000)
+
+    def _show_about(self) -> None:
+        status = self.context.engine_status
+        engine = (f"Keras {status.keras_version} on TensorFlow {status.tensorflow_version}"
+                  if isinstance(status, EngineStatus) else "the engine is still loading")
+        QMessageBox.about(
+            self, "About CNN Studio",
+            f"<h3>CNN Studio {__version__}</h3>"
+            "<p>Learn, train and use the classic convolutional networks: LeNet-5, AlexNet, "
+            "VGG, NiN, Inception, ResNet, ResNeXt and DenseNet.</p>"
+            f"<p>Engine: {engine}.</p>",
+        )
+
+    # -- engine loading and the status bar ------------------------------------------------------
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setObjectName("statusBar")
+        self._engine_label = QLabel("Engine not loaded", objectName="engineStatusLabel")
+        self._engine_label.setAccessibleName("Engine status")
+        self._engine_busy = QProgressBar(objectName="engineBusyIndicator")
+        self._engine_busy.setAccessibleName("Engine loading")
+        self._engine_busy.setRange(0, 0)  # indeterminate: an import reports no progress
+        self._engine_busy.setFixedWidth(120)
+        self._engine_busy.setMaximumHeight(14)
+        self._engine_busy.setTextVisible(False)
+        self._engine_busy.hide()
+        self._device_label = QLabel("Device: –", objectName="deviceLabel")
+        self._device_label.setAccessibleName("Training device")
+        bar.addWidget(self._engine_busy)
+        bar.addWidget(self._engine_label, 1)
+        bar.addPermanentWidget(self._device_label)
+
+    def load_engine(self) -> None:
+        """Import TensorFlow and the zoo in the background (once); the context says when done."""
+        if self._loader is not None or self.context.engine_ready:
+            return
+        self._loader = EngineLoader(self)
+        self._loader.loaded.connect(self.context.mark_engine_ready)
+        self._loader.failed.connect(self.context.mark_engine_failed)
+        self._engine_label.setText("Loading TensorFlow and the model zoo…")
+        self._engine_busy.show()
+        self._loader.start()
+
+    def engine_loading(self) -> bool:
+        return self._loader is not None and self._loader.isRunning()
+
+    def _on_engine_ready(self) -> None:
+        self._engine_busy.hide()
+        status = self.context.engine_status
+        if isinstance(status, EngineStatus):
+            self._engine_label.setText(
+                f"Engine ready: Keras {status.keras_version}, TensorFlow "
+                f"{status.tensorflow_version} (loaded in {status.seconds:.1f} s)")
+            device = status.best_device
+            if device is not None:
+                self._device_label.setText(f"Device: {device.name} ({device.description})")
+        else:
+            self._engine_label.setText("Engine ready")
+
+    def _on_engine_failed(self, message: str) -> None:
+        self._engine_busy.hide()
+        self._engine_label.setText(f"Engine failed to load: {message}")
+        self._engine_label.setStyleSheet("color: #b00020;")
+
+    # -- settings -------------------------------------------------------------------------------
+
+    def _restore_selection(self) -> None:
+        """The last model (with options) and data set, before the views read the context."""
+        settings = app_settings()
+        model = settings.value("selection/model")
+        if isinstance(model, str) and model:
+            options = read_json(settings, "selection/model_options", {})
+            self.context.set_model(model, options if isinstance(options, dict) else {})
+        dataset = settings.value("selection/dataset")
+        if isinstance(dataset, str) and dataset:
+            folder = settings.value("selection/image_folder")
+            self.context.set_dataset(dataset, Path(folder) if folder else None)
+
+    def _restore_window(self) -> None:
+        settings = app_settings()
+        geometry = settings.value("window/geometry")
+        if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
+            self.resize(1200, 780)
+        view = settings.value("window/view")
+        if isinstance(view, str) and view in self._views:
+            self.show_view(view)
+
+    def save_settings(self) -> None:
+        settings = app_settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/view", self.current_view())
+        selection = self.context.selection
+        settings.setValue("selection/model", selection.model)
+        write_json(settings, "selection/model_options", selection.model_options)
+        settings.setValue("selection/dataset", selection.dataset)
+        settings.setValue("selection/image_folder",
+                          str(selection.image_folder) if selection.image_folder else "")
+        for view in self._views.values():
+            save = getattr(view, "save_settings", None)
+            if callable(save):
+                save(settings)
+        settings.sync()
+
+    # -- show and close -------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            # After this event returns, so the first frame is painted before anything else.
+            QTimer.singleShot(0, self.firstShown.emit)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closed:
+            event.accept()
+            return
+        # Views with work in flight (training) ask the person first; any "no" keeps the window.
+        for view in self._views.values():
+            confirm = getattr(view, "confirm_close", None)
+            if callable(confirm) and not confirm():
+                event.ignore()
+                return
+        self._closed = True
+        self.save_settings()
+        for view in self._views.values():
+            shutdown = getattr(view, "shutdown", None)
+            if callable(shutdown):
+                shutdown()
+        if self._loader is not None:
+            # A TensorFlow import cannot be cancelled; exiting mid-import can crash the process.
+            self._engine_label.setText("Waiting for the engine to finish loading…")
+            self._loader.wait()
+        event.accept()
