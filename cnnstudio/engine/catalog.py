@@ -1,10 +1,14 @@
-"""The zoo catalog: parameters and MACs of every registered model at its canonical input.
+"""The zoo catalog: parameters and MACs of every registered model at its canonical input, and
+the registry's metadata (names, family, year, description, option tables).
 
 Building every model at its canonical input takes a minute or more, so the figures ship as a data
 file, `zoo_catalog.json`, next to this module. `cnnstudio models` and the app's model picker read
 it at once; a model missing from it (or whose canonical input or class count changed) is computed
 on demand. `tests/engine/test_layer_stats.py` recomputes every entry, so the file cannot go
-stale unnoticed. Regenerate it after changing a model:
+stale unnoticed. The metadata is there because importing the registry imports Keras and
+TensorFlow (seconds): the app's model picker lists the models and offers their options from
+`load_model_metadata()` before the engine is up; `tests/engine/test_catalog_metadata.py` checks
+it against the registry. Regenerate the file after changing a model:
 
     python -m cnnstudio.engine.catalog --write
 """
@@ -55,6 +59,110 @@ class CatalogEntry:
             num_classes=int(data["num_classes"]), params=int(data["params"]),
             trainable_params=int(data["trainable_params"]), macs=int(data["macs"]),
         )
+
+
+@dataclass(frozen=True)
+class OptionMeta:
+    """A registry `Option` as plain data: enough to build a form without importing Keras."""
+
+    name: str
+    kind: str  # "str", "int", "float" or "bool": the type of the default
+    default: Any
+    help: str
+    choices: tuple[Any, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    maximum_exclusive: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["choices"] = None if self.choices is None else list(self.choices)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OptionMeta:
+        choices = data.get("choices")
+        return cls(
+            name=data["name"], kind=data["kind"], default=data["default"], help=data["help"],
+            choices=None if choices is None else tuple(choices),
+            minimum=data.get("minimum"), maximum=data.get("maximum"),
+            maximum_exclusive=bool(data.get("maximum_exclusive", False)),
+        )
+
+
+@dataclass(frozen=True)
+class ModelMeta:
+    """A registry `ModelInfo` without its builder."""
+
+    name: str
+    display_name: str
+    family: str
+    year: int
+    paper: str
+    description: str
+    canonical_input: tuple[int, int, int]
+    min_input: int
+    default_classes: int
+    aliases: tuple[str, ...] = ()
+    options: tuple[OptionMeta, ...] = ()
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {option.name: option.default for option in self.options}
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["canonical_input"] = list(self.canonical_input)
+        data["aliases"] = list(self.aliases)
+        data["options"] = [option.to_dict() for option in self.options]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelMeta:
+        return cls(
+            name=data["name"], display_name=data["display_name"], family=data["family"],
+            year=int(data["year"]), paper=data["paper"], description=data["description"],
+            canonical_input=tuple(data["canonical_input"]),  # type: ignore[arg-type]
+            min_input=int(data["min_input"]), default_classes=int(data["default_classes"]),
+            aliases=tuple(data.get("aliases", ())),
+            options=tuple(OptionMeta.from_dict(option) for option in data.get("options", ())),
+        )
+
+    @classmethod
+    def from_info(cls, info: Any) -> ModelMeta:
+        """From a registry `ModelInfo` (imports nothing itself; the caller has the registry)."""
+        options = tuple(
+            OptionMeta(
+                name=o.name, kind=type(o.default).__name__, default=o.default, help=o.help,
+                choices=o.choices, minimum=o.minimum, maximum=o.maximum,
+                maximum_exclusive=o.maximum_exclusive,
+            )
+            for o in info.options
+        )
+        return cls(
+            name=info.name, display_name=info.display_name, family=info.family,
+            year=info.year, paper=info.paper, description=info.description,
+            canonical_input=tuple(info.canonical_input), min_input=info.min_input,
+            default_classes=info.default_classes, aliases=tuple(info.aliases), options=options,
+        )
+
+
+def load_model_metadata(path: Path | None = None) -> dict[str, ModelMeta]:
+    """Every model's metadata by name, in registry order, from the shipped file (no Keras
+    import); empty when the file is missing or unreadable."""
+    path = CATALOG_PATH if path is None else path
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {meta["name"]: ModelMeta.from_dict(meta) for meta in data["metadata"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+def registry_metadata() -> list[ModelMeta]:
+    """Fresh metadata from the registry (imports the zoo, hence Keras)."""
+    from cnnstudio.models import list_models
+
+    return [ModelMeta.from_info(info) for info in list_models()]
 
 
 def load_catalog(path: Path | None = None) -> dict[str, CatalogEntry]:
@@ -108,21 +216,30 @@ def catalog_entries(
     return entries
 
 
-def write_catalog(entries: Iterable[CatalogEntry], path: Path | None = None) -> None:
-    """Write atomically: a crash mid-write leaves the previous catalog intact."""
+def write_catalog(
+    entries: Iterable[CatalogEntry],
+    path: Path | None = None,
+    metadata: Iterable[ModelMeta] | None = None,
+) -> None:
+    """Write atomically: a crash mid-write leaves the previous catalog intact. `metadata`
+    defaults to the registry's, which costs nothing next to computing the figures."""
     import keras
 
     path = CATALOG_PATH if path is None else path
+    metadata = registry_metadata() if metadata is None else list(metadata)
     about = (
         "Parameters and MACs (multiply-accumulates, one image) of every model at its canonical "
-        f"input, default classes and options. Regenerate: {REGENERATE_COMMAND}"
+        "input, default classes and options, and the registry's metadata and option tables "
+        f"(for listing models without importing Keras). Regenerate: {REGENERATE_COMMAND}"
     )
     # One model per line: a regenerated catalog diffs line by line.
     models = ",\n".join(f"  {json.dumps(entry.to_dict())}" for entry in entries)
+    metas = ",\n".join(f"  {json.dumps(meta.to_dict())}" for meta in metadata)
     text = (
         f'{{\n "about": {json.dumps(about)},\n'
         f' "keras_version": {json.dumps(keras.__version__)},\n'
-        f' "models": [\n{models}\n ]\n}}\n'
+        f' "models": [\n{models}\n ],\n'
+        f' "metadata": [\n{metas}\n ]\n}}\n'
     )
     json.loads(text)  # the hand-made layout must stay valid JSON
     temporary = path.with_suffix(".json.tmp")
@@ -157,6 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {len(fresh)} models to {CATALOG_PATH}")
         return 0
     stale = [e.name for e in fresh if shipped.get(e.name) != e]
+    shipped_meta = load_model_metadata()
+    stale += [m.name for m in registry_metadata() if shipped_meta.get(m.name) != m]
     if stale:
         print(f"stale catalog entries: {', '.join(stale)}; run {REGENERATE_COMMAND}")
         return 1
