@@ -63,6 +63,9 @@ class TrainingConfig:
     # Train on at most this many batches per epoch (and validate on as many); 0 = the whole
     # split. For quick trials and tests.
     limit_batches: int = 0
+    # Per-epoch checkpoints kept in the run folder (the best one is kept as well); resume needs
+    # only the latest, the others are there if it turns out to be damaged.
+    keep_checkpoints: int = 3
 
     # -- validation ---------------------------------------------------------------------------
 
@@ -88,6 +91,7 @@ class TrainingConfig:
         self._check_non_negative_int("seed", self.seed)
         self._check_non_negative_int("steps_per_execution", self.steps_per_execution)
         self._check_non_negative_int("limit_batches", self.limit_batches)
+        self._check_positive_int("keep_checkpoints", self.keep_checkpoints)
         if not isinstance(self.augment, bool):
             raise ValueError(f"augment must be true or false; received {self.augment!r}")
         if not isinstance(self.device, str):
