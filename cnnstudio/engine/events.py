@@ -42,6 +42,8 @@ class RunStarted:
     steps_per_execution: int
     train_size: int
     validation_size: int
+    # A resumed run continues after this many completed epochs (0: a new run).
+    initial_epoch: int = 0
 
 
 @dataclass(frozen=True)

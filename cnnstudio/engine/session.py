@@ -19,6 +19,17 @@ the current group, i.e. within about 1 / EVENTS_PER_SECOND seconds. Stop ends tr
 Statuses: `finished` (all epochs, or early stopping), `stopped` (user), `failed` with a reason:
 `loss became NaN at epoch E batch B`, out of memory (with a suggestion), or any exception as
 `Type: message`. Whatever happens, the reason reaches both run.json and the observer.
+
+Checkpoints and resume: after every epoch (and after early stopping and the plateau schedule
+have seen it) `_Checkpointer` writes a checkpoint with the optimizer state (`checkpoints.py`).
+`TrainingSession.resume_run(run)` makes a session that continues a stopped, failed or
+interrupted run in its own folder from the newest good checkpoint: the same model and compile
+settings are rebuilt, then weights and optimizer state (iteration counter, hence the schedule's
+position) are loaded, the callbacks get their state back, history.jsonl is cut back to the
+checkpoint, and `fit(initial_epoch=E)` numbers the epochs on from E + 1. The shuffling seed of a
+resumed segment is `seed + E`: the data order is seeded and repeatable, but not the order the
+uninterrupted run would have drawn (replaying E epochs of shuffling would cost E epochs of input
+work on large data sets).
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import json
 import math
 import os
 import platform
@@ -36,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cnnstudio import __version__
+from cnnstudio.engine.checkpoints import CheckpointError, CheckpointStore
 from cnnstudio.engine.config import TrainingConfig
 from cnnstudio.engine.events import (
     BatchEnd,
@@ -48,7 +61,15 @@ from cnnstudio.engine.events import (
     TrainingObserver,
 )
 from cnnstudio.engine.pipeline import Augmentation
-from cnnstudio.engine.runs import Run, RunStore, now_iso
+from cnnstudio.engine.runs import (
+    CHECKPOINTS_DIR,
+    INTERRUPTED,
+    RESUMABLE_STATUSES,
+    Run,
+    RunStore,
+    now_iso,
+    process_identity,
+)
 
 if TYPE_CHECKING:
     import keras
@@ -142,6 +163,62 @@ class TrainingSession:
         self._resume_event = threading.Event()
         self._resume_event.set()
         self._started = False
+        self._resume_target: Run | None = None
+        self.initial_epoch = 0  # epochs already done when this session starts (resume)
+        self._elapsed_offset = 0.0  # training time of earlier sessions of the same run
+
+    @classmethod
+    def resume_run(
+        cls,
+        run: Run | str,
+        observer: TrainingObserver | None = None,
+        runs: RunStore | None = None,
+        *,
+        epochs: int | None = None,
+        dataset: Any = None,
+    ) -> TrainingSession:
+        """A session whose `run()` continues `run` (a Run or a run id) in its own folder from
+        its newest good checkpoint. `epochs` raises the total number of epochs (a finished run
+        can be extended this way). `dataset` is for data given in memory, as in `__init__`.
+
+        Raises ValueError, before anything is written, for a run that is still training, that
+        has nothing left to do, or whose record this version cannot read.
+        """
+        runs = runs if runs is not None else RunStore()
+        handle = run if isinstance(run, Run) else runs.find(str(run))
+        try:
+            record = handle.reload()
+        except (OSError, json.JSONDecodeError) as error:
+            raise ValueError(f"run {handle.id!r} cannot be read: {error}") from None
+        status = handle.effective_status
+        if status == "running":
+            process = record.get("process") or {}
+            raise ValueError(
+                f"run {handle.id!r} is still training (process {process.get('pid')} on "
+                f"{process.get('host')}); stop it before resuming"
+            )
+        config_data = record.get("config")
+        if not isinstance(config_data, dict):
+            raise ValueError(f"run {handle.id!r} has no training config to resume from")
+        config = TrainingConfig.from_dict(config_data)
+        done = int(record.get("epochs_completed", 0) or 0)
+        if epochs is not None:
+            if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+                raise ValueError(f"epochs must be a positive integer; received {epochs!r}")
+            if epochs <= done:
+                raise ValueError(
+                    f"run {handle.id!r} has already completed {done} epochs; ask for more "
+                    f"than {done} to train further"
+                )
+            config = config.replace(epochs=epochs)
+        elif status not in RESUMABLE_STATUSES or done >= config.epochs:
+            raise ValueError(
+                f"run {handle.id!r} is {status} after all {config.epochs} epochs; nothing to "
+                f"resume (give a larger number of epochs to train further)"
+            )
+        session = cls(config, observer, runs, dataset=dataset)
+        session._resume_target = handle
+        return session
 
     # -- control, from any thread -------------------------------------------------------------
 
@@ -175,8 +252,12 @@ class TrainingSession:
         self._clock_start = time.perf_counter()
         self._progress = _Progress()
         try:
-            self.run_handle = self.runs.create(self.config.model, self.config.dataset)
-            self.run_handle.write_record(self._initial_record())
+            if self._resume_target is not None:
+                self.run_handle = self._resume_target
+                self._reopen_run()
+            else:
+                self.run_handle = self.runs.create(self.config.model, self.config.dataset)
+                self.run_handle.write_record(self._initial_record())
         except OSError as error:
             reason = f"cannot write the run folder: {error}"
             return self._finish("failed", reason, record=False)
@@ -211,6 +292,8 @@ class TrainingSession:
         return {
             "status": "running",
             "reason": None,
+            "name": None,
+            "tags": [],
             "config": self.config.to_dict(),
             "started": now_iso(),
             "finished": None,
@@ -218,14 +301,46 @@ class TrainingSession:
             "versions": software_versions(),
             "host": platform.node(),
             "pid": os.getpid(),
+            # pid + host + start time: tells a live trainer from a crashed one (runs.py).
+            "process": process_identity(),
             "device": None,
             "epochs_completed": 0,
             "best": {},
             "last": {},
+            "checkpoint": None,
+            "resumes": [],
             "files": {
                 "history": "history.jsonl", "model": "model.keras", "checkpoints": "checkpoints/",
+                "log": "log.txt",
             },
         }
+
+    def _reopen_run(self) -> None:
+        """Mark a resumed run as running again, by this process; counters come from run.json
+        until the checkpoint (in `_restore`) says exactly where training continues."""
+        run = self.run_handle
+        record = run.reload()
+        progress = self._progress
+        progress.epochs_completed = int(record.get("epochs_completed", 0) or 0)
+        progress.best = dict(record.get("best") or {})
+        progress.last = dict(record.get("last") or {})
+        self._elapsed_offset = float(record.get("elapsed_seconds", 0.0) or 0.0)
+        previous = record.get("status")
+        if previous == "running":
+            previous = INTERRUPTED
+        resumes = list(record.get("resumes") or [])
+        resumes.append({"at": now_iso(), "previous_status": previous,
+                        "previous_reason": record.get("reason")})
+        run.update_record(
+            status="running", reason=None, finished=None, config=self.config.to_dict(),
+            host=platform.node(), pid=os.getpid(), process=process_identity(),
+            versions=software_versions(), resumes=resumes,
+        )
+        run.log(f"resuming ({previous} after {progress.epochs_completed} epochs)")
+
+    def elapsed_seconds(self) -> float:
+        """Training time of the whole run: earlier sessions (resume) plus this one."""
+        return self._elapsed_offset + (time.perf_counter() - self._clock_start)
 
     def _train(self) -> None:
         import keras
@@ -260,11 +375,19 @@ class TrainingSession:
                 # Auxiliary heads (Inception) are not trained here: the main output is first.
                 model = keras.Model(model.inputs, model.outputs[0], name=model.name)
             self.model = model
+            if self._resume_target is not None:
+                # Where the run continues decides the data seed (see the module docstring).
+                self.initial_epoch = self._peek_checkpoint_epoch()
             train_data, validation_data, steps_per_epoch, train_images = self._pipelines(
                 dataset, input_shape
             )
-            steps_per_execution = config.steps_per_execution or self._auto_steps_per_execution(
-                model, train_data, steps_per_epoch
+            recorded = (
+                self.run_handle.record.get("steps_per_execution")
+                if self._resume_target is not None else None
+            )
+            steps_per_execution = (
+                config.steps_per_execution or (recorded if isinstance(recorded, int) else 0)
+                or self._auto_steps_per_execution(model, train_data, steps_per_epoch)
             )
             smoothing = config.label_smoothing > 0
             model.compile(
@@ -282,6 +405,8 @@ class TrainingSession:
                 jit_compile="auto" if device.is_gpu else False,
             )
 
+            if self._resume_target is not None:
+                self.initial_epoch = self._restore(model)
             trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
             self.run_handle.update_record(
                 model={
@@ -307,6 +432,7 @@ class TrainingSession:
                 steps_per_execution=steps_per_execution,
                 train_size=len(dataset.train.labels),
                 validation_size=len(dataset.validation.labels),
+                initial_epoch=self.initial_epoch,
             ))
 
             hooks = _SessionHooks(self, steps_per_epoch, train_images)
@@ -318,15 +444,144 @@ class TrainingSession:
                     restore_best_weights=True,
                 )
                 callbacks.append(self._early_stopping)
+            self._plateau = None
             if config.schedule == "plateau":
-                callbacks.append(keras.callbacks.ReduceLROnPlateau(
+                self._plateau = keras.callbacks.ReduceLROnPlateau(
                     monitor="val_loss", factor=PLATEAU_FACTOR, patience=PLATEAU_PATIENCE,
                     min_lr=config.learning_rate * 1e-3,
-                ))
+                )
+                callbacks.append(self._plateau)
+            # Last: a checkpoint holds what early stopping and the plateau made of the epoch.
+            callbacks.append(_Checkpointer(self, hooks))
             model.fit(
                 train_data, validation_data=validation_data, epochs=config.epochs,
+                initial_epoch=self.initial_epoch,
                 callbacks=callbacks, verbose=0, shuffle=False,  # the pipeline shuffles
             )
+
+    # -- checkpoints and resume ---------------------------------------------------------------
+
+    def checkpoint_store(self) -> CheckpointStore:
+        run = self.run_handle
+        return CheckpointStore(run.checkpoints_dir, keep=self.config.keep_checkpoints,
+                               warn=run.log)
+
+    def _peek_checkpoint_epoch(self) -> int:
+        checkpoint = self.checkpoint_store().latest_good()
+        return checkpoint.epoch if checkpoint is not None else 0
+
+    def _restore(self, model: keras.Model) -> int:
+        """Load the newest good checkpoint into the compiled `model`; put progress, history and
+        callback state back where it left off. Returns the epoch training continues after."""
+        from cnnstudio.engine.modelfile import load_weights_into
+
+        run = self.run_handle
+        store = self.checkpoint_store()
+        leftovers = store.clean_temporaries()
+        if leftovers:
+            run.log(f"WARNING: removed {len(leftovers)} temporary file(s) left by a write that "
+                    f"did not finish: {', '.join(sorted(leftovers))}")
+        checkpoint = store.latest_good()
+        progress = self._progress
+        if checkpoint is None:
+            run.log("no usable checkpoint: training starts again from epoch 1")
+            store.discard_after(0)
+            progress.epochs_completed, progress.best, progress.last = 0, {}, {}
+            progress.step, progress.epoch_entries = 0, []
+            self._elapsed_offset = 0.0
+            run.rewrite_history([])
+            return 0
+        # Optimizer variables must exist before they can be loaded.
+        model.optimizer.build(model.trainable_variables)
+        manifest = checkpoint.manifest
+        callbacks_state = manifest.get("callbacks") or {}
+        stopping = callbacks_state.get("early_stopping") or {}
+        best_weights = None
+        if self.config.early_stopping and stopping.get("best_epoch") is not None:
+            # Early stopping restores its best weights at the end: that epoch's checkpoint is
+            # pinned (never pruned) for this moment.
+            best_epoch = int(stopping["best_epoch"]) + 1
+            if best_epoch != checkpoint.epoch:
+                try:
+                    load_weights_into(model, store.verify(best_epoch).model_path)
+                    best_weights = model.get_weights()
+                except (CheckpointError, ValueError) as error:
+                    run.log(f"WARNING: early stopping's best weights are lost ({error}); it "
+                            f"will keep the last weights instead")
+        load_weights_into(model, checkpoint.model_path)
+        store.discard_after(checkpoint.epoch)
+        self._callback_state = dict(callbacks_state)
+        if best_weights is not None:
+            self._callback_state["early_stopping_weights"] = best_weights
+
+        epoch = checkpoint.epoch
+        progress.epochs_completed = epoch
+        progress.best = dict(manifest.get("best") or {})
+        progress.last = dict(manifest.get("last") or {})
+        progress.step = int(manifest.get("step", 0) or 0)
+        progress.epoch_entries = list(manifest.get("epochs") or [])
+        self._elapsed_offset = float(manifest.get("elapsed_seconds", 0.0) or 0.0)
+        run.rewrite_history(_history_up_to(run.history(), epoch, progress.epoch_entries))
+        run.update_record(epochs_completed=epoch, best=progress.best, last=progress.last,
+                          elapsed_seconds=round(self._elapsed_offset, 3))
+        run.log(f"resumed from the checkpoint of epoch {epoch} ({checkpoint.model_path.name})")
+        return epoch
+
+    def _checkpoint_state(self, hooks: Any) -> dict[str, Any]:
+        """Everything besides the model that a resume needs, as plain JSON values."""
+        progress = self._progress
+        state: dict[str, Any] = {
+            "step": progress.step,
+            "best": progress.best,
+            "last": progress.last,
+            "epochs": progress.epoch_entries,
+            "elapsed_seconds": round(self.elapsed_seconds(), 3),
+            "learning_rate": float(self.model.optimizer.learning_rate),
+            "iterations": int(self.model.optimizer.iterations),
+            "rng": {"seed": self.config.seed, "data_seed": self.config.seed + self.initial_epoch},
+            "callbacks": {},
+        }
+        stopping = getattr(self, "_early_stopping", None)
+        if stopping is not None:
+            has_best = stopping.best_weights is not None
+            state["callbacks"]["early_stopping"] = {
+                "wait": int(stopping.wait), "best": _plain(stopping.best),
+                "best_epoch": int(stopping.best_epoch) if has_best else None,
+            }
+            if has_best:
+                state["pinned"] = [int(stopping.best_epoch) + 1]
+        plateau = getattr(self, "_plateau", None)
+        if plateau is not None:
+            state["callbacks"]["plateau"] = {
+                "wait": int(plateau.wait), "best": _plain(plateau.best),
+                "cooldown_counter": int(plateau.cooldown_counter),
+            }
+        return state
+
+    def _restore_callback_state(self) -> None:
+        """Called after the callbacks' own `on_train_begin` (which resets them)."""
+        state = getattr(self, "_callback_state", None)
+        if not state:
+            return
+        stopping = getattr(self, "_early_stopping", None)
+        saved = state.get("early_stopping")
+        if stopping is not None and saved:
+            stopping.wait = int(saved.get("wait", 0))
+            if saved.get("best") is not None:
+                stopping.best = float(saved["best"])
+            if saved.get("best_epoch") is not None:
+                stopping.best_epoch = int(saved["best_epoch"])
+                weights = state.get("early_stopping_weights")
+                stopping.best_weights = (
+                    weights if weights is not None else self.model.get_weights()
+                )
+        plateau = getattr(self, "_plateau", None)
+        saved = state.get("plateau")
+        if plateau is not None and saved:
+            plateau.wait = int(saved.get("wait", 0))
+            plateau.cooldown_counter = int(saved.get("cooldown_counter", 0))
+            if saved.get("best") is not None:
+                plateau.best = float(saved["best"])
 
     def _pipelines(self, dataset: Any, input_shape: tuple[int, int, int]):
         """Training and validation `tf.data` pipelines, limited and one-hot encoded as asked."""
@@ -338,7 +593,7 @@ class TrainingSession:
         augment = DEFAULT_AUGMENTATION.for_dataset(dataset.info) if config.augment else None
         train = make_pipeline(
             dataset.train, input_shape=input_shape, batch_size=config.batch_size,
-            training=True, seed=config.seed, augment=augment,
+            training=True, seed=config.seed + self.initial_epoch, augment=augment,
         )
         validation = make_pipeline(
             dataset.validation, input_shape=input_shape, batch_size=config.batch_size,
@@ -415,7 +670,7 @@ class TrainingSession:
     ) -> RunResult:
         progress = self._progress
         run = self.run_handle
-        elapsed = time.perf_counter() - self._clock_start
+        elapsed = self.elapsed_seconds()
         early_stopped = bool(
             status == "finished" and getattr(self, "_early_stopping", None) is not None
             and self._early_stopping.stopped_epoch > 0
@@ -464,6 +719,10 @@ class _Progress:
         self.epochs_completed = 0
         self.best: dict[str, Any] = {}
         self.last: dict[str, float] = {}
+        self.step = 0  # batches trained in the whole run
+        # The epoch-level history entries so far: kept in each checkpoint, so a damaged
+        # history.jsonl can be mended on resume.
+        self.epoch_entries: list[dict[str, Any]] = []
 
     def take_pending(self) -> list[dict[str, Any]]:
         entries, self.pending = self.pending, []
@@ -486,7 +745,7 @@ def _make_hooks_class():
             self.batch_size = session.config.batch_size
             self.epochs = session.config.epochs
             self.progress = session._progress
-            self.step = 0
+            self.step = self.progress.step  # a resumed run counts on
 
         # Stop and pause are honoured before a group starts and after it ends.
         def _check_controls(self) -> None:
@@ -521,6 +780,7 @@ def _make_hooks_class():
             done = batch + 1  # Keras gives the 0-based index of the group's last batch
             group = done - self.batches_done
             self.step += group
+            self.progress.step = self.step
             loss = float(logs.get("loss", math.nan))
             accuracy = float(logs.get("accuracy", math.nan))
             busy = (now - self.last_hook_time) - (self.paused_seconds - self.last_paused)
@@ -581,13 +841,15 @@ def _make_hooks_class():
                 progress.best = {"epoch": epoch + 1, **metrics}
             progress.last = dict(metrics)
             progress.epochs_completed = epoch + 1
-            elapsed = now - self.session._clock_start
+            elapsed = self.session.elapsed_seconds()
             ips = self.train_images / self.train_seconds if self.train_seconds > 0 else 0.0
-            progress.pending.append({
+            entry = {
                 "kind": "epoch", "epoch": epoch + 1, "step": self.step, "metrics": metrics,
                 "learning_rate": learning_rate, "epoch_seconds": round(epoch_seconds, 4),
                 "elapsed_seconds": round(elapsed, 3), "images_per_second": round(ips, 1),
-            })
+            }
+            progress.pending.append(entry)
+            progress.epoch_entries.append(entry)
             run = self.session.run_handle
             run.append_history(progress.take_pending())
             run.update_record(
@@ -606,8 +868,81 @@ def _make_hooks_class():
                 is_best=is_best,
             ))
 
-    return SessionHooks
+    class Checkpointer(keras.callbacks.Callback):
+        """Writes the checkpoint of each completed epoch; runs after every other callback."""
+
+        def __init__(self, session: TrainingSession, hooks: Any):
+            super().__init__()
+            self.session = session
+            self.hooks = hooks
+            self.seconds: list[float] = []
+
+        def on_train_begin(self, logs=None):
+            self.session._restore_callback_state()
+
+        def on_epoch_end(self, epoch, logs=None):
+            session = self.session
+            run = session.run_handle
+            begin = time.perf_counter()
+            try:
+                checkpoint = session.checkpoint_store().save(
+                    session.model, epoch + 1, session._checkpoint_state(self.hooks)
+                )
+            except OSError as error:
+                raise OSError(
+                    f"could not write the checkpoint of epoch {epoch + 1}: {error}"
+                ) from error
+            seconds = time.perf_counter() - begin
+            self.seconds.append(seconds)
+            run.update_record(checkpoint={
+                "epoch": epoch + 1, "file": f"{CHECKPOINTS_DIR}/{checkpoint.model_path.name}",
+                "seconds": round(seconds, 4),
+                "mean_seconds": round(sum(self.seconds) / len(self.seconds), 4),
+            })
+
+    return SessionHooks, Checkpointer
 
 
 def _SessionHooks(session: TrainingSession, steps_per_epoch: int, train_images: int):
-    return _make_hooks_class()(session, steps_per_epoch, train_images)
+    return _make_hooks_class()[0](session, steps_per_epoch, train_images)
+
+
+def _Checkpointer(session: TrainingSession, hooks: Any):
+    return _make_hooks_class()[1](session, hooks)
+
+
+def _plain(value: Any) -> float | None:
+    """A callback's `best` (a float, or a NumPy/tensor scalar) as JSON; infinities as None."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _history_up_to(
+    entries: list[dict[str, Any]], epoch: int, epoch_entries: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """History cut back to the end of `epoch`: later entries (a partial or uncheckpointed
+    epoch) go, each epoch 1..`epoch` keeps its batch entries and exactly one epoch entry (taken
+    from the checkpoint when history.jsonl lost it)."""
+    by_epoch: dict[int, list[dict[str, Any]]] = {}
+    summaries: dict[int, dict[str, Any]] = {}
+    for entry in entries:
+        number = entry.get("epoch")
+        if not isinstance(number, int) or not 1 <= number <= epoch:
+            continue
+        if entry.get("kind") == "epoch":
+            summaries.setdefault(number, entry)  # a duplicate would be a repeated epoch
+        else:
+            by_epoch.setdefault(number, []).append(entry)
+    for entry in epoch_entries:
+        number = entry.get("epoch")
+        if isinstance(number, int) and 1 <= number <= epoch:
+            summaries.setdefault(number, entry)
+    history: list[dict[str, Any]] = []
+    for number in range(1, epoch + 1):
+        history.extend(by_epoch.get(number, []))
+        if number in summaries:
+            history.append(summaries[number])
+    return history

@@ -8,6 +8,7 @@ import os
 import pytest
 
 from cnnstudio.engine.runs import (
+    SCHEMA_VERSION,
     RunStore,
     atomic_write_json,
     atomic_write_text,
@@ -48,7 +49,7 @@ def test_record_history_and_listing(tmp_path):
     run.update_record(status="finished", best={"val_accuracy": 0.98, "epoch": 3},
                       epochs_completed=3)
     again = store.get(run.id)
-    assert again.record["schema_version"] == 1 and again.record["id"] == run.id
+    assert again.record["schema_version"] == SCHEMA_VERSION and again.record["id"] == run.id
     assert again.status == "finished"
 
     run.append_history([{"kind": "batch", "step": 1}, {"kind": "epoch", "epoch": 1}])

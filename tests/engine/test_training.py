@@ -21,7 +21,7 @@ from cnnstudio.engine.events import (
     RunStarted,
     RunStopped,
 )
-from cnnstudio.engine.runs import RunStore
+from cnnstudio.engine.runs import SCHEMA_VERSION, RunStore
 from cnnstudio.engine.session import TrainingSession, choose_input_shape
 
 pytestmark = pytest.mark.xdist_group("training")
@@ -172,7 +172,7 @@ def test_short_run_reports_events_in_order_and_keeps_everything():
     run = RunStore().get(result.run_id)
     record = run.record
     assert record["status"] == "finished" and record["reason"] is None
-    assert record["schema_version"] == 1
+    assert record["schema_version"] == SCHEMA_VERSION
     assert record["config"]["model"] == "lenet5" and record["config"]["epochs"] == 2
     assert record["epochs_completed"] == 2
     assert set(record["versions"]) >= {"cnnstudio", "keras", "tensorflow", "python"}

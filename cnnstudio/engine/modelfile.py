@@ -1,0 +1,175 @@
+"""The one door through which CNN Studio opens a model or checkpoint file.
+
+A `.keras` file is a zip archive: `metadata.json` (the Keras version that wrote it),
+`config.json` (the architecture, which Keras turns back into objects) and `model.weights.h5`
+(arrays). Deserialising the config can run code: a `Lambda` layer stores Python bytecode, and
+Keras runs it when the model is rebuilt. So every file, wherever it comes from (a run folder, a
+download, a colleague), is opened here with `safe_mode=True`, and is checked first, so that each
+way a file can be wrong gets a message a person can act on:
+
+* not a file / not a zip archive (a renamed image, an HDF5 `.h5` file, a SavedModel folder);
+* a damaged or truncated archive (a copy that stopped half-way);
+* written by a newer Keras major version than the one installed;
+* needing unsafe deserialisation (a Lambda layer with code): refused, and the message says why.
+
+Loading weights into a model we built ourselves (`load_weights_into`, used to resume from a
+checkpoint) reads arrays only, but goes through the same checks. Nothing here uses pickle.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import keras
+
+KERAS_SUFFIX = ".keras"
+_REQUIRED_MEMBERS = ("config.json", "model.weights.h5")
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be opened; the message says why and what to do."""
+
+
+class UnsafeModelError(ModelFileError):
+    """A model file whose loading would run code stored in it."""
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in str(text).split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def inspect_model_file(path: str | Path) -> dict[str, Any]:
+    """Check that `path` is a complete `.keras` archive; return its metadata.json (with the
+    parsed config under "config"). Raises ModelFileError saying what is wrong."""
+    import keras
+
+    path = Path(path)
+    if path.is_dir():
+        if (path / "saved_model.pb").is_file():
+            raise ModelFileError(
+                f"{path} is a TensorFlow SavedModel folder, not a Keras model file; load it "
+                f"with tf.saved_model.load, or open the run's model.keras"
+            )
+        raise ModelFileError(f"{path} is a folder, not a Keras model file (.keras)")
+    if not path.is_file():
+        raise ModelFileError(f"no such model file: {path}")
+    if path.stat().st_size == 0:
+        raise ModelFileError(f"{path} is empty (0 bytes): not a model")
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head.startswith(b"\x89HDF"):
+        raise ModelFileError(
+            f"{path} is a legacy HDF5 (.h5) file; CNN Studio opens only .keras files. Load it "
+            f"in Keras and save it with model.save('model.keras')"
+        )
+    if not head.startswith(b"PK"):
+        raise ModelFileError(
+            f"{path} is not a Keras model file: a .keras file is a zip archive and this one "
+            f"is not"
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            missing = [name for name in _REQUIRED_MEMBERS if name not in names]
+            if missing:
+                raise ModelFileError(
+                    f"{path} is a zip archive but not a Keras model: it lacks {missing[0]}"
+                )
+            damaged = archive.testzip()  # reads every member and checks its CRC
+            if damaged is not None:
+                raise ModelFileError(
+                    f"{path} is damaged: {damaged} inside it fails its checksum"
+                )
+            metadata = {}
+            if "metadata.json" in names:
+                metadata = json.loads(archive.read("metadata.json").decode("utf-8"))
+            config = json.loads(archive.read("config.json").decode("utf-8"))
+    except zipfile.BadZipFile as error:
+        raise ModelFileError(
+            f"{path} is truncated or damaged (not a complete zip archive: {error}); use an "
+            f"earlier copy or checkpoint"
+        ) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelFileError(f"{path} holds an unreadable model description: {error}") from None
+    except (OSError, EOFError, zipfile.LargeZipFile) as error:
+        raise ModelFileError(f"{path} cannot be read: {error}") from None
+    written_by = str(metadata.get("keras_version", ""))
+    if written_by and _version_tuple(written_by)[:1] > _version_tuple(keras.__version__)[:1]:
+        raise ModelFileError(
+            f"{path} was written by Keras {written_by}, a newer major version than the "
+            f"installed Keras {keras.__version__}; update Keras (and CNN Studio) to open it"
+        )
+    if _uses_lambda(config):
+        raise UnsafeModelError(_unsafe_message(path))
+    metadata["config"] = config
+    return metadata
+
+
+def _uses_lambda(config: Any) -> bool:
+    """Whether a model config holds a Lambda layer (anywhere: nested models included)."""
+    if isinstance(config, dict):
+        if config.get("class_name") == "Lambda":
+            return True
+        return any(_uses_lambda(value) for value in config.values())
+    if isinstance(config, list):
+        return any(_uses_lambda(value) for value in config)
+    return False
+
+
+def _unsafe_message(path: Path, detail: str = "") -> str:
+    return (
+        f"{path} was refused: it contains a Lambda layer (or other stored Python code) that "
+        f"would run while loading, which is unsafe deserialisation. CNN Studio opens model "
+        f"files in Keras safe mode; load it yourself with safe_mode=False only if you trust "
+        f"where it came from{': ' + detail if detail else ''}"
+    )
+
+
+def load_model_file(path: str | Path, *, compile: bool = False) -> keras.Model:
+    """Open a `.keras` model or checkpoint file in safe mode (see the module docstring).
+
+    `compile=False` (the default) skips restoring the optimizer and loss: inference and export
+    need neither, and a foreign file's training setup may not rebuild here.
+    """
+    import keras
+
+    import cnnstudio.models  # noqa: F401  (registers CNN Studio's own layers for loading)
+
+    path = Path(path)
+    metadata = inspect_model_file(path)
+    try:
+        model = keras.models.load_model(path, compile=compile, safe_mode=True)
+    except Exception as error:
+        text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if "safe_mode" in text or "unsafe" in text.lower():
+            raise UnsafeModelError(_unsafe_message(path, text)) from None
+        written_by = metadata.get("keras_version")
+        if written_by and _version_tuple(written_by) > _version_tuple(keras.__version__):
+            raise ModelFileError(
+                f"{path} was written by Keras {written_by}, newer than the installed "
+                f"{keras.__version__}, and does not load here ({text}); update Keras"
+            ) from None
+        raise ModelFileError(f"{path} could not be loaded as a Keras model: {text}") from None
+    if not isinstance(model, keras.Model):
+        raise ModelFileError(f"{path} holds a {type(model).__name__}, not a Keras model")
+    return model
+
+
+def load_weights_into(model: keras.Model, path: str | Path) -> None:
+    """Restore weights (and, when `model` is compiled with a built optimizer, optimizer state)
+    from a `.keras` file into a model with the same architecture. Arrays only: no code runs."""
+    path = Path(path)
+    inspect_model_file(path)
+    try:
+        model.load_weights(path)
+    except Exception as error:
+        text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ModelFileError(f"{path} does not fit this model: {text}") from None
