@@ -45,8 +45,9 @@ def _open_app(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    # Until the desktop window lands, `cnnstudio` shows the model zoo as a table.
-    return _cmd_models(args)
+    from cnnstudio.gui.app import run_app
+
+    return run_app(screenshot=args.screenshot, view=args.view)
 
 
 # --- models / summary: the model zoo and its layer statistics ------------------------------------
@@ -246,6 +247,9 @@ def _add_training_commands(sub: argparse._SubParsersAction) -> None:
                        help="image folders only (default: 0.2)")
     train.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                        help="random shifts, rotations, zooms (and flips where they make sense)")
+    train.add_argument("--standardize", action=argparse.BooleanOptionalAction, default=None,
+                       help="scale inputs to zero mean and unit variance per channel, with the "
+                       "training images' statistics (default: on)")
     train.add_argument("--limit-batches", type=int, metavar="N",
                        help="at most N batches per epoch, for quick trials")
     train.add_argument("--steps-per-execution", type=int, metavar="N",
@@ -263,7 +267,7 @@ def _add_training_commands(sub: argparse._SubParsersAction) -> None:
 _TRAIN_FLAGS = (
     "model", "dataset", "epochs", "batch_size", "optimizer", "learning_rate", "momentum",
     "schedule", "weight_decay", "label_smoothing", "early_stopping", "seed", "device",
-    "validation_fraction", "augment", "limit_batches", "steps_per_execution",
+    "validation_fraction", "augment", "standardize", "limit_batches", "steps_per_execution",
 )
 
 
@@ -497,6 +501,11 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, opens the desktop app.",
     )
     parser.add_argument("--version", action="version", version=f"cnnstudio {__version__}")
+    parser.add_argument("--screenshot", metavar="FILE",
+                        help="open the app, wait until it is ready, save a PNG of the window to "
+                        "FILE and exit (works offscreen: QT_QPA_PLATFORM=offscreen)")
+    parser.add_argument("--view", metavar="NAME",
+                        help="the view to show first, e.g. models or data")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_model_commands(sub)
     _add_training_commands(sub)

@@ -9,6 +9,7 @@ importing TensorFlow can crash.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -43,6 +44,9 @@ class EngineLoader(QThread):
 
     def run(self) -> None:  # worker thread: touches no widget
         started = time.perf_counter()
+        # TensorFlow's C++ start-up chatter (CPU features, absent CUDA) means nothing to a
+        # person at a desktop; a value the user set wins.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         try:
             import keras
             import tensorflow as tf

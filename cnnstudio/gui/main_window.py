@@ -15,6 +15,7 @@ shown, and the status bar tells how far it got.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
@@ -44,8 +45,8 @@ class MainWindow(QMainWindow):
     # Emitted once, on the first show event (start-up measurement, the screenshot command).
     firstShown = Signal()
 
-    def __init__(self, context: StudioContext | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, context: StudioContext | None = None, parent: QWidget | None = None,
+                 *, use_settings: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowTitle("CNN Studio")
@@ -53,7 +54,9 @@ class MainWindow(QMainWindow):
         self.context = context if context is not None else StudioContext(parent=self)
         self._views: dict[str, QWidget] = {}
         self._loader: EngineLoader | None = None
-        self._shown_once = False
+        self._use_settings = use_settings
+        # time.time() of the first show event (start-up measurement); None before.
+        self.shown_at: float | None = None
         self._closed = False
 
         self._sidebar = QListWidget(objectName="viewList")
@@ -74,7 +77,8 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_status_bar()
-        self._restore_selection()
+        if use_settings:
+            self._restore_selection()
         self._build_views()
         self._restore_window()
 
@@ -250,6 +254,9 @@ class MainWindow(QMainWindow):
             self.context.set_dataset(dataset, Path(folder) if folder else None)
 
     def _restore_window(self) -> None:
+        if not self._use_settings:
+            self.resize(1200, 780)
+            return
         settings = app_settings()
         geometry = settings.value("window/geometry")
         if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
@@ -259,6 +266,8 @@ class MainWindow(QMainWindow):
             self.show_view(view)
 
     def save_settings(self) -> None:
+        if not self._use_settings:
+            return
         settings = app_settings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/view", self.current_view())
@@ -278,8 +287,8 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._shown_once:
-            self._shown_once = True
+        if self.shown_at is None:
+            self.shown_at = time.time()
             # After this event returns, so the first frame is painted before anything else.
             QTimer.singleShot(0, self.firstShown.emit)
 

@@ -1,0 +1,107 @@
+"""The desktop app's entry: `run_app()` shows the window at once and loads the engine behind it.
+
+Two unattended modes share the same path as a person's start, so they measure and picture the
+real thing:
+
+* `screenshot=PATH`: wait until the engine has loaded and every view says it is ready, save a
+  PNG of the window, exit. Settings are neither read nor written, so the picture is the
+  first-start state, the same on every machine (the README's screenshots).
+* `CNNSTUDIO_STARTUP_PROBE=1` in the environment: on the first shown window, print one JSON line
+  with wall-clock times (`time.time()`) of the show event and of the first idle moment after
+  it, then exit without loading the engine (see `cnnstudio.gui.bench_startup`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from cnnstudio.gui.context import StudioContext
+from cnnstudio.gui.main_window import MainWindow
+from cnnstudio.gui.settings import APPLICATION, ORGANIZATION
+
+STARTUP_PROBE_ENV = "CNNSTUDIO_STARTUP_PROBE"
+SCREENSHOT_SIZE = (1280, 800)
+SCREENSHOT_TIMEOUT_S = 180.0
+
+
+def _application() -> QApplication:
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "cnnstudio"])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("CNN Studio")
+    return app  # type: ignore[return-value]
+
+
+def window_ready(window: MainWindow) -> bool:
+    """The engine has loaded (or failed) and the current view, if it can say so, is ready.
+    (Only the current one: a hidden view may rightly defer its work until it is shown.)"""
+    context = window.context
+    if not (context.engine_ready or context.engine_error):
+        return False
+    is_ready = getattr(window.view(window.current_view()), "is_ready", None)
+    return not callable(is_ready) or bool(is_ready())
+
+
+def run_app(*, screenshot: str | Path | None = None, view: str | None = None) -> int:
+    app = _application()
+    probe = os.environ.get(STARTUP_PROBE_ENV) == "1"
+    context = StudioContext()
+    window = MainWindow(context, use_settings=screenshot is None and not probe)
+    if view is not None:
+        if view not in window.view_keys():
+            print(f"cnnstudio: error: no view {view!r}; the views are: "
+                  f"{', '.join(window.view_keys())}", file=sys.stderr)
+            window.close()
+            return 2
+        window.show_view(view)
+    if screenshot is not None:
+        window.resize(*SCREENSHOT_SIZE)
+
+    outcome = {"status": 0}
+    if probe:
+        def report() -> None:
+            print(json.dumps({"shown": window.shown_at, "idle": time.time()}), flush=True)
+            window.close()
+
+        window.firstShown.connect(report)
+    else:
+        window.firstShown.connect(window.load_engine)
+    if screenshot is not None:
+        _screenshot_when_ready(window, Path(screenshot), outcome)
+    window.show()
+    app.exec()
+    return outcome["status"]
+
+
+def _screenshot_when_ready(window: MainWindow, path: Path, outcome: dict) -> None:
+    started = time.monotonic()
+    timer = QTimer(window)
+    timer.setInterval(100)
+
+    def check() -> None:
+        timed_out = time.monotonic() - started > SCREENSHOT_TIMEOUT_S
+        if not (window_ready(window) or timed_out):
+            return
+        timer.stop()
+        if timed_out:
+            print(f"cnnstudio: the window was not ready after {SCREENSHOT_TIMEOUT_S:.0f} s; "
+                  "saving it as it is", file=sys.stderr)
+            outcome["status"] = 1
+        try:
+            window.save_screenshot(path)
+        except OSError as error:
+            print(f"cnnstudio: error: {error}", file=sys.stderr)
+            outcome["status"] = 1
+        else:
+            print(f"saved {path}")
+        window.close()
+
+    timer.timeout.connect(check)
+    window.firstShown.connect(timer.start)

@@ -1,0 +1,148 @@
+"""The options form of one model, built from its option table: it only offers what the model
+supports. Choices become combo boxes, numbers spin boxes with the table's bounds, flags check
+boxes; help texts become tooltips.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from cnnstudio.engine.catalog import ModelMeta, OptionMeta
+
+# A float option whose maximum is excluded (dropout < 1) stops one step below it.
+FLOAT_STEP = 0.05
+FLOAT_DECIMALS = 2
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+class OptionsForm(QWidget):
+    """Rows for one model's options; `optionsChanged(dict)` carries the non-default values."""
+
+    optionsChanged = Signal(dict)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("optionsForm")
+        self.setAccessibleName("Model options")
+        self._meta: ModelMeta | None = None
+        self._editors: dict[str, QWidget] = {}
+        self._layout = QFormLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def set_model(self, meta: ModelMeta, values: dict[str, Any] | None = None) -> None:
+        """Rebuild the rows for `meta`, showing `values` (unknown keys are ignored)."""
+        self._meta = meta
+        self._editors.clear()
+        while self._layout.rowCount():
+            self._layout.removeRow(0)  # deletes the editors and labels of the previous model
+        if not meta.options:
+            self._layout.addRow(QLabel(f"{meta.display_name} has no options."))
+            return
+        for option in meta.options:
+            editor = self._make_editor(option)
+            editor.setObjectName(f"option_{option.name}")
+            editor.setAccessibleName(_label(option.name))
+            editor.setToolTip(option.help)
+            self._editors[option.name] = editor
+            label = QLabel(_label(option.name))
+            label.setBuddy(editor)
+            label.setToolTip(option.help)
+            self._layout.addRow(label, editor)
+        reset = QPushButton("Reset to the paper's defaults", objectName="resetOptionsButton")
+        reset.setAccessibleName("Reset options")
+        reset.clicked.connect(self.reset)
+        self._layout.addRow(reset)
+        self.set_values({**meta.defaults, **(values or {})}, emit=False)
+
+    def option_names(self) -> list[str]:
+        return list(self._editors)
+
+    def editor(self, name: str) -> QWidget:
+        return self._editors[name]
+
+    def values(self) -> dict[str, Any]:
+        """Every option's current value."""
+        values: dict[str, Any] = {}
+        for name, editor in self._editors.items():
+            if isinstance(editor, QComboBox):
+                values[name] = editor.currentData()
+            elif isinstance(editor, QCheckBox):
+                values[name] = editor.isChecked()
+            elif isinstance(editor, QDoubleSpinBox):
+                values[name] = round(editor.value(), FLOAT_DECIMALS)
+            elif isinstance(editor, QSpinBox):
+                values[name] = editor.value()
+        return values
+
+    def changed_values(self) -> dict[str, Any]:
+        """Only the options that differ from the model's defaults (what a config records)."""
+        defaults = self._meta.defaults if self._meta else {}
+        return {k: v for k, v in self.values().items() if defaults.get(k) != v}
+
+    def set_values(self, values: dict[str, Any], *, emit: bool = True) -> None:
+        for name, value in values.items():
+            editor = self._editors.get(name)
+            if editor is None:
+                continue
+            editor.blockSignals(True)
+            if isinstance(editor, QComboBox):
+                index = editor.findData(value)
+                if index >= 0:
+                    editor.setCurrentIndex(index)
+            elif isinstance(editor, QCheckBox):
+                editor.setChecked(bool(value))
+            elif isinstance(editor, (QSpinBox, QDoubleSpinBox)):
+                editor.setValue(value)
+            editor.blockSignals(False)
+        if emit:
+            self._emit()
+
+    def reset(self) -> None:
+        if self._meta is not None:
+            self.set_values(self._meta.defaults)
+
+    def _make_editor(self, option: OptionMeta) -> QWidget:
+        if option.choices is not None:
+            combo = QComboBox()
+            for choice in option.choices:
+                text = str(choice) + ("  (default)" if choice == option.default else "")
+                combo.addItem(text, choice)
+            combo.currentIndexChanged.connect(self._emit)
+            return combo
+        if option.kind == "bool":
+            check = QCheckBox()
+            check.toggled.connect(self._emit)
+            return check
+        if option.kind == "int":
+            spin = QSpinBox()
+            spin.setRange(int(option.minimum if option.minimum is not None else 0),
+                          int(option.maximum if option.maximum is not None else 1_000_000))
+            spin.valueChanged.connect(self._emit)
+            return spin
+        double = QDoubleSpinBox()
+        double.setDecimals(FLOAT_DECIMALS)
+        double.setSingleStep(FLOAT_STEP)
+        top = option.maximum if option.maximum is not None else 1e6
+        if option.maximum_exclusive:
+            top -= 10**-FLOAT_DECIMALS
+        double.setRange(option.minimum if option.minimum is not None else 0.0, top)
+        double.valueChanged.connect(self._emit)
+        return double
+
+    def _emit(self, *_args: object) -> None:
+        self.optionsChanged.emit(self.changed_values())

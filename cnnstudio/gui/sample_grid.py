@@ -1,0 +1,100 @@
+"""A grid of sample images with their labels, painted from uint8 arrays (no matplotlib: the data
+panel must be instant, and a 40-image grid is a few QImages)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+CELL = 72  # image side in pixels: MNIST's 28 px scaled x2.5 stays crisp with nearest-neighbour
+LABEL_HEIGHT = 18
+GAP = 8
+
+
+def to_qimage(image: np.ndarray) -> QImage:
+    """(H, W, 1) or (H, W, 3) uint8 -> a QImage that owns its pixels."""
+    image = np.ascontiguousarray(image)
+    height, width = image.shape[:2]
+    channels = image.shape[2] if image.ndim == 3 else 1
+    if channels == 1:
+        data = np.ascontiguousarray(image.reshape(height, width))
+        qimage = QImage(data.data, width, height, width, QImage.Format.Format_Grayscale8)
+    else:
+        data = np.ascontiguousarray(image[..., :3])
+        qimage = QImage(data.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+    return qimage.copy()  # detach from the NumPy buffer, which may be freed
+
+
+class SampleGrid(QWidget):
+    """Images in rows, each with its class name below; wraps to the available width."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sampleGrid")
+        self.setAccessibleName("Sample images")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._images: list[QImage] = []
+        self._labels: list[str] = []
+        self._smooth = False
+
+    def set_samples(self, images: np.ndarray, labels: Sequence[str]) -> None:
+        self._images = [to_qimage(image) for image in images]
+        self._labels = list(labels)
+        # Tiny images (MNIST, CIFAR) look right with hard pixels; photos need smoothing.
+        self._smooth = bool(len(images)) and max(images.shape[1:3]) > CELL
+        self.setAccessibleDescription(f"{len(self._images)} sample images")
+        self.updateGeometry()
+        self.update()
+
+    def clear(self) -> None:
+        self.set_samples(np.zeros((0, 1, 1, 1), np.uint8), [])
+
+    def count(self) -> int:
+        return len(self._images)
+
+    def labels(self) -> list[str]:
+        return list(self._labels)
+
+    def _columns(self, width: int) -> int:
+        return max(1, (width + GAP) // (CELL + GAP))
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        rows = -(-len(self._images) // self._columns(width)) if self._images else 1
+        return rows * (CELL + LABEL_HEIGHT + GAP)
+
+    def sizeHint(self) -> QSize:
+        return QSize(8 * (CELL + GAP), self.heightForWidth(8 * (CELL + GAP)))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        palette = self.palette()
+        if not self._images:
+            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No samples to show")
+            return
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._smooth)
+        columns = self._columns(self.width())
+        for index, (image, label) in enumerate(zip(self._images, self._labels, strict=True)):
+            row, column = divmod(index, columns)
+            x, y = column * (CELL + GAP), row * (CELL + LABEL_HEIGHT + GAP)
+            target = QRect(x, y, CELL, CELL)
+            if not target.intersects(event.rect()) and y > event.rect().bottom():
+                break
+            scaled = image.size().scaled(CELL, CELL, Qt.AspectRatioMode.KeepAspectRatio)
+            painter.drawImage(QRect(x + (CELL - scaled.width()) // 2,
+                                    y + (CELL - scaled.height()) // 2,
+                                    scaled.width(), scaled.height()), image)
+            painter.setPen(palette.color(QPalette.ColorRole.Mid))
+            painter.drawRect(target.adjusted(0, 0, -1, -1))
+            painter.setPen(palette.color(QPalette.ColorRole.WindowText))
+            painter.drawText(QRect(x - GAP // 2, y + CELL, CELL + GAP, LABEL_HEIGHT),
+                             Qt.AlignmentFlag.AlignCenter,
+                             painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight,
+                                                              CELL + GAP))
