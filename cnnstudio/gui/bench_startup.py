@@ -1,0 +1,65 @@
+"""Time from `python -m cnnstudio` to the first shown window, as a person starting the app sees
+it: interpreter start-up, imports, window construction, the first show event.
+
+    python -m cnnstudio.gui.bench_startup      # prints the numbers as JSON
+
+Each sample is a fresh process, run offscreen with `CNNSTUDIO_STARTUP_PROBE=1` (see
+`cnnstudio.gui.app`), which prints the wall-clock time of the show event and exits. The clock
+starts just before the process is spawned, so the figure includes everything a user waits for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from cnnstudio.gui.app import STARTUP_PROBE_ENV
+
+TARGET_SECONDS = 1.5
+# Seconds each to import: the window must never wait for them.
+FORBIDDEN_BEFORE_WINDOW = ("tensorflow", "keras", "cnnstudio.models")
+
+
+def _one_sample(env: dict[str, str], timeout: float) -> dict:
+    started = time.time()
+    result = subprocess.run([sys.executable, "-m", "cnnstudio"], env=env, capture_output=True,
+                            text=True, timeout=timeout, check=False)
+    line = next((line for line in result.stdout.splitlines() if line.startswith("{")), None)
+    if result.returncode != 0 or line is None:
+        raise RuntimeError(f"the start-up probe failed (exit {result.returncode}): "
+                           f"{result.stderr.strip()[-2000:]}")
+    probe = json.loads(line)
+    return {"shown_s": probe["shown"] - started, "idle_s": probe["idle"] - started,
+            "heavy_modules": probe["heavy_modules"]}
+
+
+def measure_startup(runs: int = 3, timeout: float = 60.0) -> dict:
+    """Start the app `runs` times (after one warm-up that fills the OS file cache) and report
+    the time to the first shown window: median and every sample, in seconds."""
+    with tempfile.TemporaryDirectory(prefix="cnnstudio-startup-") as home:
+        env = {**os.environ, STARTUP_PROBE_ENV: "1", "QT_QPA_PLATFORM": "offscreen",
+               # A private settings and runs folder: the probe must not read a user's state.
+               "XDG_CONFIG_HOME": home, "CNNSTUDIO_HOME": home}
+        _one_sample(env, timeout)
+        samples = [_one_sample(env, timeout) for _ in range(runs)]
+    shown = [sample["shown_s"] for sample in samples]
+    heavy = sorted({name for sample in samples for name in sample["heavy_modules"]})
+    forbidden = [name for name in heavy if name in FORBIDDEN_BEFORE_WINDOW]
+    return {
+        "first_window_s": statistics.median(shown),
+        "first_window_samples_s": shown,
+        "first_idle_s": statistics.median(sample["idle_s"] for sample in samples),
+        "target_s": TARGET_SECONDS,
+        "meets_target": statistics.median(shown) <= TARGET_SECONDS and not forbidden,
+        # TensorFlow, Keras or the zoo here break the promise; matplotlib only costs time.
+        "imported_before_window": heavy,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure_startup(), indent=1))
