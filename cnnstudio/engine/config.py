@@ -4,10 +4,12 @@ The GUI's form, the CLI's flags and a run's `run.json` all hold a `TrainingConfi
 checks every field up front and names the field and the value it received, so a bad value fails
 before a run folder exists or TensorFlow starts.
 
-Defaults (Adam 1e-3, batch 64, constant rate, no augmentation) favour speed. Measured on the bundled
-mnist-5k over 20 epochs (best validation accuracy): LeNet-5 with its paper defaults (tanh, average
-pooling) 95.0%, with `activation=relu, pooling=max` 97.8%; tanh LeNet-5 with augmentation,
-batch 32 and a cosine schedule from 2e-3 97.5%.
+Defaults: batch 256 (fast on a CPU and a GPU alike), Adam from 5e-3 with a cosine decay to zero,
+augmentation (small shifts, rotations, zooms) and standardised inputs. Measured on the bundled
+mnist-5k, LeNet-5 with its paper options (tanh, average pooling), 20 epochs, best validation
+accuracy for seeds 0/1/2: 97.5 / 97.3 / 97.6%. The same recipe without standardisation: 96.2%;
+without augmentation: 95.0%; the old defaults (batch 64, Adam 1e-3 constant, neither): 95.0%.
+With 4,000 training images, augmentation is what keeps tanh LeNet-5 from memorising them.
 """
 
 from __future__ import annotations
@@ -42,12 +44,12 @@ class TrainingConfig:
     model_options: dict[str, Any] = field(default_factory=dict)
     dataset: str = "mnist-5k"
     epochs: int = 20
-    batch_size: int = 64
+    batch_size: int = 256
     optimizer: str = "adam"
-    learning_rate: float = 1e-3
+    learning_rate: float = 5e-3
     # Used by sgd (Nesterov-free heavy ball) and rmsprop; ignored by adam/adamw.
     momentum: float = 0.9
-    schedule: str = "constant"
+    schedule: str = "cosine"
     # Decoupled weight decay (Keras applies it to every optimizer); 0 disables it.
     weight_decay: float = 0.0
     label_smoothing: float = 0.0
@@ -56,7 +58,10 @@ class TrainingConfig:
     seed: int = 0
     device: str = "auto"
     validation_fraction: float = 0.2
-    augment: bool = False
+    augment: bool = True
+    # Put a Normalization layer adapted to the training images in front of the model
+    # (pipeline.with_input_standardization): zero-mean, unit-variance inputs.
+    standardize: bool = True
     # Batches run per call into TensorFlow; the batch hook fires once per call. 0 = chosen by
     # the session so that events arrive about 10-20 times a second.
     steps_per_execution: int = 0
@@ -92,8 +97,11 @@ class TrainingConfig:
         self._check_non_negative_int("steps_per_execution", self.steps_per_execution)
         self._check_non_negative_int("limit_batches", self.limit_batches)
         self._check_positive_int("keep_checkpoints", self.keep_checkpoints)
-        if not isinstance(self.augment, bool):
-            raise ValueError(f"augment must be true or false; received {self.augment!r}")
+        for name in ("augment", "standardize"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(
+                    f"{name} must be true or false; received {getattr(self, name)!r}"
+                )
         if not isinstance(self.device, str):
             raise ValueError(f"device must be 'auto', 'cpu' or 'gpu:N'; received {self.device!r}")
 

@@ -19,6 +19,13 @@ the fitted set would be too large (CIFAR at 224x224 is 30 GB), the uint8 images 
 the fit runs on whole batches in parallel ``map`` calls instead.
 
 Augmentation (training split only, after the cache) uses Keras preprocessing layers on batches.
+
+Standardisation (``with_input_standardization``) is not a pipeline step but the trained model's
+first layer: a Keras ``Normalization`` adapted to the training images' per-channel mean and
+variance. The pipeline's [0, 1] images (zeros as the background, which augmentation fills with)
+go in, zero-mean unit-variance ones reach the first convolution, as LeCun et al. (1998) prepared
+LeNet-5's inputs. Because the statistics live in the model, every export, `predict` and the
+drawing pad feed the same [0, 1] images and get the same answers without knowing them.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    import keras
     import tensorflow as tf
 
     from cnnstudio.engine.datasets import DatasetInfo, Split
@@ -38,6 +46,9 @@ if TYPE_CHECKING:
 MAX_PAD_FRACTION = 0.25
 # Fitted float32 images up to this size are computed once and kept in memory.
 PRECOMPUTE_LIMIT_BYTES = 1 << 30
+# Batches read to estimate the per-channel mean and variance: 64 x 256 images is plenty.
+STANDARDIZATION_BATCHES = 64
+STANDARDIZATION_LAYER = "input_standardization"
 # Images per call of the fit step while precomputing (bounds the temporary memory).
 _FIT_CHUNK = 4096
 # ITU-R BT.601 luma weights, as in tf.image.rgb_to_grayscale.
@@ -267,3 +278,20 @@ def _random_crop_with_padding(images: tf.Tensor, padding: int, seed: int) -> tf.
     columns = offsets[:, 1:] + tf.range(width)[tf.newaxis]  # (N, width)
     cropped = tf.gather(padded, rows, axis=1, batch_dims=1)  # (N, height, width + 2p, C)
     return tf.gather(cropped, columns, axis=2, batch_dims=1)  # (N, height, width, C)
+
+
+def with_input_standardization(
+    model: keras.Model, train_data: tf.data.Dataset, *, max_batches: int = STANDARDIZATION_BATCHES
+) -> keras.Model:
+    """`model` behind a `Normalization` layer adapted to the images of `train_data`.
+
+    `train_data` yields (images, labels) batches as `make_pipeline` makes them; at most
+    `max_batches` are read. The result takes the same [0, 1] inputs as `model`, keeps its name
+    and nests it whole, so its layers keep their names.
+    """
+    import keras
+
+    normalization = keras.layers.Normalization(axis=-1, name=STANDARDIZATION_LAYER)
+    normalization.adapt(train_data.map(lambda images, *_: images).take(max_batches))
+    inputs = keras.Input(shape=model.input_shape[1:], name="images")
+    return keras.Model(inputs, model(normalization(inputs)), name=model.name)
