@@ -60,7 +60,7 @@ from cnnstudio.engine.events import (
     TrainingEvent,
     TrainingObserver,
 )
-from cnnstudio.engine.pipeline import Augmentation
+from cnnstudio.engine.pipeline import Augmentation, with_input_standardization
 from cnnstudio.engine.runs import (
     CHECKPOINTS_DIR,
     INTERRUPTED,
@@ -381,6 +381,9 @@ class TrainingSession:
             train_data, validation_data, steps_per_epoch, train_images = self._pipelines(
                 dataset, input_shape
             )
+            if config.standardize:
+                model = with_input_standardization(model, train_data)
+                self.model = model
             recorded = (
                 self.run_handle.record.get("steps_per_execution")
                 if self._resume_target is not None else None
@@ -418,6 +421,8 @@ class TrainingSession:
                     "name": data_info.name, "train_size": len(dataset.train.labels),
                     "validation_size": len(dataset.validation.labels),
                     "class_names": list(data_info.class_names),
+                    # What `predict` and exports fit new images from, as training did.
+                    "image_shape": list(data_info.image_shape),
                 },
                 steps_per_epoch=steps_per_epoch,
                 steps_per_execution=steps_per_execution,

@@ -1,0 +1,215 @@
+"""Classify image files with a trained model, preprocessed the way its training data was.
+
+    predictor = Predictor.from_run(run)               # or Predictor.from_file("model.keras")
+    for prediction in predictor.predict_files(["digit.png"], top=3):
+        print(prediction.path, prediction.top)        # [("7", 0.98), ("1", 0.01), ...]
+
+Preprocessing repeats training's (`datasets.load_image_folder` + `pipeline.plan_fit`):
+
+1. the image is read with Pillow, converted to grayscale (L) or RGB as the data set's images
+   were (alpha dropped, a GIF's first frame), and resized (bilinear) to the data set's native
+   size, e.g. 28 x 28 for MNIST, as an image folder's files are;
+2. the pipeline's own plan then fits it to the model's input: the same zero padding (28 -> 32
+   for LeNet-5) or resize, the same channel conversion, the same scaling to [0, 1];
+3. standardisation, when the run used it, is a layer inside the model.
+
+A bare model file has no data set: its images go straight to the model's input size (step 2
+only), and its class names come from an export's metadata.json next to it, from the run folder
+it sits in, or are the class indices.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from cnnstudio.engine.runs import RUN_FILE, Run, RunStore
+
+if TYPE_CHECKING:
+    import keras
+
+
+@dataclass(frozen=True)
+class Prediction:
+    path: str
+    top: list[tuple[str, float]]  # (class name, probability), most likely first
+    error: str | None = None  # why this image could not be classified
+
+
+def _class_names_near(path: Path) -> list[str] | None:
+    for candidate in (path.parent / "metadata.json", path.parent / RUN_FILE):
+        try:
+            data = json.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        names = data.get("class_names") or (data.get("dataset") or {}).get("class_names")
+        if isinstance(names, list) and names:
+            return [str(name) for name in names]
+    return None
+
+
+class Predictor:
+    """A loaded model plus how to turn an image file into its input."""
+
+    def __init__(
+        self,
+        model: keras.Model,
+        *,
+        class_names: list[str] | None = None,
+        source_shape: tuple[int, int, int] | None = None,
+        description: str = "",
+    ) -> None:
+        self.model = model
+        self.input_shape = tuple(int(d) for d in model.input_shape[1:])
+        if len(self.input_shape) != 3 or self.input_shape[-1] not in (1, 3):
+            raise ValueError(
+                f"the model takes inputs of shape {self.input_shape}; predict needs a model of "
+                f"grayscale or RGB images (height, width, 1 or 3)"
+            )
+        classes = int(model.output_shape[-1])
+        if not class_names or len(class_names) != classes:
+            class_names = [str(index) for index in range(classes)]
+        self.class_names = list(class_names)
+        # The size and channels images had in training (None: the model's input itself).
+        self.source_shape = tuple(source_shape) if source_shape else self.input_shape
+        self.description = description
+
+    @classmethod
+    def from_run(cls, run: Run | str, runs: RunStore | None = None) -> Predictor:
+        from cnnstudio.engine.export import model_source
+        from cnnstudio.engine.modelfile import load_model_file
+
+        handle = run if isinstance(run, Run) else (runs or RunStore()).find(str(run))
+        try:
+            source = model_source(handle)
+        except RuntimeError as error:
+            raise ValueError(str(error)) from None
+        record = handle.record
+        model = load_model_file(source)
+        dataset = record.get("dataset") or {}
+        return cls(
+            model, class_names=dataset.get("class_names"),
+            source_shape=_shape(dataset.get("image_shape")) or _dataset_shape(dataset.get("name")),
+            description=f"run {handle.id} ({source.name})",
+        )
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Predictor:
+        from cnnstudio.engine.modelfile import load_model_file
+
+        path = Path(path).expanduser()
+        model = load_model_file(path)
+        return cls(model, class_names=_class_names_near(path), description=str(path))
+
+    @classmethod
+    def latest(cls, runs: RunStore | None = None) -> Predictor:
+        """The newest finished run that has a model."""
+        store = runs or RunStore()
+        for handle in reversed(store.list()):
+            try:
+                if handle.status == "finished" and handle.model_file.is_file():
+                    return cls.from_run(handle)
+            except (OSError, ValueError):
+                continue
+        raise ValueError(
+            f"no finished run with a model in {store.root}; train one (cnnstudio train) or "
+            f"pass --model RUN|MODEL_FILE"
+        )
+
+    # -- preprocessing ------------------------------------------------------------------------
+
+    def load_image(self, path: str | Path) -> np.ndarray:
+        """One image file -> float32 (height, width, channels) in [0, 1], fitted to the model."""
+        from PIL import Image
+
+        from cnnstudio.engine.pipeline import fit_images_numpy, plan_fit
+
+        height, width, channels = self.source_shape
+        mode = "L" if channels == 1 else "RGB"
+        with Image.open(path) as image:
+            image.load()  # decode now: a corrupt file fails here, with Pillow's reason
+            if image.mode in ("P", "PA") and mode == "RGB":
+                image = image.convert("RGBA")
+            if image.mode != mode:
+                image = image.convert(mode)
+            if image.size != (width, height):
+                image = image.resize((width, height), Image.Resampling.BILINEAR)
+            pixels = np.asarray(image, dtype=np.uint8).reshape(height, width, channels)
+        plan = plan_fit(self.source_shape, self.input_shape)
+        return fit_images_numpy(pixels[np.newaxis], plan)[0]
+
+    # -- prediction ---------------------------------------------------------------------------
+
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        """(N, H, W, C) fitted images -> (N, classes) probabilities."""
+        outputs = np.asarray(self.model(images, training=False), dtype=np.float64)
+        sums = outputs.sum(axis=-1)
+        if np.any(outputs < 0) or not np.allclose(sums, 1.0, atol=1e-3):
+            # A model ending in logits: softmax them, so the numbers are probabilities.
+            shifted = np.exp(outputs - outputs.max(axis=-1, keepdims=True))
+            outputs = shifted / shifted.sum(axis=-1, keepdims=True)
+        return outputs
+
+    def top(self, probabilities: np.ndarray, k: int) -> list[tuple[str, float]]:
+        order = np.argsort(-probabilities)[: max(1, k)]
+        return [(self.class_names[i], float(probabilities[i])) for i in order]
+
+    def predict_files(self, paths: list[str | Path], top: int = 3) -> list[Prediction]:
+        """Top-`top` classes for each file; an unreadable file gets an error, not an exception."""
+        results: list[Prediction | None] = [None] * len(paths)
+        images, rows = [], []
+        for index, path in enumerate(paths):
+            try:
+                images.append(self.load_image(path))
+                rows.append(index)
+            except FileNotFoundError:
+                results[index] = Prediction(str(path), [], "no such file")
+            except Exception as error:  # Pillow raises many types for bad files
+                from cnnstudio.engine.datasets import _image_error_reason
+
+                results[index] = Prediction(str(path), [], _image_error_reason(error))
+        if images:
+            probabilities = self.probabilities(np.stack(images))
+            for row, index in enumerate(rows):
+                results[index] = Prediction(str(paths[index]), self.top(probabilities[row], top))
+        return [result for result in results if result is not None]
+
+
+def _shape(value: Any) -> tuple[int, int, int] | None:
+    if isinstance(value, list) and len(value) == 3 and all(isinstance(v, int) for v in value):
+        return (value[0], value[1], value[2])
+    return None
+
+
+def _dataset_shape(name: Any) -> tuple[int, int, int] | None:
+    """Native image shape of a registered data set, or of an image folder as loaded."""
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        from cnnstudio.engine.datasets import FOLDER_PREFIX, get_dataset_info
+
+        if name.startswith(FOLDER_PREFIX):
+            return None
+        return tuple(get_dataset_info(name).image_shape)
+    except (ValueError, KeyError):
+        return None
+
+
+def load_predictor(model: str | None, runs: RunStore | None = None) -> Predictor:
+    """`--model` as the CLI takes it: a run id / folder, a model file, or None (latest run)."""
+    if model is None:
+        return Predictor.latest(runs)
+    path = Path(model).expanduser()
+    if path.is_file():
+        return Predictor.from_file(path)
+    if path.is_dir() and (path / RUN_FILE).is_file():
+        return Predictor.from_run(Run(path))
+    if path.suffix in (".keras", ".h5") or path.is_dir():
+        from cnnstudio.engine.modelfile import load_model_file
+
+        load_model_file(path)  # raises the clear error for this path
+    return Predictor.from_run(model, runs)
