@@ -49,7 +49,9 @@ def tiny_dataset(train: int = 96, validation: int = 32, seed: int = 0):
 
 def quick_config(**changes) -> TrainingConfig:
     # 96 images / 16 = 6 batches an epoch, hooks every 2 batches: 3 batch events an epoch.
-    values = dict(epochs=2, batch_size=16, steps_per_execution=2)
+    # A constant rate, so that events can be checked against it.
+    values = dict(epochs=2, batch_size=16, steps_per_execution=2, learning_rate=1e-3,
+                  schedule="constant")
     values.update(changes)
     return TrainingConfig(**values)
 
