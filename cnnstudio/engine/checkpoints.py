@@ -2,19 +2,28 @@
 
 In a run's `checkpoints/` folder, after every completed epoch E::
 
-    epoch-000E.keras   the model with its optimizer state (moments, iteration counter, learning
-                       rate variable; a schedule's position is the iteration counter) and the
-                       dropout layers' random generator states: Keras saves all of these.
-    epoch-000E.json    the manifest: schema_version, epoch, the sha256 and size of the .keras
-                       file, the training step, best and last metrics, the epoch-level history
-                       so far, the state of the early-stopping and plateau callbacks, the seeds,
-                       elapsed training time.
+    epoch-000E.npz     every variable of the model (weights, batch-norm statistics, the
+                       standardisation layer's mean and variance, the dropout layers' random
+                       generator states) and of its optimizer (moments, the iteration counter,
+                       which is a schedule's position, the learning-rate variable that the
+                       plateau schedule lowers), in their fixed build order. Plain arrays:
+                       read with `allow_pickle=False`, so opening one can run no code.
+    epoch-000E.json    the manifest: schema_version, epoch, the sha256 and size of the .npz,
+                       the variables' paths, the training step, best and last metrics, the
+                       epoch-level history so far, the early-stopping and plateau callbacks'
+                       state, the seeds, the elapsed training time.
+
+Why not a `.keras` file per epoch: Keras's own writer spends ~60 ms of Python per save on
+LeNet-5 (it walks and re-serialises the object graph), 6% of a one-second epoch; reading the
+arrays and writing an uncompressed npz costs a few milliseconds plus the disk. The model's
+architecture is not needed in a checkpoint: a resume rebuilds it from the run's config, and the
+final model.keras is written at the end as before.
 
 Order of writing, each file atomic (temporary file in the folder, fsync, `os.replace`): the
-.keras file first, then its manifest. A manifest therefore exists only for a complete model file,
+arrays first, then the manifest. A manifest therefore exists only for a complete arrays file,
 and its sha256 tells a file damaged later (a truncated copy, a bad disk) from a good one. A crash
-between the two leaves a model file without a manifest, which is ignored; a crash inside a write
-leaves a hidden temporary file, which is removed on the next resume.
+between the two leaves an arrays file without a manifest, which is ignored; a crash inside a
+write leaves a hidden temporary file, which is removed on the next resume.
 
 `latest_good()` walks back from the newest manifest, verifying each, and returns the first good
 checkpoint; every damaged one it passes is reported to `warn` (the run's log.txt) and removed, so
@@ -23,8 +32,8 @@ that a later resume does not trip over it again.
 Retention: the newest `keep` checkpoints and the best one (highest `val_accuracy`, the metric the
 run reports as best) are kept; older ones are deleted after the new one is safely written.
 
-Cost: LeNet-5 writes a ~0.8 MB file in about 60 ms per epoch on a laptop-class CPU (Keras's own
-zip + HDF5 writer); the sha256 adds about 2 ms per MB.
+Cost: see `cnnstudio.bench` and run.json's `checkpoint.mean_seconds`; LeNet-5 (0.75 MB with its
+Adam moments) takes a few milliseconds; the sha256 adds about 2 ms per MB.
 """
 
 from __future__ import annotations
@@ -34,10 +43,12 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from cnnstudio.engine.runs import atomic_write, atomic_write_json, now_iso
 
@@ -56,7 +67,7 @@ class CheckpointError(ValueError):
 @dataclass(frozen=True)
 class Checkpoint:
     epoch: int
-    model_path: Path
+    data_path: Path  # the .npz of variables
     manifest_path: Path
     manifest: dict[str, Any]
 
@@ -89,8 +100,8 @@ class CheckpointStore:
         self.keep = keep
         self.warn = warn or (lambda message: None)
 
-    def model_path(self, epoch: int) -> Path:
-        return self.folder / f"{_stem(epoch)}.keras"
+    def data_path(self, epoch: int) -> Path:
+        return self.folder / f"{_stem(epoch)}.npz"
 
     def manifest_path(self, epoch: int) -> Path:
         return self.folder / f"{_stem(epoch)}.json"
@@ -98,24 +109,36 @@ class CheckpointStore:
     # -- writing ------------------------------------------------------------------------------
 
     def save(self, model: keras.Model, epoch: int, state: dict[str, Any]) -> Checkpoint:
-        """Write the checkpoint of a completed `epoch` (model first, then its manifest), then
-        drop the ones retention no longer keeps."""
+        """Write the checkpoint of a completed `epoch` (arrays first, then the manifest), then
+        drop the ones retention no longer keeps. `model` must be compiled."""
         if epoch < 1:
             raise ValueError(f"checkpoint epochs count from 1; received {epoch}")
         self.folder.mkdir(parents=True, exist_ok=True)
-        model_path = self.model_path(epoch)
-        atomic_write(model_path, lambda temp: model.save(temp), suffix=".keras")
+        groups = _variable_groups(model)
+        arrays = {
+            f"{group}/{index:05d}": np.asarray(variable.numpy())
+            for group, variables in groups.items()
+            for index, variable in enumerate(variables)
+        }
+
+        def write(temp: Path) -> None:
+            with open(temp, "wb") as handle:
+                np.savez(handle, **arrays)
+
+        data_path = self.data_path(epoch)
+        atomic_write(data_path, write, suffix=".npz")
         manifest = {
             **state,
             "schema_version": CHECKPOINT_SCHEMA_VERSION,
             "epoch": epoch,
-            "model_file": model_path.name,
-            "sha256": file_sha256(model_path),
-            "size": model_path.stat().st_size,
+            "data_file": data_path.name,
+            "sha256": file_sha256(data_path),
+            "size": data_path.stat().st_size,
+            "variables": {group: [v.path for v in items] for group, items in groups.items()},
             "saved": now_iso(),
         }
         atomic_write_json(self.manifest_path(epoch), manifest)
-        checkpoint = Checkpoint(epoch, model_path, self.manifest_path(epoch), manifest)
+        checkpoint = Checkpoint(epoch, data_path, self.manifest_path(epoch), manifest)
         self._prune(newest=checkpoint)
         return checkpoint
 
@@ -133,7 +156,7 @@ class CheckpointStore:
 
     def _remove(self, epoch: int) -> None:
         # The manifest goes first: a model file without one is ignored, never half-trusted.
-        for path in (self.manifest_path(epoch), self.model_path(epoch)):
+        for path in (self.manifest_path(epoch), self.data_path(epoch)):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
@@ -143,8 +166,8 @@ class CheckpointStore:
         for later in self.epochs():
             if later > epoch:
                 self._remove(later)
-        for path in self.folder.glob("epoch-*.keras"):
-            match = re.match(r"^epoch-(\d+)\.keras$", path.name)
+        for path in self.folder.glob("epoch-*.npz"):
+            match = re.match(r"^epoch-(\d+)\.npz$", path.name)
             if match and int(match.group(1)) > epoch:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
@@ -199,22 +222,22 @@ class CheckpointStore:
             raise CheckpointError(
                 f"checkpoint manifest {manifest_path.name} names epoch {manifest.get('epoch')!r}"
             )
-        model_path = self.model_path(epoch)
+        data_path = self.data_path(epoch)
         try:
-            size = model_path.stat().st_size
+            size = data_path.stat().st_size
         except FileNotFoundError:
-            raise CheckpointError(f"checkpoint file {model_path.name} is missing") from None
+            raise CheckpointError(f"checkpoint file {data_path.name} is missing") from None
         if size != manifest.get("size"):
             raise CheckpointError(
-                f"checkpoint file {model_path.name} is truncated or damaged ({size} bytes; "
+                f"checkpoint file {data_path.name} is truncated or damaged ({size} bytes; "
                 f"{manifest.get('size')} were written)"
             )
-        if file_sha256(model_path) != manifest.get("sha256"):
+        if file_sha256(data_path) != manifest.get("sha256"):
             raise CheckpointError(
-                f"checkpoint file {model_path.name} is damaged (its sha256 does not match the "
+                f"checkpoint file {data_path.name} is damaged (its sha256 does not match the "
                 f"one written with it)"
             )
-        return Checkpoint(epoch, model_path, manifest_path, manifest)
+        return Checkpoint(epoch, data_path, manifest_path, manifest)
 
     def latest_good(self, *, remove_damaged: bool = True) -> Checkpoint | None:
         """The newest checkpoint that verifies; each damaged newer one is reported to `warn`
@@ -243,3 +266,53 @@ class CheckpointStore:
             if isinstance(value, (int, float)) and value > best_value:
                 best, best_value = checkpoint, value
         return best
+
+
+def _variable_groups(model: keras.Model) -> dict[str, Sequence[Any]]:
+    """The variables a checkpoint holds, in build order: `model.variables` (weights plus the
+    random generators' states) and the optimizer's (moments, iterations, learning rate)."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        raise ValueError("a checkpoint needs a compiled model (it holds the optimizer state)")
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    return {"model": list(model.variables), "optimizer": list(optimizer.variables)}
+
+
+def restore(model: keras.Model, checkpoint: Checkpoint) -> None:
+    """Assign a checkpoint's arrays to the compiled `model` and its optimizer. The model must
+    be built as the run built it; any difference in count or shape is refused, naming it."""
+    from cnnstudio.engine.modelfile import load_checkpoint_arrays
+
+    arrays = load_checkpoint_arrays(checkpoint.data_path)
+    name = checkpoint.data_path.name
+    for group, variables in _variable_groups(model).items():
+        stored = sorted(key for key in arrays if key.startswith(group + "/"))
+        if len(stored) != len(variables):
+            raise CheckpointError(
+                f"checkpoint {name} holds {len(stored)} {group} variables; this model has "
+                f"{len(variables)} (was the model or its options changed?)"
+            )
+        for key, variable in zip(stored, variables, strict=True):
+            value = arrays[key]
+            if tuple(value.shape) != tuple(variable.shape):
+                raise CheckpointError(
+                    f"checkpoint {name}: {variable.path} has shape {tuple(value.shape)} there "
+                    f"and {tuple(variable.shape)} in this model"
+                )
+        for key, variable in zip(stored, variables, strict=True):
+            variable.assign(arrays[key])
+    # Layers that keep a derived copy of their variables (Normalization's mean and variance
+    # tensors) rebuild it, as Keras does after loading a file.
+    for layer in _all_layers(model):
+        finalize = getattr(layer, "finalize_state", None)
+        if callable(finalize):
+            finalize()
+
+
+def _all_layers(model: Any) -> list[Any]:
+    layers = []
+    for layer in getattr(model, "layers", []):
+        layers.append(layer)
+        layers.extend(_all_layers(layer))
+    return layers

@@ -99,17 +99,14 @@ def check_onnx_available() -> None:
 
 
 def model_source(run: Run) -> Path:
-    """The model file a run exports: its final model.keras, else its newest good checkpoint."""
+    """The model file a run exports: its model.keras, written when training ends (finished,
+    stopped or failed). An interrupted run has none yet: resume it, or stop it, first."""
     if run.model_file.is_file():
         return run.model_file
-    from cnnstudio.engine.checkpoints import CheckpointStore
-
-    checkpoint = CheckpointStore(run.checkpoints_dir, warn=run.log).latest_good(
-        remove_damaged=False
+    raise ExportError(
+        f"run {run.id!r} has no model.keras yet (it is training or was interrupted); resume "
+        f"it with `cnnstudio resume {run.id}` and stop it (Ctrl-C) to write one"
     )
-    if checkpoint is None:
-        raise ExportError(f"run {run.id!r} has no model yet (no model.keras, no checkpoint)")
-    return checkpoint.model_path
 
 
 def sample_inputs(run: Run | None, input_shape: tuple[int, ...], count: int = SAMPLE_COUNT

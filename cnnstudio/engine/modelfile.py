@@ -12,8 +12,9 @@ way a file can be wrong gets a message a person can act on:
 * written by a newer Keras major version than the one installed;
 * needing unsafe deserialisation (a Lambda layer with code): refused, and the message says why.
 
-Loading weights into a model we built ourselves (`load_weights_into`, used to resume from a
-checkpoint) reads arrays only, but goes through the same checks. Nothing here uses pickle.
+Checkpoints (`checkpoints.py`) are `.npz` files of plain arrays, opened here too
+(`load_checkpoint_arrays`) with `allow_pickle=False`: an array of Python objects, which NumPy
+would unpickle, is refused. Nothing here uses pickle.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import keras
+    import numpy as np
 
 KERAS_SUFFIX = ".keras"
 _REQUIRED_MEMBERS = ("config.json", "model.weights.h5")
@@ -163,13 +165,27 @@ def load_model_file(path: str | Path, *, compile: bool = False) -> keras.Model:
     return model
 
 
-def load_weights_into(model: keras.Model, path: str | Path) -> None:
-    """Restore weights (and, when `model` is compiled with a built optimizer, optimizer state)
-    from a `.keras` file into a model with the same architecture. Arrays only: no code runs."""
+def load_checkpoint_arrays(path: str | Path) -> dict[str, np.ndarray]:
+    """Every array of a checkpoint `.npz`, read without pickle. ModelFileError says why a file
+    cannot be read (missing, truncated, not an npz, holding Python objects)."""
+    import numpy as np
+
     path = Path(path)
-    inspect_model_file(path)
+    if not path.is_file():
+        raise ModelFileError(f"no such checkpoint file: {path}")
     try:
-        model.load_weights(path)
-    except Exception as error:
-        text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ModelFileError(f"{path} does not fit this model: {text}") from None
+        with np.load(path, allow_pickle=False) as data:
+            if not hasattr(data, "files"):
+                raise ModelFileError(f"{path} is a single array, not a checkpoint")
+            return {name: data[name] for name in data.files}
+    except ModelFileError:
+        raise
+    except ValueError as error:
+        if "allow_pickle" in str(error):
+            raise ModelFileError(
+                f"{path} holds Python objects, which loading would unpickle (unsafe); CNN "
+                f"Studio checkpoints hold plain arrays only"
+            ) from None
+        raise ModelFileError(f"{path} is not a checkpoint: {error}") from None
+    except (zipfile.BadZipFile, EOFError, OSError) as error:
+        raise ModelFileError(f"{path} is truncated or damaged ({error})") from None

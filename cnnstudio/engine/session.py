@@ -478,7 +478,7 @@ class TrainingSession:
     def _restore(self, model: keras.Model) -> int:
         """Load the newest good checkpoint into the compiled `model`; put progress, history and
         callback state back where it left off. Returns the epoch training continues after."""
-        from cnnstudio.engine.modelfile import load_weights_into
+        from cnnstudio.engine.checkpoints import restore
 
         run = self.run_handle
         store = self.checkpoint_store()
@@ -496,8 +496,6 @@ class TrainingSession:
             self._elapsed_offset = 0.0
             run.rewrite_history([])
             return 0
-        # Optimizer variables must exist before they can be loaded.
-        model.optimizer.build(model.trainable_variables)
         manifest = checkpoint.manifest
         callbacks_state = manifest.get("callbacks") or {}
         stopping = callbacks_state.get("early_stopping") or {}
@@ -508,12 +506,12 @@ class TrainingSession:
             best_epoch = int(stopping["best_epoch"]) + 1
             if best_epoch != checkpoint.epoch:
                 try:
-                    load_weights_into(model, store.verify(best_epoch).model_path)
+                    restore(model, store.verify(best_epoch))
                     best_weights = model.get_weights()
                 except (CheckpointError, ValueError) as error:
                     run.log(f"WARNING: early stopping's best weights are lost ({error}); it "
                             f"will keep the last weights instead")
-        load_weights_into(model, checkpoint.model_path)
+        restore(model, checkpoint)
         store.discard_after(checkpoint.epoch)
         self._callback_state = dict(callbacks_state)
         if best_weights is not None:
@@ -529,7 +527,7 @@ class TrainingSession:
         run.rewrite_history(_history_up_to(run.history(), epoch, progress.epoch_entries))
         run.update_record(epochs_completed=epoch, best=progress.best, last=progress.last,
                           elapsed_seconds=round(self._elapsed_offset, 3))
-        run.log(f"resumed from the checkpoint of epoch {epoch} ({checkpoint.model_path.name})")
+        run.log(f"resumed from the checkpoint of epoch {epoch} ({checkpoint.data_path.name})")
         return epoch
 
     def _checkpoint_state(self, hooks: Any) -> dict[str, Any]:
@@ -900,7 +898,7 @@ def _make_hooks_class():
             seconds = time.perf_counter() - begin
             self.seconds.append(seconds)
             run.update_record(checkpoint={
-                "epoch": epoch + 1, "file": f"{CHECKPOINTS_DIR}/{checkpoint.model_path.name}",
+                "epoch": epoch + 1, "file": f"{CHECKPOINTS_DIR}/{checkpoint.data_path.name}",
                 "seconds": round(seconds, 4),
                 "mean_seconds": round(sum(self.seconds) / len(self.seconds), 4),
             })
