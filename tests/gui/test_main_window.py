@@ -1,0 +1,156 @@
+"""The main window: views, the background engine loader, settings, screenshots."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtCore import QThread
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QLabel, QWidget
+
+from cnnstudio.gui.context import StudioContext
+from cnnstudio.gui.main_window import MainWindow
+
+ENGINE_TIMEOUT_MS = 60_000  # importing TensorFlow: about 6 s here, more on a busy machine
+
+
+def assert_no_thread_running(window: MainWindow) -> None:
+    running = [t.objectName() for t in window.findChildren(QThread) if t.isRunning()]
+    assert running == [], f"threads still running: {running}"
+
+
+@pytest.fixture
+def window(qtbot):
+    window = MainWindow(StudioContext())
+    qtbot.addWidget(window)
+    yield window
+    window.close()
+    assert_no_thread_running(window)
+
+
+def test_views_are_registered_and_switchable(window):
+    assert window.view_keys()[:2] == ["models", "data"]
+    assert window.current_view() == "models"
+    window.show_view("data")
+    assert window.current_view() == "data"
+    window.context.viewRequested.emit("models")
+    assert window.current_view() == "models"
+    with pytest.raises(ValueError, match="already registered"):
+        window.add_view("data", "Data again", QWidget())
+    with pytest.raises(KeyError):
+        window.show_view("no-such-view")
+
+
+def test_a_view_added_later_gets_a_sidebar_entry_and_names(window):
+    extra = QLabel("extra")
+    window.add_view("extra", "Extra", extra)
+    window.show_view("extra")
+    assert window.current_view() == "extra"
+    assert extra.objectName() == "extraView" and extra.accessibleName() == "Extra view"
+
+
+def _inside(widget: QWidget, kinds: tuple) -> bool:
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, kinds):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def test_every_control_has_an_object_name_and_an_accessible_name(window):
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QAbstractSpinBox,
+        QComboBox,
+        QHeaderView,
+        QLineEdit,
+        QProgressBar,
+    )
+
+    # Widgets whose inner parts (a line edit's clear button, a combo's list) are Qt's own.
+    composites = (QAbstractSpinBox, QComboBox, QLineEdit)
+    controls = (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QComboBox, QLineEdit,
+                QProgressBar)
+    for key in ("models", "data"):
+        for widget in window.view(key).findChildren(QWidget):
+            # Qt's own inner parts (a spin box's line edit, a scroll bar) are not ours to name.
+            if not isinstance(widget, controls) or widget.objectName().startswith("qt_"):
+                continue
+            if isinstance(widget, QHeaderView) or _inside(widget, composites):
+                continue
+            assert widget.objectName(), f"{type(widget).__name__} in {key} has no objectName"
+            assert widget.accessibleName(), f"{widget.objectName()} has no accessibleName"
+
+
+def test_engine_loads_in_the_background_and_the_status_bar_says_so(window, qtbot):
+    status = window.findChild(QLabel, "engineStatusLabel")
+    window.show()
+    with qtbot.waitSignal(window.context.engineReady, timeout=ENGINE_TIMEOUT_MS):
+        window.load_engine()
+        assert "Loading TensorFlow" in status.text()
+        assert window.findChild(QWidget, "engineBusyIndicator").isVisible()
+    assert status.text().startswith("Engine ready: Keras 3.")
+    assert window.context.engine_status.devices[0].name == "cpu"
+    assert window.findChild(QLabel, "deviceLabel").text().startswith("Device: ")
+    assert not window.findChild(QWidget, "engineBusyIndicator").isVisible()
+
+
+def test_settings_restore_geometry_view_model_and_data_set(qtbot):
+    first = MainWindow(StudioContext())
+    qtbot.addWidget(first)
+    first.resize(760, 540)  # within the offscreen screen (800x600)
+    first.context.set_model("resnet18", {"dropout": 0.25})
+    first.show_view("data")
+    first.close()
+    assert_no_thread_running(first)
+
+    second = MainWindow(StudioContext())
+    qtbot.addWidget(second)
+    try:
+        assert second.context.selection.model == "resnet18"
+        assert second.context.selection.model_options == {"dropout": 0.25}
+        assert second.context.selection.dataset == "mnist-5k"
+        assert second.current_view() == "data"
+        assert (second.width(), second.height()) == (760, 540)
+        picker = second.view("models")
+        assert picker.selected_model() == "resnet18"
+        assert picker.options.values()["dropout"] == 0.25
+    finally:
+        second.close()
+        assert_no_thread_running(second)
+
+
+def test_save_screenshot_writes_a_png_of_the_window(window, tmp_path):
+    window.resize(900, 600)
+    window.show()
+    path = window.save_screenshot(tmp_path / "window.png")
+    image = QImage(str(path))
+    assert not image.isNull()
+    assert image.width() >= 900 and image.height() >= 600
+
+
+def test_screenshot_command_waits_for_the_engine_and_saves_a_png(tmp_path):
+    target = tmp_path / "data.png"
+    result = subprocess.run(
+        [sys.executable, "-m", "cnnstudio", "--screenshot", str(target), "--view", "data"],
+        capture_output=True, text=True, timeout=240, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    image = QImage(str(target))
+    assert (image.width(), image.height()) == (1280, 800)
+    # Saved after the engine loaded: a dark MNIST digit grid is on it, not an empty panel.
+    assert f"saved {target}" in result.stdout
+
+
+def test_screenshot_command_rejects_an_unknown_view(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "cnnstudio", "--screenshot", str(tmp_path / "x.png"),
+         "--view", "nowhere"], capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 2
+    assert "no view 'nowhere'" in result.stderr and "models" in result.stderr
+    assert not (tmp_path / "x.png").exists()
