@@ -13,9 +13,9 @@ Preprocessing repeats training's (`datasets.load_image_folder` + `pipeline.plan_
    for LeNet-5) or resize, the same channel conversion, the same scaling to [0, 1];
 3. standardisation, when the run used it, is a layer inside the model.
 
-A bare model file has no data set: its images go straight to the model's input size (step 2
-only), and its class names come from an export's metadata.json next to it, from the run folder
-it sits in, or are the class indices.
+A model file takes its class names and training image shape from an export's metadata.json next
+to it or from the run folder it sits in; a bare file elsewhere has neither: its images go
+straight to the model's input size (step 2 only) and its classes are numbered.
 """
 
 from __future__ import annotations
@@ -40,16 +40,24 @@ class Prediction:
     error: str | None = None  # why this image could not be classified
 
 
-def _class_names_near(path: Path) -> list[str] | None:
+def _context_near(path: Path) -> tuple[list[str] | None, tuple[int, int, int] | None]:
+    """Class names and the training images' shape, from an export's metadata.json or the
+    run.json of the run folder a model file sits in; (None, None) when neither is there."""
     for candidate in (path.parent / "metadata.json", path.parent / RUN_FILE):
         try:
             data = json.loads(candidate.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        names = data.get("class_names") or (data.get("dataset") or {}).get("class_names")
+        if not isinstance(data, dict):
+            continue
+        dataset = data.get("dataset") or {}
+        names = data.get("class_names") or dataset.get("class_names")
+        shape = _shape((data.get("preprocessing") or {}).get("source_image_shape")) or _shape(
+            dataset.get("image_shape")
+        )
         if isinstance(names, list) and names:
-            return [str(name) for name in names]
-    return None
+            return [str(name) for name in names], shape
+    return None, None
 
 
 class Predictor:
@@ -103,7 +111,9 @@ class Predictor:
 
         path = Path(path).expanduser()
         model = load_model_file(path)
-        return cls(model, class_names=_class_names_near(path), description=str(path))
+        class_names, source_shape = _context_near(path)
+        return cls(model, class_names=class_names, source_shape=source_shape,
+                   description=str(path))
 
     @classmethod
     def latest(cls, runs: RunStore | None = None) -> Predictor:
