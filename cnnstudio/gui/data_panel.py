@@ -35,7 +35,7 @@ from cnnstudio.gui.formatting import format_shape
 from cnnstudio.gui.sample_grid import SampleGrid
 
 FOLDER = "folder"  # the Selection's data set name for an image folder
-SAMPLES = 40
+SAMPLES = 40  # four of each digit for MNIST: fills the panel without scrolling at 1280x800
 _ERROR_STYLE = "background:#fdecea; color:#611a15; border:1px solid #f5c2c0; padding:8px;"
 _INFO_STYLE = "background:#e8f1fb; color:#0b3d6e; border:1px solid #b6d4f2; padding:8px;"
 
@@ -64,6 +64,7 @@ class DataPanel(QWidget):
         self._loader: DatasetLoader | None = None
         self._old_loaders: list[DatasetLoader] = []
         self._waiting_for_engine: LoadRequest | None = None
+        self._folder: Path | None = None  # the image folder offered in the combo, if any
 
         self.combo = QComboBox(objectName="datasetCombo")
         self.combo.setAccessibleName("Data set")
@@ -96,6 +97,7 @@ class DataPanel(QWidget):
         self.counts.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.report = QListWidget(objectName="skippedFiles")
         self.report.setAccessibleName("Skipped files")
+        self.report.setWordWrap(True)  # long reasons wrap instead of hiding behind a scroll bar
         self.report_box = QGroupBox("Skipped files", objectName="skippedFilesGroup")
         self.report_box.setAccessibleName("Image folder report")
         QVBoxLayout(self.report_box).addWidget(self.report)
@@ -115,6 +117,7 @@ class DataPanel(QWidget):
         download_row.addWidget(self.download_button)
         download_row.addWidget(self.progress, 1)
         download_row.addWidget(self.cancel_button)
+        download_row.addStretch()  # keeps the lone Download button at its natural width
         scroll = QScrollArea(objectName="sampleScroll")
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.grid)
@@ -154,6 +157,7 @@ class DataPanel(QWidget):
         self._on_combo(self.combo.currentIndex())
 
     def _add_folder_item(self, folder: Path) -> None:
+        self._folder = folder
         index = self.combo.findData(FOLDER)
         if index < 0:
             self.combo.insertSeparator(self.combo.count())
@@ -178,9 +182,8 @@ class DataPanel(QWidget):
 
     def _on_combo(self, index: int) -> None:
         name = self.combo.itemData(index)
-        if name == FOLDER:
-            folder = self.combo.itemData(index, Qt.ItemDataRole.ToolTipRole)
-            self.open_folder(Path(folder))
+        if name == FOLDER and self._folder is not None:
+            self.open_folder(self._folder)
             return
         self.context.set_dataset(name)
         info = get_dataset_info(name)
@@ -190,6 +193,7 @@ class DataPanel(QWidget):
         else:
             self._clear_samples()
             size = DOWNLOAD_BYTES.get(name, 0) / 1e6
+            self.download_button.setText(f"Download {info.title} ({size:.0f} MB)")
             self._show_message(f"{info.title} is not on this computer yet. Download it once "
                                f"(about {size:.0f} MB into the Keras cache); after that it "
                                "works offline.", error=False)
@@ -336,8 +340,12 @@ class DataPanel(QWidget):
         self.report_box.show()
         self.report_box.setTitle(f"Loaded {report.loaded:,} images; skipped "
                                  f"{len(report.skipped):,} files")
+        root = self._folder
         for path, reason in report.skipped:
-            self.report.addItem(f"{path}: {reason}")
+            # Relative to the chosen folder: "square/broken.png" says all that matters.
+            inside = root is not None and Path(path).is_relative_to(root)
+            shown = Path(path).relative_to(root) if inside else path
+            self.report.addItem(f"{shown}: {reason}")
         if not report.skipped:
             self.report.addItem("Every file was read.")
 

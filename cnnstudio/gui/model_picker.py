@@ -162,6 +162,7 @@ class ModelPicker(QWidget):
         for family in families.values():
             years = sorted({int(family.child(i).text(YEAR)) for i in range(family.childCount())})
             family.setText(YEAR, str(years[0]))
+            family.setTextAlignment(YEAR, Qt.AlignmentFlag.AlignRight)
         self.tree.expandAll()
         header = self.tree.header()
         # The name column takes the spare width; the figures stay next to each other.

@@ -10,7 +10,8 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-CELL = 72  # image side in pixels: MNIST's 28 px scaled x2.5 stays crisp with nearest-neighbour
+CELL = 72  # smallest image side in pixels: MNIST's 28 px scaled x2.5+ stays crisp (nearest)
+MAX_CELL = 96  # cells grow up to this to fill the width, instead of leaving a strip empty
 LABEL_HEIGHT = 18
 GAP = 8
 
@@ -62,12 +63,17 @@ class SampleGrid(QWidget):
     def _columns(self, width: int) -> int:
         return max(1, (width + GAP) // (CELL + GAP))
 
+    def _cell(self, width: int) -> int:
+        """Cell side that makes the columns fill `width` exactly (within CELL..MAX_CELL)."""
+        columns = self._columns(width)
+        return max(CELL, min(MAX_CELL, (width - GAP * (columns - 1)) // columns))
+
     def hasHeightForWidth(self) -> bool:
         return True
 
     def heightForWidth(self, width: int) -> int:
         rows = -(-len(self._images) // self._columns(width)) if self._images else 1
-        return rows * (CELL + LABEL_HEIGHT + GAP)
+        return rows * (self._cell(width) + LABEL_HEIGHT + GAP)
 
     def sizeHint(self) -> QSize:
         return QSize(8 * (CELL + GAP), self.heightForWidth(8 * (CELL + GAP)))
@@ -80,21 +86,20 @@ class SampleGrid(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No samples to show")
             return
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._smooth)
-        columns = self._columns(self.width())
+        columns, cell = self._columns(self.width()), self._cell(self.width())
         for index, (image, label) in enumerate(zip(self._images, self._labels, strict=True)):
             row, column = divmod(index, columns)
-            x, y = column * (CELL + GAP), row * (CELL + LABEL_HEIGHT + GAP)
-            target = QRect(x, y, CELL, CELL)
-            if not target.intersects(event.rect()) and y > event.rect().bottom():
-                break
-            scaled = image.size().scaled(CELL, CELL, Qt.AspectRatioMode.KeepAspectRatio)
-            painter.drawImage(QRect(x + (CELL - scaled.width()) // 2,
-                                    y + (CELL - scaled.height()) // 2,
+            x, y = column * (cell + GAP), row * (cell + LABEL_HEIGHT + GAP)
+            if y > event.rect().bottom():
+                break  # the rest is below the part being repainted
+            scaled = image.size().scaled(cell, cell, Qt.AspectRatioMode.KeepAspectRatio)
+            painter.drawImage(QRect(x + (cell - scaled.width()) // 2,
+                                    y + (cell - scaled.height()) // 2,
                                     scaled.width(), scaled.height()), image)
             painter.setPen(palette.color(QPalette.ColorRole.Mid))
-            painter.drawRect(target.adjusted(0, 0, -1, -1))
+            painter.drawRect(QRect(x, y, cell - 1, cell - 1))
             painter.setPen(palette.color(QPalette.ColorRole.WindowText))
-            painter.drawText(QRect(x - GAP // 2, y + CELL, CELL + GAP, LABEL_HEIGHT),
+            painter.drawText(QRect(x - GAP // 2, y + cell, cell + GAP, LABEL_HEIGHT),
                              Qt.AlignmentFlag.AlignCenter,
                              painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight,
-                                                              CELL + GAP))
+                                                              cell + GAP))
