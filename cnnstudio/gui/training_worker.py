@@ -1,0 +1,134 @@
+"""Runs an engine `TrainingSession` on a QThread and hands its events to the GUI as Qt signals.
+
+The session is built on the GUI thread (validation is cheap once the engine has loaded, and the
+caller gets a ValueError at once), then `run()` blocks on a worker thread. The session calls
+`on_event` on that thread; the worker only re-emits the event through one signal. The receivers
+live on the GUI thread, so Qt queues the call: nothing on the worker thread touches a widget.
+
+Cost: one queued emit per event (tens of microseconds). The engine already reports once per
+group of batches (`steps_per_execution`, about 12 groups a second), so nothing is coalesced here;
+`emit_seconds` records the time spent in `on_event` so tests and the bench can check it.
+
+Stop, pause and resume go straight to the session, whose `threading.Event`s are made for being
+set from another thread: stop takes effect at the end of the current group of batches.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, Signal, Slot
+
+from cnnstudio.engine.events import RunFailed
+
+if TYPE_CHECKING:
+    from cnnstudio.engine.session import RunResult, TrainingSession
+
+
+class TrainingWorker(QObject):
+    """Lives on the training thread; owns the session while it runs."""
+
+    # Every TrainingEvent, in order; queued to the receivers' (GUI) thread.
+    event = Signal(object)
+    # The RunResult (or None when `run()` itself raised), after the final event.
+    done = Signal(object)
+
+    def __init__(self, session: TrainingSession) -> None:
+        super().__init__()
+        self.session = session
+        session.observer = self  # the session calls on_event(event) on this thread
+        self.emit_seconds = 0.0
+        self.events = 0
+
+    def on_event(self, event: Any) -> None:  # the training thread
+        begin = time.perf_counter()
+        self.event.emit(event)
+        self.emit_seconds += time.perf_counter() - begin
+        self.events += 1
+
+    @Slot()
+    def run(self) -> None:  # the training thread
+        result: RunResult | None = None
+        try:
+            result = self.session.run()
+        except Exception as error:  # the session reports training errors itself; not this
+            self.event.emit(RunFailed(None, f"{type(error).__name__}: {error}"))
+        self.done.emit(result)
+
+
+class TrainingController(QObject):
+    """Starts one session at a time on its own QThread; forwards stop, pause and resume."""
+
+    event = Signal(object)  # re-emitted on the GUI thread
+    finished = Signal(object)  # RunResult or None, once the thread has ended
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread: QThread | None = None
+        self._worker: TrainingWorker | None = None
+        self._result: Any = None
+        self.session: TrainingSession | None = None
+
+    def start(self, session: TrainingSession) -> None:
+        if self.is_running():
+            raise RuntimeError("a training run is already in progress")
+        self.session = session
+        self._result = None
+        thread = QThread(self)
+        thread.setObjectName("trainingThread")
+        worker = TrainingWorker(session)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.event.connect(self.event)  # worker thread -> this object's (GUI) thread: queued
+        worker.done.connect(self._on_done)
+        # Direct: quit() is thread-safe, and a queued quit would wait for a GUI thread that
+        # may itself be blocked in wait() (closing the window).
+        worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        thread.finished.connect(self._on_thread_finished)
+        self._thread, self._worker = thread, worker
+        thread.start()
+
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    @property
+    def worker(self) -> TrainingWorker | None:
+        return self._worker
+
+    def stop(self) -> None:
+        if self.session is not None:
+            self.session.stop()
+
+    def pause(self) -> None:
+        if self.session is not None:
+            self.session.pause()
+
+    def resume(self) -> None:
+        if self.session is not None:
+            self.session.resume()
+
+    def wait(self, timeout_ms: int) -> bool:
+        """Block until the training thread has ended (True) or `timeout_ms` passed (False).
+        Events it sent meanwhile are delivered by the event loop afterwards, in order."""
+        thread = self._thread
+        if thread is None:
+            return True
+        if not thread.wait(max(0, int(timeout_ms))):
+            return False
+        # Deliver the queued events and the end of the thread now, so that the caller sees
+        # the final state (is_running() False, the run's status) as soon as this returns.
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall.value)
+        return True
+
+    def _on_done(self, result: Any) -> None:
+        self._result = result
+
+    def _on_thread_finished(self) -> None:
+        thread, worker = self._thread, self._worker
+        self._thread = self._worker = None
+        if worker is not None:
+            worker.deleteLater()
+        if thread is not None:
+            thread.deleteLater()
+        self.finished.emit(self._result)
