@@ -154,3 +154,14 @@ def test_screenshot_command_rejects_an_unknown_view(tmp_path):
     assert result.returncode == 2
     assert "no view 'nowhere'" in result.stderr and "models" in result.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_without_a_display_the_app_says_how_to_go_on(monkeypatch, capsys):
+    from cnnstudio import cli
+
+    monkeypatch.setattr(cli.sys, "platform", "linux")
+    for variable in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(variable, raising=False)
+    assert cli.main([]) == 1
+    err = capsys.readouterr().err
+    assert "no display found" in err and "xvfb-run cnnstudio" in err and "--screenshot" in err
