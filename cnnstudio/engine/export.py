@@ -266,6 +266,10 @@ def _readme(metadata: dict[str, Any]) -> str:
         f"# {metadata['model']} from run {metadata['run_id']} ({metadata['format']})",
         "",
         f"Artifact: `{metadata['artifact']}`. Load it with `{how}`.",
+        *([
+            "TF Serving wants a numbered version folder: copy `saved_model` to "
+            "`MODEL_BASE/1/` and serve MODEL_BASE (signature `serving_default`).",
+        ] if metadata["format"] == "savedmodel" else []),
         "",
         f"* Input: float32 batch of shape (N, {shape.replace('x', ', ')}), "
         f"tensor `{metadata.get('input_name')}`.",

@@ -21,6 +21,7 @@ A run folder, `YYYYMMDD-HHMMSS-<model>-<dataset>` (a `-2`, `-3`... suffix keeps 
     log.txt         warnings a person should see later (a damaged checkpoint skipped, a resume).
     model.keras     the final model (written atomically).
     checkpoints/    per-epoch checkpoints with optimizer state (see `checkpoints.py`).
+    logs/           TensorBoard scalars per epoch (`tensorboard --logdir RUN/logs`).
     exports/        what `cnnstudio export` wrote (see `export.py`).
 
 Atomic writes: a temporary file in the same folder, flush + fsync, then `os.replace`.
@@ -57,6 +58,7 @@ LOG_FILE = "log.txt"
 MODEL_FILE = "model.keras"
 CHECKPOINTS_DIR = "checkpoints"
 EXPORTS_DIR = "exports"
+LOGS_DIR = "logs"  # TensorBoard scalars, one point per epoch
 
 STATUSES = ("running", "finished", "stopped", "failed")
 # What a reader may see besides STATUSES: a `running` record whose process is gone.
@@ -135,15 +137,15 @@ def _proc_stat(pid: int) -> list[str] | None:
     return text[text.rfind(")") + 2 :].split()
 
 
+def _own_start() -> int | None:
+    fields = _proc_stat(os.getpid())
+    return int(fields[19]) if fields and len(fields) > 19 else None
+
+
 def process_identity() -> dict[str, Any]:
     """Who is training: pid, host and (on Linux) the process start time in clock ticks since
     boot, which tells a live trainer from an unrelated process that got the same pid later."""
-    fields = _proc_stat(os.getpid())
-    return {
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
-        "process_start": int(fields[19]) if fields and len(fields) > 19 else None,
-    }
+    return {"pid": os.getpid(), "host": socket.gethostname(), "process_start": _own_start()}
 
 
 def process_alive(pid: Any, host: Any = None, process_start: Any = None) -> bool:
@@ -157,7 +159,8 @@ def process_alive(pid: Any, host: Any = None, process_start: Any = None) -> bool
     if host and host != socket.gethostname():
         return True
     if pid == os.getpid():
-        return True
+        # This process, unless the record is from before a reboot that recycled the pid.
+        return not isinstance(process_start, int) or process_start == _own_start()
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -490,7 +493,7 @@ class RunStore:
             raise ValueError(f"{text!r} matches {len(matches)} runs ({ids}); give more of the id")
         raise ValueError(f"no run {text!r} in {self.root} (see `cnnstudio runs`)")
 
-    def delete(self, run_id: str) -> None:
+    def delete(self, run_id: str | Run) -> None:
         """Remove a run and its folder. A run still training is refused.
 
         The folder is first renamed to a hidden name (one atomic step: it leaves every list

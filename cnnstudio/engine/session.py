@@ -64,6 +64,7 @@ from cnnstudio.engine.pipeline import Augmentation, with_input_standardization
 from cnnstudio.engine.runs import (
     CHECKPOINTS_DIR,
     INTERRUPTED,
+    LOGS_DIR,
     RESUMABLE_STATUSES,
     Run,
     RunStore,
@@ -458,6 +459,8 @@ class TrainingSession:
                 callbacks.append(self._plateau)
             # Last: a checkpoint holds what early stopping and the plateau made of the epoch.
             callbacks.append(_Checkpointer(self, hooks))
+            self._scalars = _EpochScalars(self)
+            callbacks.append(self._scalars)
             model.fit(
                 train_data, validation_data=validation_data, epochs=config.epochs,
                 initial_epoch=self.initial_epoch,
@@ -678,6 +681,10 @@ class TrainingSession:
             status == "finished" and getattr(self, "_early_stopping", None) is not None
             and self._early_stopping.stopped_epoch > 0
         )
+        scalars = getattr(self, "_scalars", None)
+        if scalars is not None:  # fit does not end its callbacks when it raises
+            with contextlib.suppress(Exception):
+                scalars.close()
         if run is not None and record:
             try:
                 run.append_history(progress.take_pending())
@@ -903,7 +910,56 @@ def _make_hooks_class():
                 "mean_seconds": round(sum(self.seconds) / len(self.seconds), 4),
             })
 
-    return SessionHooks, Checkpointer
+    class EpochScalars(keras.callbacks.Callback):
+        """TensorBoard scalars under RUN/logs, once per epoch (a few events: no measurable
+        cost). `tensorboard --logdir RUN/logs` shows them; a resumed run appends.
+
+        Written with TF's core `tf.summary.write` and the scalars plugin's metadata, which is
+        what `tf.summary.scalar` does, minus its need for the tensorboard package. Logging is
+        a convenience: if it fails, the run's log says so once and training goes on.
+        """
+
+        def __init__(self, session: TrainingSession):
+            super().__init__()
+            self.session = session
+            self.writer = None
+            self.failed = False
+
+        def on_epoch_end(self, epoch, logs=None):
+            if self.failed:
+                return
+            try:
+                self._write(epoch + 1, dict(logs or {}))
+            except Exception as error:
+                self.failed = True
+                self.session.run_handle.log(f"WARNING: TensorBoard logs stopped: {error}")
+
+        def _write(self, epoch: int, logs: dict[str, Any]) -> None:
+            import tensorflow as tf
+            from tensorflow.core.framework import summary_pb2
+
+            if self.writer is None:
+                folder = self.session.run_handle.path / LOGS_DIR
+                self.writer = tf.summary.create_file_writer(str(folder))
+            logs.setdefault("learning_rate", float(self.session.model.optimizer.learning_rate))
+            metadata = summary_pb2.SummaryMetadata(
+                plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
+            )
+            with self.writer.as_default(step=epoch):
+                for name, value in logs.items():
+                    tf.summary.write(name, tf.constant(float(value), tf.float32),
+                                     metadata=metadata)
+            self.writer.flush()
+
+        def close(self) -> None:
+            if self.writer is not None:
+                self.writer.close()
+                self.writer = None
+
+        def on_train_end(self, logs=None):
+            self.close()
+
+    return SessionHooks, Checkpointer, EpochScalars
 
 
 def _SessionHooks(session: TrainingSession, steps_per_epoch: int, train_images: int):
@@ -912,6 +968,10 @@ def _SessionHooks(session: TrainingSession, steps_per_epoch: int, train_images: 
 
 def _Checkpointer(session: TrainingSession, hooks: Any):
     return _make_hooks_class()[1](session, hooks)
+
+
+def _EpochScalars(session: TrainingSession):
+    return _make_hooks_class()[2](session)
 
 
 def _plain(value: Any) -> float | None:

@@ -180,6 +180,13 @@ def test_training_checkpoints_every_epoch_and_resume_skips_a_truncated_one():
     manifest = checkpoints.verify(3).manifest
     assert [entry["epoch"] for entry in manifest["epochs"]] == [1, 2, 3]
     assert manifest["step"] == 3 * 6 and manifest["iterations"] == 3 * 6
+    # TensorBoard scalars, one point per epoch, equal to the history's.
+    scalars = _tensorboard_scalars(run.path / "logs")
+    history = [e for e in run.history() if e["kind"] == "epoch"]
+    assert scalars["val_accuracy"] == pytest.approx(
+        {e["epoch"]: e["metrics"]["val_accuracy"] for e in history}
+    )
+    assert set(scalars) >= {"loss", "accuracy", "val_loss", "learning_rate"}
 
     # A crash while copying the run, a torn last checkpoint and a leftover temporary file:
     latest = checkpoints.data_path(3)
@@ -198,6 +205,21 @@ def test_training_checkpoints_every_epoch_and_resume_skips_a_truncated_one():
     epochs = [entry["epoch"] for entry in run.history() if entry["kind"] == "epoch"]
     assert epochs == [1, 2, 3, 4]
     assert not [p for p in run.checkpoints_dir.iterdir() if p.name.startswith(".")]
+
+
+def _tensorboard_scalars(folder) -> dict[str, dict[int, float]]:
+    import tensorflow as tf
+
+    scalars: dict[str, dict[int, float]] = {}
+    for path in sorted(folder.glob("events.out.tfevents.*")):
+        for record in tf.data.TFRecordDataset(str(path)):
+            event = tf.compat.v1.Event.FromString(record.numpy())
+            for value in event.summary.value:
+                assert value.metadata.plugin_data.plugin_name == "scalars"
+                scalars.setdefault(value.tag, {})[event.step] = float(
+                    tf.make_ndarray(value.tensor)
+                )
+    return scalars
 
 
 # -- run.json versions -----------------------------------------------------------------------
