@@ -15,21 +15,18 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QListWidget,
     QProgressBar,
     QPushButton,
     QScrollArea,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from cnnstudio.engine.datasets import Dataset, get_dataset_info, list_datasets
 from cnnstudio.gui.context import StudioContext
+from cnnstudio.gui.data_summary import ClassCounts, SkippedFiles
 from cnnstudio.gui.dataset_loader import DOWNLOAD_BYTES, DatasetLoader, LoadRequest
 from cnnstudio.gui.formatting import format_shape
 from cnnstudio.gui.sample_grid import SampleGrid
@@ -89,19 +86,8 @@ class DataPanel(QWidget):
         self.cancel_button.setAccessibleName("Cancel download")
         self.cancel_button.clicked.connect(self.cancel)
         self.grid = SampleGrid()
-        self.counts = QTableWidget(0, 3, objectName="classCounts")
-        self.counts.setAccessibleName("Images per class")
-        self.counts.setHorizontalHeaderLabels(["Class", "Train", "Validation"])
-        self.counts.verticalHeader().hide()
-        self.counts.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.counts.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.report = QListWidget(objectName="skippedFiles")
-        self.report.setAccessibleName("Skipped files")
-        self.report.setWordWrap(True)  # long reasons wrap instead of hiding behind a scroll bar
-        self.report_box = QGroupBox("Skipped files", objectName="skippedFilesGroup")
-        self.report_box.setAccessibleName("Image folder report")
-        QVBoxLayout(self.report_box).addWidget(self.report)
-        self.report_box.hide()
+        self.counts = ClassCounts()
+        self.report = SkippedFiles()
         self._layout_widgets()
 
         self.combo.currentIndexChanged.connect(self._on_combo)
@@ -129,7 +115,7 @@ class DataPanel(QWidget):
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(counts_box, 2)
-        side_layout.addWidget(self.report_box, 1)
+        side_layout.addWidget(self.report, 1)
         splitter = QSplitter(objectName="dataSplitter")
         splitter.addWidget(samples_box)
         splitter.addWidget(side)
@@ -285,8 +271,8 @@ class DataPanel(QWidget):
         rows = sample_indices(dataset.train.labels, SAMPLES)
         self.grid.set_samples(dataset.train.images[rows],
                               [names[int(dataset.train.labels[r])] for r in rows])
-        self._fill_counts(dataset)
-        self._fill_report(dataset)
+        self.counts.show_dataset(dataset)
+        self.report.show_report(dataset.report, self._folder)
 
     def _on_failed(self, message: str) -> None:
         self._finish_load()
@@ -310,51 +296,11 @@ class DataPanel(QWidget):
 
     # -- showing --------------------------------------------------------------------------------
 
-    def _fill_counts(self, dataset: Dataset) -> None:
-        names = dataset.info.class_names
-        train = np.bincount(dataset.train.labels, minlength=len(names))
-        validation = np.bincount(dataset.validation.labels, minlength=len(names))
-        self.counts.setRowCount(len(names) + 1)
-        rows = [*zip(names, train, validation, strict=True),
-                ("Total", train.sum(), validation.sum())]
-        for row, (name, n_train, n_validation) in enumerate(rows):
-            cells = [QTableWidgetItem(str(name)), QTableWidgetItem(f"{int(n_train):,}"),
-                     QTableWidgetItem(f"{int(n_validation):,}")]
-            for column, cell in enumerate(cells):
-                if column:
-                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                          | Qt.AlignmentFlag.AlignVCenter)
-                if row == len(names):
-                    font = cell.font()
-                    font.setBold(True)
-                    cell.setFont(font)
-                self.counts.setItem(row, column, cell)
-        self.counts.resizeRowsToContents()
-
-    def _fill_report(self, dataset: Dataset) -> None:
-        self.report.clear()
-        report = dataset.report
-        if report is None:
-            self.report_box.hide()
-            return
-        self.report_box.show()
-        self.report_box.setTitle(f"Loaded {report.loaded:,} images; skipped "
-                                 f"{len(report.skipped):,} files")
-        root = self._folder
-        for path, reason in report.skipped:
-            # Relative to the chosen folder: "square/broken.png" says all that matters.
-            inside = root is not None and Path(path).is_relative_to(root)
-            shown = Path(path).relative_to(root) if inside else path
-            self.report.addItem(f"{shown}: {reason}")
-        if not report.skipped:
-            self.report.addItem("Every file was read.")
-
     def _clear_samples(self) -> None:
         self.dataset = None
         self.grid.clear()
         self.counts.setRowCount(0)
-        self.report.clear()
-        self.report_box.hide()
+        self.report.show_report(None, None)
 
     def _show_message(self, text: str, *, error: bool) -> None:
         self.message.setStyleSheet(_ERROR_STYLE if error else _INFO_STYLE)

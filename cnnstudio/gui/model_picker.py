@@ -11,15 +11,13 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QHideEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QGroupBox,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QSplitter,
     QTextBrowser,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -31,10 +29,8 @@ from cnnstudio.gui.context import StudioContext
 from cnnstudio.gui.formatting import format_count, format_shape
 from cnnstudio.gui.model_cards import card_for
 from cnnstudio.gui.model_stats import ModelStatsWorker, StatsRequest, StatsResult
+from cnnstudio.gui.model_tree import NAME, NAME_ROLE, ModelTree
 from cnnstudio.gui.options_form import OptionsForm
-
-NAME, YEAR, PARAMS, MACS = range(4)
-NAME_ROLE = Qt.ItemDataRole.UserRole
 
 
 def model_input(meta: ModelMeta, image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -42,10 +38,6 @@ def model_input(meta: ModelMeta, image_shape: tuple[int, int, int]) -> tuple[int
     (the rule of cnnstudio.engine.session.choose_input_shape, which imports too much here)."""
     height, width, channels = image_shape
     return (max(height, meta.min_input), max(width, meta.min_input), channels)
-
-
-def _normalised(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 def card_html(meta: ModelMeta) -> str:
@@ -72,7 +64,6 @@ class ModelPicker(QWidget):
         self.context = context
         self._metas: dict[str, ModelMeta] = load_model_metadata()
         self._catalog = load_catalog()
-        self._items: dict[str, QTreeWidgetItem] = {}
         # Figures for the current input, by model name (the selected model's with its options).
         self._figures: dict[str, StatsResult] = {}
         self._options_by_model: dict[str, dict[str, Any]] = {}
@@ -83,11 +74,7 @@ class ModelPicker(QWidget):
         self.search.setAccessibleName("Search models")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filter)
-        self.tree = QTreeWidget(objectName="modelTree")
-        self.tree.setAccessibleName("Models by family")
-        self.tree.setHeaderLabels(["Model", "Year", "Parameters", "MACs"])
-        self.tree.setRootIsDecorated(False)
-        self.tree.setUniformRowHeights(True)
+        self.tree = ModelTree()
         self.tree.currentItemChanged.connect(self._on_current_item)
         self.figures_note = QLabel(objectName="figuresNote", wordWrap=True)
         self.figures_note.setAccessibleName("About the figures")
@@ -131,112 +118,30 @@ class ModelPicker(QWidget):
         splitter.setSizes([470, 560])
         QVBoxLayout(self).addWidget(splitter)
 
-        self._populate()
+        self.tree.populate(self._metas, self._catalog)
         context.selectionChanged.connect(self._on_selection_changed)
         context.engineReady.connect(self._on_engine_ready)
         self._last_dataset = context.selection.dataset
         self._select(context.selection.model)
         self._update_note()
 
-    # -- the table ------------------------------------------------------------------------------
-
-    def _populate(self) -> None:
-        self.tree.clear()
-        self._items.clear()
-        families: dict[str, QTreeWidgetItem] = {}
-        bold = QFont(self.tree.font())
-        bold.setBold(True)
-        for meta in self._metas.values():
-            family = families.get(meta.family)
-            if family is None:
-                family = QTreeWidgetItem(self.tree, [meta.family])
-                family.setFont(NAME, bold)
-                family.setFlags(Qt.ItemFlag.ItemIsEnabled)  # a heading, not a choice
-                families[meta.family] = family
-            item = QTreeWidgetItem(family, [meta.display_name, str(meta.year), "", ""])
-            item.setData(NAME, NAME_ROLE, meta.name)
-            for column in (YEAR, PARAMS, MACS):
-                item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
-            self._items[meta.name] = item
-            self._show_figures(meta.name)
-        for family in families.values():
-            years = sorted({int(family.child(i).text(YEAR)) for i in range(family.childCount())})
-            family.setText(YEAR, str(years[0]))
-            family.setTextAlignment(YEAR, Qt.AlignmentFlag.AlignRight)
-        self.tree.expandAll()
-        header = self.tree.header()
-        # The name column takes the spare width; the figures stay next to each other.
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
-        for column in (YEAR, PARAMS, MACS):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
-            self.tree.setColumnWidth(column, 60 if column == YEAR else 84)
-
-    def _show_figures(self, name: str) -> None:
-        item, meta = self._items[name], self._metas[name]
-        result = self._figures.get(name)
-        entry = self._catalog.get(name)
-        if result is not None and result.error is None:
-            params, macs = format_count(result.params), format_count(result.macs)
-            tip = (f"At input {format_shape(result.request.input_shape)}, "
-                   f"{result.request.num_classes} classes")
-            italic = False
-        elif result is not None:
-            params = macs = "n/a"
-            tip = result.error or ""
-            italic = False
-        elif entry is not None:
-            params, macs = format_count(entry.params), format_count(entry.macs)
-            tip = (f"At the canonical input {format_shape(entry.input_shape)}, "
-                   f"{entry.num_classes} classes; the figures for the current input appear "
-                   "once the engine has loaded")
-            italic = True
-        else:
-            params = macs = "…"
-            tip, italic = "Computed once the engine has loaded", True
-        for column, text in ((PARAMS, params), (MACS, macs)):
-            item.setText(column, text)
-            item.setToolTip(column, tip)
-            font = item.font(column)
-            font.setItalic(italic)
-            item.setFont(column, font)
-        item.setToolTip(NAME, f"{meta.name}" + (f" (also {', '.join(meta.aliases)})"
-                                                 if meta.aliases else ""))
-
-    def _filter(self, text: str) -> None:
-        wanted = _normalised(text)
-        any_visible = False
-        for index in range(self.tree.topLevelItemCount()):
-            family = self.tree.topLevelItem(index)
-            family_hit = bool(wanted) and wanted in _normalised(family.text(NAME))
-            visible_children = 0
-            for child_index in range(family.childCount()):
-                child = family.child(child_index)
-                meta = self._metas[child.data(NAME, NAME_ROLE)]
-                haystack = [meta.name, meta.display_name, *meta.aliases]
-                hit = family_hit or any(wanted in _normalised(h) for h in haystack)
-                child.setHidden(not hit)
-                visible_children += hit
-            family.setHidden(visible_children == 0)
-            any_visible |= visible_children > 0
-        self.no_match.setVisible(not any_visible)
-
-    def visible_models(self) -> list[str]:
-        return [name for name, item in self._items.items()
-                if not item.isHidden() and not item.parent().isHidden()]
-
     # -- selection ------------------------------------------------------------------------------
 
+    def _filter(self, text: str) -> None:
+        self.no_match.setVisible(not self.tree.filter(text))
+
+    def visible_models(self) -> list[str]:
+        return self.tree.visible_models()
+
     def _select(self, name: str) -> None:
-        item = self._items.get(name)
+        item = self.tree.items.get(name)
         if item is not None and self.tree.currentItem() is not item:
             self.tree.setCurrentItem(item)
         elif item is not None:
             self._show_details(name)
 
     def selected_model(self) -> str | None:
-        item = self.tree.currentItem()
-        return item.data(NAME, NAME_ROLE) if item is not None else None
+        return self.tree.selected_model()
 
     def _on_current_item(self, item: QTreeWidgetItem | None, _previous: object) -> None:
         name = item.data(NAME, NAME_ROLE) if item is not None else None
@@ -264,7 +169,7 @@ class ModelPicker(QWidget):
             self._options_by_model[name] = options
             self.context.set_model(name, options)
             self._figures.pop(name, None)
-            self._show_figures(name)
+            self.tree.show_figures(name, self._figures.get(name))
             self._show_selected_figures()
             self._request_figures()
 
@@ -275,8 +180,8 @@ class ModelPicker(QWidget):
         if selection.dataset != self._last_dataset:
             self._last_dataset = selection.dataset
             self._figures.clear()
-            for name in self._items:
-                self._show_figures(name)
+            for name in self.tree.items:
+                self.tree.show_figures(name, self._figures.get(name))
             self._update_note()
             self._show_selected_figures()
             self._request_figures()
@@ -325,7 +230,7 @@ class ModelPicker(QWidget):
 
     def _apply(self, result: StatsResult) -> None:
         self._figures[result.request.model] = result
-        self._show_figures(result.request.model)
+        self.tree.show_figures(result.request.model, result)
         if result.request.model == self.selected_model():
             self._show_selected_figures()
 
@@ -368,7 +273,7 @@ class ModelPicker(QWidget):
             from cnnstudio.engine.catalog import registry_metadata
 
             self._metas = {meta.name: meta for meta in registry_metadata()}
-            self._populate()
+            self.tree.populate(self._metas, self._catalog)
             self._select(self.context.selection.model)
         self._show_selected_figures()
         self._request_figures()

@@ -48,7 +48,7 @@ def test_bundled_mnist_5k_is_selected_with_samples_and_class_counts(panel, qtbot
     assert [counts.item(row, 1).text() for row in range(10)] == ["400"] * 10
     assert [counts.item(10, column).text() for column in range(3)] == ["Total", "4,000", "1,000"]
     assert "works offline" in panel.info.text()
-    assert panel.report_box.isHidden() and panel.message.isHidden()
+    assert panel.report.isHidden() and panel.message.isHidden()
 
 
 def test_samples_take_every_class_in_turn():
@@ -72,9 +72,9 @@ def test_image_folder_report_lists_the_skipped_files(panel, qtbot, tmp_path):
     assert panel.context.selection.dataset == "folder"
     assert panel.context.selection.image_folder == root
     assert panel.combo.currentText() == "Image folder: shapes"
-    assert not panel.report_box.isHidden()
-    assert panel.report_box.title() == "Loaded 10 images; skipped 2 files"
-    lines = [panel.report.item(row).text() for row in range(panel.report.count())]
+    assert not panel.report.isHidden()
+    assert panel.report.title() == "Loaded 10 images; skipped 2 files"
+    lines = panel.report.lines()
     assert any(line.startswith("square/broken.png: not a readable image") for line in lines)
     assert any("notes.txt" in line and "not an image file type" in line for line in lines)
     assert set(panel.grid.labels()) == {"circle", "square"}

@@ -9,7 +9,8 @@ from cnnstudio.engine.catalog import load_model_metadata
 from cnnstudio.gui.context import StudioContext
 from cnnstudio.gui.formatting import format_count
 from cnnstudio.gui.model_cards import card_for
-from cnnstudio.gui.model_picker import NAME, NAME_ROLE, ModelPicker
+from cnnstudio.gui.model_picker import ModelPicker
+from cnnstudio.gui.model_tree import NAME, NAME_ROLE
 
 METAS = load_model_metadata()
 FIGURES_TIMEOUT_MS = 90_000  # the first build imports TensorFlow
@@ -40,7 +41,7 @@ def test_every_model_is_listed_once_under_its_family_with_year_and_figures(picke
     assert listed == list(METAS)
     for family, names in rows:
         assert {METAS[name].family for name in names} == {family}
-    item = picker._items["vgg16"]
+    item = picker.tree.items["vgg16"]
     assert item.text(1) == "2014"
     assert item.text(2) == "138 M"  # canonical figures from the catalog until the engine is up
     assert item.font(2).italic()
@@ -56,14 +57,14 @@ def test_first_start_selects_lenet5_with_its_defaults(picker):
 def test_picking_a_model_updates_the_context_and_offers_only_its_options(picker):
     changes = []
     picker.context.selectionChanged.connect(lambda: changes.append(picker.context.selection))
-    picker.tree.setCurrentItem(picker._items["alexnet"])
+    picker.tree.setCurrentItem(picker.tree.items["alexnet"])
     assert picker.context.selection.model == "alexnet"
     assert changes and changes[-1].model == "alexnet"
     assert picker.options.option_names() == [o.name for o in METAS["alexnet"].options]
     assert isinstance(picker.options.editor("grouped"), QCheckBox)
     assert isinstance(picker.options.editor("dropout"), QDoubleSpinBox)
 
-    picker.tree.setCurrentItem(picker._items["resnext50_32x4d"])
+    picker.tree.setCurrentItem(picker.tree.items["resnext50_32x4d"])
     names = picker.options.option_names()
     assert "grouped" not in names and "pooling" not in names
     cardinality = picker.options.editor("cardinality")
@@ -88,9 +89,9 @@ def test_choosing_an_option_writes_only_the_changes_to_the_context(picker):
 
 def test_options_are_remembered_per_model_while_browsing(picker):
     picker.options.editor("activation").setCurrentIndex(0)  # relu
-    picker.tree.setCurrentItem(picker._items["vgg11"])
+    picker.tree.setCurrentItem(picker.tree.items["vgg11"])
     assert picker.context.selection.model_options == {}
-    picker.tree.setCurrentItem(picker._items["lenet5"])
+    picker.tree.setCurrentItem(picker.tree.items["lenet5"])
     assert picker.context.selection.model_options == {"activation": "relu"}
 
 
@@ -120,7 +121,7 @@ def test_every_model_has_a_card_and_vgg_shows_the_3x3_arithmetic(picker):
     vgg = card_for("vgg16", "VGG")
     example = "\n".join(vgg.worked_example)
     assert "2*(3*3*C*C) = 18 C^2" in example and "25 C^2" in example
-    picker.tree.setCurrentItem(picker._items["vgg16"])
+    picker.tree.setCurrentItem(picker.tree.items["vgg16"])
     assert "18 C^2" in picker.card.toPlainText()
     assert card_for("inception_v2", "Inception").headline != card_for(
         "inception_v3", "Inception").headline
@@ -132,7 +133,7 @@ def test_figures_follow_the_data_set_input_and_the_options_once_the_engine_is_re
     picker.context.mark_engine_ready()  # the worker imports the zoo itself
     qtbot.waitUntil(lambda: "61,706" in picker.figures.text(), timeout=FIGURES_TIMEOUT_MS)
     assert "32x32x1" in picker.figures.text()  # 28x28 MNIST grown to LeNet-5's minimum
-    assert not picker._items["lenet5"].font(2).italic()
+    assert not picker.tree.items["lenet5"].font(2).italic()
     picker.hide()  # drops the rest of the zoo from the queue: the test need not build it all
     # BatchNorm layers bring parameters of their own (scale, shift, moving statistics).
     picker.options.editor("normalization").setCurrentIndex(0)  # batch
@@ -142,12 +143,12 @@ def test_figures_follow_the_data_set_input_and_the_options_once_the_engine_is_re
 
 def test_a_model_that_cannot_take_the_input_says_why(picker, qtbot):
     picker.context.mark_engine_ready()
-    picker.tree.setCurrentItem(picker._items["resnet50"])
+    picker.tree.setCurrentItem(picker.tree.items["resnet50"])
     picker.options.editor("stem").setCurrentIndex(1)  # the ImageNet stem on 28x28 MNIST
     qtbot.waitUntil(lambda: "Cannot build" in picker.figures.text(),
                     timeout=FIGURES_TIMEOUT_MS)
     assert "needs inputs of at least 32x32" in picker.figures.text()
-    assert picker._items["resnet50"].text(2) == "n/a"
+    assert picker.tree.items["resnet50"].text(2) == "n/a"
 
 
 def test_gui_counts_format_like_the_engine():
