@@ -92,6 +92,7 @@ class DataPanel(QWidget):
 
         self.combo.currentIndexChanged.connect(self._on_combo)
         context.engineReady.connect(self._on_engine_ready)
+        context.engineFailed.connect(self._on_engine_failed)
         self._restore()
 
     def _layout_widgets(self) -> None:
@@ -250,6 +251,13 @@ class DataPanel(QWidget):
         if self._waiting_for_engine is not None:
             self._start(self._waiting_for_engine)
         self._update_download_enabled()
+
+    def _on_engine_failed(self, message: str) -> None:
+        if self._waiting_for_engine is not None:
+            self._waiting_for_engine = None
+            self._show_message(f"This data set needs Keras, which did not load ({message}). "
+                               "The bundled 'mnist-5k' and image folders still work.",
+                               error=True)
 
     def _on_progress(self, done: int, total: int) -> None:
         # Megabytes keep the values well inside a QProgressBar's int range.

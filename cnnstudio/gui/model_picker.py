@@ -121,6 +121,7 @@ class ModelPicker(QWidget):
         self.tree.populate(self._metas, self._catalog)
         context.selectionChanged.connect(self._on_selection_changed)
         context.engineReady.connect(self._on_engine_ready)
+        context.engineFailed.connect(self._show_selected_figures)
         self._last_dataset = context.selection.dataset
         self._select(context.selection.model)
         self._update_note()
@@ -252,6 +253,8 @@ class ModelPicker(QWidget):
             current = (f"<b>For {data[2]}</b> (input {format_shape(result.request.input_shape)}, "
                        f"{result.request.num_classes} classes): <b>{result.params:,}</b> "
                        f"parameters, <b>{format_count(result.macs)}</b> MACs per image.")
+        elif self.context.engine_error:
+            current = "The engine did not load, so only the paper's figures are known."
         elif self.context.engine_ready:
             current = f"Computing the figures for {data[2]}…"
         else:

@@ -165,3 +165,15 @@ def test_without_a_display_the_app_says_how_to_go_on(monkeypatch, capsys):
     assert cli.main([]) == 1
     err = capsys.readouterr().err
     assert "no display found" in err and "xvfb-run cnnstudio" in err and "--screenshot" in err
+
+
+def test_an_engine_that_fails_to_load_is_reported_and_the_views_say_what_still_works(window):
+    window.context.mark_engine_failed("ImportError: no module named 'tensorflow'")
+    status = window.findChild(QLabel, "engineStatusLabel").text()
+    assert status == "Engine failed to load: ImportError: no module named 'tensorflow'"
+    assert not window.findChild(QWidget, "engineBusyIndicator").isVisible()
+    assert "only the paper's figures" in window.view("models").figures.text()
+    assert not window.view("data").download_button.isEnabled()  # downloads need Keras
+    from cnnstudio.gui.app import window_ready
+
+    assert window_ready(window)  # a screenshot still happens, showing the failure
