@@ -82,9 +82,25 @@ def run_app(*, screenshot: str | Path | None = None, view: str | None = None) ->
         window.firstShown.connect(window.load_engine)
     if screenshot is not None:
         _screenshot_when_ready(window, Path(screenshot), outcome)
+    _close_on_ctrl_c(window)
     window.show()
     app.exec()
     return outcome["status"]
+
+
+def _close_on_ctrl_c(window: MainWindow) -> None:
+    """Ctrl-C in the terminal closes the window the normal way (settings saved, threads
+    waited for). Python runs signal handlers only between bytecodes, and Qt's event loop is C++,
+    so a timer hands control back to the interpreter a few times a second."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    wake = QTimer(window)
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
 
 
 def _screenshot_when_ready(window: MainWindow, path: Path, outcome: dict) -> None:

@@ -4,6 +4,11 @@ Building a model takes from 0.1 s (LeNet-5) to 5 s (DenseNet-201) of mostly Pyth
 happens on one worker thread that serves a queue. The newest request list replaces the pending
 one (a person who clicks through five models wants the last one, not all five in order), and
 results are cached by request, so going back to a model is instant.
+
+Keras draws the default seeds of initializers from Python's global `random`, so a build here that
+overlaps the start of a training run (after its `set_random_seed`) would shift that run's initial
+weights. The picker therefore computes the rest of the zoo only while it is on screen, and Train
+lives in another view; only the selected model's figures are computed while it is hidden.
 """
 
 from __future__ import annotations
