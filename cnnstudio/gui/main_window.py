@@ -9,6 +9,9 @@ Views talk to each other only through the shared `StudioContext` (selection, eng
   returning False keeps the window open.
 * `shutdown() -> None`: stop and wait for its threads; called once, after every view agreed.
 
+and two for its own preferences, both given the app's QSettings (`cnnstudio.gui.settings`):
+`restore_settings(settings)` after all views are built, `save_settings(settings)` on close.
+
 TensorFlow is never imported here: `load_engine()` starts `EngineLoader` after the window is
 shown, and the status bar tells how far it got.
 """
@@ -264,6 +267,10 @@ class MainWindow(QMainWindow):
         view = settings.value("window/view")
         if isinstance(view, str) and view in self._views:
             self.show_view(view)
+        for widget in self._views.values():
+            restore = getattr(widget, "restore_settings", None)
+            if callable(restore):
+                restore(settings)
 
     def save_settings(self) -> None:
         if not self._use_settings:

@@ -177,3 +177,35 @@ def test_an_engine_that_fails_to_load_is_reported_and_the_views_say_what_still_w
     from cnnstudio.gui.app import window_ready
 
     assert window_ready(window)  # a screenshot still happens, showing the failure
+
+
+class _RememberingView(QLabel):
+    """A view with preferences of its own, as the training view has."""
+
+    def __init__(self) -> None:
+        super().__init__("remembering")
+        self.value = ""
+
+    def restore_settings(self, settings) -> None:
+        self.value = settings.value("remembering/value", "")
+
+    def save_settings(self, settings) -> None:
+        settings.setValue("remembering/value", self.value)
+
+
+class _WindowWithExtraView(MainWindow):
+    def _build_views(self) -> None:
+        super()._build_views()
+        self.add_view("remembering", "Remembering", _RememberingView())
+
+
+def test_views_save_and_restore_their_own_settings(qtbot):
+    first = _WindowWithExtraView(StudioContext())
+    qtbot.addWidget(first)
+    assert first.view("remembering").value == ""
+    first.view("remembering").value = "kept"
+    first.close()
+    second = _WindowWithExtraView(StudioContext())
+    qtbot.addWidget(second)
+    assert second.view("remembering").value == "kept"
+    second.close()
