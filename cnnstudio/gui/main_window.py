@@ -37,8 +37,11 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio import __version__
+from cnnstudio.engine.catalog import load_model_metadata
+from cnnstudio.engine.datasets import list_datasets
 from cnnstudio.gui.context import StudioContext
 from cnnstudio.gui.engine_loader import EngineLoader, EngineStatus
+from cnnstudio.gui.options_form import usable_options
 from cnnstudio.gui.settings import app_settings, read_json, write_json
 
 
@@ -245,16 +248,21 @@ class MainWindow(QMainWindow):
     # -- settings -------------------------------------------------------------------------------
 
     def _restore_selection(self) -> None:
-        """The last model (with options) and data set, before the views read the context."""
+        """The last model (with options) and data set, before the views read the context.
+        Anything that no longer fits (a model or option renamed since, a folder moved) falls
+        back to the default instead of reaching the training form."""
         settings = app_settings()
         model = settings.value("selection/model")
-        if isinstance(model, str) and model:
+        meta = load_model_metadata().get(model) if isinstance(model, str) else None
+        if meta is not None:
             options = read_json(settings, "selection/model_options", {})
-            self.context.set_model(model, options if isinstance(options, dict) else {})
+            self.context.set_model(meta.name, usable_options(meta, options))
         dataset = settings.value("selection/dataset")
-        if isinstance(dataset, str) and dataset:
-            folder = settings.value("selection/image_folder")
-            self.context.set_dataset(dataset, Path(folder) if folder else None)
+        folder = settings.value("selection/image_folder")
+        if dataset == "folder" and isinstance(folder, str) and Path(folder).is_dir():
+            self.context.set_dataset("folder", Path(folder))
+        elif isinstance(dataset, str) and dataset in {i.name for i in list_datasets()}:
+            self.context.set_dataset(dataset)
 
     def _restore_window(self) -> None:
         if not self._use_settings:

@@ -26,6 +26,28 @@ FLOAT_STEP = 0.05
 FLOAT_DECIMALS = 2
 
 
+def usable_options(meta: ModelMeta, options: object) -> dict[str, Any]:
+    """The entries of `options` (say, from last session's settings) that `meta` still accepts:
+    a known name, the option's type, an allowed choice, within the bounds."""
+    if not isinstance(options, dict):
+        return {}
+    known = {option.name: option for option in meta.options}
+    usable = {}
+    for name, value in options.items():
+        option = known.get(name)
+        if option is None or type(value).__name__ != option.kind:
+            continue
+        if option.choices is not None and value not in option.choices:
+            continue
+        if option.minimum is not None and value < option.minimum:
+            continue
+        if option.maximum is not None and (
+                value >= option.maximum if option.maximum_exclusive else value > option.maximum):
+            continue
+        usable[name] = value
+    return usable
+
+
 def _label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 

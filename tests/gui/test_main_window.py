@@ -124,6 +124,35 @@ def test_settings_restore_geometry_view_model_and_data_set(qtbot):
         assert_no_thread_running(second)
 
 
+@pytest.mark.parametrize(("saved", "expected"), [
+    ({"selection/model": "lenet5",
+      "selection/model_options": '{"activation": "swish", "dropout": 0.3, "bogus": 1}',
+      "selection/dataset": "imagenet"},
+     ("lenet5", {"dropout": 0.3}, "mnist-5k", None)),
+    ({"selection/model": "lenet6", "selection/dataset": "folder",
+      "selection/image_folder": "/no/such/folder"},
+     ("lenet5", {}, "mnist-5k", None)),
+    ({"selection/model": "vgg11", "selection/model_options": '{"dropout": 1.0}',
+      "selection/dataset": "cifar10"},
+     ("vgg11", {}, "cifar10", None)),
+])
+def test_settings_that_no_longer_fit_fall_back_to_defaults(qtbot, saved, expected):
+    from cnnstudio.gui.settings import app_settings
+
+    settings = app_settings()
+    for key, value in saved.items():
+        settings.setValue(key, value)
+    settings.sync()
+    window = MainWindow(StudioContext())
+    qtbot.addWidget(window)
+    try:
+        selection = window.context.selection
+        assert (selection.model, selection.model_options, selection.dataset,
+                selection.image_folder) == expected
+    finally:
+        window.close()
+
+
 def test_save_screenshot_writes_a_png_of_the_window(window, tmp_path):
     window.resize(900, 600)
     window.show()
