@@ -347,6 +347,8 @@ class TrainingPanel(QWidget):
                                   event.is_best)
         if self.chart is not None:
             self.chart.refresh()
+        # Keras may report an epoch's last group short of its last batch: the epoch is done.
+        self.progress.setValue(event.epoch * self._steps)
         metrics = event.metrics
         if self.status != "paused":
             self.status_label.setText(
