@@ -547,7 +547,8 @@ def _format_size(size: int) -> str:
 
 
 def _status_text(status: str, reason: str | None, width: int = 48) -> str:
-    text = f"{status}: {reason}" if reason and status in ("failed", "stopped") else status
+    shown = ("failed", "stopped", "unsupported")
+    text = f"{status}: {reason}" if reason and status in shown else status
     return text if len(text) <= width else text[: width - 3] + "..."
 
 

@@ -15,7 +15,8 @@ from cnnstudio.engine.config import TrainingConfig
 from cnnstudio.engine.runs import RunStore, process_identity
 from cnnstudio.engine.session import TrainingSession
 
-pytestmark = pytest.mark.xdist_group("training")
+# Own group: runs beside the "training" group on the other worker (2 cores in CI).
+pytestmark = pytest.mark.xdist_group("resume")
 
 QUICK = ["--epochs", "2", "--limit-batches", "3", "--batch-size", "32",
          "--steps-per-execution", "1", "--no-augment"]

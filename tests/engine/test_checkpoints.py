@@ -35,7 +35,8 @@ from cnnstudio.engine.runs import (
 from cnnstudio.engine.session import TrainingSession
 from tests.engine.test_training import quick_config, tiny_dataset
 
-pytestmark = pytest.mark.xdist_group("training")
+# Own group: runs beside the "training" group on the other worker (2 cores in CI).
+pytestmark = pytest.mark.xdist_group("resume")
 
 
 def small_model(seed: int = 0):

@@ -24,7 +24,8 @@ from cnnstudio.engine.runs import RunStore
 from cnnstudio.engine.session import TrainingSession
 from tests.engine.test_training import quick_config, tiny_dataset
 
-pytestmark = pytest.mark.xdist_group("training")
+# Own group: runs beside the "training" group on the other worker (2 cores in CI).
+pytestmark = pytest.mark.xdist_group("resume")
 
 # LeNet-5 on mnist-5k, 4 epochs of 16 batches: about 88% validation accuracy (chance: 10%),
 # a few seconds of training on a CPU.
