@@ -102,8 +102,15 @@ class MainWindow(QMainWindow):
 
         self.add_view("models", "Models", ModelPicker(self.context))
         self.add_view("data", "Data", DataPanel(self.context))
-        # Training and runs (part 2): add_view("training", ...) and add_view("runs", ...) here;
-        # their shutdown is handled by closeEvent through confirm_close()/shutdown().
+        # Closing while training: the training view asks (confirm_close), then stops the run
+        # and waits for its thread (shutdown); the run keeps its last epoch's checkpoint.
+        from cnnstudio.gui.run_browser import RunBrowser
+        from cnnstudio.gui.training_panel import TrainingPanel
+
+        training, runs = TrainingPanel(self.context), RunBrowser(self.context)
+        runs.resumeRequested.connect(training.resume_run)
+        self.add_view("training", "Training", training)
+        self.add_view("runs", "Runs", runs)
         # Later views slot in the same way, in the order a person works: the layer graph
         # after "models", the drawing pad after "runs".
 
