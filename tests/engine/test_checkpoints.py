@@ -223,6 +223,54 @@ def _tensorboard_scalars(folder) -> dict[str, dict[int, float]]:
     return scalars
 
 
+_DIE_INSIDE_THE_WRITE = """
+import os, signal, sys
+sys.path.insert(0, sys.argv[1])
+from cnnstudio.engine.runs import RunStore
+from cnnstudio.engine.session import TrainingSession
+from tests.engine.test_training import quick_config, tiny_dataset
+
+replace = os.replace
+
+def replace_or_die(source, target, *args, **kwargs):
+    # The temporary file of epoch 2's checkpoint is complete and fsynced: die before it
+    # takes its name, as a power cut would.
+    if str(target).endswith("epoch-0002.npz"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return replace(source, target, *args, **kwargs)
+
+os.replace = replace_or_die
+TrainingSession(quick_config(epochs=3), None, RunStore(), dataset=tiny_dataset()).run()
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGKILL"), reason="needs SIGKILL")
+def test_a_kill_between_the_temporary_file_and_the_replace(cnnstudio_home):
+    import signal
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    child = subprocess.run(
+        [sys.executable, "-c", _DIE_INSIDE_THE_WRITE, str(root)], capture_output=True,
+        env={**os.environ, "CNNSTUDIO_HOME": str(cnnstudio_home)}, timeout=300,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-2000:]
+    store = RunStore()
+    (run,) = store.list()
+    assert run.effective_status == "interrupted"
+    leftovers = [p.name for p in run.checkpoints_dir.iterdir() if p.name.startswith(".")]
+    assert len(leftovers) == 1 and leftovers[0].startswith(".epoch-0002.npz.")
+    assert CheckpointStore(run.checkpoints_dir).epochs() == [1]
+
+    result = TrainingSession.resume_run(run.id, None, store, dataset=tiny_dataset()).run()
+    assert result.status == "finished" and result.epochs_completed == 3
+    log = "\n".join(run.log_lines())
+    assert "removed 1 temporary file(s) left by a write that did not finish" in log
+    assert "resumed from the checkpoint of epoch 1" in log
+    assert [e["epoch"] for e in run.history() if e["kind"] == "epoch"] == [1, 2, 3]
+    assert not [p for p in run.checkpoints_dir.iterdir() if p.name.startswith(".")]
+
+
 # -- run.json versions -----------------------------------------------------------------------
 
 
