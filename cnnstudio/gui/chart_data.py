@@ -104,6 +104,8 @@ class RunSeries:
     epoch_metrics: dict[str, list[float]] = field(default_factory=dict)
     learning_rate: list[float] = field(default_factory=list)
     best_epoch: int | None = None
+    # The starting learning rate, when known before the first epoch ends (sizes the axis).
+    learning_rate_hint: float | None = None
     # Bumped on every change: the chart redraws only series whose version moved.
     version: int = 0
 

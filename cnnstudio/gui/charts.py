@@ -23,7 +23,7 @@ from pathlib import Path
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FormatStrFormatter, FuncFormatter
+from matplotlib.ticker import FormatStrFormatter, FuncFormatter, LogLocator, NullFormatter
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -267,18 +267,26 @@ class TrainingChart(QWidget):
         entry.drawn_version, entry.drawn_weight = series.version, weight
 
     def _wanted_limits(self) -> dict[str, tuple[float, float]]:
-        """Limits that contain every drawn point; during a run they only ever grow."""
-        old = {} if self._needs_full else self._limits
+        """Limits that contain every drawn point; during a run they only ever grow.
+
+        They start wide enough for a classifier's whole run (cross-entropy from ln(classes)
+        down to 0.01, accuracy 0-1, the learning rate up to its starting value), so a live run
+        seldom needs a full draw after its first one."""
+        log = self.log_check.isChecked()
+        base = {"loss": (0.01, 10.0) if log else (0.0, 3.0), "accuracy": (0.0, 1.02)}
+        hints = [e.series.learning_rate_hint or 0.0 for e in self._runs.values()]
+        if max(hints, default=0.0) > 0:
+            base["rate"] = (0.0, 1.1 * max(hints))
+        old = base if self._needs_full else {**base, **self._limits}
         epochs = max((entry.series.planned_epochs for entry in self._runs.values()), default=1)
         # A little room on the right, so the last epoch's markers are not cut by the frame.
-        limits = {"x": (0.0, max(1, epochs) * 1.02)}
-        log = self.log_check.isChecked()
-        for key, axes_key in (("loss", "loss"), ("accuracy", "accuracy")):
+        limits = {"x": (0.0, max(1, epochs) * 1.02), **base}
+        for key in ("loss", "accuracy"):
             values = self._finite(key, positive=log and key == "loss")
             if values:
-                limits[axes_key] = _grown(old.get(axes_key), min(values), max(values),
-                                          log=log and key == "loss", ceiling=(
-                                              1.0 if key == "accuracy" else None))
+                limits[key] = _grown(old.get(key), min(values), max(values),
+                                     log=log and key == "loss",
+                                     ceiling=1.0 if key == "accuracy" else None)
         rates = [v for e in self._runs.values() for v in e.series.learning_rate
                  if math.isfinite(v)]
         if rates:
@@ -350,10 +358,10 @@ class TrainingChart(QWidget):
     def _set_loss_scale(self, *, log: bool) -> None:
         axis = self.loss_axes.yaxis
         self.loss_axes.set_yscale("log" if log else "linear")
-        if log:  # "0.4" and "2" read better than "4 x 10^-1" and "2 x 10^0"
-            plain = FuncFormatter(lambda value, _: f"{value:g}")
-            axis.set_major_formatter(plain)
-            axis.set_minor_formatter(plain)
+        if log:  # ticks at 1-2-5 read "0.2, 0.5, 1, 2", not "2 x 10^-1"; no minor labels
+            axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+            axis.set_minor_formatter(NullFormatter())
 
     # -- exports --------------------------------------------------------------------------------
 

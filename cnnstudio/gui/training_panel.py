@@ -310,6 +310,8 @@ class TrainingPanel(QWidget):
             series = RunSeries.from_history(
                 event.run_id, event.run_id, read_history(f"{event.run_dir}/history.jsonl"),
                 planned_epochs=event.epochs, steps_per_epoch=event.steps_per_epoch)
+        config = getattr(self.controller.session, "config", None)
+        series.learning_rate_hint = getattr(config, "learning_rate", None)
         self.series = series
         if self.chart is not None:
             self.chart.clear()

@@ -1,0 +1,189 @@
+"""Benchmark: training through the app (real widgets, live charts) against the headless engine.
+
+`measure_gui_training()` trains LeNet-5 on the bundled mnist-5k with the default recipe, in this
+one process, alternately (a) headless: a `TrainingSession` with an observer that does nothing
+but keep epoch times, and (b) through the training view: the form's Train button, the QThread
+worker, queued events, progress labels and the chart redrawing at its bounded rate, on a shown
+(offscreen) window. Throughput is training images per second of epoch wall time (validation
+included) after a warm-up epoch, from the fastest epoch of each, as in `cnnstudio.bench`:
+other processes on a shared machine only ever add time. The median-based ratio is reported too.
+
+While (b) trains, a 10 ms QTimer on the GUI thread measures stalls: how late each timeout comes
+(interval - 10 ms). Targets (issue 5, section 7): GUI/headless >= 0.95, stall p99 < 100 ms,
+max < 250 ms.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+PROBE_MS = 10
+TARGET_RATIO = 0.95
+TARGET_P99_MS = 100.0
+TARGET_MAX_MS = 250.0
+
+
+def _application():
+    if "QT_QPA_PLATFORM" not in os.environ and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "bench"])
+
+
+def _headless(epochs: int, runs: Any) -> list[float]:
+    from cnnstudio.engine.config import TrainingConfig
+    from cnnstudio.engine.events import EpochEnd, TrainingObserver
+    from cnnstudio.engine.session import TrainingSession
+
+    class EpochTimes(TrainingObserver):
+        def __init__(self) -> None:
+            self.seconds: list[float] = []
+
+        def on_event(self, event: Any) -> None:  # nothing per batch: the cheapest observer
+            if isinstance(event, EpochEnd):
+                self.seconds.append(event.epoch_seconds)
+
+    observer = EpochTimes()
+    result = TrainingSession(TrainingConfig(epochs=epochs), observer, runs).run()
+    if result.status != "finished":
+        raise RuntimeError(f"headless run {result.status}: {result.reason}")
+    return observer.seconds[1:]
+
+
+def _through_panel(panel: Any, epochs: int) -> dict[str, Any]:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from cnnstudio.engine.events import EpochEnd
+
+    seconds: list[float] = []
+    ticks: list[float] = []
+    chart = panel.chart
+    redraws_before = len(chart.redraw_seconds)
+    full_before = len(chart.full_draw_seconds)
+
+    def on_event(event: Any) -> None:
+        if isinstance(event, EpochEnd):
+            seconds.append(event.epoch_seconds)
+
+    probe = QTimer()
+    probe.setInterval(PROBE_MS)
+    probe.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    loop = QEventLoop()
+    panel.controller.event.connect(on_event)
+    panel.trainingFinished.connect(loop.quit)
+    panel.form.fields["epochs"].setText(str(epochs))
+    probe.start()
+    began = time.perf_counter()
+    if not panel.start_training():
+        raise RuntimeError(f"the training view would not start: {panel.reason_label.text()}")
+    loop.exec()
+    wall = time.perf_counter() - began
+    probe.stop()
+    panel.controller.event.disconnect(on_event)
+    panel.trainingFinished.disconnect(loop.quit)
+    if panel.status != "finished":
+        raise RuntimeError(f"GUI run {panel.status}: {panel.reason}")
+    worker_stats = panel.controller.last_stats
+    stalls = [(b - a) * 1000 - PROBE_MS for a, b in itertools.pairwise(ticks)]
+    return {"seconds": seconds[1:], "stalls_ms": stalls, "wall": wall,
+            "redraws": chart.redraw_seconds[redraws_before:],
+            "full_draws": chart.full_draw_seconds[full_before:], **worker_stats}
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def measure_gui_training(epochs: int = 3, cycles: int = 2) -> dict[str, Any]:
+    """Train headless and through the app `cycles` times each (1 warm-up + `epochs` epochs per
+    run); returns throughputs, their ratio, GUI stalls and chart/worker costs."""
+    app = _application()
+    old_home = os.environ.get("CNNSTUDIO_HOME")
+    home = tempfile.mkdtemp(prefix="cnnstudio-bench-gui-")
+    os.environ["CNNSTUDIO_HOME"] = home  # bench runs never land among the user's runs
+    try:
+        return _measure(app, epochs, cycles)
+    finally:
+        if old_home is None:
+            os.environ.pop("CNNSTUDIO_HOME", None)
+        else:
+            os.environ["CNNSTUDIO_HOME"] = old_home
+        import shutil
+
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _measure(app: Any, epochs: int, cycles: int) -> dict[str, Any]:
+    import cnnstudio.models  # noqa: F401  (what the app's engine loader does)
+    from cnnstudio.engine.datasets import load_dataset
+    from cnnstudio.engine.devices import list_devices
+    from cnnstudio.engine.runs import RunStore
+    from cnnstudio.gui.context import StudioContext
+    from cnnstudio.gui.engine_loader import EngineStatus
+    from cnnstudio.gui.training_panel import TrainingPanel
+
+    train_images = len(load_dataset("mnist-5k").train.labels)
+    runs = RunStore(Path(os.environ["CNNSTUDIO_HOME"]) / "runs")
+    context = StudioContext(runs)
+    context.mark_engine_ready(EngineStatus("", "", tuple(list_devices())))
+    panel = TrainingPanel(context)
+    panel.resize(1280, 800)
+    panel.show()
+    deadline = time.monotonic() + 60
+    while panel.chart is None and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+    headless: list[float] = []
+    gui: dict[str, list[float]] = {}
+    for _ in range(cycles):
+        headless += _headless(1 + epochs, runs)
+        for key, values in _through_panel(panel, 1 + epochs).items():
+            gui.setdefault(key, []).extend(values if isinstance(values, list) else [values])
+    panel.close()
+    panel.deleteLater()
+    app.processEvents()
+
+    def rate(seconds: list[float], pick) -> float:
+        return train_images / pick(seconds)
+
+    headless_ips, gui_ips = rate(headless, min), rate(gui["seconds"], min)
+    stalls = gui["stalls_ms"]
+    redraws = gui["redraws"]
+    return {
+        "headless_images_per_second": headless_ips,
+        "gui_images_per_second": gui_ips,
+        "ratio": gui_ips / headless_ips,
+        "ratio_median": rate(gui["seconds"], statistics.median)
+        / rate(headless, statistics.median),
+        "epochs_measured": {"headless": len(headless), "gui": len(gui["seconds"])},
+        "stall_p99_ms": _percentile(stalls, 0.99),
+        "stall_max_ms": max(stalls, default=0.0),
+        "stall_samples": len(stalls),
+        "chart_redraws_per_second": len(redraws) / max(sum(gui["wall"]), 1e-9),
+        "chart_redraw_median_ms": 1000 * statistics.median(redraws) if redraws else 0.0,
+        "chart_full_draws": len(gui["full_draws"]),
+        "chart_full_draw_median_ms": (1000 * statistics.median(gui["full_draws"])
+                                      if gui["full_draws"] else 0.0),
+        "events": sum(gui["events"]),
+        "emit_microseconds_mean": 1e6 * sum(gui["emit_seconds"]) / max(1, sum(gui["events"])),
+        "targets": {"ratio": TARGET_RATIO, "stall_p99_ms": TARGET_P99_MS,
+                    "stall_max_ms": TARGET_MAX_MS},
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(measure_gui_training(), indent=2))
