@@ -9,6 +9,7 @@ importing TensorFlow can crash.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from dataclasses import dataclass, field
@@ -47,6 +48,11 @@ class EngineLoader(QThread):
         # TensorFlow's C++ start-up chatter (CPU features, absent CUDA) means nothing to a
         # person at a desktop; a value the user set wins.
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        # Imports create about a million long-lived objects (TensorFlow, Keras, the zoo), and
+        # each full garbage collection walks all of them holding the GIL: 0.3-0.7 s during
+        # which the window cannot repaint. So no collection during the import, then the
+        # survivors are frozen: the collector skips them (they never become garbage anyway).
+        gc.disable()
         try:
             import keras
             import tensorflow as tf
@@ -58,5 +64,8 @@ class EngineLoader(QThread):
         except Exception as error:  # any failure must reach the person, not a console
             self.failed.emit(f"{type(error).__name__}: {error}")
             return
+        finally:
+            gc.freeze()
+            gc.enable()
         self.loaded.emit(EngineStatus(keras.__version__, tf.__version__, devices,
                                       time.perf_counter() - started))
