@@ -127,6 +127,13 @@ class MainWindow(QMainWindow):
         item.setData(Qt.ItemDataRole.UserRole, key)
         item.setSizeHint(QSize(0, 34))
         self._sidebar.addItem(item)
+        # View menu entry; Ctrl+1..9 in sidebar order, so the keyboard reaches every view.
+        action = QAction(title, self, objectName=f"show_{key}_action")
+        position = len(self._views)
+        if position <= 9:
+            action.setShortcut(QKeySequence(f"Ctrl+{position}"))
+        action.triggered.connect(lambda _checked=False, key=key: self.show_view(key))
+        self._view_menu.addAction(action)
         if self._sidebar.currentRow() < 0:
             self._sidebar.setCurrentRow(0)
 
@@ -165,6 +172,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.screenshot_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        self._view_menu = menu_bar.addMenu("&View")
+        self._view_menu.setObjectName("viewMenu")
         help_menu = menu_bar.addMenu("&Help")
         help_menu.setObjectName("helpMenu")
         help_menu.addAction(self.about_action)

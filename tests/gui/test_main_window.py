@@ -7,7 +7,7 @@ import sys
 
 import pytest
 from PySide6.QtCore import QThread
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QLabel, QWidget
 
 from cnnstudio.gui.context import StudioContext
@@ -37,6 +37,9 @@ def test_views_are_registered_and_switchable(window):
     assert window.current_view() == "data"
     window.context.viewRequested.emit("models")
     assert window.current_view() == "models"
+    window.findChild(QAction, "show_data_action").trigger()
+    assert window.current_view() == "data"
+    assert window.findChild(QAction, "show_models_action").shortcut().toString() == "Ctrl+1"
     with pytest.raises(ValueError, match="already registered"):
         window.add_view("data", "Data again", QWidget())
     with pytest.raises(KeyError):
