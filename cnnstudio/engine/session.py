@@ -213,9 +213,10 @@ class TrainingSession:
                 )
             config = config.replace(epochs=epochs)
         elif status not in RESUMABLE_STATUSES or done >= config.epochs:
+            how = "early stopping ended it" if record.get("early_stopped") else "all epochs done"
             raise ValueError(
-                f"run {handle.id!r} is {status} after all {config.epochs} epochs; nothing to "
-                f"resume (give a larger number of epochs to train further)"
+                f"run {handle.id!r} is {status} after {done} of {config.epochs} epochs ({how}); "
+                f"nothing to resume (give a larger number of epochs to train further)"
             )
         session = cls(config, observer, runs, dataset=dataset)
         session._resume_target = handle

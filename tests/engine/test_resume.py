@@ -195,7 +195,8 @@ def test_resume_restores_callback_state_and_refuses_what_cannot_be_resumed():
 
     # Finished: nothing to resume unless more epochs are asked for; nothing is written.
     before = run.run_file.read_text()
-    with pytest.raises(ValueError, match="is finished after all 4 epochs; nothing to resume"):
+    refusal = r"is finished after 4 of 4 epochs \(all epochs done\); nothing to resume"
+    with pytest.raises(ValueError, match=refusal):
         TrainingSession.resume_run(run.id, runs=store, dataset=tiny_dataset())
     with pytest.raises(ValueError, match="already completed 4 epochs; ask for more than 4"):
         TrainingSession.resume_run(run.id, runs=store, epochs=4, dataset=tiny_dataset())
