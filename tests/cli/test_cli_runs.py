@@ -214,3 +214,9 @@ def test_predict_prints_top_classes_preprocessed_as_in_training(trained_run, tmp
     keras.Model(inputs, keras.layers.Lambda(lambda x: x)(inputs)).save(unsafe)
     assert cli.main(["predict", "--model", str(unsafe), paths[0]]) == 2
     assert "Lambda layer" in capsys.readouterr().err
+
+    # Without --model: the newest finished run; with none, a one-line error.
+    latest = Predictor.latest(RunStore(trained_run.path.parent))
+    assert latest.description == f"run {trained_run.id} (model.keras)"
+    assert cli.main(["predict", paths[0]]) == 2
+    assert "no finished run with a model" in capsys.readouterr().err

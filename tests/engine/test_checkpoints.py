@@ -82,6 +82,16 @@ def test_a_checkpoint_restores_weights_optimizer_state_and_rng_exactly(tmp_path)
     assert any("seed_generator" in path for path in checkpoint.manifest["variables"]["model"])
 
 
+def test_keep_checkpoints_is_validated_and_round_trips_through_json():
+    from cnnstudio.engine.config import TrainingConfig
+
+    config = TrainingConfig(keep_checkpoints=5)
+    assert TrainingConfig.from_json(config.to_json()).keep_checkpoints == 5
+    assert TrainingConfig.from_dict({"epochs": 2}).keep_checkpoints == 3  # older run.json
+    with pytest.raises(ValueError, match="keep_checkpoints must be a positive integer"):
+        TrainingConfig(keep_checkpoints=0).validate(check_dataset=False)
+
+
 def test_retention_keeps_the_last_n_and_the_best(tmp_path):
     model = small_model()
     store = CheckpointStore(tmp_path, keep=2)
