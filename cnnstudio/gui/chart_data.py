@@ -108,6 +108,10 @@ class RunSeries:
     learning_rate_hint: float | None = None
     # Bumped on every change: the chart redraws only series whose version moved.
     version: int = 0
+    # Smallest positive and largest finite value of each metric family ("loss" covers loss
+    # and val_loss, batch and epoch points), kept as points arrive: the chart's limits need
+    # them at every redraw, and scanning every point would cost O(points) each time.
+    ranges: dict[str, list[float]] = field(default_factory=dict)
 
     METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
@@ -117,6 +121,8 @@ class RunSeries:
         self.batch_x.append(epoch - 1 + batch / self.steps_per_epoch)
         self.batch_loss.append(float(loss))
         self.batch_accuracy.append(float(accuracy))
+        self._extend_range("loss", loss)
+        self._extend_range("accuracy", accuracy)
         self.version += 1
 
     def add_epoch(self, epoch: int, metrics: dict[str, float], learning_rate: float,
@@ -124,7 +130,9 @@ class RunSeries:
         """One epoch's summary; `is_best` as the engine says (None: decide by val_accuracy)."""
         self.epoch_x.append(float(epoch))
         for name in self.METRICS:
-            self.epoch_metrics.setdefault(name, []).append(float(metrics.get(name, math.nan)))
+            value = float(metrics.get(name, math.nan))
+            self.epoch_metrics.setdefault(name, []).append(value)
+            self._extend_range(name.removeprefix("val_"), value)
         self.learning_rate.append(float(learning_rate))
         if is_best is None:
             is_best = self._beats_best(metrics.get("val_accuracy", math.nan))
@@ -132,6 +140,24 @@ class RunSeries:
             self.best_epoch = epoch
         self.planned_epochs = max(self.planned_epochs, epoch)
         self.version += 1
+
+    def _extend_range(self, family: str, value: float) -> None:
+        if not math.isfinite(value):
+            return
+        low_positive, high = self.ranges.setdefault(family, [math.inf, -math.inf, math.inf])[:2]
+        span = self.ranges[family]
+        if value > 0:
+            span[0] = min(low_positive, value)
+        span[1] = max(high, value)
+        span[2] = min(span[2], value)
+
+    def value_range(self, family: str, *, positive: bool) -> tuple[float, float] | None:
+        """(min, max) of a family's finite values (min of the positive ones if `positive`)."""
+        span = self.ranges.get(family)
+        if span is None:
+            return None
+        low = span[0] if positive else span[2]
+        return (low, span[1]) if math.isfinite(low) and math.isfinite(span[1]) else None
 
     def _beats_best(self, value: float) -> bool:
         if not math.isfinite(value):

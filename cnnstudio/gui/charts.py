@@ -67,6 +67,11 @@ class TrainingChart(QWidget):
         self._needs_full = True
         self._background = None
         self._limits: dict[str, tuple[float, float]] = {}
+        self._drawn_legend: tuple = ()
+        # The x axis spans at least this many epochs: the training view sets it from its form,
+        # so the axes already fit the next run and pressing Train causes no full draw.
+        self.planned_epochs = 1
+        self.planned_learning_rate: float | None = None
         # Measurements (tests, the bench): seconds per redraw and how many were full draws.
         self.redraw_seconds: list[float] = []
         self.full_draw_seconds: list[float] = []
@@ -106,9 +111,6 @@ class TrainingChart(QWidget):
         # "0.005" on each tick reads better than an offset text ("1e-3") beside the title.
         self.rate_axes.yaxis.set_major_formatter(FormatStrFormatter("%g"))
         self._set_loss_scale(log=True)
-        self._empty_text = self.figure.text(
-            0.5, 0.55, "No data yet: press Train, or open a run in the run browser",
-            ha="center", va="center", color="#777777", fontsize=11)
         self._style_legend()
 
     def _style_legend(self) -> None:
@@ -150,6 +152,11 @@ class TrainingChart(QWidget):
         row.addSpacing(12)
         row.addWidget(self.log_check)
         row.addWidget(self.raw_check)
+        self.empty_label = QLabel("No data yet: press Train, or select runs in the run browser",
+                                  objectName="chartEmptyLabel")
+        self.empty_label.setStyleSheet("color: #777777;")
+        row.addSpacing(12)
+        row.addWidget(self.empty_label)
         row.addStretch(1)
         row.addWidget(self.png_button)
         row.addWidget(self.csv_button)
@@ -161,6 +168,12 @@ class TrainingChart(QWidget):
     @property
     def smoothing(self) -> float:
         return self.smoothing_slider.value() / 100.0
+
+    def set_planned(self, epochs: int, learning_rate: float | None = None) -> None:
+        """The next run's extent (the training view's form), so its axes are drawn in advance."""
+        if (epochs, learning_rate) != (self.planned_epochs, self.planned_learning_rate):
+            self.planned_epochs, self.planned_learning_rate = max(1, epochs), learning_rate
+            self.refresh()
 
     def series(self) -> list[RunSeries]:
         return [entry.series for entry in self._runs.values()]
@@ -179,20 +192,20 @@ class TrainingChart(QWidget):
         entry = _SeriesArtists(series, colour)
         self._make_lines(entry)
         self._runs[series.run_id] = entry
-        self.refresh(full=True)
+        self.refresh()  # a full draw only if the limits or the run legend change
         return colour
 
     def remove_series(self, run_id: str) -> None:
         entry = self._runs.pop(run_id, None)
         if entry is not None:
             self._remove_lines(entry)
-            self.refresh(full=True)
+            self.refresh()
 
     def clear(self) -> None:
         for entry in self._runs.values():
             self._remove_lines(entry)
         self._runs.clear()
-        self.refresh(full=True)
+        self.refresh()
 
     def _make_lines(self, entry: _SeriesArtists) -> None:
         colour, lines = entry.colour, entry.lines
@@ -220,6 +233,8 @@ class TrainingChart(QWidget):
 
     def refresh(self, *, full: bool = False) -> None:
         """Data or options changed: redraw at the next tick of the bounded-rate timer."""
+        if self.empty_label.isVisible() == bool(self._runs):
+            self.empty_label.setVisible(not self._runs)
         self._dirty = True
         self._needs_full = self._needs_full or full
         if not self._timer.isActive():
@@ -242,7 +257,8 @@ class TrainingChart(QWidget):
             if entry.drawn_version != entry.series.version or entry.drawn_weight != weight:
                 self._update_lines(entry, weight)
         limits = self._wanted_limits()
-        if self._needs_full or self._background is None or limits != self._limits:
+        if (self._needs_full or self._background is None or limits != self._limits
+                or self._legend_key() != self._drawn_legend):
             self._full_draw(limits)
             self.full_draw_seconds.append(time.perf_counter() - begin)
         else:
@@ -275,10 +291,12 @@ class TrainingChart(QWidget):
         log = self.log_check.isChecked()
         base = {"loss": (0.01, 10.0) if log else (0.0, 3.0), "accuracy": (0.0, 1.02)}
         hints = [e.series.learning_rate_hint or 0.0 for e in self._runs.values()]
+        hints.append(self.planned_learning_rate or 0.0)
         if max(hints, default=0.0) > 0:
             base["rate"] = (0.0, 1.1 * max(hints))
         old = base if self._needs_full else {**base, **self._limits}
-        epochs = max((entry.series.planned_epochs for entry in self._runs.values()), default=1)
+        epochs = max((entry.series.planned_epochs for entry in self._runs.values()),
+                     default=self.planned_epochs)
         # A little room on the right, so the last epoch's markers are not cut by the frame.
         limits = {"x": (0.0, max(1, epochs) * 1.02), **base}
         for key in ("loss", "accuracy"):
@@ -294,13 +312,13 @@ class TrainingChart(QWidget):
         return limits
 
     def _finite(self, key: str, *, positive: bool) -> list[float]:
+        """The extremes of every shown run's `key` values (batch, epoch and validation)."""
         values: list[float] = []
         for entry in self._runs.values():
-            series = entry.series
-            values.extend(series.batch_loss if key == "loss" else series.batch_accuracy)
-            values.extend(series.metric(key))
-            values.extend(series.metric(f"val_{key}"))
-        return [v for v in values if math.isfinite(v) and (v > 0 or not positive)]
+            span = entry.series.value_range(key, positive=positive)
+            if span is not None:
+                values.extend(span)
+        return values
 
     def _full_draw(self, limits: dict[str, tuple[float, float]]) -> None:
         self._limits = limits
@@ -309,7 +327,6 @@ class TrainingChart(QWidget):
                           (self.rate_axes, "rate")):
             if key in limits:
                 axes.set_ylim(*limits[key])
-        self._empty_text.set_visible(not self._runs)
         self._update_run_legend()
         self._needs_full = False
         self.canvas.draw()  # the draw event saves the background and adds the lines
@@ -330,7 +347,14 @@ class TrainingChart(QWidget):
         self._draw_lines()
         self.canvas.blit(self.figure.bbox)
 
+    def _legend_key(self) -> tuple[tuple[str, str], ...]:
+        """What the saved background shows of the runs: a legend, when there are several."""
+        if len(self._runs) < 2:
+            return ()
+        return tuple((e.series.label, e.colour) for e in self._runs.values())
+
     def _update_run_legend(self) -> None:
+        self._drawn_legend = self._legend_key()
         old = getattr(self, "_run_legend", None)
         if old is not None:
             old.remove()

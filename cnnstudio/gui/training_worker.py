@@ -20,6 +20,8 @@ set from another thread: stop takes effect at the end of the current group of ba
 from __future__ import annotations
 
 import collections
+import gc
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +32,10 @@ from cnnstudio.engine.events import BatchEnd, RunFailed
 if TYPE_CHECKING:
     from cnnstudio.engine.session import RunResult, TrainingSession
 
+# While training, the GIL is handed over after this long instead of Python's 5 ms: the training
+# thread takes and drops the GIL around every TensorFlow call, and each time the GUI thread is
+# running Python (a chart redraw) it would otherwise wait up to 5 ms for it.
+SWITCH_INTERVAL_S = 0.001
 # Batch events wait at most this long on the training thread's side (the engine sends ~12/s).
 POLL_MS = 50
 
@@ -105,6 +111,13 @@ class TrainingController(QObject):
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker
         self._poll.start()
+        # With TensorFlow loaded a full garbage collection walks ~400,000 objects (0.3-0.5 s
+        # here) holding the GIL, whichever thread triggers it: a visible GUI freeze. Objects
+        # alive now are long-lived (modules, the zoo); `freeze` leaves them out of every
+        # later collection. What training allocates from here on is collected as usual.
+        gc.freeze()
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL_S))
         thread.start()
 
     def is_running(self) -> bool:
@@ -151,6 +164,7 @@ class TrainingController(QObject):
     def _on_thread_finished(self) -> None:
         self._drain()
         self._poll.stop()
+        sys.setswitchinterval(self._switch_interval)
         thread, worker = self._thread, self._worker
         self._thread = self._worker = None
         if worker is not None:

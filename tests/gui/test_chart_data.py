@@ -104,3 +104,15 @@ def test_run_colours_are_stable_and_distinct_when_shown_together():
     for index in range(len(PALETTE)):
         taken.append(run_colour(f"run-{index}", taken))
     assert sorted(taken) == sorted(PALETTE)
+
+
+def test_value_ranges_follow_every_point_and_skip_nan_and_non_positive_for_log():
+    series = RunSeries("r", "r")
+    series.add_batch(1, 1, 2, loss=0.0, accuracy=0.1)
+    series.add_batch(1, 2, 2, loss=math.nan, accuracy=0.4)
+    series.add_epoch(1, {"loss": 2.0, "val_loss": 0.5, "accuracy": 0.3, "val_accuracy": 0.9},
+                     1e-3)
+    assert series.value_range("loss", positive=True) == (0.5, 2.0)
+    assert series.value_range("loss", positive=False) == (0.0, 2.0)
+    assert series.value_range("accuracy", positive=False) == (0.1, 0.9)
+    assert RunSeries("empty", "e").value_range("loss", positive=True) is None
