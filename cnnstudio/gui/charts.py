@@ -76,15 +76,16 @@ class TrainingChart(QWidget):
         self.redraw_seconds: list[float] = []
         self.full_draw_seconds: list[float] = []
 
-        # Fixed margins, not a layout engine: constrained layout doubled the cost of a full draw.
+        # Margins in pixels, set on resize, not a layout engine: constrained layout doubled the
+        # cost of a full draw.
         self.figure = Figure(figsize=(8, 5), dpi=100)
-        self.figure.subplots_adjust(left=0.08, right=0.985, top=0.86, bottom=0.09,
-                                    hspace=0.42, wspace=0.16)
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setObjectName("chartCanvas")
         self.canvas.setAccessibleName("Loss, accuracy and learning-rate chart")
         self.canvas.mpl_connect("draw_event", self._on_draw)
+        self.canvas.mpl_connect("resize_event", self._fit_margins)
         self._build_axes()
+        self._fit_margins()
 
         self._timer = QTimer(self, objectName="chartRedrawTimer")
         self._timer.setInterval(max(1, int(1000 / max_fps)))
@@ -113,6 +114,21 @@ class TrainingChart(QWidget):
         self._set_loss_scale(log=True)
         self._style_legend()
 
+    def _fit_margins(self, _event=None) -> None:
+        """Room for the legend row, titles, tick labels and the x label, in pixels, whatever
+        the canvas size (fractions alone cut them off in a short chart)."""
+        width, height = self.figure.bbox.width, self.figure.bbox.height
+        if width < 200 or height < 200:
+            return
+        left, right, top, bottom = 58 / width, 1 - 14 / width, 1 - 58 / height, 42 / height
+        # Gaps between rows and columns, in units of the mean axes height / width (two each).
+        plot_height, plot_width = height * (top - bottom), width * (right - left)
+        row_gap, column_gap = 62.0, 70.0
+        self.figure.subplots_adjust(
+            left=left, right=right, top=top, bottom=bottom,
+            hspace=row_gap / max(1.0, (plot_height - row_gap) / 2),
+            wspace=column_gap / max(1.0, (plot_width - column_gap) / 2))
+
     def _style_legend(self) -> None:
         grey = "#555555"
         handles = [
@@ -123,7 +139,7 @@ class TrainingChart(QWidget):
             Line2D([], [], color=grey, ls="none", marker="*", ms=10, label="best epoch"),
         ]
         self.figure.legend(handles=handles, loc="upper center", ncol=5, fontsize=8,
-                           frameon=False)
+                           frameon=False, bbox_to_anchor=(0.5, 1.0), borderaxespad=0.3)
 
     def _build_controls(self) -> QHBoxLayout:
         row = QHBoxLayout()

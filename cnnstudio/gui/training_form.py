@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QWidget
 
 from cnnstudio.engine.config import OPTIMIZERS, SCHEDULES, TrainingConfig
@@ -101,9 +101,11 @@ class TrainingForm(QWidget):
         current = combo.currentData() or combo.currentText()
         combo.blockSignals(True)
         combo.clear()
-        combo.addItem("auto (best available)", "auto")
+        combo.addItem("auto", "auto")
+        combo.setItemData(0, "The first GPU if there is one, else the CPU",
+                          Qt.ItemDataRole.ToolTipRole)
         for device in devices:
-            combo.addItem(f"{device.name}: {device.description}", device.name)
+            combo.addItem(f"{device.name} ({device.description})", device.name)
         index = combo.findData(current)
         combo.setCurrentIndex(max(0, index))
         combo.blockSignals(False)

@@ -68,6 +68,7 @@ class TrainingPanel(QWidget):
         self.context = context
         self.chart: Any = None  # charts.TrainingChart once matplotlib has loaded
         self.series: RunSeries | None = None
+        self.run_id: str | None = None  # the run training or last trained
         self.status = "idle"  # idle / starting / running / paused / finished / stopped / failed
         self.reason: str | None = None
         self._speed = 0.0  # images per second, smoothed
@@ -239,6 +240,7 @@ class TrainingPanel(QWidget):
 
     def _start(self, session: Any, message: str) -> None:
         self.error_label.hide()
+        self.run_id = None
         self.status, self.reason = "starting", None
         self.status_label.setText(message)
         self.progress.setRange(0, 0)  # busy until the first batch: data, model, calibration
@@ -311,6 +313,7 @@ class TrainingPanel(QWidget):
 
     def _on_started(self, event: RunStarted) -> None:
         self._batch_size, self._steps = event.batch_size, event.steps_per_epoch
+        self.run_id = event.run_id
         series = RunSeries(event.run_id, event.run_id, planned_epochs=event.epochs,
                            steps_per_epoch=event.steps_per_epoch)
         if event.initial_epoch:  # a resumed run: its history so far, as cut back on disk
@@ -371,7 +374,8 @@ class TrainingPanel(QWidget):
         self.status, self.reason = status, detail
         self.progress.setRange(0, max(1, self.progress.maximum()))
         words = {"finished": "Finished", "stopped": "Stopped", "failed": "Failed"}[status]
-        self.status_label.setText(f"{words}{': ' + detail if detail else ''}")
+        run = f" run {self.run_id}" if self.run_id else ""
+        self.status_label.setText(f"{words}{run}{': ' + detail if detail else ''}")
         if status == "failed":
             self._show_error(f"Training failed: {detail}")
         if self.chart is not None:
