@@ -70,6 +70,8 @@ class ExportThread(QThread):
 
 class RunBrowser(QWidget):
     resumeRequested = Signal(str)
+    # An export ended (its result is in the export log); for tests and scripts.
+    exportFinished = Signal()
 
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -394,6 +396,7 @@ class RunBrowser(QWidget):
         if thread is not None:
             thread.deleteLater()
         self._update_buttons()
+        self.exportFinished.emit()
 
     def shutdown(self) -> None:
         """The window is closing: an export cannot be interrupted, so wait for it."""

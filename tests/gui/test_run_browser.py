@@ -132,3 +132,13 @@ def test_an_interrupted_run_resumes_through_the_training_view(panel, qtbot):
     final = json.loads(run.run_file.read_text())
     assert final["status"] == "finished" and final["epochs_completed"] == 3 > done
     assert cell(browser, run.id, RunTableModel.STATUS) == "finished"
+
+    # Export on a worker thread, with progress lines and the round-trip check's result.
+    browser.select_runs([run.id])
+    with qtbot.waitSignal(browser.exportFinished, timeout=120_000):
+        assert browser.export_selected("keras")
+        assert not browser.export_button.isEnabled()  # one export at a time
+    log = browser.export_log.toPlainText()
+    assert "OK: exported keras" in log and "largest difference" in log, log
+    assert (run.path / "exports" / "keras" / "model.keras").is_file()
+    assert browser.export_button.isEnabled()

@@ -70,9 +70,10 @@ def test_a_short_run_trains_with_live_charts_and_progress(panel, qtbot):
     series = panel.series
     assert len(series.epoch_x) == 2 and len(series.batch_x) == events.count(BatchEnd)
     assert series.best_epoch in (1, 2)
-    qtbot.waitUntil(lambda: len(panel.chart.redraw_seconds) > 0)
     assert panel.chart.series() == [series]
-    assert len(panel.chart._runs[series.run_id].lines["val_loss"].get_xdata()) == 2
+    # The chart catches up at its next redraw (at most 1 / LIVE_CHART_FPS later).
+    val_loss = panel.chart._runs[series.run_id].lines["val_loss"]
+    qtbot.waitUntil(lambda: len(val_loss.get_xdata()) == 2, timeout=3000)
     assert panel.progress.value() == panel.progress.maximum() == 6
     assert "Epoch 2/2" in panel.progress.text() and "img/s" in panel.progress.text()
     assert panel.train_button.isEnabled() and not panel.stop_button.isEnabled()
@@ -146,3 +147,27 @@ def test_nan_loss_fails_the_run_with_a_clear_reason(panel, qtbot):
         panel.train_button.click()
     assert panel.status == "failed" and panel.error_label.isVisible()
     assert "NaN" in panel.reason or "infinite" in panel.reason, panel.reason
+
+
+def test_closing_the_window_during_training_stops_the_run_and_keeps_it(qtbot):
+    from cnnstudio.gui.main_window import MainWindow
+    from tests.gui.training_helpers import ready_context
+
+    window = MainWindow(ready_context(), use_settings=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_view("training")
+    panel = window.view("training")
+    qtbot.waitUntil(lambda: panel.chart is not None, timeout=30_000)
+    quick_form(panel, epochs=200, batches=2)
+    events = Events(panel)
+    panel.train_button.click()
+    qtbot.waitUntil(lambda: events.count(EpochEnd) >= 1, timeout=120_000)
+    panel.ask_stop = lambda: False
+    window.close()
+    assert window.isVisible() and panel.is_training()  # "No" keeps the window and the run
+    panel.ask_stop = lambda: True
+    window.close()
+    assert not window.isVisible() and not panel.is_training()
+    record = run_record(panel)
+    assert record["status"] == "stopped" and record["checkpoint"]["epoch"] >= 1
