@@ -139,6 +139,30 @@ class TrainingForm(QWidget):
         device.setCurrentIndex(max(0, device.findData(config.device)))
         self.fields["augment"].setChecked(config.augment)  # type: ignore[attr-defined]
 
+    def texts(self) -> dict[str, Any]:
+        """The fields as typed (invalid text included), for the app's preferences."""
+        texts: dict[str, Any] = {name: self.fields[name].text()  # type: ignore[attr-defined]
+                                 for name in TEXT_FIELDS}
+        for name in ("optimizer", "schedule", "device"):
+            combo: QComboBox = self.fields[name]  # type: ignore[assignment]
+            texts[name] = combo.currentData() or combo.currentText()
+        texts["augment"] = self.fields["augment"].isChecked()  # type: ignore[attr-defined]
+        return texts
+
+    def set_texts(self, texts: dict[str, Any]) -> None:
+        """Restore `texts()`; unknown keys and values that are not offered are ignored."""
+        for name in TEXT_FIELDS:
+            if isinstance(texts.get(name), str):
+                self.fields[name].setText(texts[name])  # type: ignore[attr-defined]
+        for name in ("optimizer", "schedule", "device"):
+            combo: QComboBox = self.fields[name]  # type: ignore[assignment]
+            index = combo.findData(texts.get(name))
+            index = index if index >= 0 else combo.findText(str(texts.get(name)))
+            if index >= 0:
+                combo.setCurrentIndex(index)
+        if isinstance(texts.get("augment"), bool):
+            self.fields["augment"].setChecked(texts["augment"])  # type: ignore[attr-defined]
+
     def config(self) -> TrainingConfig:
         """The validated config for the current selection; ValueError says what is wrong."""
         selection = self.context.selection

@@ -189,14 +189,15 @@ class TrainingPanel(QWidget):
         if valid and not training and self.chart is not None:
             values = self.form.values()
             self.chart.set_planned(values["epochs"], values["learning_rate"])
+        # A bad field is named even before the engine loads: the person can fix it meanwhile.
         if training:
             reason = ""
+        elif not valid:
+            reason = f"Cannot train: {self.form.error}"
         elif not self.context.engine_ready:
             reason = "Train is available once the engine has loaded."
         else:
-            reason = "" if valid else f"Cannot train: {self.form.error}"
-        if not valid and not training:
-            reason = f"Cannot train: {self.form.error}"
+            reason = ""
         self.reason_label.setText(reason)
         self.reason_label.setVisible(bool(reason))
         self.train_button.setEnabled(not training and valid and self.context.engine_ready)
@@ -274,6 +275,20 @@ class TrainingPanel(QWidget):
             return True
         self.controller.stop()
         return self.controller.wait(timeout_ms)
+
+    # -- preferences (the window calls these with its QSettings) -------------------------------
+
+    def restore_settings(self, settings: Any) -> None:
+        from cnnstudio.gui.settings import read_json
+
+        values = read_json(settings, "training/form", {})
+        if isinstance(values, dict):
+            self.form.set_texts(values)
+
+    def save_settings(self, settings: Any) -> None:
+        from cnnstudio.gui.settings import write_json
+
+        write_json(settings, "training/form", self.form.texts())
 
     # -- the window's close hooks ---------------------------------------------------------------
 

@@ -171,3 +171,21 @@ def test_closing_the_window_during_training_stops_the_run_and_keeps_it(qtbot):
     assert not window.isVisible() and not panel.is_training()
     record = run_record(panel)
     assert record["status"] == "stopped" and record["checkpoint"]["epoch"] >= 1
+
+
+def test_the_form_is_kept_in_the_preferences(qtbot):
+    from cnnstudio.gui.context import StudioContext
+    from cnnstudio.gui.settings import app_settings
+    from cnnstudio.gui.training_panel import TrainingPanel
+
+    first = TrainingPanel(StudioContext())
+    qtbot.addWidget(first)
+    first.form.fields["epochs"].setText("7")
+    first.form.fields["optimizer"].setCurrentText("sgd")
+    first.form.fields["augment"].setChecked(False)
+    first.save_settings(app_settings())
+    second = TrainingPanel(StudioContext())
+    qtbot.addWidget(second)
+    second.restore_settings(app_settings())
+    assert second.form.values() | {"device": "auto"} == first.form.values()
+    assert second.form.values()["epochs"] == 7 and second.form.values()["optimizer"] == "sgd"
