@@ -40,6 +40,20 @@ SWITCH_INTERVAL_S = 0.001
 POLL_MS = 50
 
 
+_frozen = False
+
+
+def _freeze_long_lived_objects() -> None:
+    """With TensorFlow loaded a full garbage collection walks ~400,000 objects (0.3-0.5 s here)
+    holding the GIL, whichever thread triggers it: a visible GUI freeze. Before the first run
+    the objects alive are long-lived (modules, the zoo); `gc.freeze` leaves them out of every
+    later collection. Only once: later runs would also freeze the previous run's garbage."""
+    global _frozen
+    if not _frozen:
+        gc.freeze()
+        _frozen = True
+
+
 class TrainingWorker(QObject):
     """Lives on the training thread; owns the session while it runs."""
 
@@ -111,11 +125,7 @@ class TrainingController(QObject):
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker
         self._poll.start()
-        # With TensorFlow loaded a full garbage collection walks ~400,000 objects (0.3-0.5 s
-        # here) holding the GIL, whichever thread triggers it: a visible GUI freeze. Objects
-        # alive now are long-lived (modules, the zoo); `freeze` leaves them out of every
-        # later collection. What training allocates from here on is collected as usual.
-        gc.freeze()
+        _freeze_long_lived_objects()
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL_S))
         thread.start()
