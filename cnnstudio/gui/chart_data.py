@@ -219,6 +219,28 @@ def _number(value: Any) -> float:
         return math.nan
 
 
+def grow_limits(old: tuple[float, float] | None, low: float, high: float, *, log: bool,
+           ceiling: float | None) -> tuple[float, float]:
+    """`old` if it holds [low, high], else limits around them with room to grow into, so that
+    a live curve crosses them (and causes a full draw) only a few times per run. With a
+    `ceiling` (accuracy) the top is fixed just above it."""
+    if ceiling is not None:
+        high = ceiling
+    if old is not None and old[0] <= low and high <= old[1]:
+        return old
+    if log:  # falling losses cross the bottom: leave most room there
+        new = (low / 4.0, high * 2.0)
+    else:
+        span = max(high - low, 0.1 * abs(high), 1e-12)
+        bottom = low - 0.25 * span
+        new = (bottom if low < 0 else max(0.0, bottom), high + 0.25 * span)
+    if ceiling is not None:
+        new = (new[0], ceiling + 0.02)
+    if old is not None:  # only grow
+        new = (min(new[0], old[0]), max(new[1], old[1]))
+    return new
+
+
 class Smoother:
     """`ema` kept up to date incrementally: a live line grows by a few points per redraw, so
     only the new points are smoothed (a new weight, or a shorter line, starts over)."""

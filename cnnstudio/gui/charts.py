@@ -36,7 +36,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.gui.chart_data import CSV_HEADER, RunSeries, Smoother, decimate, run_colour
+from cnnstudio.gui.chart_data import (
+    CSV_HEADER,
+    RunSeries,
+    Smoother,
+    decimate,
+    grow_limits,
+    run_colour,
+)
 
 DEFAULT_SMOOTHING = 0.6  # TensorBoard's default
 
@@ -318,13 +325,13 @@ class TrainingChart(QWidget):
         for key in ("loss", "accuracy"):
             values = self._finite(key, positive=log and key == "loss")
             if values:
-                limits[key] = _grown(old.get(key), min(values), max(values),
+                limits[key] = grow_limits(old.get(key), min(values), max(values),
                                      log=log and key == "loss",
                                      ceiling=1.0 if key == "accuracy" else None)
         rates = [v for e in self._runs.values() for v in e.series.learning_rate
                  if math.isfinite(v)]
         if rates:
-            limits["rate"] = _grown(old.get("rate"), 0.0, max(rates), log=False, ceiling=None)
+            limits["rate"] = grow_limits(old.get("rate"), 0.0, max(rates), log=False, ceiling=None)
         return limits
 
     def _finite(self, key: str, *, positive: bool) -> list[float]:
@@ -439,25 +446,3 @@ class TrainingChart(QWidget):
                                               "CSV files (*.csv)")
         if name:
             self.save_csv(name)
-
-
-def _grown(old: tuple[float, float] | None, low: float, high: float, *, log: bool,
-           ceiling: float | None) -> tuple[float, float]:
-    """`old` if it holds [low, high], else limits around them with room to grow into, so that
-    a live curve crosses them (and causes a full draw) only a few times per run. With a
-    `ceiling` (accuracy) the top is fixed just above it."""
-    if ceiling is not None:
-        high = ceiling
-    if old is not None and old[0] <= low and high <= old[1]:
-        return old
-    if log:  # falling losses cross the bottom: leave most room there
-        new = (low / 4.0, high * 2.0)
-    else:
-        span = max(high - low, 0.1 * abs(high), 1e-12)
-        bottom = low - 0.25 * span
-        new = (bottom if low < 0 else max(0.0, bottom), high + 0.25 * span)
-    if ceiling is not None:
-        new = (new[0], ceiling + 0.02)
-    if old is not None:  # only grow
-        new = (min(new[0], old[0]), max(new[1], old[1]))
-    return new

@@ -116,3 +116,15 @@ def test_value_ranges_follow_every_point_and_skip_nan_and_non_positive_for_log()
     assert series.value_range("loss", positive=False) == (0.0, 2.0)
     assert series.value_range("accuracy", positive=False) == (0.1, 0.9)
     assert RunSeries("empty", "e").value_range("loss", positive=True) is None
+
+
+def test_limits_only_grow_and_leave_room_so_full_draws_stay_rare():
+    from cnnstudio.gui.chart_data import grow_limits
+
+    log = grow_limits(None, 0.5, 2.3, log=True, ceiling=None)
+    assert log == (0.125, 4.6)  # a quarter below: falling losses cross the bottom seldom
+    assert grow_limits(log, 0.2, 2.0, log=True, ceiling=None) is log  # inside: unchanged
+    grown = grow_limits(log, 0.1, 2.0, log=True, ceiling=None)
+    assert grown[0] < 0.1 and grown[1] == 4.6  # grows, never shrinks
+    accuracy = grow_limits(None, 0.3, 0.6, log=False, ceiling=1.0)
+    assert accuracy[1] == 1.02 and 0.0 <= accuracy[0] < 0.3
