@@ -1,11 +1,10 @@
 """The "runs" view: every run on disk, its charts and config; compare, resume, rename, tag, delete,
-open the folder, export with the round-trip check.
+open the folder, export with the round-trip check (`run_export.ExportPanel`).
 
 The table is a `RunTableModel` (one row per `RunSummary`) behind a `QSortFilterProxyModel`, so
 sorting and the filter box cost the model nothing. Selecting rows shows their charts overlaid
 (each run keeps its colour). Resuming is the training view's job: the browser emits
-`resumeRequested(run_id)` and the window connects it. Exports run on a QThread (TensorFlow
-conversions take seconds) and report progress lines and the reloaded-export check.
+`resumeRequested(run_id)` and the window connects it.
 """
 
 from __future__ import annotations
@@ -14,11 +13,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QThread, QUrl, Signal
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -38,34 +36,8 @@ from cnnstudio.engine.runs import RunStore, RunSummary, read_history
 from cnnstudio.gui.chart_data import RunSeries
 from cnnstudio.gui.context import StudioContext
 from cnnstudio.gui.formatting import format_count
+from cnnstudio.gui.run_export import ExportPanel
 from cnnstudio.gui.run_table import RUN_ID_ROLE, RunTableModel
-
-EXPORT_FORMATS = (("SavedModel", "savedmodel"), ("Keras (.keras)", "keras"),
-                  ("TFLite", "tflite"), ("ONNX", "onnx"))
-
-
-class ExportThread(QThread):
-    """`export_run` off the GUI thread; `progress(str)`, then `done(ExportResult)` or
-    `failed(message)`."""
-
-    progress = Signal(str)
-    done = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, run_dir: Path, fmt: str, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.run_dir, self.fmt = run_dir, fmt
-
-    def run(self) -> None:  # worker thread: touches no widget
-        try:
-            from cnnstudio.engine.export import export_run
-            from cnnstudio.engine.runs import Run
-
-            result = export_run(Run(self.run_dir), self.fmt, progress=self.progress.emit)
-        except Exception as error:  # ExportError, ValueError, a converter's own error
-            self.failed.emit(str(error) or type(error).__name__)
-        else:
-            self.done.emit(result)
 
 
 class RunBrowser(QWidget):
@@ -80,7 +52,6 @@ class RunBrowser(QWidget):
         self.context = context
         self.chart: Any = None  # charts.TrainingChart, built when first needed
         self._history_cache: dict[str, tuple[float, RunSeries]] = {}
-        self._export: ExportThread | None = None
         # Replaced in tests: the questions the browser asks.
         self.confirm = self._confirm
         self.model = RunTableModel(self)
@@ -137,7 +108,11 @@ class RunBrowser(QWidget):
         self.config_view.setAccessibleName("Run configuration")
         self.tabs.addTab(self.chart_holder, "Charts")
         self.tabs.addTab(self.config_view, "Config")
-        self.tabs.addTab(self._build_export(), "Export")
+        self.export_panel = ExportPanel()
+        # The folder grew; and tests and scripts learn that an export ended.
+        self.export_panel.exported.connect(self.context.runsChanged)
+        self.export_panel.exported.connect(self.exportFinished)
+        self.tabs.addTab(self.export_panel, "Export")
 
         splitter = QSplitter(Qt.Orientation.Vertical, objectName="runSplitter")
         splitter.addWidget(self.table)
@@ -152,27 +127,6 @@ class RunBrowser(QWidget):
         layout.addWidget(splitter, 1)
         layout.addWidget(self.tensorboard_label)
         self._update_buttons()
-
-    def _build_export(self) -> QWidget:
-        page = QWidget(objectName="exportPage")
-        self.format_combo = QComboBox(objectName="exportFormatCombo")
-        self.format_combo.setAccessibleName("Export format")
-        for title, fmt in EXPORT_FORMATS:
-            self.format_combo.addItem(title, fmt)
-        self.export_button = QPushButton("Export", objectName="exportRunButton")
-        self.export_button.setAccessibleName("Export the selected run")
-        self.export_button.clicked.connect(self._on_export)
-        self.export_log = QPlainTextEdit(objectName="exportLog", readOnly=True)
-        self.export_log.setAccessibleName("Export progress and result")
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Format"))
-        row.addWidget(self.format_combo)
-        row.addWidget(self.export_button)
-        row.addStretch(1)
-        layout = QVBoxLayout(page)
-        layout.addLayout(row)
-        layout.addWidget(self.export_log, 1)
-        return page
 
     # -- rows and selection ---------------------------------------------------------------------
 
@@ -221,7 +175,7 @@ class RunBrowser(QWidget):
         self.buttons["resume"].setToolTip(
             "Continue this run from its last checkpoint" if resumable
             else "Select one stopped, failed or interrupted run to resume it")
-        self.export_button.setEnabled(one is not None and self._export is None)
+        self.export_panel.set_run((one.id, one.path) if one is not None else None)
         if one is None:
             self.tensorboard_label.setText("Select a run to see how to open it in TensorBoard.")
         elif (one.path / "logs").is_dir():
@@ -364,44 +318,12 @@ class RunBrowser(QWidget):
     # -- export ---------------------------------------------------------------------------------
 
     def export_selected(self, fmt: str | None = None) -> bool:
-        ids = self.selected_ids()
-        summary = self._summary(ids[0]) if len(ids) == 1 else None
-        if summary is None or self._export is not None:
-            return False
-        fmt = fmt or self.format_combo.currentData()
-        self.export_log.setPlainText(f"Exporting {summary.id} as {fmt}…")
-        thread = ExportThread(summary.path, fmt, self)
-        thread.progress.connect(self.export_log.appendPlainText)
-        thread.done.connect(self._on_export_done)
-        thread.failed.connect(lambda text: self.export_log.appendPlainText(f"FAILED: {text}"))
-        thread.finished.connect(self._on_export_finished)
-        self._export = thread
-        self._update_buttons()
-        thread.start()
-        return True
-
-    def _on_export(self) -> None:
-        self.export_selected()
-
-    def _on_export_done(self, result: Any) -> None:
-        verdict = "OK" if result.ok else "MISMATCH"
-        self.export_log.appendPlainText(
-            f"{verdict}: {result.message}\nRound trip: largest difference "
-            f"{result.max_abs_diff:.3g} on {result.samples} images (tolerance "
-            f"{result.tolerance:g}), {result.seconds:.1f} s")
-        self.context.runsChanged.emit()  # the run folder grew
-
-    def _on_export_finished(self) -> None:
-        thread, self._export = self._export, None
-        if thread is not None:
-            thread.deleteLater()
-        self._update_buttons()
-        self.exportFinished.emit()
+        """Export the one selected run (as `fmt`, else the chosen format) on a worker thread."""
+        return self.export_panel.start(fmt)
 
     def shutdown(self) -> None:
         """The window is closing: an export cannot be interrupted, so wait for it."""
-        if self._export is not None:
-            self._export.wait()
+        self.export_panel.wait()
 
 
 def _record(path: Path) -> dict[str, Any]:

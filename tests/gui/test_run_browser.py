@@ -137,8 +137,8 @@ def test_an_interrupted_run_resumes_through_the_training_view(panel, qtbot):
     browser.select_runs([run.id])
     with qtbot.waitSignal(browser.exportFinished, timeout=120_000):
         assert browser.export_selected("keras")
-        assert not browser.export_button.isEnabled()  # one export at a time
-    log = browser.export_log.toPlainText()
+        assert not browser.export_panel.export_button.isEnabled()  # one at a time
+    log = browser.export_panel.log.toPlainText()
     assert "OK: exported keras" in log and "largest difference" in log, log
     assert (run.path / "exports" / "keras" / "model.keras").is_file()
-    assert browser.export_button.isEnabled()
+    assert browser.export_panel.export_button.isEnabled()
