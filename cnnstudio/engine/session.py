@@ -134,6 +134,28 @@ def software_versions() -> dict[str, str]:
     }
 
 
+@contextlib.contextmanager
+def _forgetting_custom_gradients():
+    """Drop the gradient functions TensorFlow registers while a run traces its train step.
+
+    Tracing the Keras train step under the default distribution strategy registers two
+    `tf.custom_gradient` functions (`ReplicaContext.all_reduce`) in TensorFlow's process-wide
+    gradient registry, which never removes them; each holds the whole traced train-step graph.
+    Measured: 1,522 graph operations and about 14 MB of resident memory kept per run, 262 MB
+    over 20 runs. Only entries added by this run are removed, after its train function is gone.
+    """
+    from tensorflow.python.framework import ops  # the registry has no public API
+
+    registry = ops._gradient_registry._registry
+    before = set(registry)
+    try:
+        yield
+    finally:
+        for name in [name for name in registry if name not in before]:
+            if name.startswith("CustomGradient-"):
+                registry.pop(name, None)
+
+
 class TrainingSession:
     """Trains one model on one data set as `config` says, reporting to `observer`.
 
@@ -265,7 +287,8 @@ class TrainingSession:
             return self._finish("failed", reason, record=False)
 
         try:
-            self._train()
+            with _forgetting_custom_gradients():
+                self._train()
         except _StopRequested:
             return self._finish("stopped", None, save=True)
         except KeyboardInterrupt:
