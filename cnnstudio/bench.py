@@ -8,7 +8,8 @@ training: LeNet-5 on mnist-5k, three ways, in this one process:
   (a) a plain Keras script as the docs write it: `model.fit(x, y, batch_size=32)` on NumPy float
       arrays padded to 32x32, compiled with Keras's defaults (which turn XLA on for this model
       on a CPU) and `verbose=0`, which only helps it;
-  (b) a hand-tuned `model.fit`: the engine's batch size, a cached and prefetched `tf.data`
+  (b) a hand-tuned `model.fit` of the engine's default recipe: its batch size, optimizer and
+      schedule, augmentation and input standardisation, a cached and prefetched `tf.data`
       pipeline, the engine's `steps_per_execution`, XLA off;
   (c) the engine's `TrainingSession` (what `cnnstudio train` runs) with an observer attached.
   All three validate on the 1,000 validation images every epoch, as a user would. Throughput is
@@ -17,6 +18,9 @@ training: LeNet-5 on mnist-5k, three ways, in this one process:
   so the fastest epoch is the best estimate of each one's own cost. The variants alternate in
   cycles so that a slow spell of the machine does not land on one of them only.
 memory: 20 short training runs one after another; resident memory must not keep growing.
+startup: `cnnstudio` to its first shown window, in a fresh process (cnnstudio.gui.bench_startup).
+gui: training through the app's training view with live charts against the headless engine, and
+  the GUI thread's stalls meanwhile (cnnstudio.gui.bench_training).
 """
 
 from __future__ import annotations
@@ -152,9 +156,15 @@ class _PlainKeras:
 
 
 class _TunedKeras(_PlainKeras):
-    """(b): what an expert writes by hand, with the engine's batch size and group size."""
+    """(b): what an expert writes by hand for the engine's default recipe, in plain Keras.
 
-    def __init__(self, dataset, input_shape, epochs_per_cycle: int, batch_size: int,
+    The same work as the engine does: its batch size and group size, its optimizer and schedule,
+    the same augmentation layers (when the defaults augment) and a Normalization layer adapted to
+    the training images in front of the model (when they standardise); data from NumPy through a
+    cached, shuffled, prefetched `tf.data` pipeline.
+    """
+
+    def __init__(self, dataset, input_shape, epochs_per_cycle: int, defaults,
                  steps_per_execution: int, jit_compile: bool) -> None:
         import keras
         import tensorflow as tf
@@ -164,16 +174,34 @@ class _TunedKeras(_PlainKeras):
         keras.utils.set_random_seed(0)
         x, y = _padded_arrays(dataset.train, input_shape[0])
         val_x, val_y = _padded_arrays(dataset.validation, input_shape[0])
-        self.train = (
-            tf.data.Dataset.from_tensor_slices((x, y)).cache().shuffle(len(y))
-            .batch(batch_size).prefetch(tf.data.AUTOTUNE)
-        )
+        batch_size = defaults.batch_size
+        train = tf.data.Dataset.from_tensor_slices((x, y)).cache().shuffle(len(y)) \
+            .batch(batch_size)
+        if defaults.augment:
+            augment = keras.Sequential([
+                keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant"),
+                keras.layers.RandomRotation(10 / 360, fill_mode="constant"),
+                keras.layers.RandomZoom(0.1, fill_mode="constant"),
+            ])
+            train = train.map(lambda images, labels: (augment(images, training=True), labels),
+                              num_parallel_calls=tf.data.AUTOTUNE)
+        self.train = train.prefetch(tf.data.AUTOTUNE)
         self.val = (
             tf.data.Dataset.from_tensor_slices((val_x, val_y)).batch(batch_size).cache()
             .prefetch(tf.data.AUTOTUNE)
         )
-        self.model = create_model("lenet5", input_shape, dataset.info.num_classes)
-        self.model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+        model = create_model("lenet5", input_shape, dataset.info.num_classes)
+        if defaults.standardize:
+            normalization = keras.layers.Normalization()
+            normalization.adapt(x)
+            inputs = keras.Input(input_shape)
+            model = keras.Model(inputs, model(normalization(inputs)))
+        self.model = model
+        steps = math.ceil(len(y) / batch_size) * 1000
+        rate = (keras.optimizers.schedules.CosineDecay(defaults.learning_rate, steps)
+                if defaults.schedule == "cosine" else defaults.learning_rate)
+        self.model.compile(optimizer=keras.optimizers.Adam(rate),
+                           loss="sparse_categorical_crossentropy",
                            metrics=["accuracy"], steps_per_execution=steps_per_execution,
                            jit_compile=jit_compile)
         self.epochs_per_cycle = epochs_per_cycle
@@ -222,8 +250,8 @@ def training_throughput(args: argparse.Namespace) -> list[Check]:
     del observer, session
 
     plain = _PlainKeras(dataset, input_shape, epochs)
-    tuned = _TunedKeras(dataset, input_shape, epochs, defaults.batch_size,
-                        started.steps_per_execution, jit_compile=started.device != "cpu")
+    tuned = _TunedKeras(dataset, input_shape, epochs, defaults, started.steps_per_execution,
+                        jit_compile=started.device != "cpu")
     for cycle in range(args.cycles):
         plain.cycle()
         tuned.cycle()
@@ -242,7 +270,8 @@ def training_throughput(args: argparse.Namespace) -> list[Check]:
           f"{len(engine_seconds)} epochs each, validation included")
     xla = "XLA on" if plain.model.jit_compile else "XLA off"
     print(f"  (a) plain Keras script, NumPy arrays, batch 32 ({xla}) {a:>9,.0f} img/s")
-    print(f"  (b) hand-tuned Keras, tf.data, batch {defaults.batch_size}, "
+    recipe = ", augmented" if defaults.augment else ""
+    print(f"  (b) hand-tuned Keras, tf.data, batch {defaults.batch_size}{recipe}, "
           f"steps_per_execution {started.steps_per_execution:<3} {b:>7,.0f} img/s")
     print(f"  (c) cnnstudio TrainingSession with an observer        {c:>10,.0f} img/s")
     return [
@@ -267,6 +296,48 @@ def memory_growth(args: argparse.Namespace) -> list[Check]:
           f"{growth_mb:+,.1f} MB")
     return [Check(f"RSS growth over {runs} runs", growth_mb, "< 200 MB", growth_mb < 200,
                   " MB")]
+
+
+@benchmark("startup")
+def startup_time(args: argparse.Namespace) -> list[Check]:
+    from cnnstudio.gui.bench_startup import measure_startup
+
+    result = measure_startup()
+    samples = ", ".join(f"{value:.2f}" for value in result["first_window_samples_s"])
+    print(f"startup: `cnnstudio` to its first shown window (offscreen), median of {samples} s; "
+          f"idle after {result['first_idle_s']:.2f} s")
+    heavy = result["imported_before_window"]
+    print(f"  imported before the window: {', '.join(heavy) if heavy else 'nothing heavy'}")
+    value = result["first_window_s"]
+    return [Check("time to the first window", value, f"<= {result['target_s']:.1f} s",
+                  bool(result["meets_target"]), " s")]
+
+
+@benchmark("gui")
+def gui_training(args: argparse.Namespace) -> list[Check]:
+    from cnnstudio.gui.bench_training import (
+        TARGET_MAX_MS,
+        TARGET_P99_MS,
+        TARGET_RATIO,
+        measure_gui_training,
+    )
+
+    result = measure_gui_training(epochs=args.epochs, cycles=args.cycles + 1)
+    print(f"gui: LeNet-5 on mnist-5k through the training view with live charts vs the headless "
+          f"engine, alternating, {result['epochs_measured']['gui']} epochs each")
+    print(f"  headless {result['headless_images_per_second']:,.0f} img/s, app "
+          f"{result['gui_images_per_second']:,.0f} img/s (median epochs; fastest epochs give "
+          f"{result['ratio_fastest']:.2f}); chart redraws {result['chart_redraws_per_second']:.1f}"
+          f"/s at {result['chart_redraw_median_ms']:.0f} ms")
+    ratio, p99, worst = result["ratio"], result["stall_p99_ms"], result["stall_max_ms"]
+    return [
+        Check("app vs headless training throughput", ratio, f">= {TARGET_RATIO:.2f}",
+              ratio >= TARGET_RATIO),
+        Check("GUI thread stall, 99th percentile", p99, f"< {TARGET_P99_MS:.0f} ms",
+              p99 < TARGET_P99_MS, " ms"),
+        Check("GUI thread stall, worst", worst, f"< {TARGET_MAX_MS:.0f} ms",
+              worst < TARGET_MAX_MS, " ms"),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
