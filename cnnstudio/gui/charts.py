@@ -154,6 +154,8 @@ class TrainingChart(QWidget):
         self.smoothing_slider.setAccessibleName("Smoothing")
         self.smoothing_slider.setRange(0, 99)
         self.smoothing_slider.setValue(round(DEFAULT_SMOOTHING * 100))
+        # A long status text beside it must not squeeze the slider to a stub.
+        self.smoothing_slider.setMinimumWidth(100)
         self.smoothing_slider.setMaximumWidth(160)
         self.smoothing_label = QLabel(objectName="smoothingLabel")
         self.smoothing_slider.valueChanged.connect(self._on_smoothing)
