@@ -7,7 +7,6 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox
 
 from cnnstudio.engine.catalog import load_model_metadata
 from cnnstudio.gui.context import StudioContext
-from cnnstudio.gui.formatting import format_count
 from cnnstudio.gui.model_cards import card_for
 from cnnstudio.gui.model_picker import ModelPicker
 from cnnstudio.gui.model_tree import NAME, NAME_ROLE
@@ -149,10 +148,3 @@ def test_a_model_that_cannot_take_the_input_says_why(picker, qtbot):
                     timeout=FIGURES_TIMEOUT_MS)
     assert "needs inputs of at least 32x32" in picker.figures.text()
     assert picker.tree.items["resnet50"].text(2) == "n/a"
-
-
-def test_gui_counts_format_like_the_engine():
-    from cnnstudio.engine.layer_stats import format_count as engine_format_count
-
-    for value in (0, 156, 999, 1000, 61_706, 999_950, 1_814_073_344, 3.2e12):
-        assert format_count(value) == engine_format_count(value)
