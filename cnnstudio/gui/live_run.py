@@ -61,13 +61,13 @@ class LiveRunView(QWidget):
         self._batch_size = 1
         self._steps = 1
         self._learning_rate: float | None = None
-        self.status_label = _label("runStatusLabel", "Run status")
+        self.status_label = selectable_label("runStatusLabel", "Run status")
         self.status_label.setText("Ready when you are: pick a model and data set, then Train.")
         self.progress = QProgressBar(objectName="trainingProgress")
         self.progress.setAccessibleName("Training progress")
         self.progress.setFormat("")
         self.progress.setValue(0)
-        self.error_label = _label("trainingErrorLabel", "Training error")
+        self.error_label = selectable_label("trainingErrorLabel", "Training error")
         self.error_label.setStyleSheet(
             "background: #fdecea; color: #8a1c1c; border: 1px solid #e0a0a0; padding: 6px;")
         self.error_label.hide()
@@ -206,7 +206,8 @@ class LiveRunView(QWidget):
         self.error_label.show()
 
 
-def _label(name: str, accessible: str) -> QLabel:
+def selectable_label(name: str, accessible: str) -> QLabel:
+    """A wrapping, selectable status label with its object and accessible names."""
     label = QLabel(objectName=name)
     label.setAccessibleName(accessible)
     label.setWordWrap(True)

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.engine.events import RunStarted
 from cnnstudio.gui.context import StudioContext
-from cnnstudio.gui.live_run import LiveRunView
+from cnnstudio.gui.live_run import LiveRunView, selectable_label
 from cnnstudio.gui.training_form import TrainingForm
 from cnnstudio.gui.training_worker import TrainingController
 
@@ -67,7 +66,7 @@ class TrainingPanel(QWidget):
         buttons = QHBoxLayout()
         for button in (self.train_button, self.pause_button, self.stop_button):
             buttons.addWidget(button)
-        self.reason_label = self._label("trainReasonLabel", "Why Train is unavailable")
+        self.reason_label = selectable_label("trainReasonLabel", "Why Train is unavailable")
         self.reason_label.setStyleSheet("color: #b00020;")
         left = QVBoxLayout()
         left.addWidget(group)
@@ -87,14 +86,6 @@ class TrainingPanel(QWidget):
         button.setAccessibleName(text)
         button.clicked.connect(slot)
         return button
-
-    @staticmethod
-    def _label(name: str, accessible: str) -> QLabel:
-        label = QLabel(objectName=name)
-        label.setAccessibleName(accessible)
-        label.setWordWrap(True)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        return label
 
     # -- engine and chart -----------------------------------------------------------------------
 
