@@ -21,6 +21,9 @@ FOLDER_DATASET = "folder"  # the data panel's name for "an image folder" (with i
 FOLDER_PREFIX = "folder:"  # cnnstudio.engine.datasets.FOLDER_PREFIX, without importing it
 
 # field -> (label, kind, tooltip); kind: int / float text fields.
+# Config fields shown as check boxes.
+CHECK_FIELDS = ("augment", "standardize")
+
 TEXT_FIELDS: dict[str, tuple[str, type, str]] = {
     "epochs": ("Epochs", int, "Passes over the training images"),
     "batch_size": ("Batch size", int, "Images per training step"),
@@ -76,6 +79,11 @@ class TrainingForm(QWidget):
         augment.toggled.connect(self.changed)
         self._add(layout, "augment", "", augment, "Small shifts, rotations, zooms (and flips "
                   "where the data set allows them) on the training images")
+        standardize = QCheckBox("Standardise inputs", objectName="standardizeCheck",
+                                checked=defaults.standardize)
+        standardize.toggled.connect(self.changed)
+        self._add(layout, "standardize", "", standardize, "Zero mean and unit variance per "
+                  "channel, from the training images (as LeCun et al. prepared LeNet-5's inputs)")
         self._add_choices(layout, "device", "Device", ("auto",), "auto")
         self.setStyleSheet(
             'QLineEdit[invalid="true"], QComboBox[invalid="true"] '
@@ -126,7 +134,8 @@ class TrainingForm(QWidget):
         for name in ("optimizer", "schedule", "device"):
             combo: QComboBox = self.fields[name]  # type: ignore[assignment]
             values[name] = combo.currentData() or combo.currentText()
-        values["augment"] = self.fields["augment"].isChecked()  # type: ignore[attr-defined]
+        for name in CHECK_FIELDS:
+            values[name] = self.fields[name].isChecked()  # type: ignore[attr-defined]
         return values
 
     def set_values(self, config: TrainingConfig) -> None:
@@ -137,7 +146,8 @@ class TrainingForm(QWidget):
             self.fields[name].setCurrentText(getattr(config, name))  # type: ignore[attr-defined]
         device: QComboBox = self.fields["device"]  # type: ignore[assignment]
         device.setCurrentIndex(max(0, device.findData(config.device)))
-        self.fields["augment"].setChecked(config.augment)  # type: ignore[attr-defined]
+        for name in CHECK_FIELDS:
+            self.fields[name].setChecked(getattr(config, name))  # type: ignore[attr-defined]
 
     def texts(self) -> dict[str, Any]:
         """The fields as typed (invalid text included), for the app's preferences."""
@@ -146,7 +156,8 @@ class TrainingForm(QWidget):
         for name in ("optimizer", "schedule", "device"):
             combo: QComboBox = self.fields[name]  # type: ignore[assignment]
             texts[name] = combo.currentData() or combo.currentText()
-        texts["augment"] = self.fields["augment"].isChecked()  # type: ignore[attr-defined]
+        for name in CHECK_FIELDS:
+            texts[name] = self.fields[name].isChecked()  # type: ignore[attr-defined]
         return texts
 
     def set_texts(self, texts: dict[str, Any]) -> None:
@@ -160,8 +171,9 @@ class TrainingForm(QWidget):
             index = index if index >= 0 else combo.findText(str(texts.get(name)))
             if index >= 0:
                 combo.setCurrentIndex(index)
-        if isinstance(texts.get("augment"), bool):
-            self.fields["augment"].setChecked(texts["augment"])  # type: ignore[attr-defined]
+        for name in CHECK_FIELDS:
+            if isinstance(texts.get(name), bool):
+                self.fields[name].setChecked(texts[name])  # type: ignore[attr-defined]
 
     def config(self) -> TrainingConfig:
         """The validated config for the current selection; ValueError says what is wrong."""

@@ -183,9 +183,11 @@ def test_the_form_is_kept_in_the_preferences(qtbot):
     first.form.fields["epochs"].setText("7")
     first.form.fields["optimizer"].setCurrentText("sgd")
     first.form.fields["augment"].setChecked(False)
+    first.form.fields["standardize"].setChecked(False)
     first.save_settings(app_settings())
     second = TrainingPanel(StudioContext())
     qtbot.addWidget(second)
     second.restore_settings(app_settings())
     assert second.form.values() | {"device": "auto"} == first.form.values()
     assert second.form.values()["epochs"] == 7 and second.form.values()["optimizer"] == "sgd"
+    assert second.form.values()["standardize"] is False
