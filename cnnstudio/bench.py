@@ -169,6 +169,7 @@ class _TunedKeras(_PlainKeras):
         import keras
         import tensorflow as tf
 
+        from cnnstudio.engine.session import DEFAULT_AUGMENTATION
         from cnnstudio.models import create_model
 
         keras.utils.set_random_seed(0)
@@ -178,10 +179,13 @@ class _TunedKeras(_PlainKeras):
         train = tf.data.Dataset.from_tensor_slices((x, y)).cache().shuffle(len(y)) \
             .batch(batch_size)
         if defaults.augment:
+            # The engine's own amounts, written out as a user would with Keras's layers.
+            amounts = DEFAULT_AUGMENTATION.for_dataset(dataset.info)
             augment = keras.Sequential([
-                keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant"),
-                keras.layers.RandomRotation(10 / 360, fill_mode="constant"),
-                keras.layers.RandomZoom(0.1, fill_mode="constant"),
+                keras.layers.RandomTranslation(amounts.shift, amounts.shift,
+                                               fill_mode="constant"),
+                keras.layers.RandomRotation(amounts.rotation / 360, fill_mode="constant"),
+                keras.layers.RandomZoom(amounts.zoom, fill_mode="constant"),
             ])
             train = train.map(lambda images, labels: (augment(images, training=True), labels),
                               num_parallel_calls=tf.data.AUTOTUNE)
