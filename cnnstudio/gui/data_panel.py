@@ -178,6 +178,7 @@ class DataPanel(QWidget):
         if info.is_available_offline():
             self._start(LoadRequest(name))
         else:
+            self._retire_loader()  # the last choice's load must not fill in under this one
             self._clear_samples()
             size = DOWNLOAD_BYTES.get(name, 0) / 1e6
             self.download_button.setText(f"Download {info.title} ({size:.0f} MB)")
@@ -259,13 +260,22 @@ class DataPanel(QWidget):
                                "The bundled 'mnist-5k' and image folders still work.",
                                error=True)
 
+    def _is_stale(self) -> bool:
+        """Whether the signal being handled comes from a retired loader. Disconnecting does not
+        withdraw a queued signal already posted from the loader's thread, so every slot asks."""
+        return self.sender() is not self._loader
+
     def _on_progress(self, done: int, total: int) -> None:
+        if self._is_stale():
+            return
         # Megabytes keep the values well inside a QProgressBar's int range.
         self.progress.setRange(0, max(1, total // 1000))
         self.progress.setValue(done // 1000)
         self.progress.setFormat(f"{done / 1e6:.1f} of {total / 1e6:.1f} MB")
 
     def _on_loaded(self, dataset: Dataset) -> None:
+        if self._is_stale():
+            return
         self._finish_load()
         self.dataset = dataset
         info = dataset.info
@@ -283,11 +293,15 @@ class DataPanel(QWidget):
         self.report.show_report(dataset.report, self._folder)
 
     def _on_failed(self, message: str) -> None:
+        if self._is_stale():
+            return
         self._finish_load()
         self._show_message(message, error=True)
         self._show_download_row(not self._current_is_local(), downloading=False)
 
     def _on_cancelled(self) -> None:
+        if self._is_stale():
+            return
         self._finish_load()
         self._show_message("Download cancelled; nothing was kept.", error=False)
         self._show_download_row(True, downloading=False)

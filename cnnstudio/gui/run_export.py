@@ -95,7 +95,7 @@ class ExportPanel(QWidget):
         thread = ExportThread(folder, fmt, self)
         thread.progress.connect(self.log.appendPlainText)
         thread.done.connect(self._on_done)
-        thread.failed.connect(lambda text: self.log.appendPlainText(f"FAILED: {text}"))
+        thread.failed.connect(self._on_failed)
         thread.finished.connect(self._on_finished)
         self._thread = thread
         self.export_button.setEnabled(False)
@@ -108,6 +108,9 @@ class ExportPanel(QWidget):
             f"{verdict}: {result.message}\nRound trip: largest difference "
             f"{result.max_abs_diff:.3g} on {result.samples} images (tolerance "
             f"{result.tolerance:g}), {result.seconds:.1f} s")
+
+    def _on_failed(self, text: str) -> None:
+        self.log.appendPlainText(f"FAILED: {text}")
 
     def _on_finished(self) -> None:
         thread, self._thread = self._thread, None

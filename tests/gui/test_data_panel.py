@@ -108,6 +108,23 @@ def test_offline_download_shows_a_clear_message(panel, qtbot, empty_keras_home, 
     assert panel.grid.count() == 0
 
 
+def test_a_superseded_load_never_reports_into_the_new_one(panel, qtbot, empty_keras_home,
+                                                          monkeypatch):
+    """The bundled set's load ends, its `loaded` still queued, while the person picks a set
+    to download: that stale result must neither show nor end the download's wait."""
+    def offline(url, *args, **kwargs):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(urllib.request, "urlretrieve", offline)
+    panel._loader.wait()  # finished on its thread; its signal waits for this thread's loop
+    panel.context.mark_engine_ready()
+    panel.combo.setCurrentIndex(panel.combo.findData("mnist"))
+    panel.download_button.click()
+    qtbot.waitUntil(panel.is_ready, timeout=LOAD_TIMEOUT_MS)
+    assert "downloading it failed" in panel.message.text()
+    assert panel.grid.count() == 0  # no mnist-5k samples under the MNIST choice
+
+
 def test_cancel_stops_a_download_and_keeps_nothing(panel, qtbot, empty_keras_home, monkeypatch):
     def slow(url, filename, reporthook=None, data=None):
         with open(filename, "wb") as file:
