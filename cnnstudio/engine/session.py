@@ -5,11 +5,13 @@
     session.stop() / session.pause() / session.resume()   # from any thread
 
 How it stays fast (see `cnnstudio.bench`): the data comes from a cached, prefetched `tf.data`
-pipeline; Keras runs `steps_per_execution` batches per call into TensorFlow, so the per-call cost
-(about 1 ms on a CPU) is paid once per group instead of once per batch, and our batch hook, which
-makes Keras wait for the numbers, fires once per group too. The group size is chosen so that the
-hook fires about `EVENTS_PER_SECOND` times a second (measured on a compiled forward pass), never
-more than `MAX_STEPS_PER_EXECUTION`. XLA is left off on the CPU, where it made LeNet-5 slower.
+pipeline; augmentation is the first layer of the model being trained (one resampling per image, in
+the training step, where it does not compete with it for the CPU cores); Keras runs
+`steps_per_execution` batches per call into TensorFlow, so the per-call cost (about 1 ms on a CPU)
+is paid once per group instead of once per batch, and our batch hook, which makes Keras wait for the
+numbers, fires once per group too. The group size is chosen so that the hook fires about
+`EVENTS_PER_SECOND` times a second (measured on a compiled forward pass), never more than
+`MAX_STEPS_PER_EXECUTION`. XLA is left off on the CPU, where it made LeNet-5 slower.
 
 Stop and pause are `threading.Event`s checked in the batch hooks, so they take effect at the end of
 the current group, i.e. within about 1 / EVENTS_PER_SECOND seconds. Stop ends training at once
@@ -29,7 +31,8 @@ position) are loaded, the callbacks get their state back, history.jsonl is cut b
 checkpoint, and `fit(initial_epoch=E)` numbers the epochs on from E + 1. The shuffling seed of a
 resumed segment is `seed + E`: the data order is seeded and repeatable, but not the order the
 uninterrupted run would have drawn (replaying E epochs of shuffling would cost E epochs of input
-work on large data sets).
+work on large data sets). The augmentation's random stream, on the other hand, continues exactly:
+its generator state is one of the trained model's variables, saved in every checkpoint.
 """
 
 from __future__ import annotations
@@ -60,7 +63,11 @@ from cnnstudio.engine.events import (
     TrainingEvent,
     TrainingObserver,
 )
-from cnnstudio.engine.pipeline import Augmentation, with_input_standardization
+from cnnstudio.engine.pipeline import (
+    Augmentation,
+    with_input_standardization,
+    with_training_augmentation,
+)
 from cnnstudio.engine.runs import (
     CHECKPOINTS_DIR,
     INTERRUPTED,
@@ -178,7 +185,8 @@ class TrainingSession:
         self.config = config.validate(check_dataset=dataset is None)
         self.observer = observer if observer is not None else TrainingObserver()
         self.runs = runs if runs is not None else RunStore()
-        self.model: keras.Model | None = None
+        self.model: keras.Model | None = None  # what is saved and exported
+        self.trainer: keras.Model | None = None  # what fit trains (see `_train`)
         self.run_handle: Run | None = None
         self.result: RunResult | None = None
         self._dataset = dataset
@@ -409,6 +417,13 @@ class TrainingSession:
             if config.standardize:
                 model = with_input_standardization(model, train_data)
                 self.model = model
+            # What fit trains: `model` itself, or `model` behind the augmentation layer (the
+            # same weights; `model` stays the one saved and exported).
+            trainer = model
+            augment = DEFAULT_AUGMENTATION.for_dataset(data_info)
+            if config.augment and not augment.is_identity:
+                trainer = with_training_augmentation(model, augment, seed=config.seed)
+            self.trainer = trainer
             recorded = (
                 self.run_handle.record.get("steps_per_execution")
                 if self._resume_target is not None else None
@@ -418,7 +433,7 @@ class TrainingSession:
                 or self._auto_steps_per_execution(model, train_data, steps_per_epoch)
             )
             smoothing = config.label_smoothing > 0
-            model.compile(
+            trainer.compile(
                 optimizer=self._optimizer(steps_per_epoch),
                 loss=(
                     keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
@@ -429,14 +444,14 @@ class TrainingSession:
                     else keras.metrics.SparseCategoricalAccuracy(name="accuracy")
                 ],
                 steps_per_execution=steps_per_execution,
-                # On the CPU, XLA speeds LeNet-5 at batch 256 up by 23% without augmentation but
-                # not at all with it (tf.data augmentation is then the bottleneck on 2 cores),
-                # and costs a compile per run; on a GPU Keras decides.
+                # On the CPU (oneDNN), XLA made LeNet-5 at batch 256 slower (11,000 against
+                # 18,000 images/s on 2 cores) and costs a compile per run; on a GPU Keras
+                # decides.
                 jit_compile="auto" if device.is_gpu else False,
             )
 
             if self._resume_target is not None:
-                self.initial_epoch = self._restore(model)
+                self.initial_epoch = self._restore(trainer)
             trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
             self.run_handle.update_record(
                 model={
@@ -487,7 +502,7 @@ class TrainingSession:
             callbacks.append(_Checkpointer(self, hooks))
             self._scalars = _EpochScalars(self)
             callbacks.append(self._scalars)
-            model.fit(
+            trainer.fit(
                 train_data, validation_data=validation_data, epochs=config.epochs,
                 initial_epoch=self.initial_epoch,
                 callbacks=callbacks, verbose=0, shuffle=False,  # the pipeline shuffles
@@ -568,8 +583,8 @@ class TrainingSession:
             "last": progress.last,
             "epochs": progress.epoch_entries,
             "elapsed_seconds": round(self.elapsed_seconds(), 3),
-            "learning_rate": float(self.model.optimizer.learning_rate),
-            "iterations": int(self.model.optimizer.iterations),
+            "learning_rate": float(self.trainer.optimizer.learning_rate),
+            "iterations": int(self.trainer.optimizer.iterations),
             "rng": {"seed": self.config.seed, "data_seed": self.config.seed + self.initial_epoch},
             "callbacks": {},
         }
@@ -605,7 +620,7 @@ class TrainingSession:
                 stopping.best_epoch = int(saved["best_epoch"])
                 weights = state.get("early_stopping_weights")
                 stopping.best_weights = (
-                    weights if weights is not None else self.model.get_weights()
+                    weights if weights is not None else self.trainer.get_weights()
                 )
         plateau = getattr(self, "_plateau", None)
         saved = state.get("plateau")
@@ -622,10 +637,10 @@ class TrainingSession:
         from cnnstudio.engine.datasets import make_pipeline
 
         config = self.config
-        augment = DEFAULT_AUGMENTATION.for_dataset(dataset.info) if config.augment else None
+        # Not augmented here: the augmentation is the first layer of the model fit trains.
         train = make_pipeline(
             dataset.train, input_shape=input_shape, batch_size=config.batch_size,
-            training=True, seed=config.seed + self.initial_epoch, augment=augment,
+            training=True, seed=config.seed + self.initial_epoch,
         )
         validation = make_pipeline(
             dataset.validation, input_shape=input_shape, batch_size=config.batch_size,
@@ -922,7 +937,7 @@ def _make_hooks_class():
             begin = time.perf_counter()
             try:
                 checkpoint = session.checkpoint_store().save(
-                    session.model, epoch + 1, session._checkpoint_state(self.hooks)
+                    session.trainer, epoch + 1, session._checkpoint_state(self.hooks)
                 )
             except OSError as error:
                 raise OSError(
@@ -967,7 +982,7 @@ def _make_hooks_class():
             if self.writer is None:
                 folder = self.session.run_handle.path / LOGS_DIR
                 self.writer = tf.summary.create_file_writer(str(folder))
-            logs.setdefault("learning_rate", float(self.session.model.optimizer.learning_rate))
+            logs.setdefault("learning_rate", float(self.session.trainer.optimizer.learning_rate))
             metadata = summary_pb2.SummaryMetadata(
                 plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
             )

@@ -99,7 +99,7 @@ def test_a_run_killed_mid_epoch_resumes_and_matches_an_uninterrupted_run(
     record = run.reload()
     assert record["status"] == "finished" and record["epochs_completed"] == 4
     assert record["resumes"][0]["previous_status"] == "interrupted"
-    assert int(session.model.optimizer.iterations) == 4 * 16
+    assert int(session.trainer.optimizer.iterations) == 4 * 16
 
     uninterrupted = TrainingSession(TrainingConfig(**PROOF)).run()
     resumed_accuracy = result.last["val_accuracy"]
@@ -143,16 +143,17 @@ def test_resume_restores_optimizer_state_schedule_and_standardisation_exactly():
 
     probe = fit_images_numpy(probe, plan_fit(probe.shape[1:], (32, 32, 1)))
     expected_outputs = np.asarray(stopped.model(probe, training=False))
-    expected_state = [v.numpy() for v in [*stopped.model.variables,
-                                          *stopped.model.optimizer.variables]]
+    # The trained model's variables include the augmentation's random generator state.
+    trained = stopped.trainer
+    expected_state = [v.numpy() for v in [*trained.variables, *trained.optimizer.variables]]
 
     seen = {}
 
     class Inspect(RecordingObserver):
         def on_run_started(self, event):  # after the restore, before the first batch
-            model = session.model
+            model = session.trainer
             seen["state"] = [v.numpy() for v in [*model.variables, *model.optimizer.variables]]
-            seen["outputs"] = np.asarray(model(probe, training=False))
+            seen["outputs"] = np.asarray(session.model(probe, training=False))
 
     session = TrainingSession.resume_run(run, Inspect(), store, dataset=tiny_dataset())
     result = session.run()
