@@ -353,13 +353,16 @@ def gui_training(args: argparse.Namespace) -> list[Check]:
         measure_gui_training,
     )
 
-    result = measure_gui_training(epochs=args.epochs, cycles=args.cycles + 1)
+    # More cycles than the other benchmarks: the ratio compares the fastest run of each kind.
+    result = measure_gui_training(epochs=args.epochs, cycles=args.cycles + 3)
     print(f"gui: LeNet-5 on mnist-5k through the training view with live charts vs the headless "
           f"engine, alternating, {result['epochs_measured']['gui']} epochs each")
     print(f"  headless {result['headless_images_per_second']:,.0f} img/s, app "
-          f"{result['gui_images_per_second']:,.0f} img/s (median epochs; fastest epochs give "
-          f"{result['ratio_fastest']:.2f}); chart redraws {result['chart_redraws_per_second']:.1f}"
-          f"/s at {result['chart_redraw_median_ms']:.0f} ms")
+          f"{result['gui_images_per_second']:,.0f} img/s (fastest run's mean epoch); ratio per "
+          f"cycle {', '.join(f'{r:.2f}' for r in result['cycle_ratios'])}, of median epochs "
+          f"{result['ratio_median']:.2f}, of fastest epochs {result['ratio_fastest']:.2f}; chart "
+          f"redraws {result['chart_redraws_per_second']:.1f}/s at "
+          f"{result['chart_redraw_median_ms']:.0f} ms")
     ratio, p99, worst = result["ratio"], result["stall_p99_ms"], result["stall_max_ms"]
     return [
         Check("app vs headless training throughput", ratio, f">= {TARGET_RATIO:.2f}",
@@ -376,8 +379,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", choices=list(BENCHMARKS),
                         help="run only this benchmark (repeatable)")
-    parser.add_argument("--epochs", type=int, default=3,
-                        help="measured epochs per variant and cycle (default: 3)")
+    # LeNet-5's epochs on mnist-5k take 0.2-0.5 s: eight a run give enough samples for the
+    # fastest and the median epoch to stand out from a shared machine's noise.
+    parser.add_argument("--epochs", type=int, default=8,
+                        help="measured epochs per variant and cycle (default: 8)")
     parser.add_argument("--cycles", type=int, default=2,
                         help="cycles of (a), (b), (c) (default: 2)")
     parser.add_argument("--memory-runs", type=int, default=20)
