@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from cnnstudio.gui.context import StudioContext
@@ -82,6 +82,10 @@ def run_app(*, screenshot: str | Path | None = None, view: str | None = None) ->
         window.firstShown.connect(window.load_engine)
     if screenshot is not None:
         _screenshot_when_ready(window, Path(screenshot), outcome)
+    # The main window closing ends the app, explicitly: Qt's quit-on-last-window-closed missed it
+    # now and then under load (the window closed, no other window shown, and `exec` went on
+    # waiting: 1 run in ~20 of `--screenshot` beside a busy test suite).
+    window.closed.connect(app.quit, Qt.ConnectionType.QueuedConnection)
     _close_on_ctrl_c(window)
     window.show()
     app.exec()

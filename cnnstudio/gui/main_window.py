@@ -50,6 +50,8 @@ class MainWindow(QMainWindow):
 
     # Emitted once, on the first show event (start-up measurement, the screenshot command).
     firstShown = Signal()
+    # The window has closed for good: its views shut down, its settings saved.
+    closed = Signal()
 
     def __init__(self, context: StudioContext | None = None, parent: QWidget | None = None,
                  *, use_settings: bool = True) -> None:
@@ -344,3 +346,4 @@ class MainWindow(QMainWindow):
             self._engine_label.setText("Waiting for the engine to finish loading…")
             self._loader.wait()
         event.accept()
+        self.closed.emit()

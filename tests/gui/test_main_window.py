@@ -241,3 +241,14 @@ def test_views_save_and_restore_their_own_settings(qtbot):
     qtbot.addWidget(second)
     assert second.view("remembering").value == "kept"
     second.close()
+
+
+def test_closing_the_window_says_so_once_for_the_app_to_quit(window, qtbot):
+    # run_app quits on this signal: Qt's own quit-on-last-window-closed now and then missed it.
+    closes = []
+    window.closed.connect(lambda: closes.append(True))
+    window.show()
+    with qtbot.waitSignal(window.closed, timeout=30_000):
+        window.close()
+    window.close()  # a second close is already done: no second signal
+    assert closes == [True]
