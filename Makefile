@@ -20,9 +20,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/cnnstudio
 
+# The model zoo's tests build every network at full size (ResNet-152, DenseNet-201 ...): a worker
+# keeps GBs of heap from them that it never hands back. In one pytest run both workers grew to
+# 12 GB and the kernel killed one on a 24 GB machine, so the zoo runs in workers of its own.
 test: $(STAMP)
 	$(BIN)/ruff check cnnstudio tests packaging
+ifeq ($(strip $(PYTEST_ARGS)),)
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadgroup tests/models
+	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadgroup --ignore=tests/models
+else
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+endif
 
 bench: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m cnnstudio.bench
