@@ -20,13 +20,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/cnnstudio
 
-# The model zoo's tests build every network at full size (ResNet-152, DenseNet-201 ...): a worker
-# keeps GBs of heap from them that it never hands back. In one pytest run both workers grew to
-# 12 GB and the kernel killed one on a 24 GB machine, so the zoo runs in workers of its own.
+# The model zoo's tests build every network at full size (ResNet-152, DenseNet-201 ...) and a
+# process running them peaks at 12 GB resident: two such workers filled a 24 GB machine and the
+# kernel killed one. So the zoo runs in one process of its own, then the rest on two workers.
 test: $(STAMP)
 	$(BIN)/ruff check cnnstudio tests packaging
 ifeq ($(strip $(PYTEST_ARGS)),)
-	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadgroup tests/models
+	$(TEST_ENV) $(BIN)/python -m pytest -p no:xdist tests/models
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadgroup --ignore=tests/models
 else
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
