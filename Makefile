@@ -22,11 +22,11 @@ run: $(STAMP)
 
 # The model zoo's tests build every network at full size (ResNet-152, DenseNet-201 ...) and a
 # process running them peaks at 12 GB resident: two such workers filled a 24 GB machine and the
-# kernel killed one. So the zoo runs in one process of its own, then the rest on two workers.
+# kernel killed one. So the zoo runs in this one process (-n 0), then the rest on two workers.
 test: $(STAMP)
 	$(BIN)/ruff check cnnstudio tests packaging
 ifeq ($(strip $(PYTEST_ARGS)),)
-	$(TEST_ENV) $(BIN)/python -m pytest -p no:xdist tests/models
+	$(TEST_ENV) $(BIN)/python -m pytest -n 0 tests/models
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadgroup --ignore=tests/models
 else
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
