@@ -23,8 +23,7 @@ run: $(STAMP)
 # The model zoo's tests build every network at full size (ResNet-152, DenseNet-201 ...) and a
 # process running them peaks at 12 GB resident: two such workers filled a 24 GB machine and the
 # kernel killed one. So the zoo runs in this one process (-n 0), then the rest on two workers.
-test: $(STAMP)
-	$(BIN)/ruff check cnnstudio tests packaging
+test: $(STAMP) lint
 ifeq ($(strip $(PYTEST_ARGS)),)
 	$(TEST_ENV) $(BIN)/python -m pytest -n 0 tests/models
 	$(TEST_ENV) $(BIN)/python -m pytest -n 2 --dist loadgroup --ignore=tests/models

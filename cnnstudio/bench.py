@@ -134,8 +134,9 @@ def _padded_arrays(split, size: int):
     images = split.images.astype("float32") / 255.0
     pad_h = size - images.shape[1]
     pad_w = size - images.shape[2]
-    images = np.pad(images, ((0, 0), (pad_h // 2, pad_h - pad_h // 2),
-                             (pad_w // 2, pad_w - pad_w // 2), (0, 0)))
+    images = np.pad(
+        images, ((0, 0), (pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0))
+    )
     return images, split.labels
 
 
@@ -151,16 +152,24 @@ class _PlainKeras:
         self.x, self.y = _padded_arrays(dataset.train, input_shape[0])
         self.validation = _padded_arrays(dataset.validation, input_shape[0])
         self.model = create_model("lenet5", input_shape, dataset.info.num_classes)
-        self.model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                           metrics=["accuracy"])
+        self.model.compile(
+            optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+        )
         self.epochs_per_cycle = epochs_per_cycle
         self.timer = _epoch_timer()
         self.fit(1)  # warm-up: tracing
         self.timer.seconds.clear()
 
     def fit(self, epochs: int) -> None:
-        self.model.fit(self.x, self.y, epochs=epochs, batch_size=32,
-                       validation_data=self.validation, callbacks=[self.timer], verbose=0)
+        self.model.fit(
+            self.x,
+            self.y,
+            epochs=epochs,
+            batch_size=32,
+            validation_data=self.validation,
+            callbacks=[self.timer],
+            verbose=0,
+        )
 
     def cycle(self) -> None:
         self.fit(self.epochs_per_cycle)
@@ -177,8 +186,15 @@ class _TunedKeras(_PlainKeras):
 
     placement = "model"
 
-    def __init__(self, dataset, input_shape, epochs_per_cycle: int, defaults,
-                 steps_per_execution: int, jit_compile: bool) -> None:
+    def __init__(
+        self,
+        dataset,
+        input_shape,
+        epochs_per_cycle: int,
+        defaults,
+        steps_per_execution: int,
+        jit_compile: bool,
+    ) -> None:
         import keras
         import tensorflow as tf
 
@@ -191,19 +207,25 @@ class _TunedKeras(_PlainKeras):
         batch_size = defaults.batch_size
         # The engine's own amounts, written out as a user would with Keras's layers.
         amounts = DEFAULT_AUGMENTATION.for_dataset(dataset.info)
-        augment = keras.Sequential([
-            keras.layers.RandomTranslation(amounts.shift, amounts.shift, fill_mode="constant"),
-            keras.layers.RandomRotation(amounts.rotation / 360, fill_mode="constant"),
-            keras.layers.RandomZoom(amounts.zoom, fill_mode="constant"),
-        ], name="augmentation")
-        train = tf.data.Dataset.from_tensor_slices((x, y)).cache().shuffle(len(y)) \
-            .batch(batch_size)
+        augment = keras.Sequential(
+            [
+                keras.layers.RandomTranslation(amounts.shift, amounts.shift, fill_mode="constant"),
+                keras.layers.RandomRotation(amounts.rotation / 360, fill_mode="constant"),
+                keras.layers.RandomZoom(amounts.zoom, fill_mode="constant"),
+            ],
+            name="augmentation",
+        )
+        train = tf.data.Dataset.from_tensor_slices((x, y)).cache().shuffle(len(y)).batch(batch_size)
         if defaults.augment and self.placement == "pipeline":
-            train = train.map(lambda images, labels: (augment(images, training=True), labels),
-                              num_parallel_calls=tf.data.AUTOTUNE)
+            train = train.map(
+                lambda images, labels: (augment(images, training=True), labels),
+                num_parallel_calls=tf.data.AUTOTUNE,
+            )
         self.train = train.prefetch(tf.data.AUTOTUNE)
         self.val = (
-            tf.data.Dataset.from_tensor_slices((val_x, val_y)).batch(batch_size).cache()
+            tf.data.Dataset.from_tensor_slices((val_x, val_y))
+            .batch(batch_size)
+            .cache()
             .prefetch(tf.data.AUTOTUNE)
         )
         model = create_model("lenet5", input_shape, dataset.info.num_classes)
@@ -217,20 +239,27 @@ class _TunedKeras(_PlainKeras):
             features = normalization(features)
         self.model = keras.Model(inputs, model(features))
         steps = math.ceil(len(y) / batch_size) * 1000
-        rate = (keras.optimizers.schedules.CosineDecay(defaults.learning_rate, steps)
-                if defaults.schedule == "cosine" else defaults.learning_rate)
-        self.model.compile(optimizer=keras.optimizers.Adam(rate),
-                           loss="sparse_categorical_crossentropy",
-                           metrics=["accuracy"], steps_per_execution=steps_per_execution,
-                           jit_compile=jit_compile)
+        rate = (
+            keras.optimizers.schedules.CosineDecay(defaults.learning_rate, steps)
+            if defaults.schedule == "cosine"
+            else defaults.learning_rate
+        )
+        self.model.compile(
+            optimizer=keras.optimizers.Adam(rate),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+            steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
+        )
         self.epochs_per_cycle = epochs_per_cycle
         self.timer = _epoch_timer()
         self.fit(1)
         self.timer.seconds.clear()
 
     def fit(self, epochs: int) -> None:
-        self.model.fit(self.train, epochs=epochs, validation_data=self.val,
-                       callbacks=[self.timer], verbose=0)
+        self.model.fit(
+            self.train, epochs=epochs, validation_data=self.val, callbacks=[self.timer], verbose=0
+        )
 
 
 def _engine_run(epochs: int, **changes):
@@ -271,8 +300,9 @@ def training_throughput(args: argparse.Namespace) -> list[Check]:
 
     defaults = TrainingConfig()
     dataset = load_dataset(defaults.dataset)
-    input_shape = choose_input_shape(get_model_info("lenet5").min_input,
-                                     tuple(dataset.info.image_shape))
+    input_shape = choose_input_shape(
+        get_model_info("lenet5").min_input, tuple(dataset.info.image_shape)
+    )
     train_images = len(dataset.train.labels)
     epochs = args.epochs
 
@@ -282,8 +312,14 @@ def training_throughput(args: argparse.Namespace) -> list[Check]:
     del observer, session
 
     plain = _PlainKeras(dataset, input_shape, epochs)
-    tuned = _TunedKeras(dataset, input_shape, epochs, defaults, started.steps_per_execution,
-                        jit_compile=started.device != "cpu")
+    tuned = _TunedKeras(
+        dataset,
+        input_shape,
+        epochs,
+        defaults,
+        started.steps_per_execution,
+        jit_compile=started.device != "cpu",
+    )
     for cycle in range(args.cycles):
         plain.cycle()
         tuned.cycle()
@@ -293,17 +329,24 @@ def training_throughput(args: argparse.Namespace) -> list[Check]:
     def throughput(seconds: list[float]) -> float:
         return train_images / min(seconds)
 
-    a, b, c = throughput(plain.timer.seconds), throughput(tuned.timer.seconds), \
-        throughput(engine_seconds)
-    print(f"training: LeNet-5 on {dataset.info.name} ({train_images:,} training / "
-          f"{len(dataset.validation.labels):,} validation images at "
-          f"{'x'.join(map(str, input_shape))}), device {started.device}; fastest of "
-          f"{len(engine_seconds)} epochs each, validation included")
+    a, b, c = (
+        throughput(plain.timer.seconds),
+        throughput(tuned.timer.seconds),
+        throughput(engine_seconds),
+    )
+    print(
+        f"training: LeNet-5 on {dataset.info.name} ({train_images:,} training / "
+        f"{len(dataset.validation.labels):,} validation images at "
+        f"{'x'.join(map(str, input_shape))}), device {started.device}; fastest of "
+        f"{len(engine_seconds)} epochs each, validation included"
+    )
     xla = "XLA on" if plain.model.jit_compile else "XLA off"
     print(f"  (a) plain Keras script, NumPy arrays, batch 32 ({xla}) {a:>9,.0f} img/s")
     recipe = ", augmented" if defaults.augment else ""
-    print(f"  (b) hand-tuned Keras, tf.data, batch {defaults.batch_size}{recipe}, "
-          f"steps_per_execution {started.steps_per_execution:<3} {b:>7,.0f} img/s")
+    print(
+        f"  (b) hand-tuned Keras, tf.data, batch {defaults.batch_size}{recipe}, "
+        f"steps_per_execution {started.steps_per_execution:<3} {b:>7,.0f} img/s"
+    )
     print(f"  (c) cnnstudio TrainingSession with an observer        {c:>10,.0f} img/s")
     return [
         Check("c/a: engine vs plain Keras script", c / a, ">= 2.00", c / a >= 2.0),
@@ -322,11 +365,12 @@ def memory_growth(args: argparse.Namespace) -> list[Check]:
         _engine_run(1, limit_batches=5)
     gc.collect()
     growth_mb = (resident_memory_bytes() - baseline) / 2**20
-    print(f"memory: {runs} training runs one after another in one process; resident memory "
-          f"after the first {baseline / 2**20:,.0f} MB, growth over the next {runs - 1}: "
-          f"{growth_mb:+,.1f} MB")
-    return [Check(f"RSS growth over {runs} runs", growth_mb, "< 200 MB", growth_mb < 200,
-                  " MB")]
+    print(
+        f"memory: {runs} training runs one after another in one process; resident memory "
+        f"after the first {baseline / 2**20:,.0f} MB, growth over the next {runs - 1}: "
+        f"{growth_mb:+,.1f} MB"
+    )
+    return [Check(f"RSS growth over {runs} runs", growth_mb, "< 200 MB", growth_mb < 200, " MB")]
 
 
 @benchmark("startup")
@@ -335,13 +379,22 @@ def startup_time(args: argparse.Namespace) -> list[Check]:
 
     result = measure_startup()
     samples = ", ".join(f"{value:.2f}" for value in result["first_window_samples_s"])
-    print(f"startup: `cnnstudio` to its first shown window (offscreen), median of {samples} s; "
-          f"idle after {result['first_idle_s']:.2f} s")
+    print(
+        f"startup: `cnnstudio` to its first shown window (offscreen), median of {samples} s; "
+        f"idle after {result['first_idle_s']:.2f} s"
+    )
     heavy = result["imported_before_window"]
     print(f"  imported before the window: {', '.join(heavy) if heavy else 'nothing heavy'}")
     value = result["first_window_s"]
-    return [Check("time to the first window", value, f"<= {result['target_s']:.1f} s",
-                  bool(result["meets_target"]), " s")]
+    return [
+        Check(
+            "time to the first window",
+            value,
+            f"<= {result['target_s']:.1f} s",
+            bool(result["meets_target"]),
+            " s",
+        )
+    ]
 
 
 @benchmark("gui")
@@ -355,36 +408,63 @@ def gui_training(args: argparse.Namespace) -> list[Check]:
 
     # More cycles than the other benchmarks: the ratio compares the fastest run of each kind.
     result = measure_gui_training(epochs=args.epochs, cycles=args.cycles + 3)
-    print(f"gui: LeNet-5 on mnist-5k through the training view with live charts vs the headless "
-          f"engine, alternating, {result['epochs_measured']['gui']} epochs each")
-    print(f"  headless {result['headless_images_per_second']:,.0f} img/s, app "
-          f"{result['gui_images_per_second']:,.0f} img/s (fastest run's mean epoch); ratio per "
-          f"cycle {', '.join(f'{r:.2f}' for r in result['cycle_ratios'])}, of median epochs "
-          f"{result['ratio_median']:.2f}, of fastest epochs {result['ratio_fastest']:.2f}; chart "
-          f"redraws {result['chart_redraws_per_second']:.1f}/s at "
-          f"{result['chart_redraw_median_ms']:.0f} ms")
+    print(
+        f"gui: LeNet-5 on mnist-5k through the training view with live charts vs the headless "
+        f"engine, alternating, {result['epochs_measured']['gui']} epochs each"
+    )
+    print(
+        f"  headless {result['headless_images_per_second']:,.0f} img/s, app "
+        f"{result['gui_images_per_second']:,.0f} img/s (fastest run's mean epoch); ratio per "
+        f"cycle {', '.join(f'{r:.2f}' for r in result['cycle_ratios'])}, of median epochs "
+        f"{result['ratio_median']:.2f}, of fastest epochs {result['ratio_fastest']:.2f}; chart "
+        f"redraws {result['chart_redraws_per_second']:.1f}/s at "
+        f"{result['chart_redraw_median_ms']:.0f} ms"
+    )
     ratio, p99, worst = result["ratio"], result["stall_p99_ms"], result["stall_max_ms"]
     return [
-        Check("app vs headless training throughput", ratio, f">= {TARGET_RATIO:.2f}",
-              ratio >= TARGET_RATIO),
-        Check("GUI thread stall, 99th percentile", p99, f"< {TARGET_P99_MS:.0f} ms",
-              p99 < TARGET_P99_MS, " ms"),
-        Check("GUI thread stall, worst", worst, f"< {TARGET_MAX_MS:.0f} ms",
-              worst < TARGET_MAX_MS, " ms"),
+        Check(
+            "app vs headless training throughput",
+            ratio,
+            f">= {TARGET_RATIO:.2f}",
+            ratio >= TARGET_RATIO,
+        ),
+        Check(
+            "GUI thread stall, 99th percentile",
+            p99,
+            f"< {TARGET_P99_MS:.0f} ms",
+            p99 < TARGET_P99_MS,
+            " ms",
+        ),
+        Check(
+            "GUI thread stall, worst",
+            worst,
+            f"< {TARGET_MAX_MS:.0f} ms",
+            worst < TARGET_MAX_MS,
+            " ms",
+        ),
     ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cnnstudio.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", action="append", choices=list(BENCHMARKS),
-                        help="run only this benchmark (repeatable)")
+    parser = argparse.ArgumentParser(
+        prog="python -m cnnstudio.bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=list(BENCHMARKS),
+        help="run only this benchmark (repeatable)",
+    )
     # LeNet-5's epochs on mnist-5k take 0.2-0.5 s: eight a run give enough samples for the
     # fastest and the median epoch to stand out from a shared machine's noise.
-    parser.add_argument("--epochs", type=int, default=8,
-                        help="measured epochs per variant and cycle (default: 8)")
-    parser.add_argument("--cycles", type=int, default=2,
-                        help="cycles of (a), (b), (c) (default: 2)")
+    parser.add_argument(
+        "--epochs", type=int, default=8, help="measured epochs per variant and cycle (default: 8)"
+    )
+    parser.add_argument(
+        "--cycles", type=int, default=2, help="cycles of (a), (b), (c) (default: 2)"
+    )
     parser.add_argument("--memory-runs", type=int, default=20)
     args = parser.parse_args(argv)
 
@@ -402,8 +482,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             checks += results
     failed = [check for check in checks if not check.passed]
     total = time.perf_counter() - began
-    print(f"{len(checks) - len(failed)}/{len(checks)} checks passed in {total:.0f} s"
-          + ("" if not failed else f"; FAILED: {', '.join(check.name for check in failed)}"))
+    print(
+        f"{len(checks) - len(failed)}/{len(checks)} checks passed in {total:.0f} s"
+        + ("" if not failed else f"; FAILED: {', '.join(check.name for check in failed)}")
+    )
     return 1 if failed or any(math.isnan(check.value) for check in checks) else 0
 
 

@@ -69,7 +69,8 @@ _SHORT_TYPES = {
 
 def _add_model_commands(sub: argparse._SubParsersAction) -> None:
     models = sub.add_parser(
-        "models", help="list every model with family, year, parameters, MACs",
+        "models",
+        help="list every model with family, year, parameters, MACs",
         description="List every model of the zoo with its parameters and MACs "
         "(multiply-accumulates for one image; FLOPs = 2 x MACs) at its canonical input.",
     )
@@ -78,17 +79,30 @@ def _add_model_commands(sub: argparse._SubParsersAction) -> None:
     models.set_defaults(handler=_cmd_models)
 
     summary = sub.add_parser(
-        "summary", help="per-layer table of a model: shapes, parameters with formulas, MACs",
+        "summary",
+        help="per-layer table of a model: shapes, parameters with formulas, MACs",
         description="Build a model and show every layer: type, output shape, MACs and the "
         "formula behind its parameters, grouped by block, with totals.",
     )
     summary.add_argument("model", metavar="NAME", help="a model name (see `cnnstudio models`)")
-    summary.add_argument("--input", metavar="HxWxC",
-                         help="input shape, e.g. 32x32x1 (default: the model's canonical input)")
-    summary.add_argument("--classes", type=int, metavar="N",
-                         help="number of classes (default: the model's, usually 1000)")
-    summary.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                         help="a model option, e.g. activation=tanh (repeatable)")
+    summary.add_argument(
+        "--input",
+        metavar="HxWxC",
+        help="input shape, e.g. 32x32x1 (default: the model's canonical input)",
+    )
+    summary.add_argument(
+        "--classes",
+        type=int,
+        metavar="N",
+        help="number of classes (default: the model's, usually 1000)",
+    )
+    summary.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a model option, e.g. activation=tanh (repeatable)",
+    )
     summary.add_argument("--json", action="store_true", help="print JSON instead of a table")
     summary.set_defaults(handler=_cmd_summary)
 
@@ -101,8 +115,10 @@ def _format_table(rows: list[list[str]], right_aligned: set[int], width: int = 1
     rule = ["-" * w for w in widths]
 
     def line(row: list[str]) -> str:
-        cells = [cell.rjust(w) if i in right_aligned else cell.ljust(w)
-                 for i, (cell, w) in enumerate(zip(row, widths, strict=True))]
+        cells = [
+            cell.rjust(w) if i in right_aligned else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
         return gap.join(cells).rstrip()
 
     return [line(rows[0]), line(rule), *(line(row) for row in rows[1:])]
@@ -126,23 +142,43 @@ def _cmd_models(args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         import json
 
-        print(json.dumps([
-            {"name": info.name, "display_name": info.display_name, "family": info.family,
-             "year": info.year, **entry.to_dict(), "flops": entry.flops}
-            for info, entry in zip(infos, entries, strict=True)
-        ], indent=1))
+        print(
+            json.dumps(
+                [
+                    {
+                        "name": info.name,
+                        "display_name": info.display_name,
+                        "family": info.family,
+                        "year": info.year,
+                        **entry.to_dict(),
+                        "flops": entry.flops,
+                    }
+                    for info, entry in zip(infos, entries, strict=True)
+                ],
+                indent=1,
+            )
+        )
         return 0
     rows = [["Name", "Model", "Family", "Year", "Input", "Params", "Exact", "MACs"]]
     for info, entry in zip(infos, entries, strict=True):
-        rows.append([
-            info.name, info.display_name, info.family, str(info.year),
-            format_shape(entry.input_shape), format_count(entry.params),
-            format_int(entry.params), format_count(entry.macs),
-        ])
+        rows.append(
+            [
+                info.name,
+                info.display_name,
+                info.family,
+                str(info.year),
+                format_shape(entry.input_shape),
+                format_count(entry.params),
+                format_int(entry.params),
+                format_count(entry.macs),
+            ]
+        )
     print("\n".join(_format_table(rows, right_aligned={5, 6, 7})))
-    print("\nFigures at each model's canonical input and default classes. MACs: "
-          "multiply-accumulates for one\nimage (FLOPs = 2 x MACs). Layer by layer: "
-          "cnnstudio summary NAME")
+    print(
+        "\nFigures at each model's canonical input and default classes. MACs: "
+        "multiply-accumulates for one\nimage (FLOPs = 2 x MACs). Layer by layer: "
+        "cnnstudio summary NAME"
+    )
     return 0
 
 
@@ -177,31 +213,46 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
     resolved = info.resolve_options(options)
     settings = ", ".join(f"{key}={value}" for key, value in resolved.items()) or "none"
-    print(f"{info.display_name} ({info.name}): input {shape_text(stats.input_shapes)}, "
-          f"output {shape_text(stats.output_shapes)}")
+    print(
+        f"{info.display_name} ({info.name}): input {shape_text(stats.input_shapes)}, "
+        f"output {shape_text(stats.output_shapes)}"
+    )
     print(textwrap.fill(f"options: {settings}", width=100, subsequent_indent="  ") + "\n")
     rows = [["Layer", "Type", "Output", "MACs", "Parameters"]]
     for block in stats.blocks():
         # A block of several layers gets a header row with its totals; its layers are indented.
         grouped = bool(block.name) and len(block.layers) > 1
         if grouped:
-            rows.append([f"[{block.name}]", "", "", format_count(block.macs) if block.macs else "",
-                         format_int(block.params) if block.params else ""])
+            rows.append(
+                [
+                    f"[{block.name}]",
+                    "",
+                    "",
+                    format_count(block.macs) if block.macs else "",
+                    format_int(block.params) if block.params else "",
+                ]
+            )
         for name in block.layers:
             layer = stats.layer(name)
-            rows.append([
-                f"  {name}" if grouped else name,
-                _SHORT_TYPES.get(layer.type, layer.type),
-                shape_text(layer.output_shapes),
-                format_count(layer.macs) if layer.macs else "",
-                layer.formula,
-            ])
+            rows.append(
+                [
+                    f"  {name}" if grouped else name,
+                    _SHORT_TYPES.get(layer.type, layer.type),
+                    shape_text(layer.output_shapes),
+                    format_count(layer.macs) if layer.macs else "",
+                    layer.formula,
+                ]
+            )
     print("\n".join(_format_table(rows, right_aligned={3})))
-    print(f"\nParameters: {format_int(stats.params)} ({format_count(stats.params)}): "
-          f"{format_int(stats.trainable_params)} trainable, "
-          f"{format_int(stats.non_trainable_params)} non-trainable")
-    print(f"MACs per image: {format_int(stats.macs)} ({format_count(stats.macs)}); "
-          f"FLOPs = 2 x MACs = {format_count(stats.flops)}")
+    print(
+        f"\nParameters: {format_int(stats.params)} ({format_count(stats.params)}): "
+        f"{format_int(stats.trainable_params)} trainable, "
+        f"{format_int(stats.non_trainable_params)} non-trainable"
+    )
+    print(
+        f"MACs per image: {format_int(stats.macs)} ({format_count(stats.macs)}); "
+        f"FLOPs = 2 x MACs = {format_count(stats.flops)}"
+    )
     return 0
 
 
@@ -213,47 +264,89 @@ def _add_training_commands(sub: argparse._SubParsersAction) -> None:
 
     defaults = TrainingConfig()
     train = sub.add_parser(
-        "train", help="train a model on a data set, headless, with a progress line",
+        "train",
+        help="train a model on a data set, headless, with a progress line",
         description="Train a model of the zoo on a data set. Every run is kept in its own "
         "folder (settings, full history, final model); Ctrl-C stops after the current batch "
         "and keeps what was done.",
     )
-    train.add_argument("--config", metavar="FILE",
-                       help="start from a JSON training config (a run's config works); "
-                       "the flags below override it")
+    train.add_argument(
+        "--config",
+        metavar="FILE",
+        help="start from a JSON training config (a run's config works); "
+        "the flags below override it",
+    )
     train.add_argument("--model", help=f"model name (default: {defaults.model})")
-    train.add_argument("--data", dest="dataset", metavar="NAME",
-                       help=f"data set name or image folder (default: {defaults.dataset}); "
-                       "see `cnnstudio datasets`")
+    train.add_argument(
+        "--data",
+        dest="dataset",
+        metavar="NAME",
+        help=f"data set name or image folder (default: {defaults.dataset}); "
+        "see `cnnstudio datasets`",
+    )
     train.add_argument("--epochs", type=int, help=f"default: {defaults.epochs}")
-    train.add_argument("--batch-size", type=int, metavar="N",
-                       help=f"default: {defaults.batch_size}")
+    train.add_argument(
+        "--batch-size", type=int, metavar="N", help=f"default: {defaults.batch_size}"
+    )
     train.add_argument("--optimizer", choices=OPTIMIZERS, help=f"default: {defaults.optimizer}")
-    train.add_argument("--lr", dest="learning_rate", type=float, metavar="RATE",
-                       help=f"learning rate (default: {defaults.learning_rate:g})")
+    train.add_argument(
+        "--lr",
+        dest="learning_rate",
+        type=float,
+        metavar="RATE",
+        help=f"learning rate (default: {defaults.learning_rate:g})",
+    )
     train.add_argument("--momentum", type=float, help=f"sgd/rmsprop (default: {defaults.momentum})")
-    train.add_argument("--schedule", choices=SCHEDULES,
-                       help=f"learning-rate schedule (default: {defaults.schedule})")
+    train.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        help=f"learning-rate schedule (default: {defaults.schedule})",
+    )
     train.add_argument("--weight-decay", type=float, metavar="W", help="default: 0")
     train.add_argument("--label-smoothing", type=float, metavar="S", help="default: 0")
-    train.add_argument("--early-stopping", type=int, metavar="PATIENCE",
-                       help="stop when val_loss has not improved for PATIENCE epochs "
-                       "(default: off)")
-    train.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                       help="a model option, e.g. activation=relu (repeatable)")
+    train.add_argument(
+        "--early-stopping",
+        type=int,
+        metavar="PATIENCE",
+        help="stop when val_loss has not improved for PATIENCE epochs (default: off)",
+    )
+    train.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a model option, e.g. activation=relu (repeatable)",
+    )
     train.add_argument("--seed", type=int, help=f"default: {defaults.seed}")
     train.add_argument("--device", help="auto, cpu, gpu:0, ... (default: auto, a GPU if any)")
-    train.add_argument("--validation-fraction", type=float, metavar="F",
-                       help="image folders only (default: 0.2)")
-    train.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
-                       help="random shifts, rotations, zooms (and flips where they make sense)")
-    train.add_argument("--standardize", action=argparse.BooleanOptionalAction, default=None,
-                       help="scale inputs to zero mean and unit variance per channel, with the "
-                       "training images' statistics (default: on)")
-    train.add_argument("--limit-batches", type=int, metavar="N",
-                       help="at most N batches per epoch, for quick trials")
-    train.add_argument("--steps-per-execution", type=int, metavar="N",
-                       help="batches per call into TensorFlow (default: chosen automatically)")
+    train.add_argument(
+        "--validation-fraction", type=float, metavar="F", help="image folders only (default: 0.2)"
+    )
+    train.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="random shifts, rotations, zooms (and flips where they make sense)",
+    )
+    train.add_argument(
+        "--standardize",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="scale inputs to zero mean and unit variance per channel, with the "
+        "training images' statistics (default: on)",
+    )
+    train.add_argument(
+        "--limit-batches",
+        type=int,
+        metavar="N",
+        help="at most N batches per epoch, for quick trials",
+    )
+    train.add_argument(
+        "--steps-per-execution",
+        type=int,
+        metavar="N",
+        help="batches per call into TensorFlow (default: chosen automatically)",
+    )
     train.set_defaults(handler=_cmd_train)
 
     datasets = sub.add_parser("datasets", help="list the data sets and whether they work offline")
@@ -264,44 +357,52 @@ def _add_training_commands(sub: argparse._SubParsersAction) -> None:
 
 def _add_run_commands(sub: argparse._SubParsersAction) -> None:
     resume = sub.add_parser(
-        "resume", help="continue a stopped, failed or interrupted run from its last checkpoint",
+        "resume",
+        help="continue a stopped, failed or interrupted run from its last checkpoint",
         description="Continue a run in its own folder from its newest good checkpoint: epochs "
         "number on, the optimizer state and learning-rate schedule continue, the history goes "
         "on without gaps. A finished run continues with a larger --epochs.",
     )
     resume.add_argument("run", metavar="RUN", help="run id (or its start, or its folder)")
-    resume.add_argument("--epochs", type=int, metavar="N",
-                        help="total epochs to reach (default: the run's own)")
+    resume.add_argument(
+        "--epochs", type=int, metavar="N", help="total epochs to reach (default: the run's own)"
+    )
     resume.set_defaults(handler=_cmd_resume)
 
     export = sub.add_parser(
-        "export", help="export a run's model (savedmodel, keras, tflite, onnx), checked",
+        "export",
+        help="export a run's model (savedmodel, keras, tflite, onnx), checked",
         description="Export a run's model, load the export back the way its users would, and "
         "compare its outputs with the trained model on real images of the run's data set. "
         "The folder gets metadata.json and README.md (input shape, preprocessing, classes).",
     )
     export.add_argument("run", metavar="RUN", help="run id (or its start, or its folder)")
-    export.add_argument("--format", required=True, dest="fmt",
-                        choices=("savedmodel", "keras", "tflite", "onnx"))
-    export.add_argument("--out", metavar="PATH",
-                        help="export folder (default: RUN/exports/FORMAT)")
+    export.add_argument(
+        "--format", required=True, dest="fmt", choices=("savedmodel", "keras", "tflite", "onnx")
+    )
+    export.add_argument("--out", metavar="PATH", help="export folder (default: RUN/exports/FORMAT)")
     export.set_defaults(handler=_cmd_export)
 
     predict = sub.add_parser(
-        "predict", help="classify image files with a trained model",
+        "predict",
+        help="classify image files with a trained model",
         description="Print the most likely classes of each image, preprocessed as the model's "
         "training images were (grayscale or RGB, size, padding, scaling).",
     )
     predict.add_argument("images", nargs="+", metavar="IMAGE")
-    predict.add_argument("--model", metavar="RUN|MODEL_FILE",
-                         help="a run id or folder, or a .keras file (default: the newest "
-                         "finished run)")
-    predict.add_argument("--top", type=int, default=3, metavar="K",
-                         help="classes shown per image (default: 3)")
+    predict.add_argument(
+        "--model",
+        metavar="RUN|MODEL_FILE",
+        help="a run id or folder, or a .keras file (default: the newest finished run)",
+    )
+    predict.add_argument(
+        "--top", type=int, default=3, metavar="K", help="classes shown per image (default: 3)"
+    )
     predict.set_defaults(handler=_cmd_predict)
 
     runs = sub.add_parser(
-        "runs", help="list, rename, tag or delete the training runs kept on disk",
+        "runs",
+        help="list, rename, tag or delete the training runs kept on disk",
         description="Without an action, list the runs with their status (running, finished, "
         "stopped, failed with the reason, interrupted), size and tags.",
     )
@@ -321,9 +422,24 @@ def _add_run_commands(sub: argparse._SubParsersAction) -> None:
 
 # Flags that map one-to-one onto TrainingConfig fields.
 _TRAIN_FLAGS = (
-    "model", "dataset", "epochs", "batch_size", "optimizer", "learning_rate", "momentum",
-    "schedule", "weight_decay", "label_smoothing", "early_stopping", "seed", "device",
-    "validation_fraction", "augment", "standardize", "limit_batches", "steps_per_execution",
+    "model",
+    "dataset",
+    "epochs",
+    "batch_size",
+    "optimizer",
+    "learning_rate",
+    "momentum",
+    "schedule",
+    "weight_decay",
+    "label_smoothing",
+    "early_stopping",
+    "seed",
+    "device",
+    "validation_fraction",
+    "augment",
+    "standardize",
+    "limit_batches",
+    "steps_per_execution",
 )
 
 
@@ -346,8 +462,9 @@ def _training_config(args: argparse.Namespace):
         if isinstance(data, dict) and isinstance(data.get("config"), dict):
             data = data["config"]  # a run.json holds its config under "config"
         config = TrainingConfig.from_dict(data)
-    changes = {flag: getattr(args, flag) for flag in _TRAIN_FLAGS
-               if getattr(args, flag) is not None}
+    changes = {
+        flag: getattr(args, flag) for flag in _TRAIN_FLAGS if getattr(args, flag) is not None
+    }
     if args.option:
         options = dict(config.model_options) if "model" not in changes else {}
         options.update(_parse_options(args.option))
@@ -411,8 +528,11 @@ class _ConsoleProgress:
         )
         print(f"Run folder: {event.run_dir}", file=self.stream, flush=True)
         if event.initial_epoch:
-            print(f"Resuming after epoch {event.initial_epoch} (its checkpoint)",
-                  file=self.stream, flush=True)
+            print(
+                f"Resuming after epoch {event.initial_epoch} (its checkpoint)",
+                file=self.stream,
+                flush=True,
+            )
 
     def _batch(self, event) -> None:
         import time
@@ -446,15 +566,22 @@ class _ConsoleProgress:
         self.epoch_seconds.append(event.epoch_seconds)
         self.epoch_started = time.perf_counter()
         metrics = event.metrics
-        parts = [f"epoch {event.epoch}/{event.epochs}",
-                 f"loss {metrics.get('loss', float('nan')):.4f}",
-                 f"accuracy {metrics.get('accuracy', float('nan')):.2%}"]
+        parts = [
+            f"epoch {event.epoch}/{event.epochs}",
+            f"loss {metrics.get('loss', float('nan')):.4f}",
+            f"accuracy {metrics.get('accuracy', float('nan')):.2%}",
+        ]
         if "val_loss" in metrics:
-            parts += [f"val_loss {metrics['val_loss']:.4f}",
-                      f"val_accuracy {metrics.get('val_accuracy', float('nan')):.2%}"]
-        parts += [f"lr {event.learning_rate:.2g}", f"{event.epoch_seconds:.1f} s",
-                  f"{event.images_per_second:,.0f} img/s",
-                  f"ETA {_format_duration(event.eta_seconds)}"]
+            parts += [
+                f"val_loss {metrics['val_loss']:.4f}",
+                f"val_accuracy {metrics.get('val_accuracy', float('nan')):.2%}",
+            ]
+        parts += [
+            f"lr {event.learning_rate:.2g}",
+            f"{event.epoch_seconds:.1f} s",
+            f"{event.images_per_second:,.0f} img/s",
+            f"ETA {_format_duration(event.eta_seconds)}",
+        ]
         self.note("  ".join(parts) + ("  *" if event.is_best else ""))
 
     def clear_line(self) -> None:
@@ -506,13 +633,14 @@ def _run_session(session, progress: _ConsoleProgress) -> int:
         result = session.run()
     progress.clear_line()
     best = result.best
-    summary = (f"{result.status.capitalize()} after {result.epochs_completed} epochs in "
-               f"{_format_duration(result.elapsed_seconds)}")
+    summary = (
+        f"{result.status.capitalize()} after {result.epochs_completed} epochs in "
+        f"{_format_duration(result.elapsed_seconds)}"
+    )
     if result.early_stopped:
         summary += " (early stopping)"
     if best.get("val_accuracy") is not None:
-        summary += (f"; best validation accuracy {best['val_accuracy']:.2%} "
-                    f"at epoch {best['epoch']}")
+        summary += f"; best validation accuracy {best['val_accuracy']:.2%} at epoch {best['epoch']}"
     print(summary + ".")
     if result.reason:
         print(f"Reason: {result.reason}")
@@ -527,11 +655,17 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
 
     rows = [["Name", "Title", "Shape", "Classes", "Train", "Validation", "Offline"]]
     for info in list_datasets():
-        rows.append([
-            info.name, info.title, format_shape(info.image_shape), str(info.num_classes),
-            f"{info.train_size:,}", f"{info.validation_size:,}",
-            "yes" if info.is_available_offline() else "no (downloads once)",
-        ])
+        rows.append(
+            [
+                info.name,
+                info.title,
+                format_shape(info.image_shape),
+                str(info.num_classes),
+                f"{info.train_size:,}",
+                f"{info.validation_size:,}",
+                "yes" if info.is_available_offline() else "no (downloads once)",
+            ]
+        )
     print("\n".join(_format_table(rows, right_aligned={3, 4, 5})))
     print("An image folder with one sub-folder per class also works: --data path/to/folder")
     return 0
@@ -585,9 +719,16 @@ def _cmd_runs(args: argparse.Namespace) -> int:
         rows[0].append("Name / tags")
     for run in summaries:
         accuracy = "" if run.best_val_accuracy is None else f"{run.best_val_accuracy:.2%}"
-        row = [run.id, _status_text(run.status, run.reason), run.model, run.dataset, accuracy,
-               str(run.epochs_completed), _format_size(run.size_bytes),
-               run.started.replace("T", " ")[:19]]
+        row = [
+            run.id,
+            _status_text(run.status, run.reason),
+            run.model,
+            run.dataset,
+            accuracy,
+            str(run.epochs_completed),
+            _format_size(run.size_bytes),
+            run.started.replace("T", " ")[:19],
+        ]
         if named:
             row.append(" ".join(filter(None, [run.name, *(f"#{tag}" for tag in run.tags)])))
         rows.append(row)
@@ -631,8 +772,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from cnnstudio.engine.modelfile import ModelFileError
 
     try:
-        result = export_run(args.run, args.fmt, args.out,
-                            progress=lambda text: print(text, file=sys.stderr, flush=True))
+        result = export_run(
+            args.run,
+            args.fmt,
+            args.out,
+            progress=lambda text: print(text, file=sys.stderr, flush=True),
+        )
     except (ExportError, ModelFileError) as error:
         print(f"cnnstudio export: error: {error}", file=sys.stderr)
         return 1
@@ -640,8 +785,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
         print(f"cnnstudio export: error: {result.message}", file=sys.stderr)
         return 1
     print(f"Exported {result.format}: {result.path}")
-    print(f"Round trip: reloaded and compared on {result.metadata['check']['inputs']}; largest "
-          f"difference {result.max_abs_diff:.3g} (tolerance {result.tolerance:g}): OK")
+    print(
+        f"Round trip: reloaded and compared on {result.metadata['check']['inputs']}; largest "
+        f"difference {result.max_abs_diff:.3g} (tolerance {result.tolerance:g}): OK"
+    )
     print(f"Details: {result.folder / 'metadata.json'}")
     return 0
 
@@ -674,11 +821,15 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, opens the desktop app.",
     )
     parser.add_argument("--version", action="version", version=f"cnnstudio {__version__}")
-    parser.add_argument("--screenshot", metavar="FILE",
-                        help="open the app, wait until it is ready, save a PNG of the window to "
-                        "FILE and exit (works offscreen: QT_QPA_PLATFORM=offscreen)")
-    parser.add_argument("--view", metavar="NAME",
-                        help="the view to show first, e.g. models or data")
+    parser.add_argument(
+        "--screenshot",
+        metavar="FILE",
+        help="open the app, wait until it is ready, save a PNG of the window to "
+        "FILE and exit (works offscreen: QT_QPA_PLATFORM=offscreen)",
+    )
+    parser.add_argument(
+        "--view", metavar="NAME", help="the view to show first, e.g. models or data"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_model_commands(sub)
     _add_training_commands(sub)

@@ -55,9 +55,12 @@ class CatalogEntry:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CatalogEntry:
         return cls(
-            name=data["name"], input_shape=tuple(data["input_shape"]),  # type: ignore[arg-type]
-            num_classes=int(data["num_classes"]), params=int(data["params"]),
-            trainable_params=int(data["trainable_params"]), macs=int(data["macs"]),
+            name=data["name"],
+            input_shape=tuple(data["input_shape"]),  # type: ignore[arg-type]
+            num_classes=int(data["num_classes"]),
+            params=int(data["params"]),
+            trainable_params=int(data["trainable_params"]),
+            macs=int(data["macs"]),
         )
 
 
@@ -83,9 +86,13 @@ class OptionMeta:
     def from_dict(cls, data: dict[str, Any]) -> OptionMeta:
         choices = data.get("choices")
         return cls(
-            name=data["name"], kind=data["kind"], default=data["default"], help=data["help"],
+            name=data["name"],
+            kind=data["kind"],
+            default=data["default"],
+            help=data["help"],
             choices=None if choices is None else tuple(choices),
-            minimum=data.get("minimum"), maximum=data.get("maximum"),
+            minimum=data.get("minimum"),
+            maximum=data.get("maximum"),
             maximum_exclusive=bool(data.get("maximum_exclusive", False)),
         )
 
@@ -120,10 +127,15 @@ class ModelMeta:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelMeta:
         return cls(
-            name=data["name"], display_name=data["display_name"], family=data["family"],
-            year=int(data["year"]), paper=data["paper"], description=data["description"],
+            name=data["name"],
+            display_name=data["display_name"],
+            family=data["family"],
+            year=int(data["year"]),
+            paper=data["paper"],
+            description=data["description"],
             canonical_input=tuple(data["canonical_input"]),  # type: ignore[arg-type]
-            min_input=int(data["min_input"]), default_classes=int(data["default_classes"]),
+            min_input=int(data["min_input"]),
+            default_classes=int(data["default_classes"]),
             aliases=tuple(data.get("aliases", ())),
             options=tuple(OptionMeta.from_dict(option) for option in data.get("options", ())),
         )
@@ -133,17 +145,29 @@ class ModelMeta:
         """From a registry `ModelInfo` (imports nothing itself; the caller has the registry)."""
         options = tuple(
             OptionMeta(
-                name=o.name, kind=type(o.default).__name__, default=o.default, help=o.help,
-                choices=o.choices, minimum=o.minimum, maximum=o.maximum,
+                name=o.name,
+                kind=type(o.default).__name__,
+                default=o.default,
+                help=o.help,
+                choices=o.choices,
+                minimum=o.minimum,
+                maximum=o.maximum,
                 maximum_exclusive=o.maximum_exclusive,
             )
             for o in info.options
         )
         return cls(
-            name=info.name, display_name=info.display_name, family=info.family,
-            year=info.year, paper=info.paper, description=info.description,
-            canonical_input=tuple(info.canonical_input), min_input=info.min_input,
-            default_classes=info.default_classes, aliases=tuple(info.aliases), options=options,
+            name=info.name,
+            display_name=info.display_name,
+            family=info.family,
+            year=info.year,
+            paper=info.paper,
+            description=info.description,
+            canonical_input=tuple(info.canonical_input),
+            min_input=info.min_input,
+            default_classes=info.default_classes,
+            aliases=tuple(info.aliases),
+            options=options,
         )
 
 
@@ -184,8 +208,12 @@ def compute_entry(name: str) -> CatalogEntry:
     info = get_model_info(name)
     stats = compute_model_stats(create_model(info.name))
     return CatalogEntry(
-        name=info.name, input_shape=info.canonical_input, num_classes=info.default_classes,
-        params=stats.params, trainable_params=stats.trainable_params, macs=stats.macs,
+        name=info.name,
+        input_shape=info.canonical_input,
+        num_classes=info.default_classes,
+        params=stats.params,
+        trainable_params=stats.trainable_params,
+        macs=stats.macs,
     )
 
 
@@ -205,8 +233,7 @@ def catalog_entries(
     for info in infos:
         entry = catalog.get(info.name)
         current = entry is not None and (
-            entry.input_shape == info.canonical_input
-            and entry.num_classes == info.default_classes
+            entry.input_shape == info.canonical_input and entry.num_classes == info.default_classes
         )
         if not current:
             if on_compute is not None:
@@ -254,8 +281,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--write", action="store_true", help=f"rewrite {CATALOG_PATH.name}")
-    action.add_argument("--check", action="store_true",
-                        help="exit 1 when the shipped catalog differs from fresh figures")
+    action.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when the shipped catalog differs from fresh figures",
+    )
     args = parser.parse_args(argv)
 
     import keras

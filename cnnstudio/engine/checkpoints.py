@@ -92,7 +92,11 @@ class CheckpointStore:
     """Reads and writes the checkpoints of one run folder."""
 
     def __init__(
-        self, folder: Path | str, *, keep: int = 3, warn: Callable[[str], None] | None = None,
+        self,
+        folder: Path | str,
+        *,
+        keep: int = 3,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         if keep < 1:
             raise ValueError(f"keep must be at least 1; received {keep}")

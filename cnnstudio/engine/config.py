@@ -88,10 +88,17 @@ class TrainingConfig:
         self._check_range("learning_rate", self.learning_rate, low=0.0, low_open=True)
         self._check_range("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
         self._check_range("weight_decay", self.weight_decay, low=0.0)
-        self._check_range("label_smoothing", self.label_smoothing, low=0.0, high=1.0,
-                          high_open=True)
-        self._check_range("validation_fraction", self.validation_fraction, low=0.0, high=1.0,
-                          low_open=True, high_open=True)
+        self._check_range(
+            "label_smoothing", self.label_smoothing, low=0.0, high=1.0, high_open=True
+        )
+        self._check_range(
+            "validation_fraction",
+            self.validation_fraction,
+            low=0.0,
+            high=1.0,
+            low_open=True,
+            high_open=True,
+        )
         self._check_non_negative_int("early_stopping", self.early_stopping)
         self._check_non_negative_int("seed", self.seed)
         self._check_non_negative_int("steps_per_execution", self.steps_per_execution)
@@ -99,9 +106,7 @@ class TrainingConfig:
         self._check_positive_int("keep_checkpoints", self.keep_checkpoints)
         for name in ("augment", "standardize"):
             if not isinstance(getattr(self, name), bool):
-                raise ValueError(
-                    f"{name} must be true or false; received {getattr(self, name)!r}"
-                )
+                raise ValueError(f"{name} must be true or false; received {getattr(self, name)!r}")
         if not isinstance(self.device, str):
             raise ValueError(f"device must be 'auto', 'cpu' or 'gpu:N'; received {self.device!r}")
 
@@ -161,8 +166,13 @@ class TrainingConfig:
 
     @staticmethod
     def _check_range(
-        name: str, value: Any, *, low: float, high: float | None = None,
-        low_open: bool = False, high_open: bool = False,
+        name: str,
+        value: Any,
+        *,
+        low: float,
+        high: float | None = None,
+        low_open: bool = False,
+        high_open: bool = False,
     ) -> None:
         def outside() -> bool:
             below = value <= low if low_open else value < low

@@ -49,7 +49,9 @@ if TYPE_CHECKING:
 
 FORMATS = ("savedmodel", "keras", "tflite", "onnx")
 ARTIFACTS = {
-    "savedmodel": "saved_model", "keras": "model.keras", "tflite": "model.tflite",
+    "savedmodel": "saved_model",
+    "keras": "model.keras",
+    "tflite": "model.tflite",
     "onnx": "model.onnx",
 }
 # Float32 probabilities: converters reorder arithmetic (fused ops, other kernels), which moves
@@ -109,8 +111,9 @@ def model_source(run: Run) -> Path:
     )
 
 
-def sample_inputs(run: Run | None, input_shape: tuple[int, ...], count: int = SAMPLE_COUNT
-                  ) -> tuple[np.ndarray, str]:
+def sample_inputs(
+    run: Run | None, input_shape: tuple[int, ...], count: int = SAMPLE_COUNT
+) -> tuple[np.ndarray, str]:
     """(images, where they came from): real images of the run's data set fitted to
     `input_shape` as in training, or seeded uniform noise when the data set cannot be had."""
     reason = "no run"
@@ -205,7 +208,9 @@ def _onnx(model: keras.Model, path: Path, inputs: np.ndarray, info: dict) -> np.
     frozen = convert_variables_to_constants_v2(function.get_concrete_function(spec))
     input_name, output_name = frozen.inputs[0].name, frozen.outputs[0].name
     tf2onnx.convert.from_graph_def(
-        frozen.graph.as_graph_def(), input_names=[input_name], output_names=[output_name],
+        frozen.graph.as_graph_def(),
+        input_names=[input_name],
+        output_names=[output_name],
         output_path=str(path),
     )
     import onnxruntime
@@ -239,12 +244,15 @@ def _describe_preprocessing(run: Run | None, input_shape: tuple[int, ...]) -> di
     return {
         "scaling": text,
         "channels": channels,
-        "fit": fit or f"resize (bilinear) or zero-pad (centred) to {input_shape[0]}x"
-                      f"{input_shape[1]} as the training pipeline does",
+        "fit": fit
+        or f"resize (bilinear) or zero-pad (centred) to {input_shape[0]}x"
+        f"{input_shape[1]} as the training pipeline does",
         "source_image_shape": list(source) if source else None,
         "standardization": (
             "inside the model (a Normalization layer adapted to the training images): feed "
-            "[0, 1] images" if standardized else "none"
+            "[0, 1] images"
+            if standardized
+            else "none"
         ),
     }
 
@@ -255,37 +263,43 @@ def _readme(metadata: dict[str, Any]) -> str:
     shown = ", ".join(classes[:20]) + (" ..." if len(classes) > 20 else "")
     how = {
         "savedmodel": "tf.saved_model.load(path).signatures['serving_default'](**{"
-                      f"'{metadata.get('input_name')}': images}})",
+        f"'{metadata.get('input_name')}': images}})",
         "keras": "keras.models.load_model(path)  # safe_mode is on by default",
         "tflite": "tf.lite.Interpreter(model_path=path)  (or ai_edge_litert)",
         "onnx": "onnxruntime.InferenceSession(path).run(None, {"
-                f"'{metadata.get('input_name')}': images}})",
+        f"'{metadata.get('input_name')}': images}})",
     }[metadata["format"]]
     pre = metadata["preprocessing"]
-    return "\n".join([
-        f"# {metadata['model']} from run {metadata['run_id']} ({metadata['format']})",
-        "",
-        f"Artifact: `{metadata['artifact']}`. Load it with `{how}`.",
-        *([
-            "TF Serving wants a numbered version folder: copy `saved_model` to "
-            "`MODEL_BASE/1/` and serve MODEL_BASE (signature `serving_default`).",
-        ] if metadata["format"] == "savedmodel" else []),
-        "",
-        f"* Input: float32 batch of shape (N, {shape.replace('x', ', ')}), "
-        f"tensor `{metadata.get('input_name')}`.",
-        f"* Preprocessing: {pre['scaling']}; {pre['channels']}; {pre['fit']}; "
-        f"standardisation: {pre['standardization']}.",
-        f"* Output: {metadata['num_classes']} class probabilities (softmax), tensor "
-        f"`{metadata.get('output_name')}`.",
-        f"* Classes (index order): {shown}",
-        "",
-        f"Checked on {metadata['check']['inputs']}: largest absolute difference from the trained "
-        f"Keras model {metadata['check']['max_abs_diff']:.3g} (tolerance "
-        f"{metadata['check']['tolerance']:g}).",
-        "",
-        f"Exported {metadata['exported']} by CNN Studio {metadata['versions']['cnnstudio']}.",
-        "",
-    ])
+    return "\n".join(
+        [
+            f"# {metadata['model']} from run {metadata['run_id']} ({metadata['format']})",
+            "",
+            f"Artifact: `{metadata['artifact']}`. Load it with `{how}`.",
+            *(
+                [
+                    "TF Serving wants a numbered version folder: copy `saved_model` to "
+                    "`MODEL_BASE/1/` and serve MODEL_BASE (signature `serving_default`).",
+                ]
+                if metadata["format"] == "savedmodel"
+                else []
+            ),
+            "",
+            f"* Input: float32 batch of shape (N, {shape.replace('x', ', ')}), "
+            f"tensor `{metadata.get('input_name')}`.",
+            f"* Preprocessing: {pre['scaling']}; {pre['channels']}; {pre['fit']}; "
+            f"standardisation: {pre['standardization']}.",
+            f"* Output: {metadata['num_classes']} class probabilities (softmax), tensor "
+            f"`{metadata.get('output_name')}`.",
+            f"* Classes (index order): {shown}",
+            "",
+            f"Checked on {metadata['check']['inputs']}: largest absolute difference from the "
+            f"trained Keras model {metadata['check']['max_abs_diff']:.3g} (tolerance "
+            f"{metadata['check']['tolerance']:g}).",
+            "",
+            f"Exported {metadata['exported']} by CNN Studio {metadata['versions']['cnnstudio']}.",
+            "",
+        ]
+    )
 
 
 def _install(staging: Path, folder: Path) -> None:
@@ -328,9 +342,9 @@ def export_run(
     began = time.perf_counter()
     source = model_source(handle)
     folder = Path(out).expanduser() if out is not None else handle.exports_dir / fmt
-    if folder.exists() and (not folder.is_dir() or (
-        any(folder.iterdir()) and not (folder / METADATA_FILE).is_file()
-    )):
+    if folder.exists() and (
+        not folder.is_dir() or (any(folder.iterdir()) and not (folder / METADATA_FILE).is_file())
+    ):
         raise ExportError(
             f"{folder} exists and is not an earlier export; choose another --out folder"
         )
@@ -390,8 +404,18 @@ def export_run(
                 f"{fmt} export does not match the trained model: largest difference {diff:.3g} "
                 f"on {where} exceeds the tolerance {tolerance:g}; nothing was installed"
             )
-            return ExportResult(final_path, fmt, diff, False, message, folder, len(inputs),
-                                tolerance, seconds, metadata)
+            return ExportResult(
+                final_path,
+                fmt,
+                diff,
+                False,
+                message,
+                folder,
+                len(inputs),
+                tolerance,
+                seconds,
+                metadata,
+            )
         atomic_write_json(staging / METADATA_FILE, metadata)
         atomic_write_text(staging / "README.md", _readme(metadata))
         _install(staging, folder)
@@ -401,5 +425,15 @@ def export_run(
         f"exported {fmt} to {final_path}; reloaded, it matches the trained model on {where} "
         f"(largest difference {diff:.3g}, tolerance {tolerance:g})"
     )
-    return ExportResult(final_path, fmt, diff, True, message, folder, len(inputs), tolerance,
-                        time.perf_counter() - began, metadata)
+    return ExportResult(
+        final_path,
+        fmt,
+        diff,
+        True,
+        message,
+        folder,
+        len(inputs),
+        tolerance,
+        time.perf_counter() - began,
+        metadata,
+    )

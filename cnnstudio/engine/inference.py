@@ -100,7 +100,8 @@ class Predictor:
         model = load_model_file(source)
         dataset = record.get("dataset") or {}
         return cls(
-            model, class_names=dataset.get("class_names"),
+            model,
+            class_names=dataset.get("class_names"),
             source_shape=_shape(dataset.get("image_shape")) or _dataset_shape(dataset.get("name")),
             description=f"run {handle.id} ({source.name})",
         )
@@ -112,8 +113,7 @@ class Predictor:
         path = Path(path).expanduser()
         model = load_model_file(path)
         class_names, source_shape = _context_near(path)
-        return cls(model, class_names=class_names, source_shape=source_shape,
-                   description=str(path))
+        return cls(model, class_names=class_names, source_shape=source_shape, description=str(path))
 
     @classmethod
     def latest(cls, runs: RunStore | None = None) -> Predictor:

@@ -220,24 +220,40 @@ class ModelStats:
 # --- computing it -----------------------------------------------------------------------------
 
 _CONVOLUTIONS = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D)
-_TRANSPOSED = (keras.layers.Conv1DTranspose, keras.layers.Conv2DTranspose,
-               keras.layers.Conv3DTranspose)
+_TRANSPOSED = (
+    keras.layers.Conv1DTranspose,
+    keras.layers.Conv2DTranspose,
+    keras.layers.Conv3DTranspose,
+)
 _DEPTHWISE = (keras.layers.DepthwiseConv1D, keras.layers.DepthwiseConv2D)
 _SEPARABLE = (keras.layers.SeparableConv1D, keras.layers.SeparableConv2D)
 _POOLING = (
-    keras.layers.MaxPooling1D, keras.layers.MaxPooling2D, keras.layers.MaxPooling3D,
-    keras.layers.AveragePooling1D, keras.layers.AveragePooling2D, keras.layers.AveragePooling3D,
+    keras.layers.MaxPooling1D,
+    keras.layers.MaxPooling2D,
+    keras.layers.MaxPooling3D,
+    keras.layers.AveragePooling1D,
+    keras.layers.AveragePooling2D,
+    keras.layers.AveragePooling3D,
 )
 # Layers whose window widens the receptive field: config key of the window size.
-_WINDOWED = {**dict.fromkeys(_CONVOLUTIONS + _DEPTHWISE + _SEPARABLE, "kernel_size"),
-             **dict.fromkeys(_POOLING, "pool_size")}
+_WINDOWED = {
+    **dict.fromkeys(_CONVOLUTIONS + _DEPTHWISE + _SEPARABLE, "kernel_size"),
+    **dict.fromkeys(_POOLING, "pool_size"),
+}
 # Padding and cropping move the window but do not widen it.
 _PADDING = (
-    keras.layers.ZeroPadding1D, keras.layers.ZeroPadding2D, keras.layers.ZeroPadding3D,
-    keras.layers.Cropping1D, keras.layers.Cropping2D, keras.layers.Cropping3D,
+    keras.layers.ZeroPadding1D,
+    keras.layers.ZeroPadding2D,
+    keras.layers.ZeroPadding3D,
+    keras.layers.Cropping1D,
+    keras.layers.Cropping2D,
+    keras.layers.Cropping3D,
 )
-_NORMALIZATION = (keras.layers.BatchNormalization, keras.layers.GroupNormalization,
-                  keras.layers.LayerNormalization)
+_NORMALIZATION = (
+    keras.layers.BatchNormalization,
+    keras.layers.GroupNormalization,
+    keras.layers.LayerNormalization,
+)
 
 
 @dataclass
@@ -268,8 +284,9 @@ def compute_model_stats(model: keras.Model) -> ModelStats:
         ) from None
     layers_by_name = {layer.name: layer for layer in model.layers}
 
-    calls_by_layer = {name: list(_calls(entry)) for name, entry in zip(names, layer_configs,
-                                                                        strict=True)}
+    calls_by_layer = {
+        name: list(_calls(entry)) for name, entry in zip(names, layer_configs, strict=True)
+    }
     # Every tensor's shape, keyed by its history (layer, node, tensor): consumers record them.
     shapes: dict[tuple[str, int, int], Shape] = {}
     for calls in calls_by_layer.values():
@@ -293,29 +310,38 @@ def compute_model_stats(model: keras.Model) -> ModelStats:
         first = calls[0]
         input_shapes = tuple(shape for _, shape in first.inputs)
         inbound = tuple(dict.fromkeys(key[0] for call in calls for key, _ in call.inputs))
-        macs = sum(
-            _macs(layer, [s for _, s in call.inputs], _outputs_of(name, node, shapes))
-            for node, call in enumerate(calls)
-        ) if layer is not None else 0
+        macs = (
+            sum(
+                _macs(layer, [s for _, s in call.inputs], _outputs_of(name, node, shapes))
+                for node, call in enumerate(calls)
+            )
+            if layer is not None
+            else 0
+        )
         field_ = _receptive_field(
-            layer, [fields.get(key[0]) for key, _ in first.inputs], input_shapes, outputs,
+            layer,
+            [fields.get(key[0]) for key, _ in first.inputs],
+            input_shapes,
+            outputs,
         )
         fields[name] = field_
         trainable, non_trainable = _param_counts(layer)
-        stats.append(LayerStats(
-            name=name,
-            type=entry["class_name"],
-            block=block_of(name),
-            inbound=inbound,
-            input_shapes=input_shapes,
-            output_shapes=outputs,
-            trainable_params=trainable,
-            non_trainable_params=non_trainable,
-            formula=_formula(layer, input_shapes, trainable, non_trainable),
-            macs=macs,
-            receptive_field=field_,
-            calls=len(calls),
-        ))
+        stats.append(
+            LayerStats(
+                name=name,
+                type=entry["class_name"],
+                block=block_of(name),
+                inbound=inbound,
+                input_shapes=input_shapes,
+                output_shapes=outputs,
+                trainable_params=trainable,
+                non_trainable_params=non_trainable,
+                formula=_formula(layer, input_shapes, trainable, non_trainable),
+                macs=macs,
+                receptive_field=field_,
+                calls=len(calls),
+            )
+        )
     return ModelStats(
         name=model.name,
         input_shapes=tuple(_shape(t.shape) for t in model.inputs),
@@ -329,9 +355,17 @@ def _input_stats(name: str, class_name: str, shape: Shape) -> LayerStats:
     # One pixel sees itself; an input without spatial axes (vectors) has no receptive field.
     field_ = ReceptiveField((1,) * spatial_axes, (1,) * spatial_axes) if spatial_axes else None
     return LayerStats(
-        name=name, type=class_name, block=block_of(name), inbound=(), input_shapes=(),
-        output_shapes=(shape,), trainable_params=0, non_trainable_params=0, formula="",
-        macs=0, receptive_field=field_,
+        name=name,
+        type=class_name,
+        block=block_of(name),
+        inbound=(),
+        input_shapes=(),
+        output_shapes=(shape,),
+        trainable_params=0,
+        non_trainable_params=0,
+        formula="",
+        macs=0,
+        receptive_field=field_,
     )
 
 
@@ -357,8 +391,15 @@ def _calls(entry: dict[str, Any]) -> Iterator[_Call]:
         if isinstance(node, list):  # legacy format: [[layer, node, tensor, kwargs], ...]
             raise ValueError("layer statistics need a Keras 3 model config")
         tensors = list(_keras_tensors([node.get("args", []), node.get("kwargs", {})]))
-        yield _Call([((t["keras_history"][0], int(t["keras_history"][1]),
-                       int(t["keras_history"][2])), _shape(t["shape"])) for t in tensors])
+        yield _Call(
+            [
+                (
+                    (t["keras_history"][0], int(t["keras_history"][1]), int(t["keras_history"][2])),
+                    _shape(t["shape"]),
+                )
+                for t in tensors
+            ]
+        )
 
 
 def _output_keys(config: dict[str, Any]) -> list[tuple[str, int, int]]:
@@ -407,8 +448,9 @@ def _macs(layer: keras.layers.Layer, input_shapes: list[Shape], output_shapes: t
     """Multiply-accumulates of one call of `layer` on one image."""
     if isinstance(layer, keras.Model):
         return compute_model_stats(layer).macs
-    if not isinstance(layer, _CONVOLUTIONS + _TRANSPOSED + _DEPTHWISE + _SEPARABLE
-                      + (keras.layers.Dense,)):
+    if not isinstance(
+        layer, _CONVOLUTIONS + _TRANSPOSED + _DEPTHWISE + _SEPARABLE + (keras.layers.Dense,)
+    ):
         return 0
     config = layer.get_config()
     data_format = config.get("data_format") or "channels_last"
@@ -457,8 +499,10 @@ def _receptive_field(
         strides = _per_axis(config.get("strides") or window, len(inbound.size))
         dilation = _per_axis(config.get("dilation_rate", 1), len(inbound.size))
         return ReceptiveField(
-            tuple(r + (d * (k - 1)) * j for r, k, d, j in
-                  zip(inbound.size, window, dilation, inbound.jump, strict=True)),
+            tuple(
+                r + (d * (k - 1)) * j
+                for r, k, d, j in zip(inbound.size, window, dilation, inbound.jump, strict=True)
+            ),
             tuple(j * s for j, s in zip(inbound.jump, strides, strict=True)),
         )
     if isinstance(layer, _PADDING):
@@ -469,8 +513,10 @@ def _receptive_field(
         if inner is None or len(inner.size) != len(inbound.size):
             return None
         return ReceptiveField(
-            tuple(r + (k - 1) * j for r, k, j in
-                  zip(inbound.size, inner.size, inbound.jump, strict=True)),
+            tuple(
+                r + (k - 1) * j
+                for r, k, j in zip(inbound.size, inner.size, inbound.jump, strict=True)
+            ),
             tuple(j * k for j, k in zip(inbound.jump, inner.jump, strict=True)),
         )
     # Anything else that keeps rank and spatial size acts position by position (normalisation,
@@ -498,7 +544,9 @@ def _axes_text(values: Iterable[int | None]) -> str:
 
 
 def _formula(
-    layer: keras.layers.Layer | None, input_shapes: tuple[Shape, ...], trainable: int,
+    layer: keras.layers.Layer | None,
+    input_shapes: tuple[Shape, ...],
+    trainable: int,
     non_trainable: int,
 ) -> str:
     """The arithmetic behind a layer's parameter count, e.g. '400*120 + 120 = 48,120'."""
@@ -507,8 +555,10 @@ def _formula(
         return ""
     if isinstance(layer, keras.Model):
         text = format_int(total)
-    elif isinstance(layer, _NORMALIZATION) and all(len(w.shape) == 1 for w in layer.weights) and (
-        len({w.shape[0] for w in layer.weights}) == 1
+    elif (
+        isinstance(layer, _NORMALIZATION)
+        and all(len(w.shape) == 1 for w in layer.weights)
+        and (len({w.shape[0] for w in layer.weights}) == 1)
     ):
         # gamma, beta (and BatchNorm's moving mean and variance): one value each per channel.
         text = f"{len(layer.weights)}*{layer.weights[0].shape[0]} = {format_int(total)}"
@@ -523,8 +573,9 @@ def _formula(
             kernel[-2] = f"({in_channels}/{groups})"
             terms[0] = "*".join(kernel)
         expression = " + ".join(terms)
-        text = (format_int(total) if expression == str(total)
-                else f"{expression} = {format_int(total)}")
+        text = (
+            format_int(total) if expression == str(total) else f"{expression} = {format_int(total)}"
+        )
     if trainable != total:
         text += f" ({format_int(trainable)} trainable)"
     return text

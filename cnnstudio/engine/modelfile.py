@@ -74,8 +74,7 @@ def inspect_model_file(path: str | Path) -> dict[str, Any]:
         )
     if not head.startswith(b"PK"):
         raise ModelFileError(
-            f"{path} is not a Keras model file: a .keras file is a zip archive and this one "
-            f"is not"
+            f"{path} is not a Keras model file: a .keras file is a zip archive and this one is not"
         )
     try:
         with zipfile.ZipFile(path) as archive:
@@ -87,9 +86,7 @@ def inspect_model_file(path: str | Path) -> dict[str, Any]:
                 )
             damaged = archive.testzip()  # reads every member and checks its CRC
             if damaged is not None:
-                raise ModelFileError(
-                    f"{path} is damaged: {damaged} inside it fails its checksum"
-                )
+                raise ModelFileError(f"{path} is damaged: {damaged} inside it fails its checksum")
             metadata = {}
             if "metadata.json" in names:
                 metadata = json.loads(archive.read("metadata.json").decode("utf-8"))

@@ -242,8 +242,13 @@ def augmentation_layer(augment: Augmentation, seed: int = 0) -> keras.layers.Lay
     from cnnstudio.models.augmentation import RandomAffine
 
     return RandomAffine(
-        shift=augment.shift, rotation=augment.rotation, zoom=augment.zoom, crop=augment.crop,
-        flip=augment.flip, seed=seed, name=AUGMENTATION_LAYER,
+        shift=augment.shift,
+        rotation=augment.rotation,
+        zoom=augment.zoom,
+        crop=augment.crop,
+        flip=augment.flip,
+        seed=seed,
+        name=AUGMENTATION_LAYER,
     )
 
 

@@ -196,9 +196,14 @@ def _migrate(record: dict[str, Any], source: str) -> dict[str, Any]:
         # Version 1 had the pid and host at the top level and no name, tags or checkpoint.
         record.setdefault("name", None)
         record.setdefault("tags", [])
-        record.setdefault("process", {
-            "pid": record.get("pid"), "host": record.get("host"), "process_start": None,
-        })
+        record.setdefault(
+            "process",
+            {
+                "pid": record.get("pid"),
+                "host": record.get("host"),
+                "process_start": None,
+            },
+        )
         record.setdefault("checkpoint", None)
     return record
 
@@ -293,8 +298,7 @@ class Run:
         if record.get("status") != "running":
             return False
         process = record.get("process") or {}
-        return process_alive(process.get("pid"), process.get("host"),
-                             process.get("process_start"))
+        return process_alive(process.get("pid"), process.get("host"), process.get("process_start"))
 
     @property
     def effective_status(self) -> str:
@@ -370,8 +374,7 @@ class Run:
             tag = tag.strip()
             if len(tag) > 50 or any(ch.isspace() for ch in tag) or "," in tag:
                 raise ValueError(
-                    f"a tag is one word of at most 50 characters, without commas; "
-                    f"received {tag!r}"
+                    f"a tag is one word of at most 50 characters, without commas; received {tag!r}"
                 )
             if tag not in cleaned:
                 cleaned.append(tag)
@@ -548,15 +551,21 @@ class RunStore:
                 continue  # a folder being created or damaged: skip it, do not fail the list
             best = record.get("best") or {}
             config = record.get("config") or {}
-            rows.append(RunSummary(
-                id=run.id, path=run.path, status=status, reason=reason,
-                model=config.get("model", "?"), dataset=config.get("dataset", "?"),
-                best_val_accuracy=best.get("val_accuracy"),
-                epochs_completed=int(record.get("epochs_completed", 0) or 0),
-                started=record.get("started", ""),
-                name=record.get("name") or None,
-                tags=tuple(record.get("tags") or ()),
-                size_bytes=run.disk_size(),
-                duration_seconds=float(record.get("elapsed_seconds", 0.0) or 0.0),
-            ))
+            rows.append(
+                RunSummary(
+                    id=run.id,
+                    path=run.path,
+                    status=status,
+                    reason=reason,
+                    model=config.get("model", "?"),
+                    dataset=config.get("dataset", "?"),
+                    best_val_accuracy=best.get("val_accuracy"),
+                    epochs_completed=int(record.get("epochs_completed", 0) or 0),
+                    started=record.get("started", ""),
+                    name=record.get("name") or None,
+                    tags=tuple(record.get("tags") or ()),
+                    size_bytes=run.disk_size(),
+                    duration_seconds=float(record.get("elapsed_seconds", 0.0) or 0.0),
+                )
+            )
         return rows

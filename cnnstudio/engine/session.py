@@ -116,9 +116,7 @@ class _LossNotFinite(Exception):
     """Raised from a batch hook when the loss became NaN or infinite."""
 
 
-def choose_input_shape(
-    min_input: int, image_shape: tuple[int, int, int]
-) -> tuple[int, int, int]:
+def choose_input_shape(min_input: int, image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
     """The model input for a data set: its images, grown to the model's smallest input.
 
     LeNet-5 (min 32) on 28 x 28 x 1 MNIST gets 32 x 32 x 1, as in the paper; the pipeline pads.
@@ -343,7 +341,9 @@ class TrainingSession:
             "checkpoint": None,
             "resumes": [],
             "files": {
-                "history": "history.jsonl", "model": "model.keras", "checkpoints": "checkpoints/",
+                "history": "history.jsonl",
+                "model": "model.keras",
+                "checkpoints": "checkpoints/",
                 "log": "log.txt",
             },
         }
@@ -362,12 +362,19 @@ class TrainingSession:
         if previous == "running":
             previous = INTERRUPTED
         resumes = list(record.get("resumes") or [])
-        resumes.append({"at": now_iso(), "previous_status": previous,
-                        "previous_reason": record.get("reason")})
+        resumes.append(
+            {"at": now_iso(), "previous_status": previous, "previous_reason": record.get("reason")}
+        )
         run.update_record(
-            status="running", reason=None, finished=None, config=self.config.to_dict(),
-            host=platform.node(), pid=os.getpid(), process=process_identity(),
-            versions=software_versions(), resumes=resumes,
+            status="running",
+            reason=None,
+            finished=None,
+            config=self.config.to_dict(),
+            host=platform.node(),
+            pid=os.getpid(),
+            process=process_identity(),
+            versions=software_versions(),
+            resumes=resumes,
         )
         run.log(f"resuming ({previous} after {progress.epochs_completed} epochs)")
 
@@ -426,10 +433,12 @@ class TrainingSession:
             self.trainer = trainer
             recorded = (
                 self.run_handle.record.get("steps_per_execution")
-                if self._resume_target is not None else None
+                if self._resume_target is not None
+                else None
             )
             steps_per_execution = (
-                config.steps_per_execution or (recorded if isinstance(recorded, int) else 0)
+                config.steps_per_execution
+                or (recorded if isinstance(recorded, int) else 0)
                 or self._auto_steps_per_execution(model, train_data, steps_per_epoch)
             )
             smoothing = config.label_smoothing > 0
@@ -437,10 +446,12 @@ class TrainingSession:
                 optimizer=self._optimizer(steps_per_epoch),
                 loss=(
                     keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
-                    if smoothing else keras.losses.SparseCategoricalCrossentropy()
+                    if smoothing
+                    else keras.losses.SparseCategoricalCrossentropy()
                 ),
                 metrics=[
-                    keras.metrics.CategoricalAccuracy(name="accuracy") if smoothing
+                    keras.metrics.CategoricalAccuracy(name="accuracy")
+                    if smoothing
                     else keras.metrics.SparseCategoricalAccuracy(name="accuracy")
                 ],
                 steps_per_execution=steps_per_execution,
@@ -455,12 +466,16 @@ class TrainingSession:
             trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
             self.run_handle.update_record(
                 model={
-                    "name": model_info.name, "display_name": model_info.display_name,
-                    "input_shape": list(input_shape), "num_classes": data_info.num_classes,
-                    "params": model.count_params(), "trainable_params": int(trainable),
+                    "name": model_info.name,
+                    "display_name": model_info.display_name,
+                    "input_shape": list(input_shape),
+                    "num_classes": data_info.num_classes,
+                    "params": model.count_params(),
+                    "trainable_params": int(trainable),
                 },
                 dataset={
-                    "name": data_info.name, "train_size": len(dataset.train.labels),
+                    "name": data_info.name,
+                    "train_size": len(dataset.train.labels),
                     "validation_size": len(dataset.validation.labels),
                     "class_names": list(data_info.class_names),
                     # What `predict` and exports fit new images from, as training did.
@@ -469,32 +484,44 @@ class TrainingSession:
                 steps_per_epoch=steps_per_epoch,
                 steps_per_execution=steps_per_execution,
             )
-            self._emit(RunStarted(
-                run_id=self.run_handle.id, run_dir=str(self.run_handle.path),
-                model=model_info.name, model_display_name=model_info.display_name,
-                dataset=data_info.name, input_shape=input_shape,
-                num_classes=data_info.num_classes, params=model.count_params(),
-                trainable_params=int(trainable), device=device.name, epochs=config.epochs,
-                steps_per_epoch=steps_per_epoch, batch_size=config.batch_size,
-                steps_per_execution=steps_per_execution,
-                train_size=len(dataset.train.labels),
-                validation_size=len(dataset.validation.labels),
-                initial_epoch=self.initial_epoch,
-            ))
+            self._emit(
+                RunStarted(
+                    run_id=self.run_handle.id,
+                    run_dir=str(self.run_handle.path),
+                    model=model_info.name,
+                    model_display_name=model_info.display_name,
+                    dataset=data_info.name,
+                    input_shape=input_shape,
+                    num_classes=data_info.num_classes,
+                    params=model.count_params(),
+                    trainable_params=int(trainable),
+                    device=device.name,
+                    epochs=config.epochs,
+                    steps_per_epoch=steps_per_epoch,
+                    batch_size=config.batch_size,
+                    steps_per_execution=steps_per_execution,
+                    train_size=len(dataset.train.labels),
+                    validation_size=len(dataset.validation.labels),
+                    initial_epoch=self.initial_epoch,
+                )
+            )
 
             hooks = _SessionHooks(self, steps_per_epoch, train_images)
             callbacks: list[keras.callbacks.Callback] = [hooks]
             self._early_stopping = None
             if config.early_stopping:
                 self._early_stopping = keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=config.early_stopping,
+                    monitor="val_loss",
+                    patience=config.early_stopping,
                     restore_best_weights=True,
                 )
                 callbacks.append(self._early_stopping)
             self._plateau = None
             if config.schedule == "plateau":
                 self._plateau = keras.callbacks.ReduceLROnPlateau(
-                    monitor="val_loss", factor=PLATEAU_FACTOR, patience=PLATEAU_PATIENCE,
+                    monitor="val_loss",
+                    factor=PLATEAU_FACTOR,
+                    patience=PLATEAU_PATIENCE,
                     min_lr=config.learning_rate * 1e-3,
                 )
                 callbacks.append(self._plateau)
@@ -503,22 +530,25 @@ class TrainingSession:
             self._scalars = _EpochScalars(self)
             callbacks.append(self._scalars)
             trainer.fit(
-                train_data, validation_data=validation_data, epochs=config.epochs,
+                train_data,
+                validation_data=validation_data,
+                epochs=config.epochs,
                 # Given, not left to Keras: without them its epoch iterator makes each epoch's
                 # iterator twice, for training and for validation (~4 ms each, 4-6% of an
                 # epoch of LeNet-5 on mnist-5k); with them it keeps the one it made ahead.
                 steps_per_epoch=steps_per_epoch,
                 validation_steps=_known_length(validation_data),
                 initial_epoch=self.initial_epoch,
-                callbacks=callbacks, verbose=0, shuffle=False,  # the pipeline shuffles
+                callbacks=callbacks,
+                verbose=0,
+                shuffle=False,  # the pipeline shuffles
             )
 
     # -- checkpoints and resume ---------------------------------------------------------------
 
     def checkpoint_store(self) -> CheckpointStore:
         run = self.run_handle
-        return CheckpointStore(run.checkpoints_dir, keep=self.config.keep_checkpoints,
-                               warn=run.log)
+        return CheckpointStore(run.checkpoints_dir, keep=self.config.keep_checkpoints, warn=run.log)
 
     def _peek_checkpoint_epoch(self) -> int:
         checkpoint = self.checkpoint_store().latest_good()
@@ -533,8 +563,10 @@ class TrainingSession:
         store = self.checkpoint_store()
         leftovers = store.clean_temporaries()
         if leftovers:
-            run.log(f"WARNING: removed {len(leftovers)} temporary file(s) left by a write that "
-                    f"did not finish: {', '.join(sorted(leftovers))}")
+            run.log(
+                f"WARNING: removed {len(leftovers)} temporary file(s) left by a write that "
+                f"did not finish: {', '.join(sorted(leftovers))}"
+            )
         checkpoint = store.latest_good()
         progress = self._progress
         if checkpoint is None:
@@ -558,8 +590,10 @@ class TrainingSession:
                     restore(model, store.verify(best_epoch))
                     best_weights = model.get_weights()
                 except (CheckpointError, ValueError) as error:
-                    run.log(f"WARNING: early stopping's best weights are lost ({error}); it "
-                            f"will keep the last weights instead")
+                    run.log(
+                        f"WARNING: early stopping's best weights are lost ({error}); it "
+                        f"will keep the last weights instead"
+                    )
         restore(model, checkpoint)
         store.discard_after(checkpoint.epoch)
         self._callback_state = dict(callbacks_state)
@@ -574,8 +608,12 @@ class TrainingSession:
         progress.epoch_entries = list(manifest.get("epochs") or [])
         self._elapsed_offset = float(manifest.get("elapsed_seconds", 0.0) or 0.0)
         run.rewrite_history(_history_up_to(run.history(), epoch, progress.epoch_entries))
-        run.update_record(epochs_completed=epoch, best=progress.best, last=progress.last,
-                          elapsed_seconds=round(self._elapsed_offset, 3))
+        run.update_record(
+            epochs_completed=epoch,
+            best=progress.best,
+            last=progress.last,
+            elapsed_seconds=round(self._elapsed_offset, 3),
+        )
         run.log(f"resumed from the checkpoint of epoch {epoch} ({checkpoint.data_path.name})")
         return epoch
 
@@ -597,7 +635,8 @@ class TrainingSession:
         if stopping is not None:
             has_best = stopping.best_weights is not None
             state["callbacks"]["early_stopping"] = {
-                "wait": int(stopping.wait), "best": _plain(stopping.best),
+                "wait": int(stopping.wait),
+                "best": _plain(stopping.best),
                 "best_epoch": int(stopping.best_epoch) if has_best else None,
             }
             if has_best:
@@ -605,7 +644,8 @@ class TrainingSession:
         plateau = getattr(self, "_plateau", None)
         if plateau is not None:
             state["callbacks"]["plateau"] = {
-                "wait": int(plateau.wait), "best": _plain(plateau.best),
+                "wait": int(plateau.wait),
+                "best": _plain(plateau.best),
                 "cooldown_counter": int(plateau.cooldown_counter),
             }
         return state
@@ -644,12 +684,18 @@ class TrainingSession:
         config = self.config
         # Not augmented here: the augmentation is the first layer of the model fit trains.
         train = make_pipeline(
-            dataset.train, input_shape=input_shape, batch_size=config.batch_size,
-            training=True, seed=config.seed + self.initial_epoch,
+            dataset.train,
+            input_shape=input_shape,
+            batch_size=config.batch_size,
+            training=True,
+            seed=config.seed + self.initial_epoch,
         )
         validation = make_pipeline(
-            dataset.validation, input_shape=input_shape, batch_size=config.batch_size,
-            training=False, seed=config.seed,
+            dataset.validation,
+            input_shape=input_shape,
+            batch_size=config.batch_size,
+            training=False,
+            seed=config.seed,
         )
         train_size = len(dataset.train.labels)
         steps_per_epoch = math.ceil(train_size / config.batch_size)
@@ -724,7 +770,8 @@ class TrainingSession:
         run = self.run_handle
         elapsed = self.elapsed_seconds()
         early_stopped = bool(
-            status == "finished" and getattr(self, "_early_stopping", None) is not None
+            status == "finished"
+            and getattr(self, "_early_stopping", None) is not None
             and self._early_stopping.stopped_epoch > 0
         )
         scalars = getattr(self, "_scalars", None)
@@ -739,28 +786,43 @@ class TrainingSession:
             except Exception as error:  # a failed save must show, not hide the status
                 status, reason = "failed", f"could not save the model: {error}"
             run.update_record(
-                status=status, reason=reason, finished=now_iso(),
-                elapsed_seconds=round(elapsed, 3), epochs_completed=progress.epochs_completed,
-                best=progress.best, last=progress.last, early_stopped=early_stopped,
+                status=status,
+                reason=reason,
+                finished=now_iso(),
+                elapsed_seconds=round(elapsed, 3),
+                epochs_completed=progress.epochs_completed,
+                best=progress.best,
+                last=progress.last,
+                early_stopped=early_stopped,
             )
         run_dir = str(run.path) if run is not None else None
         self.result = RunResult(
-            status=status, reason=reason, run_dir=run_dir,
+            status=status,
+            reason=reason,
+            run_dir=run_dir,
             run_id=run.id if run is not None else None,
-            epochs_completed=progress.epochs_completed, best=dict(progress.best),
-            last=dict(progress.last), elapsed_seconds=elapsed, early_stopped=early_stopped,
+            epochs_completed=progress.epochs_completed,
+            best=dict(progress.best),
+            last=dict(progress.last),
+            elapsed_seconds=elapsed,
+            early_stopped=early_stopped,
         )
         if status == "finished":
             final: TrainingEvent = RunFinished(
-                run_dir or "", progress.epochs_completed, dict(progress.best), elapsed,
+                run_dir or "",
+                progress.epochs_completed,
+                dict(progress.best),
+                elapsed,
                 early_stopped,
             )
         elif status == "stopped":
-            final = RunStopped(run_dir or "", progress.epochs_completed, dict(progress.best),
-                               elapsed)
+            final = RunStopped(
+                run_dir or "", progress.epochs_completed, dict(progress.best), elapsed
+            )
         else:
-            final = RunFailed(run_dir, reason or "unknown error", progress.epochs_completed,
-                              elapsed)
+            final = RunFailed(
+                run_dir, reason or "unknown error", progress.epochs_completed, elapsed
+            )
         # The run is over and recorded; a broken observer cannot change that.
         with contextlib.suppress(Exception):
             self._emit(final)
@@ -844,20 +906,30 @@ def _make_hooks_class():
             if done >= self.steps_per_epoch:  # the last batch may be short
                 images -= max(0, self.steps_per_epoch * self.batch_size - self.train_images)
             event = BatchEnd(
-                epoch=self.current_epoch, batch=done, steps_per_epoch=self.steps_per_epoch,
-                step=self.step, loss=loss, accuracy=accuracy,
+                epoch=self.current_epoch,
+                batch=done,
+                steps_per_epoch=self.steps_per_epoch,
+                step=self.step,
+                loss=loss,
+                accuracy=accuracy,
                 images_per_second=images / busy if busy > 0 else 0.0,
             )
-            self.progress.pending.append({
-                "kind": "batch", "epoch": event.epoch, "batch": done, "step": self.step,
-                "loss": loss, "accuracy": accuracy,
-                "images_per_second": round(event.images_per_second, 1),
-            })
+            self.progress.pending.append(
+                {
+                    "kind": "batch",
+                    "epoch": event.epoch,
+                    "batch": done,
+                    "step": self.step,
+                    "loss": loss,
+                    "accuracy": accuracy,
+                    "images_per_second": round(event.images_per_second, 1),
+                }
+            )
             self.batches_done = done
             self.last_hook_time = now
             self.last_paused = self.paused_seconds
-            self.train_seconds = now - self.epoch_start - (
-                self.paused_seconds - self.paused_at_epoch_start
+            self.train_seconds = (
+                now - self.epoch_start - (self.paused_seconds - self.paused_at_epoch_start)
             )
             if not math.isfinite(loss):
                 what = "NaN" if math.isnan(loss) else "infinite"
@@ -879,10 +951,9 @@ def _make_hooks_class():
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
             now = time.perf_counter()
-            metrics = {key: float(value) for key, value in logs.items()
-                       if key != "learning_rate"}
-            epoch_seconds = now - self.epoch_start - (
-                self.paused_seconds - self.paused_at_epoch_start
+            metrics = {key: float(value) for key, value in logs.items() if key != "learning_rate"}
+            epoch_seconds = (
+                now - self.epoch_start - (self.paused_seconds - self.paused_at_epoch_start)
             )
             self.epoch_durations.append(epoch_seconds)
             remaining = self.epochs - (epoch + 1)
@@ -900,29 +971,43 @@ def _make_hooks_class():
             elapsed = self.session.elapsed_seconds()
             ips = self.train_images / self.train_seconds if self.train_seconds > 0 else 0.0
             entry = {
-                "kind": "epoch", "epoch": epoch + 1, "step": self.step, "metrics": metrics,
-                "learning_rate": learning_rate, "epoch_seconds": round(epoch_seconds, 4),
-                "elapsed_seconds": round(elapsed, 3), "images_per_second": round(ips, 1),
+                "kind": "epoch",
+                "epoch": epoch + 1,
+                "step": self.step,
+                "metrics": metrics,
+                "learning_rate": learning_rate,
+                "epoch_seconds": round(epoch_seconds, 4),
+                "elapsed_seconds": round(elapsed, 3),
+                "images_per_second": round(ips, 1),
             }
             progress.pending.append(entry)
             progress.epoch_entries.append(entry)
             run = self.session.run_handle
             run.append_history(progress.take_pending())
             run.update_record(
-                epochs_completed=progress.epochs_completed, best=progress.best,
-                last=progress.last, elapsed_seconds=round(elapsed, 3),
+                epochs_completed=progress.epochs_completed,
+                best=progress.best,
+                last=progress.last,
+                elapsed_seconds=round(elapsed, 3),
             )
             if not math.isfinite(metrics.get("loss", 0.0)):
                 what = "NaN" if math.isnan(metrics["loss"]) else "infinite"
                 raise _LossNotFinite(
                     f"loss became {what} at epoch {epoch + 1} batch {self.batches_done}"
                 )
-            self.session._emit(EpochEnd(
-                epoch=epoch + 1, epochs=self.epochs, metrics=metrics,
-                learning_rate=learning_rate, elapsed_seconds=elapsed,
-                epoch_seconds=epoch_seconds, eta_seconds=eta, images_per_second=ips,
-                is_best=is_best,
-            ))
+            self.session._emit(
+                EpochEnd(
+                    epoch=epoch + 1,
+                    epochs=self.epochs,
+                    metrics=metrics,
+                    learning_rate=learning_rate,
+                    elapsed_seconds=elapsed,
+                    epoch_seconds=epoch_seconds,
+                    eta_seconds=eta,
+                    images_per_second=ips,
+                    is_best=is_best,
+                )
+            )
 
     class Checkpointer(keras.callbacks.Callback):
         """Writes the checkpoint of each completed epoch; runs after every other callback."""
@@ -950,11 +1035,14 @@ def _make_hooks_class():
                 ) from error
             seconds = time.perf_counter() - begin
             self.seconds.append(seconds)
-            run.update_record(checkpoint={
-                "epoch": epoch + 1, "file": f"{CHECKPOINTS_DIR}/{checkpoint.data_path.name}",
-                "seconds": round(seconds, 4),
-                "mean_seconds": round(sum(self.seconds) / len(self.seconds), 4),
-            })
+            run.update_record(
+                checkpoint={
+                    "epoch": epoch + 1,
+                    "file": f"{CHECKPOINTS_DIR}/{checkpoint.data_path.name}",
+                    "seconds": round(seconds, 4),
+                    "mean_seconds": round(sum(self.seconds) / len(self.seconds), 4),
+                }
+            )
 
     class EpochScalars(keras.callbacks.Callback):
         """TensorBoard scalars under RUN/logs, once per epoch (a few events: no measurable
@@ -993,8 +1081,7 @@ def _make_hooks_class():
             )
             with self.writer.as_default(step=epoch):
                 for name, value in logs.items():
-                    tf.summary.write(name, tf.constant(float(value), tf.float32),
-                                     metadata=metadata)
+                    tf.summary.write(name, tf.constant(float(value), tf.float32), metadata=metadata)
             self.writer.flush()
 
         def close(self) -> None:

@@ -57,8 +57,11 @@ def run_app(*, screenshot: str | Path | None = None, view: str | None = None) ->
     window = MainWindow(context, use_settings=screenshot is None and not probe)
     if view is not None:
         if view not in window.view_keys():
-            print(f"cnnstudio: error: no view {view!r}; the views are: "
-                  f"{', '.join(window.view_keys())}", file=sys.stderr)
+            print(
+                f"cnnstudio: error: no view {view!r}; the views are: "
+                f"{', '.join(window.view_keys())}",
+                file=sys.stderr,
+            )
             window.close()
             return 2
         window.show_view(view)
@@ -67,14 +70,23 @@ def run_app(*, screenshot: str | Path | None = None, view: str | None = None) ->
 
     outcome = {"status": 0}
     if probe:
+
         def report() -> None:
-            print(json.dumps({
-                "shown": window.shown_at, "idle": time.time(),
-                # The promise of the start-up: nothing heavy was imported before the window.
-                "heavy_modules": sorted(name for name in ("tensorflow", "keras", "matplotlib",
-                                                          "cnnstudio.models")
-                                        if name in sys.modules),
-            }), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "shown": window.shown_at,
+                        "idle": time.time(),
+                        # The promise of the start-up: nothing heavy was imported before the window.
+                        "heavy_modules": sorted(
+                            name
+                            for name in ("tensorflow", "keras", "matplotlib", "cnnstudio.models")
+                            if name in sys.modules
+                        ),
+                    }
+                ),
+                flush=True,
+            )
             window.close()
 
         window.firstShown.connect(report)
@@ -118,8 +130,11 @@ def _screenshot_when_ready(window: MainWindow, path: Path, outcome: dict) -> Non
             return
         timer.stop()
         if timed_out:
-            print(f"cnnstudio: the window was not ready after {SCREENSHOT_TIMEOUT_S:.0f} s; "
-                  "saving it as it is", file=sys.stderr)
+            print(
+                f"cnnstudio: the window was not ready after {SCREENSHOT_TIMEOUT_S:.0f} s; "
+                "saving it as it is",
+                file=sys.stderr,
+            )
             outcome["status"] = 1
         try:
             window.save_screenshot(path)

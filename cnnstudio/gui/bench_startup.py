@@ -27,24 +27,39 @@ FORBIDDEN_BEFORE_WINDOW = ("tensorflow", "keras", "cnnstudio.models")
 
 def _one_sample(env: dict[str, str], timeout: float) -> dict:
     started = time.time()
-    result = subprocess.run([sys.executable, "-m", "cnnstudio"], env=env, capture_output=True,
-                            text=True, timeout=timeout, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "cnnstudio"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     line = next((line for line in result.stdout.splitlines() if line.startswith("{")), None)
     if result.returncode != 0 or line is None:
-        raise RuntimeError(f"the start-up probe failed (exit {result.returncode}): "
-                           f"{result.stderr.strip()[-2000:]}")
+        raise RuntimeError(
+            f"the start-up probe failed (exit {result.returncode}): {result.stderr.strip()[-2000:]}"
+        )
     probe = json.loads(line)
-    return {"shown_s": probe["shown"] - started, "idle_s": probe["idle"] - started,
-            "heavy_modules": probe["heavy_modules"]}
+    return {
+        "shown_s": probe["shown"] - started,
+        "idle_s": probe["idle"] - started,
+        "heavy_modules": probe["heavy_modules"],
+    }
 
 
 def measure_startup(runs: int = 3, timeout: float = 60.0) -> dict:
     """Start the app `runs` times (after one warm-up that fills the OS file cache) and report
     the time to the first shown window: median and every sample, in seconds."""
     with tempfile.TemporaryDirectory(prefix="cnnstudio-startup-") as home:
-        env = {**os.environ, STARTUP_PROBE_ENV: "1", "QT_QPA_PLATFORM": "offscreen",
-               # A private settings and runs folder: the probe must not read a user's state.
-               "XDG_CONFIG_HOME": home, "CNNSTUDIO_HOME": home}
+        env = {
+            **os.environ,
+            STARTUP_PROBE_ENV: "1",
+            "QT_QPA_PLATFORM": "offscreen",
+            # A private settings and runs folder: the probe must not read a user's state.
+            "XDG_CONFIG_HOME": home,
+            "CNNSTUDIO_HOME": home,
+        }
         _one_sample(env, timeout)
         samples = [_one_sample(env, timeout) for _ in range(runs)]
     shown = [sample["shown_s"] for sample in samples]

@@ -33,7 +33,8 @@ TARGET_MAX_MS = 250.0
 
 def _application():
     if "QT_QPA_PLATFORM" not in os.environ and not (
-            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
@@ -101,13 +102,19 @@ def _through_panel(panel: Any, epochs: int) -> dict[str, Any]:
     worker_stats = panel.controller.last_stats
     stalls = [(b - a) * 1000 - PROBE_MS for a, b in itertools.pairwise(ticks)]
     # When the worst stalls happened, in seconds after Train, to tell what caused them.
-    worst = sorted(((stall, tick - began) for stall, tick in zip(stalls, ticks[1:],
-                                                                   strict=True)), reverse=True)
-    return {"seconds": seconds[1:], "stalls_ms": stalls, "wall": wall,
-            "worst_stalls": [(round(at, 2), round(ms)) for ms, at in worst[:5]],
-            "timeline": [(round(at - began, 2), kind) for at, kind in timeline],
-            "redraws": chart.redraw_seconds[redraws_before:],
-            "full_draws": chart.full_draw_seconds[full_before:], **worker_stats}
+    worst = sorted(
+        ((stall, tick - began) for stall, tick in zip(stalls, ticks[1:], strict=True)), reverse=True
+    )
+    return {
+        "seconds": seconds[1:],
+        "stalls_ms": stalls,
+        "wall": wall,
+        "worst_stalls": [(round(at, 2), round(ms)) for ms, at in worst[:5]],
+        "timeline": [(round(at - began, 2), kind) for at, kind in timeline],
+        "redraws": chart.redraw_seconds[redraws_before:],
+        "full_draws": chart.full_draw_seconds[full_before:],
+        **worker_stats,
+    }
 
 
 def _settle(chart: Any, seconds: float = 0.5) -> None:
@@ -197,8 +204,7 @@ def _measure(app: Any, epochs: int, cycles: int) -> dict[str, Any]:
         "gui_images_per_second": gui_ips,
         "ratio": gui_ips / headless_ips,
         "cycle_ratios": [h / g for h, g in zip(headless_run_means, gui_run_means, strict=True)],
-        "ratio_median": rate(gui["seconds"], statistics.median) / rate(headless,
-                                                                          statistics.median),
+        "ratio_median": rate(gui["seconds"], statistics.median) / rate(headless, statistics.median),
         "ratio_fastest": rate(gui["seconds"], min) / rate(headless, min),
         "epochs_measured": {"headless": len(headless), "gui": len(gui["seconds"])},
         "stall_p99_ms": _percentile(stalls, 0.99),
@@ -207,14 +213,18 @@ def _measure(app: Any, epochs: int, cycles: int) -> dict[str, Any]:
         "chart_redraws_per_second": len(redraws) / max(sum(gui["wall"]), 1e-9),
         "chart_redraw_median_ms": 1000 * statistics.median(redraws) if redraws else 0.0,
         "chart_full_draws": len(gui["full_draws"]),
-        "chart_full_draw_median_ms": (1000 * statistics.median(gui["full_draws"])
-                                      if gui["full_draws"] else 0.0),
+        "chart_full_draw_median_ms": (
+            1000 * statistics.median(gui["full_draws"]) if gui["full_draws"] else 0.0
+        ),
         "events": sum(gui["events"]),
         "worst_stalls_at_seconds_ms": gui["worst_stalls"],
         "timeline": gui["timeline"],
         "emit_microseconds_mean": 1e6 * sum(gui["emit_seconds"]) / max(1, sum(gui["events"])),
-        "targets": {"ratio": TARGET_RATIO, "stall_p99_ms": TARGET_P99_MS,
-                    "stall_max_ms": TARGET_MAX_MS},
+        "targets": {
+            "ratio": TARGET_RATIO,
+            "stall_p99_ms": TARGET_P99_MS,
+            "stall_max_ms": TARGET_MAX_MS,
+        },
     }
 
 

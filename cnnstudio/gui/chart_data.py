@@ -24,8 +24,7 @@ import numpy as np
 MAX_DRAWN_POINTS = 2000
 
 # Colour-blind-friendly qualitative palette (Okabe-Ito, without black and yellow).
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#882255",
-           "#44AA99")
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#882255", "#44AA99")
 
 
 def ema(values: Sequence[float], weight: float) -> list[float]:
@@ -48,8 +47,9 @@ def ema(values: Sequence[float], weight: float) -> list[float]:
     return smoothed
 
 
-def decimate(x: Sequence[float], y: Sequence[float], max_points: int = MAX_DRAWN_POINTS
-             ) -> tuple[np.ndarray, np.ndarray]:
+def decimate(
+    x: Sequence[float], y: Sequence[float], max_points: int = MAX_DRAWN_POINTS
+) -> tuple[np.ndarray, np.ndarray]:
     """At most ~`max_points` points of the line (x, y), x ascending: the first and last point
     and, in each of `max_points // 2` equal-count buckets, its minimum and maximum in x order.
     A spike survives thinning, unlike taking every k-th point."""
@@ -115,8 +115,9 @@ class RunSeries:
 
     METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
-    def add_batch(self, epoch: int, batch: int, steps_per_epoch: int, loss: float,
-                  accuracy: float) -> None:
+    def add_batch(
+        self, epoch: int, batch: int, steps_per_epoch: int, loss: float, accuracy: float
+    ) -> None:
         self.steps_per_epoch = max(1, steps_per_epoch)
         self.batch_x.append(epoch - 1 + batch / self.steps_per_epoch)
         self.batch_loss.append(float(loss))
@@ -125,8 +126,13 @@ class RunSeries:
         self._extend_range("accuracy", accuracy)
         self.version += 1
 
-    def add_epoch(self, epoch: int, metrics: dict[str, float], learning_rate: float,
-                  is_best: bool | None = None) -> None:
+    def add_epoch(
+        self,
+        epoch: int,
+        metrics: dict[str, float],
+        learning_rate: float,
+        is_best: bool | None = None,
+    ) -> None:
         """One epoch's summary; `is_best` as the engine says (None: decide by val_accuracy)."""
         self.epoch_x.append(float(epoch))
         for name in self.METRICS:
@@ -177,30 +183,46 @@ class RunSeries:
         return math.nan
 
     @classmethod
-    def from_history(cls, run_id: str, label: str, entries: Iterable[dict[str, Any]], *,
-                     planned_epochs: int = 1, steps_per_epoch: int | None = None) -> RunSeries:
+    def from_history(
+        cls,
+        run_id: str,
+        label: str,
+        entries: Iterable[dict[str, Any]],
+        *,
+        planned_epochs: int = 1,
+        steps_per_epoch: int | None = None,
+    ) -> RunSeries:
         """A finished (or partial) run from its history.jsonl entries."""
         entries = list(entries)
         if not steps_per_epoch:
             batches = [e.get("batch", 0) for e in entries if e.get("kind") == "batch"]
             steps_per_epoch = max(batches, default=1) or 1
-        series = cls(run_id, label, planned_epochs=max(1, planned_epochs),
-                     steps_per_epoch=steps_per_epoch)
+        series = cls(
+            run_id, label, planned_epochs=max(1, planned_epochs), steps_per_epoch=steps_per_epoch
+        )
         for entry in entries:
             if entry.get("kind") == "batch":
-                series.add_batch(int(entry.get("epoch", 1)), int(entry.get("batch", 0)),
-                                 steps_per_epoch, _number(entry.get("loss")),
-                                 _number(entry.get("accuracy")))
+                series.add_batch(
+                    int(entry.get("epoch", 1)),
+                    int(entry.get("batch", 0)),
+                    steps_per_epoch,
+                    _number(entry.get("loss")),
+                    _number(entry.get("accuracy")),
+                )
             elif entry.get("kind") == "epoch":
-                series.add_epoch(int(entry.get("epoch", 0)), entry.get("metrics") or {},
-                                 _number(entry.get("learning_rate")))
+                series.add_epoch(
+                    int(entry.get("epoch", 0)),
+                    entry.get("metrics") or {},
+                    _number(entry.get("learning_rate")),
+                )
         return series
 
     def csv_rows(self) -> list[list[Any]]:
         """Rows of `CSV_HEADER`: every batch point, then every epoch summary."""
         rows: list[list[Any]] = []
-        for x, loss, accuracy in zip(self.batch_x, self.batch_loss, self.batch_accuracy,
-                                     strict=True):
+        for x, loss, accuracy in zip(
+            self.batch_x, self.batch_loss, self.batch_accuracy, strict=True
+        ):
             rows.append([self.run_id, "batch", round(x, 6), loss, accuracy, "", "", ""])
         for index, x in enumerate(self.epoch_x):
             values = [self.metric(name)[index] for name in self.METRICS]
@@ -208,8 +230,16 @@ class RunSeries:
         return rows
 
 
-CSV_HEADER = ["run", "kind", "epoch", "loss", "accuracy", "val_loss", "val_accuracy",
-              "learning_rate"]
+CSV_HEADER = [
+    "run",
+    "kind",
+    "epoch",
+    "loss",
+    "accuracy",
+    "val_loss",
+    "val_accuracy",
+    "learning_rate",
+]
 
 
 def _number(value: Any) -> float:
@@ -219,8 +249,9 @@ def _number(value: Any) -> float:
         return math.nan
 
 
-def grow_limits(old: tuple[float, float] | None, low: float, high: float, *, log: bool,
-           ceiling: float | None) -> tuple[float, float]:
+def grow_limits(
+    old: tuple[float, float] | None, low: float, high: float, *, log: bool, ceiling: float | None
+) -> tuple[float, float]:
     """`old` if it holds [low, high], else limits around them with room to grow into, so that
     a live curve crosses them (and causes a full draw) only a few times per run. With a
     `ceiling` (accuracy) the top is fixed just above it."""
@@ -254,7 +285,7 @@ class Smoother:
     def smooth(self, values: Sequence[float], weight: float) -> list[float]:
         if weight != self.weight or len(values) < len(self.smoothed):
             self.weight, self.smoothed, self._last, self._count = weight, [], 0.0, 0
-        for value in values[len(self.smoothed):]:
+        for value in values[len(self.smoothed) :]:
             if not math.isfinite(value):
                 self.smoothed.append(value)
                 continue

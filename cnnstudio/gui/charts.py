@@ -110,8 +110,11 @@ class TrainingChart(QWidget):
         self.loss_axes = self.figure.add_subplot(grid[0, 0])
         self.accuracy_axes = self.figure.add_subplot(grid[0, 1], sharex=self.loss_axes)
         self.rate_axes = self.figure.add_subplot(grid[1, :], sharex=self.loss_axes)
-        for axes, title in ((self.loss_axes, "Loss"), (self.accuracy_axes, "Accuracy"),
-                            (self.rate_axes, "Learning rate")):
+        for axes, title in (
+            (self.loss_axes, "Loss"),
+            (self.accuracy_axes, "Accuracy"),
+            (self.rate_axes, "Learning rate"),
+        ):
             axes.set_title(title, fontsize=10, loc="left")
             axes.grid(True, alpha=0.3)
             axes.tick_params(labelsize=8)
@@ -132,9 +135,13 @@ class TrainingChart(QWidget):
         plot_height, plot_width = height * (top - bottom), width * (right - left)
         row_gap, column_gap = 62.0, 70.0
         self.figure.subplots_adjust(
-            left=left, right=right, top=top, bottom=bottom,
+            left=left,
+            right=right,
+            top=top,
+            bottom=bottom,
             hspace=row_gap / max(1.0, (plot_height - row_gap) / 2),
-            wspace=column_gap / max(1.0, (plot_width - column_gap) / 2))
+            wspace=column_gap / max(1.0, (plot_width - column_gap) / 2),
+        )
 
     def _style_legend(self) -> None:
         grey = "#555555"
@@ -145,8 +152,15 @@ class TrainingChart(QWidget):
             Line2D([], [], color=grey, ls="--", marker="o", ms=4, label="validation"),
             Line2D([], [], color=grey, ls="none", marker="*", ms=10, label="best epoch"),
         ]
-        self.figure.legend(handles=handles, loc="upper center", ncol=5, fontsize=8,
-                           frameon=False, bbox_to_anchor=(0.5, 1.0), borderaxespad=0.3)
+        self.figure.legend(
+            handles=handles,
+            loc="upper center",
+            ncol=5,
+            fontsize=8,
+            frameon=False,
+            bbox_to_anchor=(0.5, 1.0),
+            borderaxespad=0.3,
+        )
 
     def _build_controls(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -177,8 +191,10 @@ class TrainingChart(QWidget):
         row.addSpacing(12)
         row.addWidget(self.log_check)
         row.addWidget(self.raw_check)
-        self.empty_label = QLabel("No data yet: press Train, or select runs in the run browser",
-                                  objectName="chartEmptyLabel")
+        self.empty_label = QLabel(
+            "No data yet: press Train, or select runs in the run browser",
+            objectName="chartEmptyLabel",
+        )
         self.empty_label.setStyleSheet("color: #777777;")
         row.addSpacing(12)
         row.addWidget(self.empty_label)
@@ -237,14 +253,18 @@ class TrainingChart(QWidget):
         for key, axes in (("loss", self.loss_axes), ("accuracy", self.accuracy_axes)):
             lines[f"{key}_raw"] = axes.plot([], [], color=colour, lw=0.8, alpha=0.25)[0]
             lines[f"{key}_smooth"] = axes.plot([], [], color=colour, lw=1.6)[0]
-            lines[f"{key}_epoch"] = axes.plot([], [], color=colour, ls="none", marker="s",
-                                              ms=3.5)[0]
-            lines[f"val_{key}"] = axes.plot([], [], color=colour, ls="--", marker="o", ms=3.5,
-                                            lw=1.2)[0]
-            lines[f"{key}_best"] = axes.plot([], [], color=colour, ls="none", marker="*",
-                                             ms=13, mec="black", mew=0.6)[0]
-        lines["learning_rate"] = self.rate_axes.plot([], [], color=colour, lw=1.4,
-                                                     marker=".", ms=4)[0]
+            lines[f"{key}_epoch"] = axes.plot([], [], color=colour, ls="none", marker="s", ms=3.5)[
+                0
+            ]
+            lines[f"val_{key}"] = axes.plot(
+                [], [], color=colour, ls="--", marker="o", ms=3.5, lw=1.2
+            )[0]
+            lines[f"{key}_best"] = axes.plot(
+                [], [], color=colour, ls="none", marker="*", ms=13, mec="black", mew=0.6
+            )[0]
+        lines["learning_rate"] = self.rate_axes.plot(
+            [], [], color=colour, lw=1.4, marker=".", ms=4
+        )[0]
         for line in lines.values():
             line.set_animated(True)  # drawn by blitting, left out of the saved background
 
@@ -282,8 +302,12 @@ class TrainingChart(QWidget):
             if entry.drawn_version != entry.series.version or entry.drawn_weight != weight:
                 self._update_lines(entry, weight)
         limits = self._wanted_limits()
-        if (self._needs_full or self._background is None or limits != self._limits
-                or self._legend_key() != self._drawn_legend):
+        if (
+            self._needs_full
+            or self._background is None
+            or limits != self._limits
+            or self._legend_key() != self._drawn_legend
+        ):
             self._full_draw(limits)
             self.full_draw_seconds.append(time.perf_counter() - begin)
         else:
@@ -320,18 +344,23 @@ class TrainingChart(QWidget):
         if max(hints, default=0.0) > 0:
             base["rate"] = (0.0, 1.1 * max(hints))
         old = base if self._needs_full else {**base, **self._limits}
-        epochs = max((entry.series.planned_epochs for entry in self._runs.values()),
-                     default=self.planned_epochs)
+        epochs = max(
+            (entry.series.planned_epochs for entry in self._runs.values()),
+            default=self.planned_epochs,
+        )
         # A little room on the right, so the last epoch's markers are not cut by the frame.
         limits = {"x": (0.0, max(1, epochs) * 1.02), **base}
         for key in ("loss", "accuracy"):
             values = self._finite(key, positive=log and key == "loss")
             if values:
-                limits[key] = grow_limits(old.get(key), min(values), max(values),
-                                     log=log and key == "loss",
-                                     ceiling=1.0 if key == "accuracy" else None)
-        rates = [v for e in self._runs.values() for v in e.series.learning_rate
-                 if math.isfinite(v)]
+                limits[key] = grow_limits(
+                    old.get(key),
+                    min(values),
+                    max(values),
+                    log=log and key == "loss",
+                    ceiling=1.0 if key == "accuracy" else None,
+                )
+        rates = [v for e in self._runs.values() for v in e.series.learning_rate if math.isfinite(v)]
         if rates:
             limits["rate"] = grow_limits(old.get("rate"), 0.0, max(rates), log=False, ceiling=None)
         return limits
@@ -348,8 +377,11 @@ class TrainingChart(QWidget):
     def _full_draw(self, limits: dict[str, tuple[float, float]]) -> None:
         self._limits = limits
         self.loss_axes.set_xlim(*limits["x"])
-        for axes, key in ((self.loss_axes, "loss"), (self.accuracy_axes, "accuracy"),
-                          (self.rate_axes, "rate")):
+        for axes, key in (
+            (self.loss_axes, "loss"),
+            (self.accuracy_axes, "accuracy"),
+            (self.rate_axes, "rate"),
+        ):
             if key in limits:
                 axes.set_ylim(*limits[key])
         self._update_run_legend()
@@ -385,10 +417,13 @@ class TrainingChart(QWidget):
             old.remove()
             self._run_legend = None
         if len(self._runs) > 1:
-            handles = [Line2D([], [], color=e.colour, lw=2, label=e.series.label)
-                       for e in self._runs.values()]
-            self._run_legend = self.accuracy_axes.legend(handles=handles, fontsize=7,
-                                                         loc="lower right")
+            handles = [
+                Line2D([], [], color=e.colour, lw=2, label=e.series.label)
+                for e in self._runs.values()
+            ]
+            self._run_legend = self.accuracy_axes.legend(
+                handles=handles, fontsize=7, loc="lower right"
+            )
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -438,13 +473,15 @@ class TrainingChart(QWidget):
         return Path(path)
 
     def _ask_png(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export chart", "training.png",
-                                              "PNG images (*.png)")
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export chart", "training.png", "PNG images (*.png)"
+        )
         if name:
             self.save_png(name)
 
     def _ask_csv(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export chart data", "training.csv",
-                                              "CSV files (*.csv)")
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Export chart data", "training.csv", "CSV files (*.csv)"
+        )
         if name:
             self.save_csv(name)

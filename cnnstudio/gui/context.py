@@ -62,12 +62,16 @@ class StudioContext(QObject):
         return self._selection
 
     def set_model(self, model: str, options: dict[str, Any] | None = None) -> None:
-        self._update(Selection(model, dict(options or {}), self._selection.dataset,
-                               self._selection.image_folder))
+        self._update(
+            Selection(
+                model, dict(options or {}), self._selection.dataset, self._selection.image_folder
+            )
+        )
 
     def set_dataset(self, dataset: str, image_folder: Path | None = None) -> None:
-        self._update(Selection(self._selection.model, self._selection.model_options, dataset,
-                               image_folder))
+        self._update(
+            Selection(self._selection.model, self._selection.model_options, dataset, image_folder)
+        )
 
     def _update(self, selection: Selection) -> None:
         if selection != self._selection:

@@ -157,8 +157,9 @@ class DataPanel(QWidget):
         self.combo.blockSignals(False)
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose an image folder (one sub-folder "
-                                                  "per class)")
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose an image folder (one sub-folder per class)"
+        )
         if folder:
             self.open_folder(Path(folder))
 
@@ -182,9 +183,12 @@ class DataPanel(QWidget):
             self._clear_samples()
             size = DOWNLOAD_BYTES.get(name, 0) / 1e6
             self.download_button.setText(f"Download {info.title} ({size:.0f} MB)")
-            self._show_message(f"{info.title} is not on this computer yet. Download it once "
-                               f"(about {size:.0f} MB into the Keras cache); after that it "
-                               "works offline.", error=False)
+            self._show_message(
+                f"{info.title} is not on this computer yet. Download it once "
+                f"(about {size:.0f} MB into the Keras cache); after that it "
+                "works offline.",
+                error=False,
+            )
             self._show_download_row(True, downloading=False)
 
     def _describe(self, info) -> str:
@@ -194,10 +198,12 @@ class DataPanel(QWidget):
             where = "in the Keras cache, works offline"
         else:
             where = "downloads once"
-        return (f"<b>{info.title}</b>: {info.train_size:,} training and "
-                f"{info.validation_size:,} validation images of {format_shape(info.image_shape)}, "
-                f"{info.num_classes} classes; {where}. <span style='color:#666'>"
-                f"{info.description} License: {info.license}.</span>")
+        return (
+            f"<b>{info.title}</b>: {info.train_size:,} training and "
+            f"{info.validation_size:,} validation images of {format_shape(info.image_shape)}, "
+            f"{info.num_classes} classes; {where}. <span style='color:#666'>"
+            f"{info.description} License: {info.license}.</span>"
+        )
 
     # -- loading --------------------------------------------------------------------------------
 
@@ -219,8 +225,10 @@ class DataPanel(QWidget):
         bundled = request.folder is not None or get_dataset_info(request.name).bundled
         if not bundled and not self.context.engine_ready:
             self._waiting_for_engine = request
-            self._show_message("Keras reads this data set: loading starts as soon as the "
-                               "engine has loaded.", error=False)
+            self._show_message(
+                "Keras reads this data set: loading starts as soon as the engine has loaded.",
+                error=False,
+            )
             return
         downloading = not bundled and not get_dataset_info(request.name).is_available_offline()
         self._show_download_row(downloading, downloading=True)
@@ -240,8 +248,12 @@ class DataPanel(QWidget):
         self._waiting_for_engine = None
         if self._loader is not None:
             self._loader.cancel()
-            for signal in (self._loader.progress, self._loader.loaded, self._loader.failed,
-                           self._loader.cancelled):
+            for signal in (
+                self._loader.progress,
+                self._loader.loaded,
+                self._loader.failed,
+                self._loader.cancelled,
+            ):
                 signal.disconnect()
             self._old_loaders.append(self._loader)
             self._loader = None
@@ -256,9 +268,11 @@ class DataPanel(QWidget):
     def _on_engine_failed(self, message: str) -> None:
         if self._waiting_for_engine is not None:
             self._waiting_for_engine = None
-            self._show_message(f"This data set needs Keras, which did not load ({message}). "
-                               "The bundled 'mnist-5k' and image folders still work.",
-                               error=True)
+            self._show_message(
+                f"This data set needs Keras, which did not load ({message}). "
+                "The bundled 'mnist-5k' and image folders still work.",
+                error=True,
+            )
 
     def _is_stale(self) -> bool:
         """Whether the signal being handled comes from a retired loader. Disconnecting does not
@@ -282,13 +296,16 @@ class DataPanel(QWidget):
         if self.combo.currentData() != FOLDER:
             self.info.setText(self._describe(info))
         else:
-            self.info.setText(f"<b>{info.title}</b>: {len(dataset.train):,} training and "
-                              f"{len(dataset.validation):,} validation images of "
-                              f"{format_shape(info.image_shape)}, {info.num_classes} classes.")
+            self.info.setText(
+                f"<b>{info.title}</b>: {len(dataset.train):,} training and "
+                f"{len(dataset.validation):,} validation images of "
+                f"{format_shape(info.image_shape)}, {info.num_classes} classes."
+            )
         names = info.class_names
         rows = sample_indices(dataset.train.labels, SAMPLES)
-        self.grid.set_samples(dataset.train.images[rows],
-                              [names[int(dataset.train.labels[r])] for r in rows])
+        self.grid.set_samples(
+            dataset.train.images[rows], [names[int(dataset.train.labels[r])] for r in rows]
+        )
         self.counts.show_dataset(dataset)
         self.report.show_report(dataset.report, self._folder)
 

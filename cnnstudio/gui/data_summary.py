@@ -36,16 +36,22 @@ class ClassCounts(QTableWidget):
         names = dataset.info.class_names
         train = np.bincount(dataset.train.labels, minlength=len(names))
         validation = np.bincount(dataset.validation.labels, minlength=len(names))
-        rows = [*zip(names, train, validation, strict=True),
-                ("Total", train.sum(), validation.sum())]
+        rows = [
+            *zip(names, train, validation, strict=True),
+            ("Total", train.sum(), validation.sum()),
+        ]
         self.setRowCount(len(rows))
         for row, (name, n_train, n_validation) in enumerate(rows):
-            cells = [QTableWidgetItem(str(name)), QTableWidgetItem(f"{int(n_train):,}"),
-                     QTableWidgetItem(f"{int(n_validation):,}")]
+            cells = [
+                QTableWidgetItem(str(name)),
+                QTableWidgetItem(f"{int(n_train):,}"),
+                QTableWidgetItem(f"{int(n_validation):,}"),
+            ]
             for column, cell in enumerate(cells):
                 if column:
-                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                          | Qt.AlignmentFlag.AlignVCenter)
+                    cell.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
                 if row == len(rows) - 1:
                     font = cell.font()
                     font.setBold(True)

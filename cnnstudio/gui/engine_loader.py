@@ -67,5 +67,6 @@ class EngineLoader(QThread):
         finally:
             gc.freeze()
             gc.enable()
-        self.loaded.emit(EngineStatus(keras.__version__, tf.__version__, devices,
-                                      time.perf_counter() - started))
+        self.loaded.emit(
+            EngineStatus(keras.__version__, tf.__version__, devices, time.perf_counter() - started)
+        )

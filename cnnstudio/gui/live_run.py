@@ -69,10 +69,12 @@ class LiveRunView(QWidget):
         self.progress.setValue(0)
         self.error_label = selectable_label("trainingErrorLabel", "Training error")
         self.error_label.setStyleSheet(
-            "background: #fdecea; color: #8a1c1c; border: 1px solid #e0a0a0; padding: 6px;")
+            "background: #fdecea; color: #8a1c1c; border: 1px solid #e0a0a0; padding: 6px;"
+        )
         self.error_label.hide()
-        self.chart_placeholder = QLabel("The charts load with the engine…",
-                                        objectName="chartPlaceholder")
+        self.chart_placeholder = QLabel(
+            "The charts load with the engine…", objectName="chartPlaceholder"
+        )
         self.chart_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -110,8 +112,9 @@ class LiveRunView(QWidget):
     def set_paused(self, paused: bool) -> None:
         self.status = "paused" if paused else "running"
         if paused:
-            self.status_label.setText("Paused after the current group of batches. "
-                                      "Resume to continue.")
+            self.status_label.setText(
+                "Paused after the current group of batches. Resume to continue."
+            )
 
     # -- events (GUI thread) --------------------------------------------------------------------
 
@@ -127,8 +130,11 @@ class LiveRunView(QWidget):
             self._on_end("failed", event.reason)
         elif isinstance(event, RunFinished):
             best = event.best.get("val_accuracy")
-            text = f"best validation accuracy {best:.2%} at epoch {event.best.get('epoch')}" \
-                if best is not None else ""
+            text = (
+                f"best validation accuracy {best:.2%} at epoch {event.best.get('epoch')}"
+                if best is not None
+                else ""
+            )
             self._on_end("finished", text)
         else:  # RunStopped
             self._on_end("stopped", "the last completed epoch's checkpoint is kept")
@@ -136,14 +142,22 @@ class LiveRunView(QWidget):
     def _on_started(self, event: RunStarted) -> None:
         self._batch_size, self._steps = event.batch_size, event.steps_per_epoch
         self.run_id = event.run_id
-        series = RunSeries(event.run_id, event.run_id, planned_epochs=event.epochs,
-                           steps_per_epoch=event.steps_per_epoch)
+        series = RunSeries(
+            event.run_id,
+            event.run_id,
+            planned_epochs=event.epochs,
+            steps_per_epoch=event.steps_per_epoch,
+        )
         if event.initial_epoch:  # a resumed run: its history so far, as cut back on disk
             from cnnstudio.engine.runs import read_history
 
             series = RunSeries.from_history(
-                event.run_id, event.run_id, read_history(f"{event.run_dir}/history.jsonl"),
-                planned_epochs=event.epochs, steps_per_epoch=event.steps_per_epoch)
+                event.run_id,
+                event.run_id,
+                read_history(f"{event.run_dir}/history.jsonl"),
+                planned_epochs=event.epochs,
+                steps_per_epoch=event.steps_per_epoch,
+            )
         series.learning_rate_hint = self._learning_rate
         self.series = series
         if self.chart is not None:
@@ -155,30 +169,35 @@ class LiveRunView(QWidget):
             self.status = "running"
         self.status_label.setText(
             f"Training {event.model_display_name} on {event.dataset} ({event.train_size:,} "
-            f"images, {event.params:,} parameters) on {event.device}: run {event.run_id}")
+            f"images, {event.params:,} parameters) on {event.device}: run {event.run_id}"
+        )
 
     def _on_batch(self, event: BatchEnd) -> None:
         if self.series is not None:
-            self.series.add_batch(event.epoch, event.batch, event.steps_per_epoch, event.loss,
-                                  event.accuracy)
+            self.series.add_batch(
+                event.epoch, event.batch, event.steps_per_epoch, event.loss, event.accuracy
+            )
         if self.chart is not None:
             self.chart.refresh()
         done = (event.epoch - 1) * event.steps_per_epoch + event.batch
         if event.images_per_second > 0:
-            self._speed = event.images_per_second if self._speed == 0 else (
-                0.8 * self._speed + 0.2 * event.images_per_second)
+            self._speed = (
+                event.images_per_second
+                if self._speed == 0
+                else (0.8 * self._speed + 0.2 * event.images_per_second)
+            )
         remaining = (self.progress.maximum() - done) * self._batch_size
         eta = remaining / self._speed if self._speed > 0 else math.nan
         self.progress.setValue(done)
         epochs = self.progress.maximum() // max(1, event.steps_per_epoch)
         self.progress.setFormat(
             f"Epoch {event.epoch}/{epochs} · batch {event.batch}/{event.steps_per_epoch} · "
-            f"{self._speed:,.0f} img/s · ETA {_duration(eta)}")
+            f"{self._speed:,.0f} img/s · ETA {_duration(eta)}"
+        )
 
     def _on_epoch(self, event: EpochEnd) -> None:
         if self.series is not None:
-            self.series.add_epoch(event.epoch, event.metrics, event.learning_rate,
-                                  event.is_best)
+            self.series.add_epoch(event.epoch, event.metrics, event.learning_rate, event.is_best)
         if self.chart is not None:
             self.chart.refresh()
         # Keras may report an epoch's last group short of its last batch: the epoch is done.
@@ -188,7 +207,8 @@ class LiveRunView(QWidget):
             self.status_label.setText(
                 f"Epoch {event.epoch}/{event.epochs}: loss {metrics.get('loss', math.nan):.4f}, "
                 f"validation accuracy {metrics.get('val_accuracy', math.nan):.2%} "
-                f"({event.images_per_second:,.0f} img/s)")
+                f"({event.images_per_second:,.0f} img/s)"
+            )
 
     def _on_end(self, status: str, detail: str | None) -> None:
         self.status, self.reason = status, detail

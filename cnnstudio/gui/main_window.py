@@ -53,8 +53,13 @@ class MainWindow(QMainWindow):
     # The window has closed for good: its views shut down, its settings saved.
     closed = Signal()
 
-    def __init__(self, context: StudioContext | None = None, parent: QWidget | None = None,
-                 *, use_settings: bool = True) -> None:
+    def __init__(
+        self,
+        context: StudioContext | None = None,
+        parent: QWidget | None = None,
+        *,
+        use_settings: bool = True,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowTitle("CNN Studio")
@@ -189,8 +194,11 @@ class MainWindow(QMainWindow):
 
     def _ask_screenshot(self) -> None:
         name, _ = QFileDialog.getSaveFileName(
-            self, "Save screenshot", f"cnnstudio-{self.current_view() or 'window'}.png",
-            "PNG images (*.png)")
+            self,
+            "Save screenshot",
+            f"cnnstudio-{self.current_view() or 'window'}.png",
+            "PNG images (*.png)",
+        )
         if name:
             try:
                 self.save_screenshot(name)
@@ -201,10 +209,14 @@ class MainWindow(QMainWindow):
 
     def _show_about(self) -> None:
         status = self.context.engine_status
-        engine = (f"Keras {status.keras_version} on TensorFlow {status.tensorflow_version}"
-                  if isinstance(status, EngineStatus) else "the engine is still loading")
+        engine = (
+            f"Keras {status.keras_version} on TensorFlow {status.tensorflow_version}"
+            if isinstance(status, EngineStatus)
+            else "the engine is still loading"
+        )
         QMessageBox.about(
-            self, "About CNN Studio",
+            self,
+            "About CNN Studio",
             f"<h3>CNN Studio {__version__}</h3>"
             "<p>Learn, train and use the classic convolutional networks: LeNet-5, AlexNet, "
             "VGG, NiN, Inception, ResNet, ResNeXt and DenseNet.</p>"
@@ -251,7 +263,8 @@ class MainWindow(QMainWindow):
         if isinstance(status, EngineStatus):
             self._engine_label.setText(
                 f"Engine ready: Keras {status.keras_version}, TensorFlow "
-                f"{status.tensorflow_version} (loaded in {status.seconds:.1f} s)")
+                f"{status.tensorflow_version} (loaded in {status.seconds:.1f} s)"
+            )
             device = status.best_device
             if device is not None:
                 self._device_label.setText(f"Device: {device.name} ({device.description})")
@@ -308,8 +321,9 @@ class MainWindow(QMainWindow):
         settings.setValue("selection/model", selection.model)
         write_json(settings, "selection/model_options", selection.model_options)
         settings.setValue("selection/dataset", selection.dataset)
-        settings.setValue("selection/image_folder",
-                          str(selection.image_folder) if selection.image_folder else "")
+        settings.setValue(
+            "selection/image_folder", str(selection.image_folder) if selection.image_folder else ""
+        )
         for view in self._views.values():
             save = getattr(view, "save_settings", None)
             if callable(save):

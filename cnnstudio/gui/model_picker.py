@@ -46,12 +46,14 @@ def card_html(meta: ModelMeta) -> str:
     if card is not None:
         parts.append(f"<h3>{html.escape(card.headline)}</h3><p><b>What it introduced</b></p><ul>")
         parts += [f"<li>{html.escape(item)}</li>" for item in card.introduced]
-        parts.append("</ul><p><b>Why it mattered</b></p>"
-                     f"<p>{html.escape(card.why_it_mattered)}</p>")
+        parts.append(
+            f"</ul><p><b>Why it mattered</b></p><p>{html.escape(card.why_it_mattered)}</p>"
+        )
         if card.worked_example:
             lines = html.escape("\n".join(card.worked_example))
-            parts.append("<p><b>Check the numbers</b></p>"
-                         f"<pre style='background:#f3f3f3'>{lines}</pre>")
+            parts.append(
+                f"<p><b>Check the numbers</b></p><pre style='background:#f3f3f3'>{lines}</pre>"
+            )
     parts.append(f"<p style='color:#777'><i>Paper:</i> {html.escape(meta.paper)}</p>")
     return "".join(parts)
 
@@ -241,18 +243,26 @@ class ModelPicker(QWidget):
             return
         meta, result, data = self._metas[name], self._figures.get(name), self._current_data()
         entry = self._catalog.get(name)
-        canonical = (f"At the paper's input {format_shape(meta.canonical_input)} with "
-                     f"{meta.default_classes} classes: {format_count(entry.params)} parameters, "
-                     f"{format_count(entry.macs)} MACs." if entry else "")
+        canonical = (
+            f"At the paper's input {format_shape(meta.canonical_input)} with "
+            f"{meta.default_classes} classes: {format_count(entry.params)} parameters, "
+            f"{format_count(entry.macs)} MACs."
+            if entry
+            else ""
+        )
         if data is None:
             current = "An image folder: its figures appear when training starts."
         elif result is not None and result.error:
-            current = f"<span style='color:#b00020'>Cannot build for {data[2]}: " \
-                      f"{html.escape(result.error)}</span>"
+            current = (
+                f"<span style='color:#b00020'>Cannot build for {data[2]}: "
+                f"{html.escape(result.error)}</span>"
+            )
         elif result is not None:
-            current = (f"<b>For {data[2]}</b> (input {format_shape(result.request.input_shape)}, "
-                       f"{result.request.num_classes} classes): <b>{result.params:,}</b> "
-                       f"parameters, <b>{format_count(result.macs)}</b> MACs per image.")
+            current = (
+                f"<b>For {data[2]}</b> (input {format_shape(result.request.input_shape)}, "
+                f"{result.request.num_classes} classes): <b>{result.params:,}</b> "
+                f"parameters, <b>{format_count(result.macs)}</b> MACs per image."
+            )
         elif self.context.engine_error:
             current = "The engine did not load, so only the paper's figures are known."
         elif self.context.engine_ready:
@@ -269,7 +279,8 @@ class ModelPicker(QWidget):
             self.figures_note.setText(
                 f"Figures for {data[2]} ({format_shape(data[0])}, {data[1]} classes; inputs "
                 "grown to each model's minimum). <i>Italic</i>: at the paper's input, until "
-                "the engine has loaded.")
+                "the engine has loaded."
+            )
 
     def _on_engine_ready(self) -> None:
         if not self._metas:  # no shipped metadata: read the registry now that it is loaded
@@ -296,8 +307,11 @@ class ModelPicker(QWidget):
         """Every listed model has its figures for the current input (or the engine failed)."""
         if self.context.engine_error:
             return True
-        return (self.context.engine_ready and self._stats.pending() == 0
-                and all(name in self._figures for name in self._metas))
+        return (
+            self.context.engine_ready
+            and self._stats.pending() == 0
+            and all(name in self._figures for name in self._metas)
+        )
 
     def shutdown(self) -> None:
         self._stats.stop()

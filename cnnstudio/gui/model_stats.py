@@ -29,10 +29,16 @@ class StatsRequest:
     options: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
-    def make(cls, model: str, input_shape: tuple[int, int, int], num_classes: int,
-             options: dict[str, Any] | None = None) -> StatsRequest:
-        return cls(model, tuple(input_shape), int(num_classes),
-                   tuple(sorted((options or {}).items())))
+    def make(
+        cls,
+        model: str,
+        input_shape: tuple[int, int, int],
+        num_classes: int,
+        options: dict[str, Any] | None = None,
+    ) -> StatsRequest:
+        return cls(
+            model, tuple(input_shape), int(num_classes), tuple(sorted((options or {}).items()))
+        )
 
 
 @dataclass(frozen=True)
@@ -50,8 +56,9 @@ def compute_stats(request: StatsRequest) -> StatsResult:
     from cnnstudio.models import create_model
 
     try:
-        model = create_model(request.model, request.input_shape, request.num_classes,
-                             **dict(request.options))
+        model = create_model(
+            request.model, request.input_shape, request.num_classes, **dict(request.options)
+        )
         stats = compute_model_stats(model)
     except Exception as error:  # bad option/shape pairs are ValueErrors; show any reason
         return StatsResult(request, error=str(error) or type(error).__name__)

@@ -77,16 +77,20 @@ class ModelTree(QTreeWidget):
         italic = False
         if result is not None and result.error is None:
             params, macs = format_count(result.params), format_count(result.macs)
-            tip = (f"At input {format_shape(result.request.input_shape)}, "
-                   f"{result.request.num_classes} classes")
+            tip = (
+                f"At input {format_shape(result.request.input_shape)}, "
+                f"{result.request.num_classes} classes"
+            )
         elif result is not None:
             params = macs = "n/a"
             tip = result.error or ""
         elif entry is not None:
             params, macs = format_count(entry.params), format_count(entry.macs)
-            tip = (f"At the paper's input {format_shape(entry.input_shape)}, "
-                   f"{entry.num_classes} classes; the figures for the current input appear "
-                   "once the engine has loaded")
+            tip = (
+                f"At the paper's input {format_shape(entry.input_shape)}, "
+                f"{entry.num_classes} classes; the figures for the current input appear "
+                "once the engine has loaded"
+            )
             italic = True
         else:
             params = macs = "…"
@@ -119,8 +123,11 @@ class ModelTree(QTreeWidget):
         return any_visible
 
     def visible_models(self) -> list[str]:
-        return [name for name, item in self.items.items()
-                if not item.isHidden() and not item.parent().isHidden()]
+        return [
+            name
+            for name, item in self.items.items()
+            if not item.isHidden() and not item.parent().isHidden()
+        ]
 
     def selected_model(self) -> str | None:
         item = self.currentItem()

@@ -42,7 +42,8 @@ def usable_options(meta: ModelMeta, options: object) -> dict[str, Any]:
         if option.minimum is not None and value < option.minimum:
             continue
         if option.maximum is not None and (
-                value >= option.maximum if option.maximum_exclusive else value > option.maximum):
+            value >= option.maximum if option.maximum_exclusive else value > option.maximum
+        ):
             continue
         usable[name] = value
     return usable
@@ -152,8 +153,10 @@ class OptionsForm(QWidget):
             return check
         if option.kind == "int":
             spin = QSpinBox()
-            spin.setRange(int(option.minimum if option.minimum is not None else 0),
-                          int(option.maximum if option.maximum is not None else 1_000_000))
+            spin.setRange(
+                int(option.minimum if option.minimum is not None else 0),
+                int(option.maximum if option.maximum is not None else 1_000_000),
+            )
             spin.valueChanged.connect(self._emit)
             return spin
         double = QDoubleSpinBox()

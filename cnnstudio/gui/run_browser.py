@@ -76,8 +76,10 @@ class RunBrowser(QWidget):
         top.addWidget(self.filter_edit, 1)
         self.buttons: dict[str, QPushButton] = {}
         for key, text, slot in (
-            ("resume", "Resume", self._on_resume), ("rename", "Rename…", self._on_rename),
-            ("tags", "Tags…", self._on_tags), ("delete", "Delete…", self._on_delete),
+            ("resume", "Resume", self._on_resume),
+            ("rename", "Rename…", self._on_rename),
+            ("tags", "Tags…", self._on_tags),
+            ("delete", "Delete…", self._on_delete),
             ("folder", "Open folder", self._on_open_folder),
             ("refresh", "Refresh", self.refresh),
         ):
@@ -120,8 +122,7 @@ class RunBrowser(QWidget):
         splitter.setSizes([220, 480])
         self.tensorboard_label = QLabel(objectName="tensorboardHint")
         self.tensorboard_label.setAccessibleName("TensorBoard command")
-        self.tensorboard_label.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tensorboard_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
@@ -138,8 +139,9 @@ class RunBrowser(QWidget):
         for row in range(self.proxy.rowCount()):
             index = self.proxy.index(row, 0)
             if index.data(RUN_ID_ROLE) in selected:
-                selection.select(index, selection.SelectionFlag.Select
-                                 | selection.SelectionFlag.Rows)
+                selection.select(
+                    index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows
+                )
         self._on_selection()
 
     def selected_ids(self) -> list[str]:
@@ -152,8 +154,9 @@ class RunBrowser(QWidget):
         for row in range(self.proxy.rowCount()):
             index: QModelIndex = self.proxy.index(row, 0)
             if index.data(RUN_ID_ROLE) in run_ids:
-                selection.select(index, selection.SelectionFlag.Select
-                                 | selection.SelectionFlag.Rows)
+                selection.select(
+                    index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows
+                )
 
     def _summary(self, run_id: str) -> RunSummary | None:
         return self.model.summary(run_id)
@@ -173,8 +176,10 @@ class RunBrowser(QWidget):
         resumable = one is not None and one.resumable
         self.buttons["resume"].setEnabled(resumable)
         self.buttons["resume"].setToolTip(
-            "Continue this run from its last checkpoint" if resumable
-            else "Select one stopped, failed or interrupted run to resume it")
+            "Continue this run from its last checkpoint"
+            if resumable
+            else "Select one stopped, failed or interrupted run to resume it"
+        )
         self.export_panel.set_run((one.id, one.path) if one is not None else None)
         if one is None:
             self.tensorboard_label.setText("Select a run to see how to open it in TensorBoard.")
@@ -183,7 +188,8 @@ class RunBrowser(QWidget):
         else:
             self.tensorboard_label.setText(
                 f"TensorBoard: this run has no logs/ folder; its full history is "
-                f"{one.path}/history.jsonl")
+                f"{one.path}/history.jsonl"
+            )
 
     # -- charts and config ----------------------------------------------------------------------
 
@@ -217,9 +223,12 @@ class RunBrowser(QWidget):
         record = _record(summary.path)
         config = record.get("config") or {}
         series = RunSeries.from_history(
-            run_id, summary.display_name, read_history(history),
+            run_id,
+            summary.display_name,
+            read_history(history),
             planned_epochs=int(config.get("epochs", 1) or 1),
-            steps_per_epoch=record.get("steps_per_epoch"))
+            steps_per_epoch=record.get("steps_per_epoch"),
+        )
         self._history_cache[run_id] = (stamp, series)
         return series
 
@@ -238,7 +247,8 @@ class RunBrowser(QWidget):
             f"{format_count(model.get('params', 0))} parameters",
             f"Device    {record.get('device') or '?'}",
             f"Tags      {', '.join(summary.tags) or '-'}",
-            "", "Config (run.json):",
+            "",
+            "Config (run.json):",
             json.dumps(record.get("config") or {}, indent=2, sort_keys=True),
         ]
         self.config_view.setPlainText("\n".join(facts))
@@ -270,8 +280,9 @@ class RunBrowser(QWidget):
         summary = self._summary(ids[0]) if len(ids) == 1 else None
         if summary is None:
             return
-        name, ok = QInputDialog.getText(self, "Rename run", "Name (empty: the run id):",
-                                        text=summary.name or "")
+        name, ok = QInputDialog.getText(
+            self, "Rename run", "Name (empty: the run id):", text=summary.name or ""
+        )
         if ok:
             self._try(self.rename_run, summary.id, name)
 
@@ -280,16 +291,19 @@ class RunBrowser(QWidget):
         summary = self._summary(ids[0]) if len(ids) == 1 else None
         if summary is None:
             return
-        text, ok = QInputDialog.getText(self, "Tags", "Tags, separated by spaces:",
-                                        text=" ".join(summary.tags))
+        text, ok = QInputDialog.getText(
+            self, "Tags", "Tags, separated by spaces:", text=" ".join(summary.tags)
+        )
         if ok:
             self._try(self.set_run_tags, summary.id, text.replace(",", " ").split())
 
     def _on_delete(self) -> None:
         ids = self.selected_ids()
-        if ids and self.confirm(f"Delete {len(ids)} run(s) and their folders "
-                                f"({', '.join(ids[:3])}{'…' if len(ids) > 3 else ''})? "
-                                "This cannot be undone."):
+        if ids and self.confirm(
+            f"Delete {len(ids)} run(s) and their folders "
+            f"({', '.join(ids[:3])}{'…' if len(ids) > 3 else ''})? "
+            "This cannot be undone."
+        ):
             errors = self.delete_runs(ids)
             if errors:
                 QMessageBox.warning(self, "Some runs were not deleted", "\n".join(errors))

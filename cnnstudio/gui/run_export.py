@@ -21,8 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-EXPORT_FORMATS = (("SavedModel", "savedmodel"), ("Keras (.keras)", "keras"),
-                  ("TFLite", "tflite"), ("ONNX", "onnx"))
+EXPORT_FORMATS = (
+    ("SavedModel", "savedmodel"),
+    ("Keras (.keras)", "keras"),
+    ("TFLite", "tflite"),
+    ("ONNX", "onnx"),
+)
 
 
 class ExportThread(QThread):
@@ -107,7 +111,8 @@ class ExportPanel(QWidget):
         self.log.appendPlainText(
             f"{verdict}: {result.message}\nRound trip: largest difference "
             f"{result.max_abs_diff:.3g} on {result.samples} images (tolerance "
-            f"{result.tolerance:g}), {result.seconds:.1f} s")
+            f"{result.tolerance:g}), {result.seconds:.1f} s"
+        )
 
     def _on_failed(self, text: str) -> None:
         self.log.appendPlainText(f"FAILED: {text}")

@@ -14,13 +14,29 @@ from PySide6.QtGui import QColor
 from cnnstudio.engine.runs import RunSummary
 
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-STATUS_COLOURS = {"finished": "#1b7f3b", "running": "#0b5cad", "stopped": "#8a6d00",
-                  "interrupted": "#b35c00", "failed": "#b00020", "unsupported": "#777777"}
+STATUS_COLOURS = {
+    "finished": "#1b7f3b",
+    "running": "#0b5cad",
+    "stopped": "#8a6d00",
+    "interrupted": "#b35c00",
+    "failed": "#b00020",
+    "unsupported": "#777777",
+}
 
 
 class RunTableModel(QAbstractTableModel):
-    COLUMNS = ("Name", "Status", "Model", "Data set", "Best val acc", "Epochs", "Duration",
-               "Size", "Started", "Tags")
+    COLUMNS = (
+        "Name",
+        "Status",
+        "Model",
+        "Data set",
+        "Best val acc",
+        "Epochs",
+        "Duration",
+        "Size",
+        "Started",
+        "Tags",
+    )
     NAME, STATUS, MODEL, DATASET, BEST, EPOCHS, DURATION, SIZE, STARTED, TAGS = range(10)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -41,8 +57,9 @@ class RunTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.COLUMNS[section]
         return None
@@ -63,7 +80,11 @@ class RunTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return row.reason if column == self.STATUS and row.reason else str(row.path)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (
-                self.BEST, self.EPOCHS, self.DURATION, self.SIZE):
+            self.BEST,
+            self.EPOCHS,
+            self.DURATION,
+            self.SIZE,
+        ):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -89,9 +110,13 @@ class RunTableModel(QAbstractTableModel):
         return " ".join(row.tags)
 
     def _sort_key(self, row: RunSummary, column: int) -> Any:
-        keys = {self.BEST: row.best_val_accuracy if row.best_val_accuracy is not None else -1.0,
-                self.EPOCHS: row.epochs_completed, self.DURATION: row.duration_seconds,
-                self.SIZE: row.size_bytes, self.STARTED: row.started}
+        keys = {
+            self.BEST: row.best_val_accuracy if row.best_val_accuracy is not None else -1.0,
+            self.EPOCHS: row.epochs_completed,
+            self.DURATION: row.duration_seconds,
+            self.SIZE: row.size_bytes,
+            self.STARTED: row.started,
+        }
         return keys.get(column, self._text(row, column).lower())
 
 

@@ -93,13 +93,20 @@ class SampleGrid(QWidget):
             if y > event.rect().bottom():
                 break  # the rest is below the part being repainted
             scaled = image.size().scaled(cell, cell, Qt.AspectRatioMode.KeepAspectRatio)
-            painter.drawImage(QRect(x + (cell - scaled.width()) // 2,
-                                    y + (cell - scaled.height()) // 2,
-                                    scaled.width(), scaled.height()), image)
+            painter.drawImage(
+                QRect(
+                    x + (cell - scaled.width()) // 2,
+                    y + (cell - scaled.height()) // 2,
+                    scaled.width(),
+                    scaled.height(),
+                ),
+                image,
+            )
             painter.setPen(palette.color(QPalette.ColorRole.Mid))
             painter.drawRect(QRect(x, y, cell - 1, cell - 1))
             painter.setPen(palette.color(QPalette.ColorRole.WindowText))
-            painter.drawText(QRect(x - GAP // 2, y + cell, cell + GAP, LABEL_HEIGHT),
-                             Qt.AlignmentFlag.AlignCenter,
-                             painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight,
-                                                              cell + GAP))
+            painter.drawText(
+                QRect(x - GAP // 2, y + cell, cell + GAP, LABEL_HEIGHT),
+                Qt.AlignmentFlag.AlignCenter,
+                painter.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, cell + GAP),
+            )

@@ -30,11 +30,17 @@ TEXT_FIELDS: dict[str, tuple[str, type, str]] = {
     "learning_rate": ("Learning rate", float, "Starting learning rate, e.g. 0.005 or 5e-3"),
     "weight_decay": ("Weight decay", float, "Decoupled weight decay; 0 turns it off"),
     "label_smoothing": ("Label smoothing", float, "0 to below 1; 0 turns it off"),
-    "early_stopping": ("Early stopping", int,
-                       "Patience in epochs on the validation loss; 0 turns it off"),
+    "early_stopping": (
+        "Early stopping",
+        int,
+        "Patience in epochs on the validation loss; 0 turns it off",
+    ),
     "seed": ("Seed", int, "Seeds weights and data order: the same seed repeats a run"),
-    "limit_batches": ("Batches / epoch", int,
-                      "Train on at most this many batches per epoch (a quick trial); 0 = all"),
+    "limit_batches": (
+        "Batches / epoch",
+        int,
+        "Train on at most this many batches per epoch (a quick trial); 0 = all",
+    ),
 }
 
 
@@ -70,24 +76,36 @@ class TrainingForm(QWidget):
             edit.textChanged.connect(self.changed)
             self._add(layout, name, label, edit, tip)
             if name == "batch_size":
-                self._add_choices(layout, "optimizer", "Optimizer", OPTIMIZERS,
-                                  defaults.optimizer)
+                self._add_choices(layout, "optimizer", "Optimizer", OPTIMIZERS, defaults.optimizer)
             if name == "learning_rate":
                 self._add_choices(layout, "schedule", "Schedule", SCHEDULES, defaults.schedule)
-        augment = QCheckBox("Augment images", objectName="augmentCheck",
-                            checked=defaults.augment)
+        augment = QCheckBox("Augment images", objectName="augmentCheck", checked=defaults.augment)
         augment.toggled.connect(self.changed)
-        self._add(layout, "augment", "", augment, "Small shifts, rotations, zooms (and flips "
-                  "where the data set allows them) on the training images")
-        standardize = QCheckBox("Standardise inputs", objectName="standardizeCheck",
-                                checked=defaults.standardize)
+        self._add(
+            layout,
+            "augment",
+            "",
+            augment,
+            "Small shifts, rotations, zooms (and flips "
+            "where the data set allows them) on the training images",
+        )
+        standardize = QCheckBox(
+            "Standardise inputs", objectName="standardizeCheck", checked=defaults.standardize
+        )
         standardize.toggled.connect(self.changed)
-        self._add(layout, "standardize", "", standardize, "Zero mean and unit variance per "
-                  "channel, from the training images (as LeCun et al. prepared LeNet-5's inputs)")
+        self._add(
+            layout,
+            "standardize",
+            "",
+            standardize,
+            "Zero mean and unit variance per "
+            "channel, from the training images (as LeCun et al. prepared LeNet-5's inputs)",
+        )
         self._add_choices(layout, "device", "Device", ("auto",), "auto")
         self.setStyleSheet(
             'QLineEdit[invalid="true"], QComboBox[invalid="true"] '
-            "{ border: 1px solid #c62828; background: #fdecea; }")
+            "{ border: 1px solid #c62828; background: #fdecea; }"
+        )
 
     def _add(self, layout: QFormLayout, name: str, label: str, widget: QWidget, tip: str) -> None:
         widget.setAccessibleName(label or name.replace("_", " "))
@@ -110,8 +128,9 @@ class TrainingForm(QWidget):
         combo.blockSignals(True)
         combo.clear()
         combo.addItem("auto", "auto")
-        combo.setItemData(0, "The first GPU if there is one, else the CPU",
-                          Qt.ItemDataRole.ToolTipRole)
+        combo.setItemData(
+            0, "The first GPU if there is one, else the CPU", Qt.ItemDataRole.ToolTipRole
+        )
         for device in devices:
             combo.addItem(f"{device.name} ({device.description})", device.name)
         index = combo.findData(current)
@@ -151,8 +170,10 @@ class TrainingForm(QWidget):
 
     def texts(self) -> dict[str, Any]:
         """The fields as typed (invalid text included), for the app's preferences."""
-        texts: dict[str, Any] = {name: self.fields[name].text()  # type: ignore[attr-defined]
-                                 for name in TEXT_FIELDS}
+        texts: dict[str, Any] = {
+            name: self.fields[name].text()  # type: ignore[attr-defined]
+            for name in TEXT_FIELDS
+        }
         for name in ("optimizer", "schedule", "device"):
             combo: QComboBox = self.fields[name]  # type: ignore[assignment]
             texts[name] = combo.currentData() or combo.currentText()
@@ -183,8 +204,12 @@ class TrainingForm(QWidget):
             dataset = f"{FOLDER_PREFIX}{selection.image_folder}"
         values = self.values()
         cls = TrainingConfig if self.context.engine_ready else _FieldChecks
-        config = cls(model=selection.model, model_options=dict(selection.model_options),
-                     dataset=dataset, **values)
+        config = cls(
+            model=selection.model,
+            model_options=dict(selection.model_options),
+            dataset=dataset,
+            **values,
+        )
         config.validate()
         return TrainingConfig(**dataclasses.asdict(config)) if cls is _FieldChecks else config
 
@@ -195,7 +220,8 @@ class TrainingForm(QWidget):
         except ValueError as error:
             self.error = str(error)
             self.error_field = next(
-                (name for name in self.fields if self.error.startswith(f"{name} ")), None)
+                (name for name in self.fields if self.error.startswith(f"{name} ")), None
+            )
         else:
             self.error = self.error_field = None
         for name, widget in self.fields.items():

@@ -159,8 +159,9 @@ class TrainingPanel(QWidget):
         from cnnstudio.engine.session import TrainingSession
 
         try:
-            session = TrainingSession.resume_run(run_id, None, self.context.run_store,
-                                                 epochs=epochs)
+            session = TrainingSession.resume_run(
+                run_id, None, self.context.run_store, epochs=epochs
+            )
         except ValueError as error:
             self.live.show_error(str(error))
             return False
@@ -221,11 +222,13 @@ class TrainingPanel(QWidget):
 
     def _ask_stop(self) -> bool:
         answer = QMessageBox.question(
-            self, "Training is running",
+            self,
+            "Training is running",
             "A model is training. Stop it and close?\n\nThe run is saved as stopped with its "
             "last completed epoch's checkpoint; you can resume it from the run browser.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No)
+            QMessageBox.StandardButton.No,
+        )
         return answer == QMessageBox.StandardButton.Yes
 
     # -- events (GUI thread) --------------------------------------------------------------------
@@ -240,4 +243,3 @@ class TrainingPanel(QWidget):
         self._update_controls()
         self.context.runsChanged.emit()
         self.trainingFinished.emit(result)
-

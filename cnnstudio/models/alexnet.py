@@ -45,14 +45,15 @@ ALEXNET_PAPER = (
 )
 
 GROUPED = Option(
-    "grouped", True,
+    "grouped",
+    True,
     "Split conv2, conv4 and conv5 into two groups that see half of the previous maps each, as "
     "the paper's network split over two GPUs (it halves their weights).",
 )
 LRN = Option(
-    "lrn", False,
-    "Local response normalisation after conv1 and conv2 (paper: k=2, n=5, alpha=1e-4, "
-    "beta=0.75).",
+    "lrn",
+    False,
+    "Local response normalisation after conv1 and conv2 (paper: k=2, n=5, alpha=1e-4, beta=0.75).",
 )
 
 # (name, filters, kernel size, groups when grouped): the paper's five convolutions after conv1.
@@ -80,8 +81,9 @@ class LocalResponseNormalization(keras_layers.Layer):
     depth_radius = size // 2); Caffe divides alpha by `size`. Channels last; no weights.
     """
 
-    def __init__(self, size: int = 5, k: float = 2.0, alpha: float = 1e-4, beta: float = 0.75,
-                 **kwargs):
+    def __init__(
+        self, size: int = 5, k: float = 2.0, alpha: float = 1e-4, beta: float = 0.75, **kwargs
+    ):
         super().__init__(**kwargs)
         if size < 1 or size % 2 == 0:
             raise ValueError(f"LRN size must be a positive odd number; received {size!r}")
@@ -93,10 +95,11 @@ class LocalResponseNormalization(keras_layers.Layer):
     def call(self, inputs):
         radius = self.size // 2
         channels = inputs.shape[-1]
-        squares = ops.pad(ops.square(inputs), [[0, 0]] * (len(inputs.shape) - 1)
-                          + [[radius, radius]])
+        squares = ops.pad(
+            ops.square(inputs), [[0, 0]] * (len(inputs.shape) - 1) + [[radius, radius]]
+        )
         # Sum of the squares over each channel's window: `size` shifted slices of the padding.
-        window_sum = sum(squares[..., i:i + channels] for i in range(self.size))
+        window_sum = sum(squares[..., i : i + channels] for i in range(self.size))
         return inputs / ops.power(self.k + self.alpha * window_sum, self.beta)
 
     def compute_output_shape(self, input_shape):
@@ -109,13 +112,29 @@ class LocalResponseNormalization(keras_layers.Layer):
 
 
 def alexnet_conv(
-    x, filters: int, kernel_size: int, *, name: str, strides: int = 1, padding: str = "same",
-    groups: int = 1, activation_kind: str, normalization_kind: str, lrn: bool = False,
+    x,
+    filters: int,
+    kernel_size: int,
+    *,
+    name: str,
+    strides: int = 1,
+    padding: str = "same",
+    groups: int = 1,
+    activation_kind: str,
+    normalization_kind: str,
+    lrn: bool = False,
 ):
     """Convolution, optional normalisation, activation, optional local response normalisation."""
     x = layers.conv_bn_act(
-        x, filters, kernel_size, name=name, strides=strides, padding=padding, groups=groups,
-        normalization_kind=normalization_kind, activation_kind=activation_kind,
+        x,
+        filters,
+        kernel_size,
+        name=name,
+        strides=strides,
+        padding=padding,
+        groups=groups,
+        normalization_kind=normalization_kind,
+        activation_kind=activation_kind,
     )
     if lrn:
         x = LocalResponseNormalization(name=f"{name}_lrn")(x)
@@ -130,13 +149,24 @@ def fc_block(x, units: int, *, name: str, activation_kind: str, dropout: float):
 
 
 def build_alexnet(
-    input_shape, num_classes: int, *, activation: str, pooling: str, normalization: str,
-    dropout: float, stem: str, grouped: bool, lrn: bool, name: str = "alexnet",
+    input_shape,
+    num_classes: int,
+    *,
+    activation: str,
+    pooling: str,
+    normalization: str,
+    dropout: float,
+    stem: str,
+    grouped: bool,
+    lrn: bool,
+    name: str = "alexnet",
 ) -> keras.Model:
     stem = layers.resolve_stem(stem, input_shape, SMALL_STEM_BELOW)
     if stem == "imagenet":
         layers.require_input_size(
-            "AlexNet", input_shape, IMAGENET_STEM_MIN_INPUT,
+            "AlexNet",
+            input_shape,
+            IMAGENET_STEM_MIN_INPUT,
             because="the paper stem's 11x11 convolution; stem='small' takes smaller images",
         )
     conv = {"activation_kind": activation, "normalization_kind": normalization}
@@ -144,16 +174,31 @@ def build_alexnet(
     inputs = layers.model_input(input_shape)
     # conv1: 55 x 55 x 96 (paper stem at 227), 32 x 32 x 96 (small stem at 32)
     if stem == "imagenet":
-        x = alexnet_conv(inputs, ALEXNET_CONV1_FILTERS, 11, strides=4, padding="valid",
-                         name="conv1", lrn=lrn, **conv)
+        x = alexnet_conv(
+            inputs,
+            ALEXNET_CONV1_FILTERS,
+            11,
+            strides=4,
+            padding="valid",
+            name="conv1",
+            lrn=lrn,
+            **conv,
+        )
     else:
         x = alexnet_conv(inputs, ALEXNET_CONV1_FILTERS, 3, name="conv1", lrn=lrn, **conv)
     # pool1: 27 x 27 x 96 (15 x 15 at 32 with the small stem)
     x = layers.overlapping_pooling(x, pooling, name="pool1")
     for conv_name, filters, kernel_size, groups in ALEXNET_CONVS:
         # conv2: 27 x 27 x 256; conv3, conv4: 13 x 13 x 384; conv5: 13 x 13 x 256
-        x = alexnet_conv(x, filters, kernel_size, groups=groups if grouped else 1,
-                         name=conv_name, lrn=lrn and conv_name == "conv2", **conv)
+        x = alexnet_conv(
+            x,
+            filters,
+            kernel_size,
+            groups=groups if grouped else 1,
+            name=conv_name,
+            lrn=lrn and conv_name == "conv2",
+            **conv,
+        )
         if conv_name == "conv2":
             # pool2: 13 x 13 x 256
             x = layers.overlapping_pooling(x, pooling, name="pool2")
@@ -166,14 +211,22 @@ def build_alexnet(
     # as ViT does: with Glorot's random head, Adam at 1e-3 (the engine's default) makes
     # the logits of these wide FC stacks jump within a few steps.
     outputs = keras_layers.Dense(
-        num_classes, activation="softmax", kernel_initializer="zeros", name="predictions",
+        num_classes,
+        activation="softmax",
+        kernel_initializer="zeros",
+        name="predictions",
     )(x)
     return keras.Model(inputs, outputs, name=name)
 
 
 @register_model(
-    name="alexnet", display_name="AlexNet", family="AlexNet", year=2012, paper=ALEXNET_PAPER,
-    canonical_input=(227, 227, 3), min_input=32,
+    name="alexnet",
+    display_name="AlexNet",
+    family="AlexNet",
+    year=2012,
+    paper=ALEXNET_PAPER,
+    canonical_input=(227, 227, 3),
+    min_input=32,
     description=(
         "AlexNet won the 2012 ImageNet challenge by a wide margin and started the deep learning "
         "era in computer vision. It scaled LeNet's idea up to 60 million parameters and made it "
@@ -181,8 +234,13 @@ def build_alexnet(
         "learned features beat hand-crafted ones given enough data and compute."
     ),
     options=(
-        ACTIVATION, POOLING, NORMALIZATION.with_default("none"), DROPOUT.with_default(0.5),
-        STEM, GROUPED, LRN,
+        ACTIVATION,
+        POOLING,
+        NORMALIZATION.with_default("none"),
+        DROPOUT.with_default(0.5),
+        STEM,
+        GROUPED,
+        LRN,
     ),
 )
 def alexnet(input_shape, num_classes, **options) -> keras.Model:

@@ -41,8 +41,15 @@ class RandomAffine(keras.layers.Layer):
     """
 
     def __init__(
-        self, shift: float = 0.0, rotation: float = 0.0, zoom: float = 0.0, crop: int = 0,
-        flip: bool = False, fill_value: float = 0.0, seed: int | None = None, **kwargs,
+        self,
+        shift: float = 0.0,
+        rotation: float = 0.0,
+        zoom: float = 0.0,
+        crop: int = 0,
+        flip: bool = False,
+        fill_value: float = 0.0,
+        seed: int | None = None,
+        **kwargs,
     ) -> None:
         super().__init__(**kwargs)
         self.shift, self.rotation, self.zoom = float(shift), float(rotation), float(zoom)
@@ -57,8 +64,12 @@ class RandomAffine(keras.layers.Layer):
             return images
         images = ops.convert_to_tensor(images)
         return ops.image.affine_transform(
-            images, self.random_transforms(images), interpolation="bilinear",
-            fill_mode="constant", fill_value=self.fill_value, data_format="channels_last",
+            images,
+            self.random_transforms(images),
+            interpolation="bilinear",
+            fill_mode="constant",
+            fill_value=self.fill_value,
+            data_format="channels_last",
         )
 
     def random_transforms(self, images):
@@ -99,7 +110,12 @@ class RandomAffine(keras.layers.Layer):
 
     def get_config(self):
         return {
-            **super().get_config(), "shift": self.shift, "rotation": self.rotation,
-            "zoom": self.zoom, "crop": self.crop, "flip": self.flip,
-            "fill_value": self.fill_value, "seed": self.seed,
+            **super().get_config(),
+            "shift": self.shift,
+            "rotation": self.rotation,
+            "zoom": self.zoom,
+            "crop": self.crop,
+            "flip": self.flip,
+            "fill_value": self.fill_value,
+            "seed": self.seed,
         }

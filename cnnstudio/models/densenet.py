@@ -45,7 +45,7 @@ from cnnstudio.models.registry import (
 )
 
 DENSENET_PAPER = (
-    "Huang, Liu, van der Maaten and Weinberger, \"Densely Connected Convolutional Networks\", "
+    'Huang, Liu, van der Maaten and Weinberger, "Densely Connected Convolutional Networks", '
     "CVPR 2017 (arXiv:1608.06993)"
 )
 
@@ -68,12 +68,24 @@ def _norm_act(x, name: str, *, normalization: str, activation: str):
     return layers.activation(x, activation, name)
 
 
-def _conv(x, filters: int, kernel_size: int, *, name: str, normalization: str, strides: int = 1,
-          padding: str = "same"):
+def _conv(
+    x,
+    filters: int,
+    kernel_size: int,
+    *,
+    name: str,
+    normalization: str,
+    strides: int = 1,
+    padding: str = "same",
+):
     # keras.applications' convolutions have no bias: a normalisation always follows.
     return keras.layers.Conv2D(
-        filters, kernel_size, strides=strides, padding=padding,
-        use_bias=normalization == "none", name=f"{name}_conv",
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        use_bias=normalization == "none",
+        name=f"{name}_conv",
     )(x)
 
 
@@ -105,8 +117,9 @@ def densenet_stem(x, kind: str, *, normalization: str, activation: str):
         x = _conv(x, filters, 3, name="conv1", normalization=normalization)  # 32 x 32 x 64
         return _norm_act(x, "conv1", normalization=normalization, activation=activation)
     x = keras.layers.ZeroPadding2D(3, name="conv1_pad")(x)
-    x = _conv(x, filters, 7, strides=2, padding="valid", name="conv1",
-              normalization=normalization)  # conv1: 112 x 112 x 64
+    x = _conv(
+        x, filters, 7, strides=2, padding="valid", name="conv1", normalization=normalization
+    )  # conv1: 112 x 112 x 64
     x = _norm_act(x, "conv1", normalization=normalization, activation=activation)
     x = keras.layers.ZeroPadding2D(1, name="pool1_pad")(x)
     return keras.layers.MaxPooling2D(3, strides=2, name="pool1")(x)  # pool1: 56 x 56 x 64
@@ -120,16 +133,25 @@ def _final_normalization(x, kind: str):
 
 
 def densenet(
-    blocks, input_shape, num_classes, *, name: str, display_name: str, normalization: str,
-    activation: str, dropout: float, stem: str,
+    blocks,
+    input_shape,
+    num_classes,
+    *,
+    name: str,
+    display_name: str,
+    normalization: str,
+    activation: str,
+    dropout: float,
+    stem: str,
 ) -> keras.Model:
     """The DenseNet family: a stem, four dense blocks joined by three transitions, softmax."""
     stem_kind = layers.resolve_stem(stem, input_shape, SMALL_STEM_BELOW)
     if stem_kind == "imagenet":
         layers.require_input_size(
-            display_name, input_shape, IMAGENET_STEM_MIN,
-            "the ImageNet stem and transitions downsample by 32; stem='small' takes smaller "
-            "images",
+            display_name,
+            input_shape,
+            IMAGENET_STEM_MIN,
+            "the ImageNet stem and transitions downsample by 32; stem='small' takes smaller images",
         )
     style = {"normalization": normalization, "activation": activation}
     inputs = layers.model_input(input_shape)
@@ -149,8 +171,12 @@ def densenet(
 
 
 _DENSENET = {
-    "family": "DenseNet", "year": 2016, "paper": DENSENET_PAPER,
-    "canonical_input": (224, 224, 3), "min_input": 8, "options": OPTIONS,
+    "family": "DenseNet",
+    "year": 2016,
+    "paper": DENSENET_PAPER,
+    "canonical_input": (224, 224, 3),
+    "min_input": 8,
+    "options": OPTIONS,
 }
 _DENSE = (
     "Inside a dense block every layer sees the concatenated feature maps of all the layers "
@@ -161,28 +187,52 @@ _DENSE = (
 
 
 @register_model(
-    name="densenet121", display_name="DenseNet-121", **_DENSENET,
+    name="densenet121",
+    display_name="DenseNet-121",
+    **_DENSENET,
     description=f"{_DENSE} DenseNet-121 (blocks of 6, 12, 24 and 16 layers) comes close "
-                "to ResNet-50 in accuracy with under a third of its parameters.",
+    "to ResNet-50 in accuracy with under a third of its parameters.",
 )
 def densenet121(input_shape, num_classes, **options) -> keras.Model:
-    return densenet(DenseNet121, input_shape, num_classes, name="densenet121",
-                    display_name="DenseNet-121", **options)
+    return densenet(
+        DenseNet121,
+        input_shape,
+        num_classes,
+        name="densenet121",
+        display_name="DenseNet-121",
+        **options,
+    )
 
 
 @register_model(
-    name="densenet169", display_name="DenseNet-169", **_DENSENET,
+    name="densenet169",
+    display_name="DenseNet-169",
+    **_DENSENET,
     description=f"{_DENSE} DenseNet-169 lengthens the last two blocks to 32 layers each.",
 )
 def densenet169(input_shape, num_classes, **options) -> keras.Model:
-    return densenet(DenseNet169, input_shape, num_classes, name="densenet169",
-                    display_name="DenseNet-169", **options)
+    return densenet(
+        DenseNet169,
+        input_shape,
+        num_classes,
+        name="densenet169",
+        display_name="DenseNet-169",
+        **options,
+    )
 
 
 @register_model(
-    name="densenet201", display_name="DenseNet-201", **_DENSENET,
+    name="densenet201",
+    display_name="DenseNet-201",
+    **_DENSENET,
     description=f"{_DENSE} DenseNet-201 has 48 layers in its third block.",
 )
 def densenet201(input_shape, num_classes, **options) -> keras.Model:
-    return densenet(DenseNet201, input_shape, num_classes, name="densenet201",
-                    display_name="DenseNet-201", **options)
+    return densenet(
+        DenseNet201,
+        input_shape,
+        num_classes,
+        name="densenet201",
+        display_name="DenseNet-201",
+        **options,
+    )

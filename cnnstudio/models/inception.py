@@ -57,7 +57,8 @@ INCEPTION_V3_PAPER = (
 )
 
 AUX_LOGITS = Option(
-    "aux_logits", False,
+    "aux_logits",
+    False,
     "Add the auxiliary classifiers of the paper as extra training outputs "
     "(the main prediction stays the first output).",
 )
@@ -104,16 +105,20 @@ BN_INCEPTION_MODULES = {
 def googlenet_stem(x, stem: str, *, norm: str, act: str):
     """conv1 7x7/2 64, max-pool, conv2 1x1 64 + 3x3 192, max-pool (the small stem: see above)."""
     if stem == "imagenet":
-        x = layers.conv_bn_act(x, 64, 7, strides=2, name="conv1",
-                               normalization_kind=norm, activation_kind=act)  # 112 x 112 x 64
+        x = layers.conv_bn_act(
+            x, 64, 7, strides=2, name="conv1", normalization_kind=norm, activation_kind=act
+        )  # 112 x 112 x 64
     else:
-        x = layers.conv_bn_act(x, 64, 3, name="conv1",
-                               normalization_kind=norm, activation_kind=act)  # 32 x 32 x 64
+        x = layers.conv_bn_act(
+            x, 64, 3, name="conv1", normalization_kind=norm, activation_kind=act
+        )  # 32 x 32 x 64
     x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name="pool1_pool")(x)
-    x = layers.conv_bn_act(x, 64, 1, name="conv2_reduce",
-                           normalization_kind=norm, activation_kind=act)
-    x = layers.conv_bn_act(x, 192, 3, name="conv2",
-                           normalization_kind=norm, activation_kind=act)  # 56 x 56 x 192
+    x = layers.conv_bn_act(
+        x, 64, 1, name="conv2_reduce", normalization_kind=norm, activation_kind=act
+    )
+    x = layers.conv_bn_act(
+        x, 192, 3, name="conv2", normalization_kind=norm, activation_kind=act
+    )  # 56 x 56 x 192
     if stem == "imagenet":
         x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name="pool2_pool")(x)
     return x  # 28 x 28 x 192 (small stem: 16 x 16 x 192 from 32 x 32)
@@ -124,8 +129,9 @@ def inception_module(x, widths, *, name: str, norm: str, act: str):
     ones, reduce3, conv3, reduce5, conv5, proj = widths
 
     def conv(y, filters, size, suffix):
-        return layers.conv_bn_act(y, filters, size, name=f"{name}_{suffix}",
-                                  normalization_kind=norm, activation_kind=act)
+        return layers.conv_bn_act(
+            y, filters, size, name=f"{name}_{suffix}", normalization_kind=norm, activation_kind=act
+        )
 
     branch1 = conv(x, ones, 1, "1x1")
     branch3 = conv(conv(x, reduce3, 1, "3x3_reduce"), conv3, 3, "3x3")
@@ -144,8 +150,15 @@ def bn_inception_module(x, widths, *, name: str, norm: str, act: str):
     ones, reduce3, conv3, reduce33, conv33, pool_kind, proj, stride = widths
 
     def conv(y, filters, size, suffix, strides=1):
-        return layers.conv_bn_act(y, filters, size, strides=strides, name=f"{name}_{suffix}",
-                                  normalization_kind=norm, activation_kind=act)
+        return layers.conv_bn_act(
+            y,
+            filters,
+            size,
+            strides=strides,
+            name=f"{name}_{suffix}",
+            normalization_kind=norm,
+            activation_kind=act,
+        )
 
     branches = [conv(x, ones, 1, "1x1")] if ones else []
     branch3 = conv(x, reduce3, 1, "3x3_reduce")
@@ -184,14 +197,25 @@ def resolve_googlenet_stem(model: str, input_shape, stem: str) -> str:
     stem = layers.resolve_stem(stem, input_shape, SMALL_STEM_BELOW)
     if stem == "imagenet":
         layers.require_input_size(
-            model, input_shape, IMAGENET_STEM_MINIMUM,
+            model,
+            input_shape,
+            IMAGENET_STEM_MINIMUM,
             "with stem='imagenet', which downsamples by 32; stem='small' takes smaller images",
         )
     return stem
 
 
-def googlenet(input_shape, num_classes: int, *, activation: str, normalization: str,
-              dropout: float, stem: str, aux_logits: bool, name: str = "inception_v1"):
+def googlenet(
+    input_shape,
+    num_classes: int,
+    *,
+    activation: str,
+    normalization: str,
+    dropout: float,
+    stem: str,
+    aux_logits: bool,
+    name: str = "inception_v1",
+):
     """Inception v1 (GoogLeNet) from the module table, optionally with its auxiliary heads."""
     stem = resolve_googlenet_stem("Inception v1", input_shape, stem)
     inputs = layers.model_input(input_shape)
@@ -201,49 +225,80 @@ def googlenet(input_shape, num_classes: int, *, activation: str, normalization: 
         if module in GOOGLENET_POOL_BEFORE:
             pool_name = GOOGLENET_POOL_BEFORE[module]
             x = keras.layers.MaxPooling2D(3, strides=2, padding="same", name=pool_name)(x)
-        x = inception_module(x, widths, name=f"inception_{module}",
-                             norm=normalization, act=activation)
+        x = inception_module(
+            x, widths, name=f"inception_{module}", norm=normalization, act=activation
+        )
         if aux_logits and module in GOOGLENET_AUX_AFTER:
-            aux_outputs.append(auxiliary_classifier(
-                x, num_classes, name=f"aux{len(aux_outputs) + 1}",
-                norm=normalization, act=activation,
-            ))
+            aux_outputs.append(
+                auxiliary_classifier(
+                    x,
+                    num_classes,
+                    name=f"aux{len(aux_outputs) + 1}",
+                    norm=normalization,
+                    act=activation,
+                )
+            )
     outputs = classifier_head(x, num_classes, dropout)
     return keras.Model(inputs, [outputs, *aux_outputs] if aux_outputs else outputs, name=name)
 
 
-def bn_inception(input_shape, num_classes: int, *, activation: str, normalization: str,
-                 dropout: float, stem: str, name: str = "inception_v2"):
+def bn_inception(
+    input_shape,
+    num_classes: int,
+    *,
+    activation: str,
+    normalization: str,
+    dropout: float,
+    stem: str,
+    name: str = "inception_v2",
+):
     """Inception v2 (BN-Inception) from the module table."""
     stem = resolve_googlenet_stem("Inception v2", input_shape, stem)
     inputs = layers.model_input(input_shape)
     x = googlenet_stem(inputs, stem, norm=normalization, act=activation)
     for module, widths in BN_INCEPTION_MODULES.items():
-        x = bn_inception_module(x, widths, name=f"inception_{module}",
-                                norm=normalization, act=activation)
+        x = bn_inception_module(
+            x, widths, name=f"inception_{module}", norm=normalization, act=activation
+        )
     outputs = classifier_head(x, num_classes, dropout)
     return keras.Model(inputs, outputs, name=name)
 
 
 @register_model(
-    name="inception_v1", display_name="Inception v1 (GoogLeNet)", family="Inception", year=2014,
-    paper=GOOGLENET_PAPER, canonical_input=(224, 224, 3), min_input=8, aliases=("googlenet",),
+    name="inception_v1",
+    display_name="Inception v1 (GoogLeNet)",
+    family="Inception",
+    year=2014,
+    paper=GOOGLENET_PAPER,
+    canonical_input=(224, 224, 3),
+    min_input=8,
+    aliases=("googlenet",),
     description=(
         "GoogLeNet won ImageNet 2014 with a network of Inception modules: each runs 1x1, 3x3 and "
         "5x5 convolutions and a pooling in parallel and concatenates the results, and cheap 1x1 "
         "convolutions first shrink the channels so the big filters stay affordable. Twenty-two "
         "layers deep, it needs about 7 million parameters where AlexNet needed 60 million."
     ),
-    options=(ACTIVATION, NORMALIZATION.with_default("none"), DROPOUT.with_default(0.4), STEM,
-             AUX_LOGITS),
+    options=(
+        ACTIVATION,
+        NORMALIZATION.with_default("none"),
+        DROPOUT.with_default(0.4),
+        STEM,
+        AUX_LOGITS,
+    ),
 )
 def inception_v1(input_shape, num_classes, **options):
     return googlenet(input_shape, num_classes, **options)
 
 
 @register_model(
-    name="inception_v2", display_name="Inception v2 (BN-Inception)", family="Inception",
-    year=2015, paper=BN_INCEPTION_PAPER, canonical_input=(224, 224, 3), min_input=8,
+    name="inception_v2",
+    display_name="Inception v2 (BN-Inception)",
+    family="Inception",
+    year=2015,
+    paper=BN_INCEPTION_PAPER,
+    canonical_input=(224, 224, 3),
+    min_input=8,
     aliases=("bn_inception",),
     description=(
         "The network that introduced Batch Normalization: every convolution's output is "
@@ -258,8 +313,13 @@ def inception_v2(input_shape, num_classes, **options):
 
 
 @register_model(
-    name="inception_v3", display_name="Inception v3", family="Inception", year=2015,
-    paper=INCEPTION_V3_PAPER, canonical_input=(299, 299, 3), min_input=13,
+    name="inception_v3",
+    display_name="Inception v3",
+    family="Inception",
+    year=2015,
+    paper=INCEPTION_V3_PAPER,
+    canonical_input=(299, 299, 3),
+    min_input=13,
     description=(
         "Inception v3 factorises convolutions: a 7x7 filter becomes a 1x7 followed by a 7x1, and "
         "grids shrink inside modules that pool and convolve with stride 2 side by side. With "

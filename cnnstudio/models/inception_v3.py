@@ -66,13 +66,21 @@ class _Conv:
     def __init__(self, norm: str, act: str):
         self.norm, self.act = norm, act
 
-    def __call__(self, x, filters: int, kernel_size, *, name: str, strides: int = 1,
-                 padding: str = "same"):
+    def __call__(
+        self, x, filters: int, kernel_size, *, name: str, strides: int = 1, padding: str = "same"
+    ):
         if padding == "valid":
             padding = fitting_padding(x, kernel_size)
         return layers.conv_bn_act(
-            x, filters, kernel_size, strides=strides, padding=padding, name=name,
-            normalization_kind=self.norm, activation_kind=self.act, scale=False,
+            x,
+            filters,
+            kernel_size,
+            strides=strides,
+            padding=padding,
+            name=name,
+            normalization_kind=self.norm,
+            activation_kind=self.act,
+            scale=False,
         )
 
 
@@ -85,7 +93,10 @@ def fitting_padding(x, window) -> str:
 def max_pool_3x3_2(x, *, name: str):
     """The unpadded 3x3/2 max-pool of the stem and the reductions."""
     return keras.layers.MaxPooling2D(
-        3, strides=2, padding=fitting_padding(x, 3), name=name,
+        3,
+        strides=2,
+        padding=fitting_padding(x, 3),
+        name=name,
     )(x)
 
 
@@ -168,23 +179,26 @@ def inception_e(x, widths, *, name: str, conv: _Conv):
     ones, width, reduce33, proj = widths
     branch1 = conv(x, ones, 1, name=f"{name}_1x1")
     branch3 = conv(x, width, 1, name=f"{name}_3x3_reduce")
-    branch3 = keras.layers.Concatenate(name=f"{name}_3x3_concat")([
-        conv(branch3, width, (1, 3), name=f"{name}_3x3_1x3"),
-        conv(branch3, width, (3, 1), name=f"{name}_3x3_3x1"),
-    ])
+    branch3 = keras.layers.Concatenate(name=f"{name}_3x3_concat")(
+        [
+            conv(branch3, width, (1, 3), name=f"{name}_3x3_1x3"),
+            conv(branch3, width, (3, 1), name=f"{name}_3x3_3x1"),
+        ]
+    )
     branch33 = conv(x, reduce33, 1, name=f"{name}_3x3dbl_reduce")
     branch33 = conv(branch33, width, 3, name=f"{name}_3x3dbl_1")
-    branch33 = keras.layers.Concatenate(name=f"{name}_3x3dbl_concat")([
-        conv(branch33, width, (1, 3), name=f"{name}_3x3dbl_1x3"),
-        conv(branch33, width, (3, 1), name=f"{name}_3x3dbl_3x1"),
-    ])
+    branch33 = keras.layers.Concatenate(name=f"{name}_3x3dbl_concat")(
+        [
+            conv(branch33, width, (1, 3), name=f"{name}_3x3dbl_1x3"),
+            conv(branch33, width, (3, 1), name=f"{name}_3x3dbl_3x1"),
+        ]
+    )
     pool = avg_pool_3x3(x, name=f"{name}_pool")
     pool = conv(pool, proj, 1, name=f"{name}_pool_proj")
     return keras.layers.Concatenate(name=name)([branch1, branch3, branch33, pool])
 
 
-BLOCKS = {"a": inception_a, "b": inception_b, "c": inception_c, "d": inception_d,
-          "e": inception_e}
+BLOCKS = {"a": inception_a, "b": inception_b, "c": inception_c, "d": inception_d, "e": inception_e}
 
 
 def stem_v3(x, stem: str, *, conv: _Conv):
@@ -216,13 +230,24 @@ def auxiliary_classifier_v3(x, num_classes: int, *, name: str, conv: _Conv):
     return layers.classifier(x, num_classes, name=f"{name}_predictions")
 
 
-def inception_v3_model(input_shape, num_classes: int, *, activation: str, normalization: str,
-                       dropout: float, stem: str, aux_logits: bool, name: str = "inception_v3"):
+def inception_v3_model(
+    input_shape,
+    num_classes: int,
+    *,
+    activation: str,
+    normalization: str,
+    dropout: float,
+    stem: str,
+    aux_logits: bool,
+    name: str = "inception_v3",
+):
     """Inception v3 from the module table, optionally with its auxiliary head."""
     stem = layers.resolve_stem(stem, input_shape, SMALL_STEM_BELOW)
     if stem == "imagenet":
         layers.require_input_size(
-            "Inception v3", input_shape, IMAGENET_STEM_MINIMUM,
+            "Inception v3",
+            input_shape,
+            IMAGENET_STEM_MINIMUM,
             "with stem='imagenet'; stem='small' takes smaller images",
         )
     conv = _Conv(normalization, activation)

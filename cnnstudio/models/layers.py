@@ -24,8 +24,14 @@ def group_count(channels: int, preferred: int = 32) -> int:
 
 
 def normalization(
-    x, kind: str, name: str, *, epsilon: float = 1e-3, momentum: float = 0.99,
-    scale: bool = True, center: bool = True,
+    x,
+    kind: str,
+    name: str,
+    *,
+    epsilon: float = 1e-3,
+    momentum: float = 0.99,
+    scale: bool = True,
+    center: bool = True,
 ):
     """Apply the normalisation `kind` ('batch', 'layer', 'instance', 'group', 'none').
 
@@ -38,13 +44,21 @@ def normalization(
     layer_name = f"{name}_{NORM_SUFFIX[kind]}"
     if kind == "batch":
         return layers.BatchNormalization(
-            axis=-1, epsilon=epsilon, momentum=momentum, scale=scale, center=center,
+            axis=-1,
+            epsilon=epsilon,
+            momentum=momentum,
+            scale=scale,
+            center=center,
             name=layer_name,
         )(x)
     channels = x.shape[-1]
     groups = {"layer": 1, "instance": -1, "group": group_count(channels)}[kind]
     return layers.GroupNormalization(
-        groups=groups, epsilon=epsilon, scale=scale, center=center, name=layer_name,
+        groups=groups,
+        epsilon=epsilon,
+        scale=scale,
+        center=center,
+        name=layer_name,
     )(x)
 
 
@@ -54,10 +68,20 @@ def activation(x, kind: str, name: str):
 
 
 def conv_bn_act(
-    x, filters: int, kernel_size: int | tuple[int, int], *, name: str, strides: int = 1,
-    padding: str = "same", groups: int = 1, use_bias: bool | None = None,
-    normalization_kind: str = "batch", activation_kind: str | None = "relu",
-    epsilon: float = 1e-3, momentum: float = 0.99, scale: bool = True,
+    x,
+    filters: int,
+    kernel_size: int | tuple[int, int],
+    *,
+    name: str,
+    strides: int = 1,
+    padding: str = "same",
+    groups: int = 1,
+    use_bias: bool | None = None,
+    normalization_kind: str = "batch",
+    activation_kind: str | None = "relu",
+    epsilon: float = 1e-3,
+    momentum: float = 0.99,
+    scale: bool = True,
 ):
     """Convolution, optional normalisation, optional activation.
 
@@ -66,8 +90,13 @@ def conv_bn_act(
     if use_bias is None:
         use_bias = normalization_kind == "none"
     x = layers.Conv2D(
-        filters, kernel_size, strides=strides, padding=padding, groups=groups,
-        use_bias=use_bias, name=f"{name}_conv",
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        groups=groups,
+        use_bias=use_bias,
+        name=f"{name}_conv",
     )(x)
     x = normalization(x, normalization_kind, name, epsilon=epsilon, momentum=momentum, scale=scale)
     if activation_kind is not None:
@@ -75,8 +104,9 @@ def conv_bn_act(
     return x
 
 
-def pooling(x, kind: str, pool_size: int, *, strides: int | None = None, padding: str = "valid",
-            name: str):
+def pooling(
+    x, kind: str, pool_size: int, *, strides: int | None = None, padding: str = "valid", name: str
+):
     """Max or average pooling under one name, so the `pooling` option swaps them in place."""
     layer = layers.MaxPooling2D if kind == "max" else layers.AveragePooling2D
     return layer(pool_size, strides=strides, padding=padding, name=name)(x)
@@ -91,8 +121,9 @@ def overlapping_pooling(x, kind: str, *, name: str, pool_size: int = 3, strides:
     defined (224, 227) keeps exactly the paper's shapes.
     """
     too_small = min(x.shape[1], x.shape[2]) < pool_size
-    return pooling(x, kind, pool_size, strides=strides, padding="same" if too_small else "valid",
-                   name=name)
+    return pooling(
+        x, kind, pool_size, strides=strides, padding="same" if too_small else "valid", name=name
+    )
 
 
 def dropout(x, rate: float, name: str):
@@ -116,8 +147,9 @@ def resolve_stem(stem: str, input_shape: tuple[int, int, int], small_below: int)
     return "small" if min(input_shape[:2]) < small_below else "imagenet"
 
 
-def require_input_size(model: str, input_shape: tuple[int, int, int], minimum: int,
-                       because: str = "") -> None:
+def require_input_size(
+    model: str, input_shape: tuple[int, int, int], minimum: int, because: str = ""
+) -> None:
     """Raise the zoo's standard message when `input_shape` is smaller than `minimum`."""
     if min(input_shape[:2]) < minimum:
         reason = f" ({because})" if because else ""

@@ -47,14 +47,27 @@ LENET5_F6_UNITS = 84
 def lenet_conv(x, filters: int, *, name: str, activation_kind: str, normalization_kind: str):
     """A 5 x 5 unpadded convolution, an optional normalisation, the activation."""
     return layers.conv_bn_act(
-        x, filters, 5, name=name, padding="valid",
-        normalization_kind=normalization_kind, activation_kind=activation_kind,
+        x,
+        filters,
+        5,
+        name=name,
+        padding="valid",
+        normalization_kind=normalization_kind,
+        activation_kind=activation_kind,
     )
 
 
 def lenet(
-    widths: tuple[int, int, int], f6_units: int, input_shape, num_classes: int, *,
-    activation: str, pooling: str, normalization: str, dropout: float, name: str,
+    widths: tuple[int, int, int],
+    f6_units: int,
+    input_shape,
+    num_classes: int,
+    *,
+    activation: str,
+    pooling: str,
+    normalization: str,
+    dropout: float,
+    name: str,
 ) -> keras.Model:
     c1, c3, c5 = widths
     inputs = layers.model_input(input_shape)
@@ -77,8 +90,14 @@ def lenet(
 
 
 @register_model(
-    name="lenet5", display_name="LeNet-5", family="LeNet", year=1998, paper=LENET_PAPER,
-    canonical_input=(32, 32, 1), min_input=32, default_classes=10,
+    name="lenet5",
+    display_name="LeNet-5",
+    family="LeNet",
+    year=1998,
+    paper=LENET_PAPER,
+    canonical_input=(32, 32, 1),
+    min_input=32,
+    default_classes=10,
     description=(
         "LeNet-5 is the convolutional network that read handwritten digits and bank cheques in "
         "the 1990s. It established the recipe still used today: convolutions with shared "
@@ -93,5 +112,4 @@ def lenet(
     ),
 )
 def lenet5(input_shape, num_classes, **options) -> keras.Model:
-    return lenet(LENET5_WIDTHS, LENET5_F6_UNITS, input_shape, num_classes, name="lenet5",
-                 **options)
+    return lenet(LENET5_WIDTHS, LENET5_F6_UNITS, input_shape, num_classes, name="lenet5", **options)

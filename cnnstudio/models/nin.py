@@ -74,7 +74,8 @@ NIN_LAYOUTS = {
             MlpConv((384, 384, 384), 3),  # 12 x 12 x 384
             MlpConv((CLASSES, CLASSES, CLASSES), 3),  # 5 x 5 x num_classes
         ),
-        unpadded_pools=True, dropout_after_every_pool=False,
+        unpadded_pools=True,
+        dropout_after_every_pool=False,
     ),
     "small": NinLayout(
         blocks=(
@@ -82,7 +83,8 @@ NIN_LAYOUTS = {
             MlpConv((192, 192, 192), 5),  # 16 x 16 x 192
             MlpConv((192, 192, CLASSES), 3),  # 8 x 8 x num_classes
         ),
-        unpadded_pools=False, dropout_after_every_pool=True,
+        unpadded_pools=False,
+        dropout_after_every_pool=True,
     ),
 }
 # Shorter sides below this get the small layout when stem="auto" (see the module docstring).
@@ -91,29 +93,43 @@ SMALL_STEM_BELOW = 96
 IMAGENET_STEM_MIN_INPUT = 11
 
 
-def mlpconv_block(x, block: MlpConv, num_classes: int, *, name: str, activation_kind: str,
-                  normalization_kind: str):
+def mlpconv_block(
+    x, block: MlpConv, num_classes: int, *, name: str, activation_kind: str, normalization_kind: str
+):
     """K x K convolution, then two 1 x 1 convolutions, each normalised (optionally) and
     activated: `name_1_conv`, `name_2_conv`, `name_3_conv`."""
     for index, width in enumerate(block.widths, start=1):
         first = index == 1
         x = layers.conv_bn_act(
-            x, width or num_classes, block.kernel_size if first else 1,
-            strides=block.strides if first else 1, padding=block.padding if first else "valid",
-            name=f"{name}_{index}", normalization_kind=normalization_kind,
+            x,
+            width or num_classes,
+            block.kernel_size if first else 1,
+            strides=block.strides if first else 1,
+            padding=block.padding if first else "valid",
+            name=f"{name}_{index}",
+            normalization_kind=normalization_kind,
             activation_kind=activation_kind,
         )
     return x
 
 
 def build_nin(
-    input_shape, num_classes: int, *, activation: str, pooling: str, normalization: str,
-    dropout: float, stem: str, name: str = "nin",
+    input_shape,
+    num_classes: int,
+    *,
+    activation: str,
+    pooling: str,
+    normalization: str,
+    dropout: float,
+    stem: str,
+    name: str = "nin",
 ) -> keras.Model:
     stem = layers.resolve_stem(stem, input_shape, SMALL_STEM_BELOW)
     if stem == "imagenet":
         layers.require_input_size(
-            "NiN", input_shape, IMAGENET_STEM_MIN_INPUT,
+            "NiN",
+            input_shape,
+            IMAGENET_STEM_MIN_INPUT,
             because="the ImageNet layout's 11x11 convolution; stem='small' takes smaller images",
         )
     layout = NIN_LAYOUTS[stem]
@@ -122,8 +138,14 @@ def build_nin(
     x = inputs
     last = len(layout.blocks)
     for number, block in enumerate(layout.blocks, start=1):
-        x = mlpconv_block(x, block, num_classes, name=f"mlpconv{number}",
-                          activation_kind=activation, normalization_kind=normalization)
+        x = mlpconv_block(
+            x,
+            block,
+            num_classes,
+            name=f"mlpconv{number}",
+            activation_kind=activation,
+            normalization_kind=normalization,
+        )
         if number == last:
             break
         pool = f"pool{number}"
@@ -140,8 +162,13 @@ def build_nin(
 
 
 @register_model(
-    name="nin", display_name="NiN", family="NiN", year=2013, paper=NIN_PAPER,
-    canonical_input=(224, 224, 3), min_input=8,
+    name="nin",
+    display_name="NiN",
+    family="NiN",
+    year=2013,
+    paper=NIN_PAPER,
+    canonical_input=(224, 224, 3),
+    min_input=8,
     description=(
         "Network In Network replaced each plain convolution by a tiny multilayer perceptron "
         "slid over the image, which in practice means 1 x 1 convolutions after each ordinary "
@@ -150,7 +177,11 @@ def build_nin(
         "through GoogLeNet, ResNet and almost every network since."
     ),
     options=(
-        ACTIVATION, POOLING, NORMALIZATION.with_default("none"), DROPOUT.with_default(0.5), STEM,
+        ACTIVATION,
+        POOLING,
+        NORMALIZATION.with_default("none"),
+        DROPOUT.with_default(0.5),
+        STEM,
     ),
 )
 def nin(input_shape, num_classes, **options) -> keras.Model:

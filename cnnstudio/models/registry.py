@@ -54,7 +54,12 @@ class Option:
     def with_default(self, default: Any) -> Option:
         """The same option with another default (LeNet-5 defaults to tanh, AlexNet to relu)."""
         return Option(
-            self.name, default, self.help, self.choices, self.minimum, self.maximum,
+            self.name,
+            default,
+            self.help,
+            self.choices,
+            self.minimum,
+            self.maximum,
             self.maximum_exclusive,
         )
 
@@ -72,9 +77,7 @@ class Option:
                 else:
                     value = kind(text)
             except ValueError:
-                raise ValueError(
-                    f"{where} expects {kind.__name__}; received {value!r}"
-                ) from None
+                raise ValueError(f"{where} expects {kind.__name__}; received {value!r}") from None
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
@@ -95,24 +98,34 @@ class Option:
 # Options shared by many families. A family picks the ones it supports, possibly with another
 # default (`ACTIVATION.with_default("tanh")`).
 ACTIVATION = Option(
-    "activation", "relu", "Non-linearity after each convolution and hidden dense layer.",
+    "activation",
+    "relu",
+    "Non-linearity after each convolution and hidden dense layer.",
     choices=("relu", "tanh", "sigmoid"),
 )
 POOLING = Option(
-    "pooling", "max", "Spatial pooling: max (modern) or average (LeNet-5's subsampling).",
+    "pooling",
+    "max",
+    "Spatial pooling: max (modern) or average (LeNet-5's subsampling).",
     choices=("max", "avg"),
 )
 NORMALIZATION = Option(
-    "normalization", "batch",
+    "normalization",
+    "batch",
     "Normalisation after each convolution: BatchNorm, LayerNorm, InstanceNorm, GroupNorm or none.",
     choices=("batch", "layer", "instance", "group", "none"),
 )
 DROPOUT = Option(
-    "dropout", 0.0, "Dropout rate before the classifier (0 disables it).",
-    minimum=0.0, maximum=1.0, maximum_exclusive=True,
+    "dropout",
+    0.0,
+    "Dropout rate before the classifier (0 disables it).",
+    minimum=0.0,
+    maximum=1.0,
+    maximum_exclusive=True,
 )
 STEM = Option(
-    "stem", "auto",
+    "stem",
+    "auto",
     "Input stem: 'imagenet' (the paper's), 'small' (for 28-64 px images, as the CIFAR "
     "variants of the papers do) or 'auto' (chosen from the input size).",
     choices=("auto", "imagenet", "small"),
@@ -167,9 +180,18 @@ _ALIASES: dict[str, str] = {}
 
 
 def register_model(
-    *, name: str, display_name: str, family: str, year: int, paper: str,
-    canonical_input: tuple[int, int, int], min_input: int, description: str,
-    options: Iterable[Option] = (), default_classes: int = 1000, aliases: Iterable[str] = (),
+    *,
+    name: str,
+    display_name: str,
+    family: str,
+    year: int,
+    paper: str,
+    canonical_input: tuple[int, int, int],
+    min_input: int,
+    description: str,
+    options: Iterable[Option] = (),
+    default_classes: int = 1000,
+    aliases: Iterable[str] = (),
 ) -> Callable[[Builder], Builder]:
     """Decorator: register `builder(input_shape, num_classes, **options) -> keras.Model`."""
 
@@ -177,10 +199,18 @@ def register_model(
         if name in _REGISTRY or name in _ALIASES:
             raise RuntimeError(f"model {name!r} is registered twice")
         info = ModelInfo(
-            name=name, display_name=display_name, family=family, year=year, paper=paper,
-            canonical_input=tuple(canonical_input), min_input=min_input,
-            description=description, builder=builder, options=tuple(options),
-            default_classes=default_classes, aliases=tuple(aliases),
+            name=name,
+            display_name=display_name,
+            family=family,
+            year=year,
+            paper=paper,
+            canonical_input=tuple(canonical_input),
+            min_input=min_input,
+            description=description,
+            builder=builder,
+            options=tuple(options),
+            default_classes=default_classes,
+            aliases=tuple(aliases),
         )
         _REGISTRY[name] = info
         for alias in info.aliases:

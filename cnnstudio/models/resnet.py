@@ -61,12 +61,12 @@ from cnnstudio.models.registry import (
 )
 
 RESNET_PAPER = (
-    "He, Zhang, Ren and Sun, \"Deep Residual Learning for Image Recognition\", CVPR 2016 "
+    'He, Zhang, Ren and Sun, "Deep Residual Learning for Image Recognition", CVPR 2016 '
     "(arXiv:1512.03385)"
 )
 RESNEXT_PAPER = (
-    "Xie, Girshick, Dollár, Tu and He, \"Aggregated Residual Transformations for Deep Neural "
-    "Networks\", CVPR 2017 (arXiv:1611.05431)"
+    'Xie, Girshick, Dollár, Tu and He, "Aggregated Residual Transformations for Deep Neural '
+    'Networks", CVPR 2017 (arXiv:1611.05431)'
 )
 
 # Depth -> (block kind, blocks per stage conv2..conv5).
@@ -85,12 +85,18 @@ IMAGENET_STEM_MIN = 32
 SMALL_STEM_BELOW = 64
 
 CARDINALITY = Option(
-    "cardinality", 32, "ResNeXt: number of groups in each 3x3 convolution (the 32 of 32x4d).",
-    minimum=1, maximum=64,
+    "cardinality",
+    32,
+    "ResNeXt: number of groups in each 3x3 convolution (the 32 of 32x4d).",
+    minimum=1,
+    maximum=64,
 )
 WIDTH = Option(
-    "width", 4, "ResNeXt: channels per group in conv2's 3x3 convolutions (the 4d of 32x4d).",
-    minimum=1, maximum=64,
+    "width",
+    4,
+    "ResNeXt: channels per group in conv2's 3x3 convolutions (the 4d of 32x4d).",
+    minimum=1,
+    maximum=64,
 )
 OPTIONS = (NORMALIZATION, ACTIVATION, DROPOUT, STEM)
 
@@ -107,8 +113,17 @@ class Style:
     # there is no normalisation to absorb them.
     use_bias: bool | None
 
-    def conv(self, x, filters: int, kernel_size: int, *, name: str, stride: int = 1,
-             groups: int = 1, activate: bool = True):
+    def conv(
+        self,
+        x,
+        filters: int,
+        kernel_size: int,
+        *,
+        name: str,
+        stride: int = 1,
+        groups: int = 1,
+        activate: bool = True,
+    ):
         """`{name}_conv`, `{name}_bn`, `{name}_relu`; a strided kernel gets `{name}_pad`."""
         padding = "same"
         if stride > 1 and kernel_size > 1:
@@ -117,10 +132,18 @@ class Style:
             x = keras.layers.ZeroPadding2D(kernel_size // 2, name=f"{name}_pad")(x)
             padding = "valid"
         return layers.conv_bn_act(
-            x, filters, kernel_size, name=name, strides=stride, padding=padding, groups=groups,
-            use_bias=self.use_bias, normalization_kind=self.normalization,
+            x,
+            filters,
+            kernel_size,
+            name=name,
+            strides=stride,
+            padding=padding,
+            groups=groups,
+            use_bias=self.use_bias,
+            normalization_kind=self.normalization,
             activation_kind=self.activation if activate else None,
-            epsilon=self.epsilon, momentum=self.momentum,
+            epsilon=self.epsilon,
+            momentum=self.momentum,
         )
 
 
@@ -158,8 +181,9 @@ def bottleneck_block(x, filters: int, *, stride: int, name: str, style: Style):
     return _merge(shortcut, x, name=name, style=style)
 
 
-def resnext_block(x, filters: int, *, stride: int, name: str, style: Style,
-                  cardinality: int = 32, width: int = 4):
+def resnext_block(
+    x, filters: int, *, stride: int, name: str, style: Style, cardinality: int = 32, width: int = 4
+):
     """A bottleneck whose 3x3 convolution is split into `cardinality` groups (stride on it)."""
     # torchvision's width rule: conv2 of 32x4d has 32 groups x 4 = 128 channels, conv5 1024.
     inner = int(filters * width / 64) * cardinality
@@ -183,14 +207,26 @@ def resnet_stem(x, kind: str, *, style: Style):
 
 
 def resnet(
-    block, blocks_per_stage, input_shape, num_classes, *, name: str, display_name: str,
-    layout: dict, normalization: str, activation: str, dropout: float, stem: str,
+    block,
+    blocks_per_stage,
+    input_shape,
+    num_classes,
+    *,
+    name: str,
+    display_name: str,
+    layout: dict,
+    normalization: str,
+    activation: str,
+    dropout: float,
+    stem: str,
 ):
     """The ResNet family: a stem, four stages of residual `block`s, global pooling, softmax."""
     stem_kind = layers.resolve_stem(stem, input_shape, SMALL_STEM_BELOW)
     if stem_kind == "imagenet":
         layers.require_input_size(
-            display_name, input_shape, IMAGENET_STEM_MIN,
+            display_name,
+            input_shape,
+            IMAGENET_STEM_MIN,
             "the ImageNet stem and stages downsample by 32; stem='small' takes smaller images",
         )
     style = Style(normalization, activation, **layout)
@@ -201,8 +237,9 @@ def resnet(
     for stage, (filters, blocks) in enumerate(zip(STAGE_FILTERS, blocks_per_stage, strict=True)):
         for index in range(blocks):
             stride = 2 if stage > 0 and index == 0 else 1
-            x = block(x, filters, stride=stride, name=f"conv{stage + 2}_block{index + 1}",
-                      style=style)
+            x = block(
+                x, filters, stride=stride, name=f"conv{stage + 2}_block{index + 1}", style=style
+            )
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
     x = layers.dropout(x, dropout, name="top_dropout")
     outputs = layers.classifier(x, num_classes)
@@ -213,14 +250,24 @@ def _resnet(depth: int, input_shape, num_classes, **options):
     kind, blocks = DEPTHS[depth]
     layout = TORCHVISION if kind == "basic" else KERAS_APPLICATIONS
     return resnet(
-        BLOCKS[kind], blocks, input_shape, num_classes, name=f"resnet{depth}",
-        display_name=f"ResNet-{depth}", layout=layout, **options,
+        BLOCKS[kind],
+        blocks,
+        input_shape,
+        num_classes,
+        name=f"resnet{depth}",
+        display_name=f"ResNet-{depth}",
+        layout=layout,
+        **options,
     )
 
 
 _RESNET = {
-    "family": "ResNet", "year": 2015, "paper": RESNET_PAPER, "canonical_input": (224, 224, 3),
-    "min_input": 8, "options": OPTIONS,
+    "family": "ResNet",
+    "year": 2015,
+    "paper": RESNET_PAPER,
+    "canonical_input": (224, 224, 3),
+    "min_input": 8,
+    "options": OPTIONS,
 }
 _SHORTCUTS = (
     "Each residual block adds its input back to its output through a shortcut, so the block "
@@ -234,67 +281,88 @@ _BOTTLENECKS = (
 
 
 @register_model(
-    name="resnet18", display_name="ResNet-18", **_RESNET,
+    name="resnet18",
+    display_name="ResNet-18",
+    **_RESNET,
     description=f"{_SHORTCUTS} ResNet-18 stacks eight basic blocks of two 3x3 convolutions in "
-                "four stages that halve the resolution and double the width: the smallest "
-                "ResNet and a good first choice for small images.",
+    "four stages that halve the resolution and double the width: the smallest "
+    "ResNet and a good first choice for small images.",
 )
 def resnet18(input_shape, num_classes, **options) -> keras.Model:
     return _resnet(18, input_shape, num_classes, **options)
 
 
 @register_model(
-    name="resnet34", display_name="ResNet-34", **_RESNET,
+    name="resnet34",
+    display_name="ResNet-34",
+    **_RESNET,
     description=f"{_SHORTCUTS} ResNet-34 has sixteen basic blocks of two 3x3 convolutions. "
-                "It is the paper's key experiment: without shortcuts 34 layers train worse "
-                "than 18, with them the deeper network wins.",
+    "It is the paper's key experiment: without shortcuts 34 layers train worse "
+    "than 18, with them the deeper network wins.",
 )
 def resnet34(input_shape, num_classes, **options) -> keras.Model:
     return _resnet(34, input_shape, num_classes, **options)
 
 
 @register_model(
-    name="resnet50", display_name="ResNet-50", **_RESNET,
+    name="resnet50",
+    display_name="ResNet-50",
+    **_RESNET,
     description=f"{_SHORTCUTS} {_BOTTLENECKS} ResNet-50 has sixteen bottleneck blocks and is "
-                "the most widely used ResNet.",
+    "the most widely used ResNet.",
 )
 def resnet50(input_shape, num_classes, **options) -> keras.Model:
     return _resnet(50, input_shape, num_classes, **options)
 
 
 @register_model(
-    name="resnet101", display_name="ResNet-101", **_RESNET,
+    name="resnet101",
+    display_name="ResNet-101",
+    **_RESNET,
     description=f"{_SHORTCUTS} {_BOTTLENECKS} ResNet-101 puts 23 of its 33 bottleneck blocks "
-                "in the 14 x 14 stage.",
+    "in the 14 x 14 stage.",
 )
 def resnet101(input_shape, num_classes, **options) -> keras.Model:
     return _resnet(101, input_shape, num_classes, **options)
 
 
 @register_model(
-    name="resnet152", display_name="ResNet-152", **_RESNET,
+    name="resnet152",
+    display_name="ResNet-152",
+    **_RESNET,
     description=f"{_SHORTCUTS} {_BOTTLENECKS} ResNet-152, with 50 bottleneck blocks, was the "
-                "deepest network of the paper's ImageNet entry that won ILSVRC 2015.",
+    "deepest network of the paper's ImageNet entry that won ILSVRC 2015.",
 )
 def resnet152(input_shape, num_classes, **options) -> keras.Model:
     return _resnet(152, input_shape, num_classes, **options)
 
 
 @register_model(
-    name="resnext50_32x4d", display_name="ResNeXt-50 (32x4d)", family="ResNeXt", year=2016,
-    paper=RESNEXT_PAPER, canonical_input=(224, 224, 3), min_input=8,
+    name="resnext50_32x4d",
+    display_name="ResNeXt-50 (32x4d)",
+    family="ResNeXt",
+    year=2016,
+    paper=RESNEXT_PAPER,
+    canonical_input=(224, 224, 3),
+    min_input=8,
     options=(*OPTIONS, CARDINALITY, WIDTH),
     description="ResNeXt keeps ResNet-50's shortcuts and bottlenecks but splits each 3x3 "
-                "convolution into many parallel paths, a grouped convolution. The number of "
-                "groups is the cardinality: 32 groups of 4 channels here. For the same "
-                "parameters and computation, more and thinner paths reach a better accuracy "
-                "than a wider or deeper ResNet.",
+    "convolution into many parallel paths, a grouped convolution. The number of "
+    "groups is the cardinality: 32 groups of 4 channels here. For the same "
+    "parameters and computation, more and thinner paths reach a better accuracy "
+    "than a wider or deeper ResNet.",
 )
-def resnext50_32x4d(input_shape, num_classes, *, cardinality: int, width: int,
-                    **options) -> keras.Model:
+def resnext50_32x4d(
+    input_shape, num_classes, *, cardinality: int, width: int, **options
+) -> keras.Model:
     block = partial(resnext_block, cardinality=cardinality, width=width)
     return resnet(
-        block, DEPTHS[50][1], input_shape, num_classes,
-        name=f"resnext50_{cardinality}x{width}d", display_name="ResNeXt-50", layout=TORCHVISION,
+        block,
+        DEPTHS[50][1],
+        input_shape,
+        num_classes,
+        name=f"resnext50_{cardinality}x{width}d",
+        display_name="ResNeXt-50",
+        layout=TORCHVISION,
         **options,
     )

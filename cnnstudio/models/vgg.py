@@ -56,7 +56,10 @@ VGG_DESCRIPTION = (
     "learning and style transfer, at the price of about 140 million parameters."
 )
 VGG_OPTIONS = (
-    NORMALIZATION.with_default("none"), ACTIVATION, POOLING, DROPOUT.with_default(0.5),
+    NORMALIZATION.with_default("none"),
+    ACTIVATION,
+    POOLING,
+    DROPOUT.with_default(0.5),
 )
 
 
@@ -65,34 +68,66 @@ def vgg_conv(x, filters: int, *, name: str, activation_kind: str, normalization_
     if normalization_kind == "none":
         # keras.applications' layout: the activation lives inside the convolution layer.
         return keras_layers.Conv2D(
-            filters, 3, padding="same", activation=activation_kind, name=name,
+            filters,
+            3,
+            padding="same",
+            activation=activation_kind,
+            name=name,
         )(x)
     x = keras_layers.Conv2D(filters, 3, padding="same", name=name)(x)
     x = layers.normalization(x, normalization_kind, name)
     return layers.activation(x, activation_kind, name)
 
 
-def vgg_block(x, filters: int, convs: int, *, name: str, activation_kind: str,
-              normalization_kind: str, pooling_kind: str):
+def vgg_block(
+    x,
+    filters: int,
+    convs: int,
+    *,
+    name: str,
+    activation_kind: str,
+    normalization_kind: str,
+    pooling_kind: str,
+):
     """`convs` convolutions of `filters` maps, then a 2 x 2 stride-2 pool that halves the map."""
     for index in range(1, convs + 1):
-        x = vgg_conv(x, filters, name=f"{name}_conv{index}", activation_kind=activation_kind,
-                     normalization_kind=normalization_kind)
+        x = vgg_conv(
+            x,
+            filters,
+            name=f"{name}_conv{index}",
+            activation_kind=activation_kind,
+            normalization_kind=normalization_kind,
+        )
     return layers.pooling(x, pooling_kind, 2, strides=2, name=f"{name}_pool")
 
 
 def vgg(
-    config: str, input_shape, num_classes: int, *, normalization: str, activation: str,
-    pooling: str, dropout: float, name: str,
+    config: str,
+    input_shape,
+    num_classes: int,
+    *,
+    normalization: str,
+    activation: str,
+    pooling: str,
+    dropout: float,
+    name: str,
 ) -> keras.Model:
     inputs = layers.model_input(input_shape)
     x = inputs
     # block1: 112 x 112 x 64, block2: 56 x 56 x 128, block3: 28 x 28 x 256,
     # block4: 14 x 14 x 512, block5: 7 x 7 x 512 (after each pool, at 224 x 224)
-    for block, (filters, convs) in enumerate(zip(VGG_WIDTHS, VGG_CONFIGS[config], strict=True),
-                                             start=1):
-        x = vgg_block(x, filters, convs, name=f"block{block}", activation_kind=activation,
-                      normalization_kind=normalization, pooling_kind=pooling)
+    for block, (filters, convs) in enumerate(
+        zip(VGG_WIDTHS, VGG_CONFIGS[config], strict=True), start=1
+    ):
+        x = vgg_block(
+            x,
+            filters,
+            convs,
+            name=f"block{block}",
+            activation_kind=activation,
+            normalization_kind=normalization,
+            pooling_kind=pooling,
+        )
     x = keras_layers.Flatten(name="block5_flatten")(x)
     for fc in ("fc1", "fc2"):
         x = keras_layers.Dense(VGG_FC_UNITS, activation=activation, name=fc)(x)
@@ -101,7 +136,10 @@ def vgg(
     # as ViT does: with Glorot's random head, Adam at 1e-3 (the engine's default) makes
     # the logits of these wide FC stacks jump within a few steps.
     outputs = keras_layers.Dense(
-        num_classes, activation="softmax", kernel_initializer="zeros", name="predictions",
+        num_classes,
+        activation="softmax",
+        kernel_initializer="zeros",
+        name="predictions",
     )(x)
     return keras.Model(inputs, outputs, name=name)
 
@@ -109,8 +147,13 @@ def vgg(
 def register_vgg(depth: int, config: str):
     """Register `vgg{depth}`: the family's variants differ only by their table row."""
     return register_model(
-        name=f"vgg{depth}", display_name=f"VGG-{depth}", family="VGG", year=2014,
-        paper=VGG_PAPER, canonical_input=(224, 224, 3), min_input=32,
+        name=f"vgg{depth}",
+        display_name=f"VGG-{depth}",
+        family="VGG",
+        year=2014,
+        paper=VGG_PAPER,
+        canonical_input=(224, 224, 3),
+        min_input=32,
         description=VGG_DESCRIPTION + f" VGG-{depth} is the paper's configuration {config}.",
         options=VGG_OPTIONS,
     )

@@ -17,7 +17,8 @@ from cnnstudio.models import list_models
 from tests.reference_figures import REFERENCES
 
 REFERENCE_TOTALS = {
-    ref.model: ref.total for ref in REFERENCES
+    ref.model: ref.total
+    for ref in REFERENCES
     if ref.total is not None and ref.params_rtol == 0 and not ref.options
 }
 
@@ -83,8 +84,19 @@ def test_summary_of_lenet5_shows_formulas_and_totals(capsys):
 
 
 def test_summary_takes_input_classes_and_options(capsys):
-    status, out, err = run(capsys, "summary", "LeNet5", "--input", "64x64x3", "--classes", "2",
-                           "--option", "activation=relu", "--option", "pooling=max")
+    status, out, err = run(
+        capsys,
+        "summary",
+        "LeNet5",
+        "--input",
+        "64x64x3",
+        "--classes",
+        "2",
+        "--option",
+        "activation=relu",
+        "--option",
+        "pooling=max",
+    )
     assert status == 0, err
     assert "input 64x64x3, output 2" in out
     assert "activation=relu" in out and "c1_relu" in out and "MaxPool2D" in out
@@ -106,18 +118,22 @@ def test_summary_json(capsys):
     assert data["layers"][1]["formula"] == "5*5*1*6 + 6 = 156"
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["summary", "lenet6"], "unknown model 'lenet6'"),
-    (["summary", "lenet5", "--option", "colour=red"], "no option 'colour'"),
-    (["summary", "lenet5", "--option", "activation=swish"], "must be one of"),
-    (["summary", "lenet5", "--option", "activation"], "key=value"),
-    (["summary", "lenet5", "--input", "32by32"], "input shape must look like"),
-    (["summary", "vgg16", "--input", "8x8x3"], "at least"),
-    (["summary", "lenet5", "--classes", "1"], "received 1"),
-    (["summary", "lenet5", "--classes", "ten"], "invalid int value"),
-    (["models", "--family", "transformers"], "no family 'transformers'"),
-    (["summary"], "required"),
-], ids=lambda value: value if isinstance(value, str) else " ".join(value))
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["summary", "lenet6"], "unknown model 'lenet6'"),
+        (["summary", "lenet5", "--option", "colour=red"], "no option 'colour'"),
+        (["summary", "lenet5", "--option", "activation=swish"], "must be one of"),
+        (["summary", "lenet5", "--option", "activation"], "key=value"),
+        (["summary", "lenet5", "--input", "32by32"], "input shape must look like"),
+        (["summary", "vgg16", "--input", "8x8x3"], "at least"),
+        (["summary", "lenet5", "--classes", "1"], "received 1"),
+        (["summary", "lenet5", "--classes", "ten"], "invalid int value"),
+        (["models", "--family", "transformers"], "no family 'transformers'"),
+        (["summary"], "required"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else " ".join(value),
+)
 def test_bad_arguments_exit_2_with_one_line(capsys, argv, message):
     status, out, err = run(capsys, *argv)
     assert status == 2
@@ -148,7 +164,10 @@ def test_models_and_summary_are_commands():
 def test_version_in_a_real_process():
     result = subprocess.run(
         [sys.executable, "-m", "cnnstudio", "--version"],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0
     assert result.stdout.strip() == f"cnnstudio {__version__}"

@@ -18,8 +18,17 @@ from cnnstudio.engine.session import TrainingSession
 # Own group: runs beside the "training" group on the other worker (2 cores in CI).
 pytestmark = pytest.mark.xdist_group("resume")
 
-QUICK = ["--epochs", "2", "--limit-batches", "3", "--batch-size", "32",
-         "--steps-per-execution", "1", "--no-augment"]
+QUICK = [
+    "--epochs",
+    "2",
+    "--limit-batches",
+    "3",
+    "--batch-size",
+    "32",
+    "--steps-per-execution",
+    "1",
+    "--no-augment",
+]
 
 
 def test_resume_continues_a_run_stopped_with_ctrl_c(capsys, monkeypatch):
@@ -61,16 +70,27 @@ def test_resume_continues_a_run_stopped_with_ctrl_c(capsys, monkeypatch):
 def test_runs_lists_status_reason_size_and_manages_names_tags_and_deletion(capsys, monkeypatch):
     store = RunStore()
     failed = store.create("lenet5", "mnist-5k", started=0)
-    failed.write_record({"status": "failed", "reason": "loss became NaN at epoch 3 batch 7",
-                         "config": {"model": "lenet5", "dataset": "mnist-5k"},
-                         "epochs_completed": 2, "started": "2026-01-01T10:00:00+00:00"})
+    failed.write_record(
+        {
+            "status": "failed",
+            "reason": "loss became NaN at epoch 3 batch 7",
+            "config": {"model": "lenet5", "dataset": "mnist-5k"},
+            "epochs_completed": 2,
+            "started": "2026-01-01T10:00:00+00:00",
+        }
+    )
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     crashed = store.create("resnet18", "cifar10", started=60)
-    crashed.write_record({"status": "running", "config": {"model": "resnet18",
-                                                          "dataset": "cifar10"},
-                          "process": {**process_identity(), "pid": gone.pid},
-                          "epochs_completed": 5, "started": "2026-01-01T10:01:00+00:00"})
+    crashed.write_record(
+        {
+            "status": "running",
+            "config": {"model": "resnet18", "dataset": "cifar10"},
+            "process": {**process_identity(), "pid": gone.pid},
+            "epochs_completed": 5,
+            "started": "2026-01-01T10:01:00+00:00",
+        }
+    )
     (crashed.checkpoints_dir / "epoch-0005.npz").write_bytes(b"\0" * 2_500_000)
 
     assert cli.main(["runs", "rename", failed.id, "first try"]) == 0
@@ -101,8 +121,15 @@ def test_runs_lists_status_reason_size_and_manages_names_tags_and_deletion(capsy
 def trained_run(tmp_path_factory):
     """One short LeNet-5 run on mnist-5k, shared by the export and predict tests."""
     store = RunStore(tmp_path_factory.mktemp("exports") / "runs")
-    config = TrainingConfig(model="lenet5", dataset="mnist-5k", epochs=2, batch_size=64,
-                            limit_batches=12, steps_per_execution=4, augment=False)
+    config = TrainingConfig(
+        model="lenet5",
+        dataset="mnist-5k",
+        epochs=2,
+        batch_size=64,
+        limit_batches=12,
+        steps_per_execution=4,
+        augment=False,
+    )
     result = TrainingSession(config, None, store).run()
     assert result.status == "finished", result.reason
     return store.get(result.run_id)
@@ -179,8 +206,21 @@ def test_predict_prints_top_classes_preprocessed_as_in_training(trained_run, tmp
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n not really")
 
-    assert cli.main(["predict", "--model", str(trained_run.path), *paths, str(rgb),
-                     str(broken), "--top", "2"]) == 0
+    assert (
+        cli.main(
+            [
+                "predict",
+                "--model",
+                str(trained_run.path),
+                *paths,
+                str(rgb),
+                str(broken),
+                "--top",
+                "2",
+            ]
+        )
+        == 0
+    )
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"Model: run {trained_run.id} (model.keras)"
     assert lines[-1].startswith(f"{broken}: skipped (")
@@ -199,8 +239,9 @@ def test_predict_prints_top_classes_preprocessed_as_in_training(trained_run, tmp
 
     # A model file works too: in its run folder, or exported with its metadata.json, it is
     # preprocessed as the run's data set was (28x28 padded to 32x32, not resized).
-    assert cli.main(["predict", "--model", str(trained_run.model_file), paths[0],
-                     "--top", "2"]) == 0
+    assert (
+        cli.main(["predict", "--model", str(trained_run.model_file), paths[0], "--top", "2"]) == 0
+    )
     assert capsys.readouterr().out.splitlines()[1] == lines[1]
     from cnnstudio.engine.export import export_run
 

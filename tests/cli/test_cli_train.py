@@ -13,14 +13,34 @@ from cnnstudio.engine.runs import RunStore
 
 pytestmark = pytest.mark.xdist_group("training")
 
-QUICK = ["--epochs", "2", "--limit-batches", "3", "--batch-size", "32",
-         "--steps-per-execution", "1"]
+QUICK = [
+    "--epochs",
+    "2",
+    "--limit-batches",
+    "3",
+    "--batch-size",
+    "32",
+    "--steps-per-execution",
+    "1",
+]
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 
 
 def test_train_prints_plain_lines_and_the_run_folder(capsys):
-    status = cli.main(["train", "--model", "lenet5", "--data", "mnist-5k", *QUICK,
-                       "--option", "activation=relu", "--seed", "3"])
+    status = cli.main(
+        [
+            "train",
+            "--model",
+            "lenet5",
+            "--data",
+            "mnist-5k",
+            *QUICK,
+            "--option",
+            "activation=relu",
+            "--seed",
+            "3",
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 0, out
     assert not CONTROL_CHARACTERS.search(out), repr(out)

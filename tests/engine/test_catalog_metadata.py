@@ -46,6 +46,7 @@ def test_reading_metadata_imports_neither_keras_nor_tensorflow():
         "print(sorted(m for m in ('keras', 'tensorflow', 'cnnstudio.models') "
         "if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=60).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
     assert out.strip() == "[]"

@@ -54,8 +54,13 @@ def small_model(seed: int = 0):
 
 def train_a_little(model, steps: int = 3) -> None:
     rng = np.random.default_rng(1)
-    model.fit(rng.random((8 * steps, 4), dtype=np.float32), rng.integers(0, 3, 8 * steps),
-              batch_size=8, epochs=1, verbose=0)
+    model.fit(
+        rng.random((8 * steps, 4), dtype=np.float32),
+        rng.integers(0, 3, 8 * steps),
+        batch_size=8,
+        epochs=1,
+        verbose=0,
+    )
 
 
 def state_of(model) -> list[np.ndarray]:
@@ -104,8 +109,12 @@ def test_retention_keeps_the_last_n_and_the_best(tmp_path):
     assert store.epochs() == [2, 4, 5]
     assert store.best().epoch == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "epoch-0002.json", "epoch-0002.npz", "epoch-0004.json", "epoch-0004.npz",
-        "epoch-0005.json", "epoch-0005.npz",
+        "epoch-0002.json",
+        "epoch-0002.npz",
+        "epoch-0004.json",
+        "epoch-0004.npz",
+        "epoch-0005.json",
+        "epoch-0005.npz",
     ]  # no temporary files left
 
 
@@ -159,8 +168,14 @@ def test_a_checkpoint_for_another_model_is_refused_naming_the_difference(tmp_pat
 
     store = CheckpointStore(tmp_path)
     store.save(small_model(), 1, {"best": {}, "last": {}})
-    other = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, name="hidden"),
-                              keras.layers.Dropout(0.5), keras.layers.Dense(3, name="out")])
+    other = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(5, name="hidden"),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(3, name="out"),
+        ]
+    )
     other.compile(optimizer="adam", loss="mse")
     with pytest.raises(CheckpointError, match=r"hidden/kernel has shape \(4, 8\) there"):
         restore(other, store.verify(1))
@@ -181,8 +196,9 @@ def test_checkpoint_arrays_are_read_without_pickle(tmp_path):
 
 def test_training_checkpoints_every_epoch_and_resume_skips_a_truncated_one():
     store = RunStore()
-    result = TrainingSession(quick_config(epochs=3, keep_checkpoints=2), None, store,
-                             dataset=tiny_dataset()).run()
+    result = TrainingSession(
+        quick_config(epochs=3, keep_checkpoints=2), None, store, dataset=tiny_dataset()
+    ).run()
     run = store.get(result.run_id)
     record = run.record
     assert record["checkpoint"]["epoch"] == 3 and record["checkpoint"]["seconds"] > 0
@@ -204,8 +220,7 @@ def test_training_checkpoints_every_epoch_and_resume_skips_a_truncated_one():
     latest.write_bytes(latest.read_bytes()[:100])
     (run.checkpoints_dir / ".epoch-0004.npz.x1y2.npz").write_bytes(b"")
     observer = RecordingObserver()
-    resumed = TrainingSession.resume_run(run.id, observer, store, epochs=4,
-                                         dataset=tiny_dataset())
+    resumed = TrainingSession.resume_run(run.id, observer, store, epochs=4, dataset=tiny_dataset())
     outcome = resumed.run()
     assert outcome.status == "finished", outcome.reason
     assert [event.epoch for event in observer.of_type(EpochEnd)] == [3, 4]  # epoch 3 again
@@ -227,9 +242,7 @@ def _tensorboard_scalars(folder) -> dict[str, dict[int, float]]:
             event = tf.compat.v1.Event.FromString(record.numpy())
             for value in event.summary.value:
                 assert value.metadata.plugin_data.plugin_name == "scalars"
-                scalars.setdefault(value.tag, {})[event.step] = float(
-                    tf.make_ndarray(value.tensor)
-                )
+                scalars.setdefault(value.tag, {})[event.step] = float(tf.make_ndarray(value.tensor))
     return scalars
 
 
@@ -261,8 +274,10 @@ def test_a_kill_between_the_temporary_file_and_the_replace(cnnstudio_home):
 
     root = Path(__file__).parents[2]
     child = subprocess.run(
-        [sys.executable, "-c", _DIE_INSIDE_THE_WRITE, str(root)], capture_output=True,
-        env={**os.environ, "CNNSTUDIO_HOME": str(cnnstudio_home)}, timeout=300,
+        [sys.executable, "-c", _DIE_INSIDE_THE_WRITE, str(root)],
+        capture_output=True,
+        env={**os.environ, "CNNSTUDIO_HOME": str(cnnstudio_home)},
+        timeout=300,
     )
     assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-2000:]
     store = RunStore()
@@ -288,11 +303,21 @@ def test_a_version_1_record_is_read_and_a_newer_one_refused(tmp_path):
     store = RunStore(tmp_path)
     old = store.create("lenet5", "mnist-5k")
     # As CNN Studio wrote it before names, tags and process identity existed.
-    old.run_file.write_text(json.dumps({
-        "schema_version": 1, "id": old.id, "status": "stopped", "pid": 12345, "host": "h",
-        "config": {"model": "lenet5", "dataset": "mnist-5k", "epochs": 3},
-        "epochs_completed": 1, "best": {"val_accuracy": 0.5}, "started": "2025-01-01T10:00",
-    }))
+    old.run_file.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "id": old.id,
+                "status": "stopped",
+                "pid": 12345,
+                "host": "h",
+                "config": {"model": "lenet5", "dataset": "mnist-5k", "epochs": 3},
+                "epochs_completed": 1,
+                "best": {"val_accuracy": 0.5},
+                "started": "2025-01-01T10:00",
+            }
+        )
+    )
     record = Run(old.path).record
     assert record["tags"] == [] and record["name"] is None
     assert record["process"] == {"pid": 12345, "host": "h", "process_start": None}
@@ -300,12 +325,22 @@ def test_a_version_1_record_is_read_and_a_newer_one_refused(tmp_path):
     assert json.loads(old.run_file.read_text())["schema_version"] == SCHEMA_VERSION
 
     new = store.create("lenet5", "mnist-5k")
-    new.run_file.write_text(json.dumps({"schema_version": SCHEMA_VERSION + 1,
-                                        "status": "finished", "config": {"model": "lenet5"}}))
-    with pytest.raises(RunSchemaError, match=(
-        rf"written by a newer CNN Studio \(run schema version {SCHEMA_VERSION + 1}; this "
-        rf"version reads up to {SCHEMA_VERSION}\): update CNN Studio"
-    )):
+    new.run_file.write_text(
+        json.dumps(
+            {
+                "schema_version": SCHEMA_VERSION + 1,
+                "status": "finished",
+                "config": {"model": "lenet5"},
+            }
+        )
+    )
+    with pytest.raises(
+        RunSchemaError,
+        match=(
+            rf"written by a newer CNN Studio \(run schema version {SCHEMA_VERSION + 1}; this "
+            rf"version reads up to {SCHEMA_VERSION}\): update CNN Studio"
+        ),
+    ):
         _ = Run(new.path).record
     with pytest.raises(ValueError, match="newer CNN Studio"):
         TrainingSession.resume_run(new.id, runs=store)
@@ -330,8 +365,14 @@ def test_a_running_record_whose_process_is_gone_reads_as_interrupted(tmp_path):
 
     store = RunStore(tmp_path)
     run = store.create("lenet5", "mnist-5k")
-    run.write_record({"status": "running", "config": {"model": "lenet5", "epochs": 2},
-                      "process": {**me, "pid": child.pid}, "epochs_completed": 1})
+    run.write_record(
+        {
+            "status": "running",
+            "config": {"model": "lenet5", "epochs": 2},
+            "process": {**me, "pid": child.pid},
+            "epochs_completed": 1,
+        }
+    )
     assert run.status == "running" and run.effective_status == "interrupted"
     (row,) = store.summaries()
     assert row.status == "interrupted" and row.resumable
@@ -350,8 +391,7 @@ def test_a_running_record_whose_process_is_gone_reads_as_interrupted(tmp_path):
 def test_rename_tag_size_and_delete(tmp_path):
     store = RunStore(tmp_path)
     run = store.create("lenet5", "mnist-5k")
-    run.write_record({"status": "finished", "config": {"model": "lenet5"},
-                      "elapsed_seconds": 12.5})
+    run.write_record({"status": "finished", "config": {"model": "lenet5"}, "elapsed_seconds": 12.5})
     (run.path / "model.keras").write_bytes(b"x" * 1000)
     run.rename("  baseline  ")
     run.set_tags(["paper", "tanh", "paper"])
@@ -365,7 +405,10 @@ def test_rename_tag_size_and_delete(tmp_path):
     assert size == 1000 + run.run_file.stat().st_size
     (row,) = store.summaries()
     assert (row.name, row.tags, row.size_bytes, row.duration_seconds) == (
-        "baseline", ("paper", "tanh"), size, 12.5
+        "baseline",
+        ("paper", "tanh"),
+        size,
+        12.5,
     )
     # A rename by another process survives the trainer's next update of run.json.
     trainer = Run(run.path)
@@ -409,8 +452,7 @@ def test_bad_model_files_give_clear_errors(tmp_path):
         "notes.keras": (b"just some text\n", "not a Keras model file"),
         "empty.keras": (b"", "empty"),
         "legacy.h5": (b"\x89HDF\r\n\x1a\n" + b"\0" * 64, "legacy HDF5"),
-        "truncated.keras": (good.read_bytes()[: good.stat().st_size // 2],
-                            "truncated or damaged"),
+        "truncated.keras": (good.read_bytes()[: good.stat().st_size // 2], "truncated or damaged"),
     }
     for name, (content, message) in cases.items():
         path = tmp_path / name

@@ -33,7 +33,8 @@ def group(name: str, *values):
 
 
 @pytest.mark.parametrize(
-    "ref", [group(r.model, r) for r in REFERENCES if r.macs is not None],
+    "ref",
+    [group(r.model, r) for r in REFERENCES if r.macs is not None],
 )
 def test_totals_equal_the_references(ref):
     model = built(ref.model, ref.input_shape, ref.num_classes, **ref.options)
@@ -81,8 +82,15 @@ def test_lenet5_receptive_fields(lenet5):
     # r_out = r_in + (k - 1) * j_in and j_out = j_in * stride: C1 5x5 sees 5 pixels, S2 (2x2,
     # stride 2) 5 + 1 = 6 with jump 2, C3 6 + 4*2 = 14, S4 14 + 1*2 = 16 with jump 4,
     # C5 16 + 4*4 = 32: the whole 32x32 image.
-    expected = {"input": (1, 1), "c1_conv": (5, 1), "c1_tanh": (5, 1), "s2_pool": (6, 2),
-                "c3_conv": (14, 2), "s4_pool": (16, 4), "c5_conv": (32, 4)}
+    expected = {
+        "input": (1, 1),
+        "c1_conv": (5, 1),
+        "c1_tanh": (5, 1),
+        "s2_pool": (6, 2),
+        "c3_conv": (14, 2),
+        "s4_pool": (16, 4),
+        "c5_conv": (32, 4),
+    }
     for name, (size, jump) in expected.items():
         assert lenet5.layer(name).receptive_field == ReceptiveField((size, size), (jump, jump))
     assert lenet5.layer("c5_flatten").receptive_field is None
@@ -102,8 +110,13 @@ def test_lenet5_shapes_blocks_and_edges(lenet5):
 
 def test_to_dict_is_json_and_carries_the_totals(lenet5):
     data = json.loads(json.dumps(lenet5.to_dict()))
-    assert data["totals"] == {"params": 61_706, "trainable_params": 61_706,
-                              "non_trainable_params": 0, "macs": 416_520, "flops": 833_040}
+    assert data["totals"] == {
+        "params": 61_706,
+        "trainable_params": 61_706,
+        "non_trainable_params": 0,
+        "macs": 416_520,
+        "flops": 833_040,
+    }
     c1 = next(layer for layer in data["layers"] if layer["name"] == "c1_conv")
     assert c1["formula"] == "5*5*1*6 + 6 = 156"
     assert c1["receptive_field"] == {"size": [5, 5], "jump": [1, 1]}
@@ -163,7 +176,8 @@ def test_depthwise_separable_dilated_shared_and_nested_layers():
     keras.utils.set_random_seed(0)
     inner_input = keras.Input((5, 5, 6))
     inner = keras.Model(
-        inner_input, layers.Conv2D(4, 3, padding="same", name="inner_conv")(inner_input),
+        inner_input,
+        layers.Conv2D(4, 3, padding="same", name="inner_conv")(inner_input),
         name="inner",
     )
     image = keras.Input((16, 16, 3), name="input")
@@ -174,8 +188,7 @@ def test_depthwise_separable_dilated_shared_and_nested_layers():
     x = layers.MaxPooling2D(name="pool")(x)  # 5x5x6
     x = inner(x)
     x = layers.Flatten(name="flatten")(x)
-    stats = compute_model_stats(keras.Model(image, layers.Dense(5, use_bias=False,
-                                                                name="head")(x)))
+    stats = compute_model_stats(keras.Model(image, layers.Dense(5, use_bias=False, name="head")(x)))
 
     shared_stats = stats.layer("shared_conv")
     assert shared_stats.calls == 2
@@ -189,8 +202,9 @@ def test_depthwise_separable_dilated_shared_and_nested_layers():
     assert stats.layer("head").formula == "100*5 = 500"
     # 3 -> 3 (merge) -> 5 (dw) -> 9 (sep: dilated 3x3 spans 5) -> 10, jump 2 (pool)
     # -> 14 (the nested model's 3x3 conv at jump 2).
-    fields = {n: stats.layer(n).receptive_field.size[0]
-              for n in ("merge", "dw", "sep", "pool", "inner")}
+    fields = {
+        n: stats.layer(n).receptive_field.size[0] for n in ("merge", "dw", "sep", "pool", "inner")
+    }
     assert fields == {"merge": 3, "dw": 5, "sep": 9, "pool": 10, "inner": 14}
     assert stats.params == sum(layer.count_params() for layer in (shared, inner)) + 80 + 126 + 500
 
@@ -237,8 +251,11 @@ def profiler_mac_flops(model: keras.Model) -> tuple[int, dict[str, int]]:
 
 @pytest.mark.parametrize(
     ("name", "shape"),
-    [group("lenet5", "lenet5", (32, 32, 1)), group("resnet18", "resnet18", SMALL),
-     group("vgg11", "vgg11", SMALL)],
+    [
+        group("lenet5", "lenet5", (32, 32, 1)),
+        group("resnet18", "resnet18", SMALL),
+        group("vgg11", "vgg11", SMALL),
+    ],
 )
 def test_macs_agree_with_tensorflows_profiler(name, shape):
     model = built(name, shape, 10)
@@ -250,34 +267,48 @@ def test_macs_agree_with_tensorflows_profiler(name, shape):
 # --- blocks and numbers for people ------------------------------------------------------
 
 
-@pytest.mark.parametrize(("layer", "block"), [
-    ("conv3_block2_1_conv", "conv3_block2"),
-    ("conv4_block24_concat", "conv4_block24"),
-    ("inception_3a_5x5_reduce_conv", "inception_3a"),
-    ("inception_3a_concat", "inception_3a"),
-    ("mixed0_3x3dbl_reduce_conv", "mixed0"),
-    ("mixed_5b_concat", "mixed_5b"),
-    ("block1_conv1", "block1"),
-    ("conv1_bn", "conv1"),
-    ("pool2_pool", "pool2"),
-    ("fc6", "fc6"),
-    ("fc6_dropout", "fc6"),
-    ("c1_conv", "c1"),
-    ("mlpconv1_2_conv", "mlpconv1"),
-    ("input", ""),
-    ("flatten", ""),
-    ("predictions", ""),
-    ("avg_pool", ""),
-])
+@pytest.mark.parametrize(
+    ("layer", "block"),
+    [
+        ("conv3_block2_1_conv", "conv3_block2"),
+        ("conv4_block24_concat", "conv4_block24"),
+        ("inception_3a_5x5_reduce_conv", "inception_3a"),
+        ("inception_3a_concat", "inception_3a"),
+        ("mixed0_3x3dbl_reduce_conv", "mixed0"),
+        ("mixed_5b_concat", "mixed_5b"),
+        ("block1_conv1", "block1"),
+        ("conv1_bn", "conv1"),
+        ("pool2_pool", "pool2"),
+        ("fc6", "fc6"),
+        ("fc6_dropout", "fc6"),
+        ("c1_conv", "c1"),
+        ("mlpconv1_2_conv", "mlpconv1"),
+        ("input", ""),
+        ("flatten", ""),
+        ("predictions", ""),
+        ("avg_pool", ""),
+    ],
+)
 def test_block_of(layer, block):
     assert block_of(layer) == block
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (0, "0"), (156, "156"), (999, "999"), (1000, "1.00 k"), (61_706, "61.7 k"),
-    (416_520, "417 k"), (999_950, "1.00 M"), (138_357_544, "138 M"),
-    (1_814_073_344, "1.81 G"), (15_470_264_320, "15.5 G"), (2.5e15, "2500 T"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0, "0"),
+        (156, "156"),
+        (999, "999"),
+        (1000, "1.00 k"),
+        (61_706, "61.7 k"),
+        (416_520, "417 k"),
+        (999_950, "1.00 M"),
+        (138_357_544, "138 M"),
+        (1_814_073_344, "1.81 G"),
+        (15_470_264_320, "15.5 G"),
+        (2.5e15, "2500 T"),
+    ],
+)
 def test_format_count(value, text):
     assert format_count(value) == text
 
@@ -300,5 +331,7 @@ def test_catalog_agrees_with_fresh_figures(name):
     assert entry.num_classes == info.default_classes
     stats = compute_model_stats(built(name, info.canonical_input, info.default_classes))
     assert (entry.params, entry.trainable_params, entry.macs) == (
-        stats.params, stats.trainable_params, stats.macs
+        stats.params,
+        stats.trainable_params,
+        stats.macs,
     )

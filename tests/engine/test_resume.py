@@ -29,11 +29,33 @@ pytestmark = pytest.mark.xdist_group("resume")
 
 # LeNet-5 on mnist-5k, 4 epochs of 16 batches: about 88% validation accuracy (chance: 10%),
 # a few seconds of training on a CPU.
-PROOF = dict(model="lenet5", dataset="mnist-5k", epochs=4, batch_size=64, limit_batches=16,
-             steps_per_execution=1, augment=False, seed=5)
-PROOF_FLAGS = ["--model", "lenet5", "--data", "mnist-5k", "--epochs", "4", "--batch-size", "64",
-               "--limit-batches", "16", "--steps-per-execution", "1", "--no-augment",
-               "--seed", "5"]
+PROOF = dict(
+    model="lenet5",
+    dataset="mnist-5k",
+    epochs=4,
+    batch_size=64,
+    limit_batches=16,
+    steps_per_execution=1,
+    augment=False,
+    seed=5,
+)
+PROOF_FLAGS = [
+    "--model",
+    "lenet5",
+    "--data",
+    "mnist-5k",
+    "--epochs",
+    "4",
+    "--batch-size",
+    "64",
+    "--limit-batches",
+    "16",
+    "--steps-per-execution",
+    "1",
+    "--no-augment",
+    "--seed",
+    "5",
+]
 
 
 def _wait_for(condition, timeout: float, what: str, process=None):
@@ -49,14 +71,15 @@ def _wait_for(condition, timeout: float, what: str, process=None):
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-def test_a_run_killed_mid_epoch_resumes_and_matches_an_uninterrupted_run(
-    cnnstudio_home, tmp_path
-):
+def test_a_run_killed_mid_epoch_resumes_and_matches_an_uninterrupted_run(cnnstudio_home, tmp_path):
     env = {**os.environ, "CNNSTUDIO_HOME": str(cnnstudio_home), "PYTHONUNBUFFERED": "1"}
     log = open(tmp_path / "train.log", "wb")  # noqa: SIM115  (the child writes to it)
     child = subprocess.Popen(
         [sys.executable, "-m", "cnnstudio", "train", *PROOF_FLAGS],
-        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=Path(__file__).parents[2],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=Path(__file__).parents[2],
     )
     try:
         store = RunStore()
@@ -104,14 +127,14 @@ def test_a_run_killed_mid_epoch_resumes_and_matches_an_uninterrupted_run(
     uninterrupted = TrainingSession(TrainingConfig(**PROOF)).run()
     resumed_accuracy = result.last["val_accuracy"]
     straight_accuracy = uninterrupted.last["val_accuracy"]
-    print(f"killed after checkpoint {done}; final val_accuracy resumed {resumed_accuracy:.4f}, "
-          f"uninterrupted {straight_accuracy:.4f}")  # shown with -s and on failure
+    print(
+        f"killed after checkpoint {done}; final val_accuracy resumed {resumed_accuracy:.4f}, "
+        f"uninterrupted {straight_accuracy:.4f}"
+    )  # shown with -s and on failure
     # Same seed, same epochs; the resumed part draws its own (seeded) data order, so the two
     # agree within a few points rather than bit for bit. Both are far above chance (10%).
     assert resumed_accuracy > 0.75 and straight_accuracy > 0.75
-    assert abs(resumed_accuracy - straight_accuracy) <= 0.05, (
-        resumed_accuracy, straight_accuracy
-    )
+    assert abs(resumed_accuracy - straight_accuracy) <= 0.05, (resumed_accuracy, straight_accuracy)
 
 
 class _StopAfterEpoch(RecordingObserver):
@@ -193,7 +216,8 @@ def test_resume_restores_callback_state_and_refuses_what_cannot_be_resumed():
     assert result.status == "finished" and result.epochs_completed == 4, result.reason
     assert seen["plateau"] == (pytest.approx(saved["plateau"]["best"]), saved["plateau"]["wait"])
     assert seen["stopping"] == (
-        pytest.approx(saved["early_stopping"]["best"]), saved["early_stopping"]["wait"]
+        pytest.approx(saved["early_stopping"]["best"]),
+        saved["early_stopping"]["wait"],
     )
 
     # Finished: nothing to resume unless more epochs are asked for; nothing is written.
@@ -209,8 +233,7 @@ def test_resume_restores_callback_state_and_refuses_what_cannot_be_resumed():
 
     # With more epochs a finished run goes on, numbering on.
     observer = RecordingObserver()
-    extended = TrainingSession.resume_run(run.id, observer, store, epochs=5,
-                                          dataset=tiny_dataset())
+    extended = TrainingSession.resume_run(run.id, observer, store, epochs=5, dataset=tiny_dataset())
     assert extended.run().status == "finished"
     assert {e.epoch for e in observer.of_type(BatchEnd)} == {5}
     assert [e["epoch"] for e in run.history() if e["kind"] == "epoch"] == [1, 2, 3, 4, 5]

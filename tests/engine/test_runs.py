@@ -44,10 +44,17 @@ def test_folders_are_unique_and_named_for_people(tmp_path):
 def test_record_history_and_listing(tmp_path):
     store = RunStore(tmp_path)
     run = store.create("lenet5", "mnist-5k")
-    run.write_record({"status": "running", "config": {"model": "lenet5", "dataset": "mnist-5k"},
-                      "started": "2025-01-01T10:00:00+00:00", "best": {}})
-    run.update_record(status="finished", best={"val_accuracy": 0.98, "epoch": 3},
-                      epochs_completed=3)
+    run.write_record(
+        {
+            "status": "running",
+            "config": {"model": "lenet5", "dataset": "mnist-5k"},
+            "started": "2025-01-01T10:00:00+00:00",
+            "best": {},
+        }
+    )
+    run.update_record(
+        status="finished", best={"val_accuracy": 0.98, "epoch": 3}, epochs_completed=3
+    )
     again = store.get(run.id)
     assert again.record["schema_version"] == SCHEMA_VERSION and again.record["id"] == run.id
     assert again.status == "finished"
@@ -58,7 +65,9 @@ def test_record_history_and_listing(tmp_path):
 
     (summary,) = store.summaries()
     assert (summary.status, summary.model, summary.best_val_accuracy) == (
-        "finished", "lenet5", 0.98
+        "finished",
+        "lenet5",
+        0.98,
     )
     with pytest.raises(ValueError, match="no run 'nope'"):
         store.get("nope")

@@ -40,8 +40,13 @@ def tiny_dataset(train: int = 96, validation: int = 32, seed: int = 0):
         return SimpleNamespace(images=images, labels=labels)
 
     info = SimpleNamespace(
-        name="tiny", title="Tiny", image_shape=(28, 28, 1), num_classes=2,
-        class_names=("top", "bottom"), flips_allowed=False, train_size=train,
+        name="tiny",
+        title="Tiny",
+        image_shape=(28, 28, 1),
+        num_classes=2,
+        class_names=("top", "bottom"),
+        flips_allowed=False,
+        train_size=train,
         validation_size=validation,
     )
     return SimpleNamespace(info=info, train=split(train), validation=split(validation))
@@ -50,8 +55,9 @@ def tiny_dataset(train: int = 96, validation: int = 32, seed: int = 0):
 def quick_config(**changes) -> TrainingConfig:
     # 96 images / 16 = 6 batches an epoch, hooks every 2 batches: 3 batch events an epoch.
     # A constant rate, so that events can be checked against it.
-    values = dict(epochs=2, batch_size=16, steps_per_execution=2, learning_rate=1e-3,
-                  schedule="constant")
+    values = dict(
+        epochs=2, batch_size=16, steps_per_execution=2, learning_rate=1e-3, schedule="constant"
+    )
     values.update(changes)
     return TrainingConfig(**values)
 
@@ -71,23 +77,35 @@ def make_session(observer=None, dataset=None, **changes) -> TrainingSession:
         ("epochs", 0, "epochs must be a positive integer; received 0"),
         ("epochs", 2.5, "epochs must be a positive integer; received 2.5"),
         ("batch_size", -1, "batch_size must be a positive integer; received -1"),
-        ("optimizer", "lbfgs", "optimizer must be one of adam, adamw, sgd, rmsprop; "
-                               "received 'lbfgs'"),
-        ("schedule", "linear", "schedule must be one of constant, step, cosine, plateau; "
-                               "received 'linear'"),
+        (
+            "optimizer",
+            "lbfgs",
+            "optimizer must be one of adam, adamw, sgd, rmsprop; received 'lbfgs'",
+        ),
+        (
+            "schedule",
+            "linear",
+            "schedule must be one of constant, step, cosine, plateau; received 'linear'",
+        ),
         ("learning_rate", 0.0, "learning_rate must be a number above 0; received 0.0"),
         ("learning_rate", math.nan, "learning_rate must be a number above 0; received nan"),
         ("learning_rate", "fast", "learning_rate must be a number above 0; received 'fast'"),
         ("momentum", 1.0, "momentum must be a number in [0, 1); received 1.0"),
         ("weight_decay", -0.1, "weight_decay must be a number at least 0; received -0.1"),
         ("label_smoothing", 1.5, "label_smoothing must be a number in [0, 1); received 1.5"),
-        ("validation_fraction", 1.0,
-         "validation_fraction must be a number in (0, 1); received 1.0"),
+        (
+            "validation_fraction",
+            1.0,
+            "validation_fraction must be a number in (0, 1); received 1.0",
+        ),
         ("early_stopping", -2, "early_stopping must be an integer of at least 0; received -2"),
         ("seed", "x", "seed must be an integer of at least 0; received 'x'"),
         ("limit_batches", -1, "limit_batches must be an integer of at least 0; received -1"),
-        ("steps_per_execution", True,
-         "steps_per_execution must be an integer of at least 0; received True"),
+        (
+            "steps_per_execution",
+            True,
+            "steps_per_execution must be an integer of at least 0; received True",
+        ),
         ("augment", "yes", "augment must be true or false; received 'yes'"),
         ("device", "tpu", "device must be 'auto', 'cpu' or 'gpu:N'; received 'tpu'"),
         ("model", "lenet6", "unknown model 'lenet6'"),
@@ -116,9 +134,19 @@ def test_validate_normalises_and_fills_model_options():
 
 def test_json_round_trip():
     config = TrainingConfig(
-        model="lenet5", model_options={"activation": "relu"}, epochs=7, batch_size=32,
-        optimizer="sgd", learning_rate=0.05, schedule="cosine", weight_decay=1e-4,
-        label_smoothing=0.1, early_stopping=3, seed=11, device="cpu", augment=True,
+        model="lenet5",
+        model_options={"activation": "relu"},
+        epochs=7,
+        batch_size=32,
+        optimizer="sgd",
+        learning_rate=0.05,
+        schedule="cosine",
+        weight_decay=1e-4,
+        label_smoothing=0.1,
+        early_stopping=3,
+        seed=11,
+        device="cpu",
+        augment=True,
         limit_batches=5,
     )
     text = config.to_json()
@@ -162,7 +190,12 @@ def test_short_run_reports_events_in_order_and_keeps_everything():
 
     batch_events = observer.of_type(BatchEnd)
     assert [(e.epoch, e.batch) for e in batch_events] == [
-        (1, 2), (1, 4), (1, 6), (2, 2), (2, 4), (2, 6)
+        (1, 2),
+        (1, 4),
+        (1, 6),
+        (2, 2),
+        (2, 4),
+        (2, 6),
     ]
     assert all(isinstance(e.loss, float) and e.images_per_second > 0 for e in batch_events)
     epoch = observer.of_type(EpochEnd)[-1]
@@ -279,8 +312,15 @@ def test_stop_wakes_a_paused_session():
 def test_nan_loss_fails_the_run_and_says_where():
     observer = RecordingObserver()
     # A learning rate this large overflows ReLU activations to inf within two steps.
-    session = make_session(observer, optimizer="sgd", learning_rate=1e30, momentum=0.0,
-                           epochs=3, steps_per_execution=1, model_options={"activation": "relu"})
+    session = make_session(
+        observer,
+        optimizer="sgd",
+        learning_rate=1e30,
+        momentum=0.0,
+        epochs=3,
+        steps_per_execution=1,
+        model_options={"activation": "relu"},
+    )
     result = session.run()
     assert result.status == "failed"
     assert result.reason.startswith("loss became NaN at epoch 1 batch ")

@@ -83,9 +83,12 @@ def test_from_history_and_csv_rows():
     entries = [
         {"kind": "batch", "epoch": 1, "batch": 2, "step": 2, "loss": 2.0, "accuracy": 0.2},
         {"kind": "batch", "epoch": 1, "batch": 4, "step": 4, "loss": 1.5, "accuracy": 0.4},
-        {"kind": "epoch", "epoch": 1, "metrics": {"loss": 1.5, "accuracy": 0.4,
-                                                  "val_loss": 1.2, "val_accuracy": 0.6},
-         "learning_rate": 0.005},
+        {
+            "kind": "epoch",
+            "epoch": 1,
+            "metrics": {"loss": 1.5, "accuracy": 0.4, "val_loss": 1.2, "val_accuracy": 0.6},
+            "learning_rate": 0.005,
+        },
         {"kind": "batch", "epoch": 2, "batch": 2, "step": 6, "loss": 1.0, "accuracy": 0.7},
     ]
     series = RunSeries.from_history("r", "r", entries, planned_epochs=5)
@@ -110,8 +113,7 @@ def test_value_ranges_follow_every_point_and_skip_nan_and_non_positive_for_log()
     series = RunSeries("r", "r")
     series.add_batch(1, 1, 2, loss=0.0, accuracy=0.1)
     series.add_batch(1, 2, 2, loss=math.nan, accuracy=0.4)
-    series.add_epoch(1, {"loss": 2.0, "val_loss": 0.5, "accuracy": 0.3, "val_accuracy": 0.9},
-                     1e-3)
+    series.add_epoch(1, {"loss": 2.0, "val_loss": 0.5, "accuracy": 0.3, "val_accuracy": 0.9}, 1e-3)
     assert series.value_range("loss", positive=True) == (0.5, 2.0)
     assert series.value_range("loss", positive=False) == (0.0, 2.0)
     assert series.value_range("accuracy", positive=False) == (0.1, 0.9)

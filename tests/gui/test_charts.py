@@ -16,10 +16,23 @@ from cnnstudio.gui.charts import TrainingChart
 def _fill(series: RunSeries, epochs: int, steps: int) -> None:
     for epoch in range(1, epochs + 1):
         for batch in range(1, steps + 1):
-            series.add_batch(epoch, batch, steps, loss=2.0 / (epoch + batch / steps),
-                             accuracy=min(0.99, 0.2 * epoch))
-        series.add_epoch(epoch, {"loss": 1.0 / epoch, "accuracy": 0.5, "val_loss": 1.1 / epoch,
-                                 "val_accuracy": 0.5 + 0.01 * epoch}, 0.01 / epoch)
+            series.add_batch(
+                epoch,
+                batch,
+                steps,
+                loss=2.0 / (epoch + batch / steps),
+                accuracy=min(0.99, 0.2 * epoch),
+            )
+        series.add_epoch(
+            epoch,
+            {
+                "loss": 1.0 / epoch,
+                "accuracy": 0.5,
+                "val_loss": 1.1 / epoch,
+                "val_accuracy": 0.5 + 0.01 * epoch,
+            },
+            0.01 / epoch,
+        )
 
 
 @pytest.fixture
@@ -42,8 +55,9 @@ def test_redraws_are_bounded_while_points_stream_in(chart, qtbot):
     # ~200 updates a second for 1.5 s: far more than the chart may draw.
     while time.perf_counter() - began < 1.5:
         step += 1
-        series.add_batch(1 + step // 100, step % 100 + 1, 100, loss=1.0 + (step % 7) / 10,
-                         accuracy=0.5)
+        series.add_batch(
+            1 + step // 100, step % 100 + 1, 100, loss=1.0 + (step % 7) / 10, accuracy=0.5
+        )
         chart.refresh()
         qtbot.wait(5)
     elapsed = time.perf_counter() - began
@@ -92,7 +106,8 @@ def test_smoothing_and_log_scale_controls(chart):
     chart.redraw_now()
     assert chart.smoothing_label.text() == "0.95"
     assert list(chart._runs["s"].lines["loss_smooth"].get_ydata()) != pytest.approx(
-        series.batch_loss)
+        series.batch_loss
+    )
     chart.log_check.setChecked(False)
     assert chart.loss_axes.get_yscale() == "linear"
 

@@ -108,10 +108,12 @@ def test_offline_download_shows_a_clear_message(panel, qtbot, empty_keras_home, 
     assert panel.grid.count() == 0
 
 
-def test_a_superseded_load_never_reports_into_the_new_one(panel, qtbot, empty_keras_home,
-                                                          monkeypatch):
+def test_a_superseded_load_never_reports_into_the_new_one(
+    panel, qtbot, empty_keras_home, monkeypatch
+):
     """The bundled set's load ends, its `loaded` still queued, while the person picks a set
     to download: that stale result must neither show nor end the download's wait."""
+
     def offline(url, *args, **kwargs):
         raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
 

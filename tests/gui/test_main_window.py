@@ -76,8 +76,14 @@ def test_every_control_has_an_object_name_and_an_accessible_name(window):
 
     # Widgets whose inner parts (a line edit's clear button, a combo's list) are Qt's own.
     composites = (QAbstractSpinBox, QComboBox, QLineEdit)
-    controls = (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QComboBox, QLineEdit,
-                QProgressBar)
+    controls = (
+        QAbstractButton,
+        QAbstractItemView,
+        QAbstractSpinBox,
+        QComboBox,
+        QLineEdit,
+        QProgressBar,
+    )
     for key in ("models", "data"):
         for widget in window.view(key).findChildren(QWidget):
             # Qt's own inner parts (a spin box's line edit, a scroll bar) are not ours to name.
@@ -127,18 +133,35 @@ def test_settings_restore_geometry_view_model_and_data_set(qtbot):
         assert_no_thread_running(second)
 
 
-@pytest.mark.parametrize(("saved", "expected"), [
-    ({"selection/model": "lenet5",
-      "selection/model_options": '{"activation": "swish", "dropout": 0.3, "bogus": 1}',
-      "selection/dataset": "imagenet"},
-     ("lenet5", {"dropout": 0.3}, "mnist-5k", None)),
-    ({"selection/model": "lenet6", "selection/dataset": "folder",
-      "selection/image_folder": "/no/such/folder"},
-     ("lenet5", {}, "mnist-5k", None)),
-    ({"selection/model": "vgg11", "selection/model_options": '{"dropout": 1.0}',
-      "selection/dataset": "cifar10"},
-     ("vgg11", {}, "cifar10", None)),
-])
+@pytest.mark.parametrize(
+    ("saved", "expected"),
+    [
+        (
+            {
+                "selection/model": "lenet5",
+                "selection/model_options": '{"activation": "swish", "dropout": 0.3, "bogus": 1}',
+                "selection/dataset": "imagenet",
+            },
+            ("lenet5", {"dropout": 0.3}, "mnist-5k", None),
+        ),
+        (
+            {
+                "selection/model": "lenet6",
+                "selection/dataset": "folder",
+                "selection/image_folder": "/no/such/folder",
+            },
+            ("lenet5", {}, "mnist-5k", None),
+        ),
+        (
+            {
+                "selection/model": "vgg11",
+                "selection/model_options": '{"dropout": 1.0}',
+                "selection/dataset": "cifar10",
+            },
+            ("vgg11", {}, "cifar10", None),
+        ),
+    ],
+)
 def test_settings_that_no_longer_fit_fall_back_to_defaults(qtbot, saved, expected):
     from cnnstudio.gui.settings import app_settings
 
@@ -150,8 +173,12 @@ def test_settings_that_no_longer_fit_fall_back_to_defaults(qtbot, saved, expecte
     qtbot.addWidget(window)
     try:
         selection = window.context.selection
-        assert (selection.model, selection.model_options, selection.dataset,
-                selection.image_folder) == expected
+        assert (
+            selection.model,
+            selection.model_options,
+            selection.dataset,
+            selection.image_folder,
+        ) == expected
     finally:
         window.close()
 
@@ -169,7 +196,10 @@ def test_screenshot_command_waits_for_the_engine_and_saves_a_png(tmp_path):
     target = tmp_path / "data.png"
     result = subprocess.run(
         [sys.executable, "-m", "cnnstudio", "--screenshot", str(target), "--view", "data"],
-        capture_output=True, text=True, timeout=240, check=False,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     image = QImage(str(target))
@@ -180,8 +210,19 @@ def test_screenshot_command_waits_for_the_engine_and_saves_a_png(tmp_path):
 
 def test_screenshot_command_rejects_an_unknown_view(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "cnnstudio", "--screenshot", str(tmp_path / "x.png"),
-         "--view", "nowhere"], capture_output=True, text=True, timeout=60, check=False,
+        [
+            sys.executable,
+            "-m",
+            "cnnstudio",
+            "--screenshot",
+            str(tmp_path / "x.png"),
+            "--view",
+            "nowhere",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 2
     assert "no view 'nowhere'" in result.stderr and "models" in result.stderr

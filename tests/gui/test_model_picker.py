@@ -29,8 +29,12 @@ def tree_rows(picker):
     rows = []
     for index in range(picker.tree.topLevelItemCount()):
         family = picker.tree.topLevelItem(index)
-        rows.append((family.text(NAME), [family.child(i).data(NAME, NAME_ROLE)
-                                         for i in range(family.childCount())]))
+        rows.append(
+            (
+                family.text(NAME),
+                [family.child(i).data(NAME, NAME_ROLE) for i in range(family.childCount())],
+            )
+        )
     return rows
 
 
@@ -49,8 +53,12 @@ def test_every_model_is_listed_once_under_its_family_with_year_and_figures(picke
 def test_first_start_selects_lenet5_with_its_defaults(picker):
     assert picker.selected_model() == "lenet5"
     assert picker.title.text() == "LeNet-5"
-    assert picker.options.values() == {"activation": "tanh", "pooling": "avg",
-                                       "normalization": "none", "dropout": 0.0}
+    assert picker.options.values() == {
+        "activation": "tanh",
+        "pooling": "avg",
+        "normalization": "none",
+        "dropout": 0.0,
+    }
 
 
 def test_picking_a_model_updates_the_context_and_offers_only_its_options(picker):
@@ -75,7 +83,10 @@ def test_choosing_an_option_writes_only_the_changes_to_the_context(picker):
     activation = picker.options.editor("activation")
     assert isinstance(activation, QComboBox)
     assert [activation.itemData(i) for i in range(activation.count())] == [
-        "relu", "tanh", "sigmoid"]
+        "relu",
+        "tanh",
+        "sigmoid",
+    ]
     activation.setCurrentIndex(activation.findData("relu"))
     assert picker.context.selection.model_options == {"activation": "relu"}
     dropout = picker.options.editor("dropout")
@@ -94,12 +105,15 @@ def test_options_are_remembered_per_model_while_browsing(picker):
     assert picker.context.selection.model_options == {"activation": "relu"}
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("res", ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d"]),
-    ("ResNet-5", ["resnet50"]),
-    ("googlenet", ["inception_v1"]),
-    ("vgg", ["vgg11", "vgg13", "vgg16", "vgg19"]),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("res", ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d"]),
+        ("ResNet-5", ["resnet50"]),
+        ("googlenet", ["inception_v1"]),
+        ("vgg", ["vgg11", "vgg13", "vgg16", "vgg19"]),
+    ],
+)
 def test_search_filters_by_name_alias_and_family(picker, text, expected):
     picker.search.setText(text)
     assert picker.visible_models() == expected
@@ -122,12 +136,13 @@ def test_every_model_has_a_card_and_vgg_shows_the_3x3_arithmetic(picker):
     assert "2*(3*3*C*C) = 18 C^2" in example and "25 C^2" in example
     picker.tree.setCurrentItem(picker.tree.items["vgg16"])
     assert "18 C^2" in picker.card.toPlainText()
-    assert card_for("inception_v2", "Inception").headline != card_for(
-        "inception_v3", "Inception").headline
+    assert (
+        card_for("inception_v2", "Inception").headline
+        != card_for("inception_v3", "Inception").headline
+    )
 
 
-def test_figures_follow_the_data_set_input_and_the_options_once_the_engine_is_ready(
-        picker, qtbot):
+def test_figures_follow_the_data_set_input_and_the_options_once_the_engine_is_ready(picker, qtbot):
     picker.show()
     picker.context.mark_engine_ready()  # the worker imports the zoo itself
     qtbot.waitUntil(lambda: "61,706" in picker.figures.text(), timeout=FIGURES_TIMEOUT_MS)
@@ -144,7 +159,6 @@ def test_a_model_that_cannot_take_the_input_says_why(picker, qtbot):
     picker.context.mark_engine_ready()
     picker.tree.setCurrentItem(picker.tree.items["resnet50"])
     picker.options.editor("stem").setCurrentIndex(1)  # the ImageNet stem on 28x28 MNIST
-    qtbot.waitUntil(lambda: "Cannot build" in picker.figures.text(),
-                    timeout=FIGURES_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: "Cannot build" in picker.figures.text(), timeout=FIGURES_TIMEOUT_MS)
     assert "needs inputs of at least 32x32" in picker.figures.text()
     assert picker.tree.items["resnet50"].text(2) == "n/a"

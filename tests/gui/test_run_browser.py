@@ -16,23 +16,43 @@ def make_runs(store, count: int) -> list[str]:
     ids = []
     for index in range(count):
         run = store.create("lenet5", "mnist-5k", started=1_700_000_000 + index)
-        run.write_record({
-            "status": "finished", "reason": None, "name": None, "tags": [],
-            "config": {"model": "lenet5", "dataset": "mnist-5k", "epochs": 2},
-            "started": f"2026-01-0{index + 1}T10:00:00+00:00", "elapsed_seconds": 10.0 * index,
-            "epochs_completed": 2, "best": {"epoch": 2, "val_accuracy": 0.9 + index / 100},
-            "steps_per_epoch": 2,
-        })
-        run.append_history([
-            {"kind": "batch", "epoch": 1, "batch": 2, "step": 2, "loss": 2.0, "accuracy": 0.3},
-            {"kind": "epoch", "epoch": 1, "metrics": {"loss": 1.0, "accuracy": 0.6,
-                                                      "val_loss": 0.9, "val_accuracy": 0.7},
-             "learning_rate": 0.005},
-            {"kind": "batch", "epoch": 2, "batch": 2, "step": 4, "loss": 0.8, "accuracy": 0.8},
-            {"kind": "epoch", "epoch": 2, "metrics": {"loss": 0.5, "accuracy": 0.85,
-                                                      "val_loss": 0.4, "val_accuracy": 0.9},
-             "learning_rate": 0.004},
-        ])
+        run.write_record(
+            {
+                "status": "finished",
+                "reason": None,
+                "name": None,
+                "tags": [],
+                "config": {"model": "lenet5", "dataset": "mnist-5k", "epochs": 2},
+                "started": f"2026-01-0{index + 1}T10:00:00+00:00",
+                "elapsed_seconds": 10.0 * index,
+                "epochs_completed": 2,
+                "best": {"epoch": 2, "val_accuracy": 0.9 + index / 100},
+                "steps_per_epoch": 2,
+            }
+        )
+        run.append_history(
+            [
+                {"kind": "batch", "epoch": 1, "batch": 2, "step": 2, "loss": 2.0, "accuracy": 0.3},
+                {
+                    "kind": "epoch",
+                    "epoch": 1,
+                    "metrics": {"loss": 1.0, "accuracy": 0.6, "val_loss": 0.9, "val_accuracy": 0.7},
+                    "learning_rate": 0.005,
+                },
+                {"kind": "batch", "epoch": 2, "batch": 2, "step": 4, "loss": 0.8, "accuracy": 0.8},
+                {
+                    "kind": "epoch",
+                    "epoch": 2,
+                    "metrics": {
+                        "loss": 0.5,
+                        "accuracy": 0.85,
+                        "val_loss": 0.4,
+                        "val_accuracy": 0.9,
+                    },
+                    "learning_rate": 0.004,
+                },
+            ]
+        )
         ids.append(run.id)
     return ids
 
@@ -111,14 +131,14 @@ def test_an_interrupted_run_resumes_through_the_training_view(panel, qtbot):
     quick_form(panel, epochs=3, batches=2)
     with qtbot.waitSignal(panel.trainingFinished, timeout=120_000):
         panel.train_button.click()
-        qtbot.waitUntil(lambda: panel.series is not None and len(panel.series.epoch_x) >= 1,
-                        timeout=120_000)
+        qtbot.waitUntil(
+            lambda: panel.series is not None and len(panel.series.epoch_x) >= 1, timeout=120_000
+        )
         panel.stop()
     run = panel.context.run_store.list()[-1]
     # Pretend the process died mid-run: run.json still says running, its process is gone.
     record = json.loads(run.run_file.read_text())
-    record.update(status="running", process={"pid": 2**22 + 7, "host": None,
-                                             "process_start": None})
+    record.update(status="running", process={"pid": 2**22 + 7, "host": None, "process_start": None})
     run.run_file.write_text(json.dumps(record))
     browser.refresh()
     assert cell(browser, run.id, RunTableModel.STATUS) == "interrupted"

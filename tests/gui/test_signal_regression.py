@@ -77,7 +77,9 @@ SCRIPT = textwrap.dedent(
 def test_hundred_thousand_emits_into_python_slots_do_not_abort():
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(EMITS)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stderr[-2000:]

@@ -13,6 +13,7 @@ TEST_BOUND_SECONDS = 2 * TARGET_SECONDS
 def test_window_shows_before_tensorflow_and_keras_are_imported():
     result = measure_startup(runs=1)
     assert not {"tensorflow", "keras", "cnnstudio.models"} & set(
-        result["imported_before_window"]), result
+        result["imported_before_window"]
+    ), result
     assert 0 < result["first_window_s"] < TEST_BOUND_SECONDS, result
     print(f"time to first window: {result['first_window_s']:.2f} s")

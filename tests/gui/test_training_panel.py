@@ -40,14 +40,16 @@ def test_before_the_engine_loads_train_waits_and_fields_still_validate(qtbot):
     assert "epochs must be a positive integer" in widget.reason_label.text()
 
 
-@pytest.mark.parametrize(("field", "text", "message"), [
-    ("learning_rate", "fast", "learning_rate must be a number"),
-    ("learning_rate", "0", "learning_rate must be a number above 0"),
-    ("batch_size", "-3", "batch_size must be a positive integer"),
-    ("label_smoothing", "1.5", "label_smoothing must be a number in [0, 1)"),
-])
-def test_an_invalid_field_is_marked_and_train_disabled_with_the_reason(panel, field, text,
-                                                                        message):
+@pytest.mark.parametrize(
+    ("field", "text", "message"),
+    [
+        ("learning_rate", "fast", "learning_rate must be a number"),
+        ("learning_rate", "0", "learning_rate must be a number above 0"),
+        ("batch_size", "-3", "batch_size must be a positive integer"),
+        ("label_smoothing", "1.5", "label_smoothing must be a number in [0, 1)"),
+    ],
+)
+def test_an_invalid_field_is_marked_and_train_disabled_with_the_reason(panel, field, text, message):
     assert panel.train_button.isEnabled()
     panel.form.fields[field].setText(text)
     assert not panel.train_button.isEnabled()

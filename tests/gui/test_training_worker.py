@@ -25,9 +25,16 @@ def tiny_dataset(train: int = 96, validation: int = 32):
             images[index, 14:] += 150 if label == 1 else 0
         return SimpleNamespace(images=images, labels=labels)
 
-    info = SimpleNamespace(name="tiny", title="Tiny", image_shape=(28, 28, 1), num_classes=2,
-                           class_names=("top", "bottom"), flips_allowed=False,
-                           train_size=train, validation_size=validation)
+    info = SimpleNamespace(
+        name="tiny",
+        title="Tiny",
+        image_shape=(28, 28, 1),
+        num_classes=2,
+        class_names=("top", "bottom"),
+        flips_allowed=False,
+        train_size=train,
+        validation_size=validation,
+    )
     return SimpleNamespace(info=info, train=split(train), validation=split(validation))
 
 
@@ -35,8 +42,14 @@ def session(epochs: int):
     """96 images / 16 = 6 batches an epoch, in groups of 2: 3 batch events an epoch."""
     from cnnstudio.engine.session import TrainingSession
 
-    config = TrainingConfig(epochs=epochs, batch_size=16, steps_per_execution=2,
-                            learning_rate=1e-3, schedule="constant", augment=False)
+    config = TrainingConfig(
+        epochs=epochs,
+        batch_size=16,
+        steps_per_execution=2,
+        learning_rate=1e-3,
+        schedule="constant",
+        augment=False,
+    )
     return TrainingSession(config, None, RunStore(), dataset=tiny_dataset())
 
 

@@ -37,8 +37,12 @@ def test_a_crop_is_an_exact_whole_pixel_shift_drawn_per_image():
     out = keras.ops.convert_to_numpy(RandomAffine(crop=2, seed=3)(images, training=True))
     offsets = set()
     for result in out:
-        matches = [(dx, dy) for dx in range(-2, 3) for dy in range(-2, 3)
-                   if np.allclose(result, shifted(images[0], dx, dy), atol=1e-5)]
+        matches = [
+            (dx, dy)
+            for dx in range(-2, 3)
+            for dy in range(-2, 3)
+            if np.allclose(result, shifted(images[0], dx, dy), atol=1e-5)
+        ]
         assert len(matches) == 1, "every crop is one of the 25 whole-pixel shifts"
         offsets.add(matches[0])
     assert len(offsets) > 10
@@ -90,7 +94,12 @@ def test_it_round_trips_through_its_config():
     layer = RandomAffine(shift=0.1, rotation=5, zoom=0.1, crop=2, flip=True, seed=9, name="aug")
     clone = RandomAffine.from_config(layer.get_config())
     assert (clone.shift, clone.rotation, clone.zoom, clone.crop, clone.flip, clone.seed) == (
-        0.1, 5.0, 0.1, 2, True, 9
+        0.1,
+        5.0,
+        0.1,
+        2,
+        True,
+        9,
     )
     with pytest.raises(ValueError, match="unknown"):
         RandomAffine(unknown=1)

@@ -22,8 +22,19 @@ def trainable_count(model: keras.Model) -> int:
 def test_lenet5_has_the_paper_layers_and_shapes():
     model = built("lenet5", (32, 32, 1), 10)
     assert layer_names(model) == [
-        "input", "c1_conv", "c1_tanh", "s2_pool", "c3_conv", "c3_tanh", "s4_pool",
-        "c5_conv", "c5_tanh", "c5_flatten", "f6_dense", "f6_tanh", "predictions",
+        "input",
+        "c1_conv",
+        "c1_tanh",
+        "s2_pool",
+        "c3_conv",
+        "c3_tanh",
+        "s4_pool",
+        "c5_conv",
+        "c5_tanh",
+        "c5_flatten",
+        "f6_dense",
+        "f6_tanh",
+        "predictions",
     ]
     assert tuple(model.get_layer("c1_conv").output.shape) == (None, 28, 28, 6)
     assert tuple(model.get_layer("s4_pool").output.shape) == (None, 5, 5, 16)
@@ -47,8 +58,14 @@ def test_alexnet_paper_shapes_and_two_gpu_grouping():
     assert tuple(model.get_layer("conv3_conv").kernel.shape) == (3, 3, 256, 384)
     # Dropout on the outputs of fc6 and fc7, as in the paper.
     names = layer_names(model)
-    assert names[names.index("fc6"):] == [
-        "fc6", "fc6_relu", "fc6_dropout", "fc7", "fc7_relu", "fc7_dropout", "predictions",
+    assert names[names.index("fc6") :] == [
+        "fc6",
+        "fc6_relu",
+        "fc6_dropout",
+        "fc7",
+        "fc7_relu",
+        "fc7_dropout",
+        "predictions",
     ]
 
 
@@ -90,7 +107,7 @@ def lrn_reference(x: np.ndarray, size=5, k=2.0, alpha=1e-4, beta=0.75) -> np.nda
     channels = x.shape[-1]
     out = np.empty_like(x)
     for c in range(channels):
-        window = x[..., max(0, c - radius):min(channels, c + radius + 1)]
+        window = x[..., max(0, c - radius) : min(channels, c + radius + 1)]
         out[..., c] = x[..., c] / (k + alpha * np.sum(window**2, axis=-1)) ** beta
     return out
 
@@ -114,8 +131,10 @@ def test_alexnet_with_lrn_saves_and_loads_in_safe_mode(tmp_path):
     loaded = keras.saving.load_model(path, safe_mode=True)
     batch = np.random.default_rng(2).random((2, 32, 32, 3), dtype=np.float32)
     np.testing.assert_allclose(
-        keras.ops.convert_to_numpy(loaded(batch)), keras.ops.convert_to_numpy(model(batch)),
-        rtol=1e-5, atol=1e-7,
+        keras.ops.convert_to_numpy(loaded(batch)),
+        keras.ops.convert_to_numpy(model(batch)),
+        rtol=1e-5,
+        atol=1e-7,
     )
 
 

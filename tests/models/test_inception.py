@@ -38,12 +38,24 @@ def test_v1_with_batchnorm_drops_the_convolution_biases():
     ("name", "shape", "expected"),
     [
         # The small stem halves 32 x 32: the modules run at 16, 8 and 4.
-        ("inception_v1", (32, 32, 3), {"inception_3b_concat": (16, 16),
-                                       "inception_4e_concat": (8, 8),
-                                       "inception_5b_concat": (4, 4)}),
-        ("inception_v2", (32, 32, 1), {"inception_3b_concat": (16, 16),
-                                       "inception_3c_concat": (8, 8),
-                                       "inception_5b_concat": (4, 4)}),
+        (
+            "inception_v1",
+            (32, 32, 3),
+            {
+                "inception_3b_concat": (16, 16),
+                "inception_4e_concat": (8, 8),
+                "inception_5b_concat": (4, 4),
+            },
+        ),
+        (
+            "inception_v2",
+            (32, 32, 1),
+            {
+                "inception_3b_concat": (16, 16),
+                "inception_3c_concat": (8, 8),
+                "inception_5b_concat": (4, 4),
+            },
+        ),
         ("inception_v3", (32, 32, 3), {"mixed2": (16, 16), "mixed7": (7, 7), "mixed10": (3, 3)}),
     ],
 )
@@ -75,8 +87,11 @@ def test_auto_stem_switches_at_the_documented_size(name, threshold, canonical_gr
     [("inception_v1", 32, 31), ("inception_v2", 32, 16), ("inception_v3", 32, 31)],
 )
 def test_imagenet_stem_on_too_small_images_says_why(name, minimum, too_small):
-    with pytest.raises(ValueError, match=rf"at least {minimum}x{minimum}.*stem='small'.*"
-                                         rf"received {too_small}x{too_small}x3"):
+    with pytest.raises(
+        ValueError,
+        match=rf"at least {minimum}x{minimum}.*stem='small'.*"
+        rf"received {too_small}x{too_small}x3",
+    ):
         create_model(name, (too_small, too_small, 3), 10, stem="imagenet")
     create_model(name, (minimum, minimum, 3), 10, stem="imagenet")
 
@@ -129,10 +144,14 @@ def test_auxiliary_heads_have_the_papers_shapes_at_canonical_size():
 @pytest.mark.parametrize(
     ("name", "options"),
     [
-        *[("inception_v1", {"normalization": n, "stem": s, "aux_logits": True})
-          for n, s in itertools.product(NORMALIZATIONS, ("small", "imagenet"))],
-        *[("inception_v2", {"normalization": n, "stem": "imagenet", "activation": "tanh"})
-          for n in NORMALIZATIONS],
+        *[
+            ("inception_v1", {"normalization": n, "stem": s, "aux_logits": True})
+            for n, s in itertools.product(NORMALIZATIONS, ("small", "imagenet"))
+        ],
+        *[
+            ("inception_v2", {"normalization": n, "stem": "imagenet", "activation": "tanh"})
+            for n in NORMALIZATIONS
+        ],
     ],
     ids=lambda value: value if isinstance(value, str) else ",".join(map(str, value.values())),
 )
@@ -151,6 +170,7 @@ def test_v3_is_keras_applications_inception_v3_layer_for_layer():
     ours.set_weights(reference.get_weights())
     batch = np.random.default_rng(0).random((1, 299, 299, 3), dtype=np.float32)
     np.testing.assert_allclose(
-        keras.ops.convert_to_numpy(ours(batch)), keras.ops.convert_to_numpy(reference(batch)),
+        keras.ops.convert_to_numpy(ours(batch)),
+        keras.ops.convert_to_numpy(reference(batch)),
         atol=1e-6,
     )

@@ -89,7 +89,8 @@ def test_weights_line_up_with_keras_applications_by_name(name, application):
     def weight_shapes(model):
         return {
             layer.name: [tuple(w.shape) for w in layer.weights]
-            for layer in model.layers if layer.weights
+            for layer in model.layers
+            if layer.weights
         }
 
     assert weight_shapes(ours) == weight_shapes(theirs)

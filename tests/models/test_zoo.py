@@ -138,8 +138,11 @@ def test_invalid_arguments_name_what_was_received(name):
         create_model(name, (32, 32, 3), 1)
     too_small = max(info.min_input - 1, 1)
     if too_small < info.min_input:
-        with pytest.raises(ValueError, match=rf"at least {info.min_input}x{info.min_input}.*"
-                                             rf"received {too_small}x{too_small}x3"):
+        with pytest.raises(
+            ValueError,
+            match=rf"at least {info.min_input}x{info.min_input}.*"
+            rf"received {too_small}x{too_small}x3",
+        ):
             create_model(name, (too_small, too_small, 3), 10)
     for option in info.options:
         bad = "no-such-value" if option.kind is not str or option.choices else None
