@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from cnnstudio.models import create_model
-from tests.models.builds import built
+from tests.models.builds import shape_only
 
 NORMALIZATIONS = ("batch", "layer", "instance", "group", "none")
 
@@ -20,7 +20,7 @@ def spatial(model, layer_name: str) -> tuple[int, int]:
 
 
 def test_v1_is_the_paper_model_by_default_biases_and_no_normalisation():
-    model = built("inception_v1", (32, 32, 3), 10)
+    model = shape_only("inception_v1", (32, 32, 3), 10)
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
     assert len(convs) == 57  # 3 in the stem, 6 in each of the 9 modules
     assert all(conv.use_bias for conv in convs)
@@ -29,7 +29,7 @@ def test_v1_is_the_paper_model_by_default_biases_and_no_normalisation():
 
 
 def test_v1_with_batchnorm_drops_the_convolution_biases():
-    model = create_model("inception_v1", (32, 32, 3), 10, normalization="batch")
+    model = shape_only("inception_v1", (32, 32, 3), 10, normalization="batch")
     assert not model.get_layer("inception_3a_5x5_conv").use_bias
     assert isinstance(model.get_layer("inception_3a_5x5_bn"), keras.layers.BatchNormalization)
 
@@ -60,7 +60,7 @@ def test_v1_with_batchnorm_drops_the_convolution_biases():
     ],
 )
 def test_small_stem_grids(name, shape, expected):
-    model = built(name, shape, 10)
+    model = shape_only(name, shape, 10)
     for layer_name, grid in expected.items():
         assert spatial(model, layer_name) == grid, layer_name
 
@@ -73,11 +73,11 @@ def test_small_stem_grids(name, shape, expected):
     ],
 )
 def test_auto_stem_switches_at_the_documented_size(name, threshold, canonical_grids):
-    below = create_model(name, (threshold - 1, threshold - 1, 3), 10)
-    at = create_model(name, (threshold, threshold, 3), 10)
+    below = shape_only(name, (threshold - 1, threshold - 1, 3), 10)
+    at = shape_only(name, (threshold, threshold, 3), 10)
     assert below.get_layer("conv1_conv").strides == (1, 1)
     assert at.get_layer("conv1_conv").strides == (2, 2)
-    canonical = built(name, {"inception_v1": (224, 224, 3)}.get(name, (299, 299, 3)), 1000)
+    canonical = shape_only(name, {"inception_v1": (224, 224, 3)}.get(name, (299, 299, 3)), 1000)
     for layer_name, grid in canonical_grids.items():
         assert spatial(canonical, layer_name) == grid, layer_name
 
@@ -93,15 +93,15 @@ def test_imagenet_stem_on_too_small_images_says_why(name, minimum, too_small):
         rf"received {too_small}x{too_small}x3",
     ):
         create_model(name, (too_small, too_small, 3), 10, stem="imagenet")
-    create_model(name, (minimum, minimum, 3), 10, stem="imagenet")
+    shape_only(name, (minimum, minimum, 3), 10, stem="imagenet")
 
 
 def test_v3_imagenet_stem_pads_only_the_windows_that_do_not_fit():
-    keras_minimum = create_model("inception_v3", (75, 75, 3), 10, stem="imagenet")
+    keras_minimum = shape_only("inception_v3", (75, 75, 3), 10, stem="imagenet")
     assert spatial(keras_minimum, "mixed0") == (7, 7)
     assert spatial(keras_minimum, "mixed10") == (1, 1)
     assert keras_minimum.get_layer("mixed8_3x3_conv").padding == "valid"
-    tiny = create_model("inception_v3", (32, 32, 3), 10, stem="imagenet")
+    tiny = shape_only("inception_v3", (32, 32, 3), 10, stem="imagenet")
     assert tiny.get_layer("conv1_conv").padding == "valid"  # 32 -> 15
     assert tiny.get_layer("mixed3_3x3_conv").padding == "same"  # 1 x 1 from here on
     assert spatial(tiny, "mixed10") == (1, 1)
@@ -130,12 +130,12 @@ def test_auxiliary_heads_are_extra_outputs_after_the_main_one(name, shape, stem,
 
 
 def test_auxiliary_heads_have_the_papers_shapes_at_canonical_size():
-    v1 = create_model("inception_v1", aux_logits=True)
+    v1 = shape_only("inception_v1", aux_logits=True)
     assert spatial(v1, "aux1_pool") == (4, 4)  # 14 x 14 -> avg-pool 5x5/3
     assert v1.get_layer("aux1_fc").kernel.shape == (4 * 4 * 128, 1024)
     assert v1.get_layer("aux2_dropout").rate == pytest.approx(0.7)
     keras.backend.clear_session()
-    v3 = create_model("inception_v3", aux_logits=True)
+    v3 = shape_only("inception_v3", aux_logits=True)
     assert spatial(v3, "aux_pool") == (5, 5)  # 17 x 17 -> avg-pool 5x5/3
     assert spatial(v3, "aux_5x5_conv") == (1, 1)
 
@@ -157,7 +157,7 @@ def test_auxiliary_heads_have_the_papers_shapes_at_canonical_size():
 )
 def test_v1_and_v2_options_build_on_small_images(name, options):
     keras.backend.clear_session()
-    model = create_model(name, (32, 32, 3), 10, dropout=0.25, **options)
+    model = shape_only(name, (32, 32, 3), 10, dropout=0.25, **options)
     assert tuple(model.outputs[0].shape) == (None, 10)
 
 

@@ -9,7 +9,7 @@ import keras
 import pytest
 
 from cnnstudio.models import create_model
-from tests.models.builds import built
+from tests.models.builds import shape_only, without_weights
 
 
 def layer_names(model) -> set[str]:
@@ -21,14 +21,14 @@ def layer_names(model) -> set[str]:
     [("small", 32, 4), ("auto", 32, 4), ("small", 8, 1), ("imagenet", 32, 1), ("auto", 64, 2)],
 )
 def test_resnet_stem_sets_the_final_resolution(stem, size, conv5):
-    model = built("resnet18", (size, size, 3), 10, stem=stem)
+    model = shape_only("resnet18", (size, size, 3), 10, stem=stem)
     assert model.get_layer("conv5_block2_out").output.shape[1:3] == (conv5, conv5)
     assert ("pool1_pool" in layer_names(model)) == (conv5 * 32 <= size)
 
 
 @pytest.mark.parametrize(("stem", "conv5"), [("small", 4), ("imagenet", 1)])
 def test_densenet_stem_sets_the_final_resolution(stem, conv5):
-    model = built("densenet121", (32, 32, 3), 10, stem=stem)
+    model = shape_only("densenet121", (32, 32, 3), 10, stem=stem)
     assert model.get_layer("conv5_block16_concat").output.shape[1:] == (conv5, conv5, 1024)
     assert ("pool1" in layer_names(model)) == (stem == "imagenet")
     kernel = model.get_layer("conv1_conv").kernel.shape
@@ -43,8 +43,8 @@ def test_imagenet_stem_refuses_small_inputs_with_a_clear_message(name):
 
 def test_each_resnet_half_matches_its_reference_layout():
     # torchvision: no conv biases, epsilon 1e-5; keras.applications: biases, epsilon 1.001e-5.
-    tv = built("resnet18", (32, 32, 3), 10)
-    ka = built("resnet50", (32, 32, 3), 10)
+    tv = shape_only("resnet18", (32, 32, 3), 10)
+    ka = shape_only("resnet50", (32, 32, 3), 10)
     assert not tv.get_layer("conv2_block1_1_conv").use_bias
     assert tv.get_layer("conv2_block1_1_bn").epsilon == pytest.approx(1e-5)
     assert ka.get_layer("conv2_block1_1_conv").use_bias
@@ -54,14 +54,14 @@ def test_each_resnet_half_matches_its_reference_layout():
 
 
 def test_normalization_none_gives_the_bias_back():
-    model = built("resnet18", (32, 32, 3), 10, normalization="none")
+    model = shape_only("resnet18", (32, 32, 3), 10, normalization="none")
     assert model.get_layer("conv2_block1_1_conv").use_bias
     assert not any(name.endswith("_bn") for name in layer_names(model))
 
 
 @pytest.mark.parametrize(("cardinality", "width", "channels"), [(32, 4, 128), (8, 8, 64)])
 def test_resnext_groups_follow_cardinality_and_width(cardinality, width, channels):
-    model = built("resnext50_32x4d", (32, 32, 3), 10, cardinality=cardinality, width=width)
+    model = shape_only("resnext50_32x4d", (32, 32, 3), 10, cardinality=cardinality, width=width)
     conv = model.get_layer("conv2_block1_2_conv")
     assert (conv.groups, conv.filters) == (cardinality, channels)
     assert model.get_layer("conv5_block3_out").output.shape[-1] == 2048
@@ -72,7 +72,7 @@ def test_resnext_groups_follow_cardinality_and_width(cardinality, width, channel
 def test_basic_and_grouped_blocks_take_every_normalization(name, normalization):
     # test_zoo tries every option on one model per family (ResNet-152: bottlenecks only).
     keras.backend.clear_session()
-    model = create_model(name, (32, 32, 1), 10, normalization=normalization, activation="tanh")
+    model = shape_only(name, (32, 32, 1), 10, normalization=normalization, activation="tanh")
     assert tuple(model.output_shape) == (None, 10)
 
 
@@ -81,10 +81,11 @@ def test_basic_and_grouped_blocks_take_every_normalization(name, normalization):
 )
 def test_weights_line_up_with_keras_applications_by_name(name, application):
     """Same layer names and weight shapes: keras.applications weights load by name."""
-    ours = built(name, (32, 32, 3), 10, stem="imagenet")
-    theirs = getattr(keras.applications, application)(
-        weights=None, input_shape=(32, 32, 3), classes=10
-    )
+    ours = shape_only(name, (32, 32, 3), 10, stem="imagenet")
+    with without_weights():
+        theirs = getattr(keras.applications, application)(
+            weights=None, input_shape=(32, 32, 3), classes=10
+        )
 
     def weight_shapes(model):
         return {
