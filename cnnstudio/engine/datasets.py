@@ -25,29 +25,21 @@ import hashlib
 import os
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from cnnstudio.engine.pipeline import Augmentation, FitPlan, make_pipeline, plan_fit
+from cnnstudio.engine.data_types import Dataset, DatasetInfo, LoadReport, Split
 
 __all__ = [
-    "Augmentation",
-    "Dataset",
-    "DatasetInfo",
     "DatasetUnavailable",
-    "FitPlan",
-    "LoadReport",
-    "Split",
     "get_dataset_info",
     "keras_datasets_dir",
     "list_datasets",
     "load_dataset",
     "load_image_folder",
-    "make_pipeline",
-    "plan_fit",
 ]
 
 DEFAULT_DATASET = "mnist-5k"
@@ -56,74 +48,6 @@ FOLDER_PREFIX = "folder:"
 
 class DatasetUnavailable(Exception):
     """The data set cannot be had now (offline and not cached); the message says what to do."""
-
-
-@dataclass(frozen=True)
-class DatasetInfo:
-    name: str
-    title: str
-    description: str
-    image_shape: tuple[int, int, int]
-    num_classes: int
-    class_names: tuple[str, ...]
-    train_size: int
-    validation_size: int
-    license: str
-    source: str
-    bundled: bool
-    # Mirrored digits are other symbols (or nothing): augmentation must not flip them.
-    flips_allowed: bool = True
-
-    def is_available_offline(self) -> bool:
-        """True when loading needs no network: bundled, already in the Keras cache, or local."""
-        if self.bundled:
-            return True
-        keras_source = _KERAS_SOURCES.get(self.name)
-        if keras_source is not None:
-            return all(path.is_file() for path in keras_source.cache_paths())
-        return Path(self.source).is_dir()  # an image folder
-
-
-@dataclass
-class Split:
-    images: np.ndarray  # (N, H, W, C) uint8
-    labels: np.ndarray  # (N,) int64
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-
-@dataclass
-class LoadReport:
-    """What an image folder load kept and what it skipped, with the reason for each file."""
-
-    loaded: int
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
-
-
-@dataclass
-class Dataset:
-    info: DatasetInfo
-    train: Split
-    validation: Split
-    report: LoadReport | None = None
-
-    def make_pipelines(
-        self,
-        *,
-        input_shape: tuple[int, int, int],
-        batch_size: int,
-        seed: int = 0,
-        augment: Augmentation | None = None,
-        cache: bool = True,
-    ):
-        """(training, validation) ``tf.data`` pipelines, with flips dropped where wrong."""
-        if augment is not None:
-            augment = augment.for_dataset(self.info)
-        common = {"input_shape": input_shape, "batch_size": batch_size, "cache": cache}
-        train = make_pipeline(self.train, training=True, seed=seed, augment=augment, **common)
-        validation = make_pipeline(self.validation, training=False, seed=seed, **common)
-        return train, validation
 
 
 # --------------------------------------------------------------------------- registry

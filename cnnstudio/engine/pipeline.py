@@ -33,16 +33,18 @@ drawing pad feed the same [0, 1] images and get the same answers without knowing
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from cnnstudio.engine.data_types import Augmentation
 
 if TYPE_CHECKING:
     import keras
     import tensorflow as tf
 
-    from cnnstudio.engine.datasets import DatasetInfo, Split
+    from cnnstudio.engine.data_types import Split
 
 # Pad, not resize, when the target is larger by at most this fraction per side.
 MAX_PAD_FRACTION = 0.25
@@ -56,48 +58,6 @@ AUGMENTATION_LAYER = "training_augmentation"
 _FIT_CHUNK = 4096
 # ITU-R BT.601 luma weights, as in tf.image.rgb_to_grayscale.
 _LUMINANCE_WEIGHTS = (0.299, 0.587, 0.114)
-
-
-@dataclass(frozen=True)
-class Augmentation:
-    """Random changes to training images, applied per batch (see `augmentation_layer`).
-
-    shift: largest translation, as a fraction of height and width.
-    rotation: largest rotation in degrees, either way.
-    zoom: largest zoom in or out, as a fraction.
-    crop: pixels of zero padding added on each side before a random crop back to the input
-        size (the classic CIFAR recipe); 0 turns it off.
-    flip: random horizontal flips. Off by default, and wrong for digits (a mirrored 2 is not a
-        2): ``for_dataset`` turns it off where ``DatasetInfo.flips_allowed`` is False.
-
-    Areas uncovered by shift, rotation and zoom are filled with zeros (the MNIST background).
-    """
-
-    shift: float = 0.0
-    rotation: float = 0.0
-    zoom: float = 0.0
-    crop: int = 0
-    flip: bool = False
-
-    def __post_init__(self) -> None:
-        for name in ("shift", "zoom"):
-            value = getattr(self, name)
-            if not 0.0 <= value < 1.0:
-                raise ValueError(f"Augmentation.{name} must be in [0, 1); received {value}")
-        if not 0.0 <= self.rotation <= 180.0:
-            raise ValueError(
-                f"Augmentation.rotation must be 0-180 degrees; received {self.rotation}"
-            )
-        if self.crop < 0:
-            raise ValueError(f"Augmentation.crop must be >= 0 pixels; received {self.crop}")
-
-    @property
-    def is_identity(self) -> bool:
-        return not (self.shift or self.rotation or self.zoom or self.crop or self.flip)
-
-    def for_dataset(self, info: DatasetInfo) -> Augmentation:
-        """This augmentation, without flips when the data set says they are wrong."""
-        return self if info.flips_allowed else replace(self, flip=False)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 from cnnstudio import __version__
 from cnnstudio.engine.checkpoints import CheckpointError, CheckpointStore
 from cnnstudio.engine.config import TrainingConfig
+from cnnstudio.engine.data_types import Augmentation
 from cnnstudio.engine.events import (
     BatchEnd,
     EpochEnd,
@@ -63,11 +64,7 @@ from cnnstudio.engine.events import (
     TrainingEvent,
     TrainingObserver,
 )
-from cnnstudio.engine.pipeline import (
-    Augmentation,
-    with_input_standardization,
-    with_training_augmentation,
-)
+from cnnstudio.engine.pipeline import with_input_standardization, with_training_augmentation
 from cnnstudio.engine.runs import (
     CHECKPOINTS_DIR,
     INTERRUPTED,
@@ -679,7 +676,7 @@ class TrainingSession:
         """Training and validation `tf.data` pipelines, limited and one-hot encoded as asked."""
         import tensorflow as tf
 
-        from cnnstudio.engine.datasets import make_pipeline
+        from cnnstudio.engine.pipeline import make_pipeline
 
         config = self.config
         # Not augmented here: the augmentation is the first layer of the model fit trains.

@@ -12,16 +12,14 @@ import pytest
 from PIL import Image
 
 from cnnstudio.engine import datasets
+from cnnstudio.engine.data_types import Augmentation, Split
 from cnnstudio.engine.datasets import (
-    Augmentation,
     DatasetUnavailable,
-    Split,
     get_dataset_info,
     list_datasets,
     load_dataset,
-    make_pipeline,
-    plan_fit,
 )
+from cnnstudio.engine.pipeline import make_pipeline, plan_fit
 
 # --------------------------------------------------------------------------- registry
 
