@@ -31,7 +31,7 @@ class DatasetInfo:
 
     def is_available_offline(self) -> bool:
         """True when loading needs no network: bundled, already in the Keras cache, or local."""
-        from cnnstudio.engine.datasets import _KERAS_SOURCES  # moved next commit
+        from cnnstudio.engine.datasets import _KERAS_SOURCES
 
         if self.bundled:
             return True
@@ -64,25 +64,6 @@ class Dataset:
     train: Split
     validation: Split
     report: LoadReport | None = None
-
-    def make_pipelines(
-        self,
-        *,
-        input_shape: tuple[int, int, int],
-        batch_size: int,
-        seed: int = 0,
-        augment: Augmentation | None = None,
-        cache: bool = True,
-    ):
-        """(training, validation) ``tf.data`` pipelines, with flips dropped where wrong."""
-        from cnnstudio.engine.pipeline import make_pipeline
-
-        if augment is not None:
-            augment = augment.for_dataset(self.info)
-        common = {"input_shape": input_shape, "batch_size": batch_size, "cache": cache}
-        train = make_pipeline(self.train, training=True, seed=seed, augment=augment, **common)
-        validation = make_pipeline(self.validation, training=False, seed=seed, **common)
-        return train, validation
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,8 @@ is then a shuffle of indices plus one ``tf.gather`` per batch: no per-image work
 the fitted set would be too large (CIFAR at 224x224 is 30 GB), the uint8 images stay in memory and
 the fit runs on whole batches in parallel ``map`` calls instead.
 
-Augmentation (training split only) is one Keras preprocessing layer, `RandomAffine`, on batches:
-in a `tf.data` map here when asked (``make_pipeline(augment=...)``), or, as training sessions
-use it, as the first layer of the model being trained (``with_training_augmentation``).
+Augmentation is not a pipeline step: it is the first layer of the model being trained
+(``with_training_augmentation``, one Keras layer, `RandomAffine`, on batches).
 
 Standardisation (``with_input_standardization``) is not a pipeline step but the trained model's
 first layer: a Keras ``Normalization`` adapted to the training images' per-channel mean and
@@ -144,13 +143,12 @@ def make_pipeline(
     batch_size: int,
     training: bool,
     seed: int = 0,
-    augment: Augmentation | None = None,
     cache: bool = True,
 ) -> tf.data.Dataset:
     """Batches of (float32 images fitted to ``input_shape`` in [0, 1], int64 labels).
 
-    training: shuffle (seeded, a new order every epoch) and apply ``augment``; otherwise the
-    split's order is kept and ``augment`` is ignored. cache: keep the fitted images in memory
+    training: shuffle (seeded, a new order every epoch); otherwise the split's order is kept.
+    cache: keep the fitted images in memory
     (when they fit ``PRECOMPUTE_LIMIT_BYTES``) so the fit step runs once, not every epoch.
     The last batch may be smaller than ``batch_size``.
     """
@@ -188,11 +186,6 @@ def make_pipeline(
     dataset = tf.data.Dataset.zip((indices, arrays)).map(
         take_batch, num_parallel_calls=tf.data.AUTOTUNE
     )
-    if training and augment is not None and not augment.is_identity:
-        augment_batch = _augmentation_fn(augment, plan.target_shape, seed)
-        dataset = dataset.map(
-            lambda x, y: (augment_batch(x), y), num_parallel_calls=tf.data.AUTOTUNE
-        )
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
@@ -210,18 +203,6 @@ def augmentation_layer(augment: Augmentation, seed: int = 0) -> keras.layers.Lay
         seed=seed,
         name=AUGMENTATION_LAYER,
     )
-
-
-def _augmentation_fn(augment: Augmentation, target_shape: tuple[int, int, int], seed: int):
-    """A batch -> batch function for a `tf.data` map (built once)."""
-    import tensorflow as tf
-
-    layer = augmentation_layer(augment, seed)
-
-    def augment_batch(images: tf.Tensor) -> tf.Tensor:
-        return tf.ensure_shape(layer(images, training=True), (None, *target_shape))
-
-    return augment_batch
 
 
 def with_training_augmentation(
