@@ -18,15 +18,8 @@ is then a shuffle of indices plus one ``tf.gather`` per batch: no per-image work
 the fitted set would be too large (CIFAR at 224x224 is 30 GB), the uint8 images stay in memory and
 the fit runs on whole batches in parallel ``map`` calls instead.
 
-Augmentation is not a pipeline step: it is the first layer of the model being trained
-(``with_training_augmentation``, one Keras layer, `RandomAffine`, on batches).
-
-Standardisation (``with_input_standardization``) is not a pipeline step but the trained model's
-first layer: a Keras ``Normalization`` adapted to the training images' per-channel mean and
-variance. The pipeline's [0, 1] images (zeros as the background, which augmentation fills with)
-go in, zero-mean unit-variance ones reach the first convolution, as LeCun et al. (1998) prepared
-LeNet-5's inputs. Because the statistics live in the model, every export, `predict` and the
-drawing pad feed the same [0, 1] images and get the same answers without knowing them.
+Augmentation and standardisation are not pipeline steps but the first layers of the model being
+trained (``cnnstudio.engine.recipe``): the pipeline's images stay in [0, 1].
 """
 
 from __future__ import annotations
@@ -37,10 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cnnstudio.engine.data_types import Augmentation
-
 if TYPE_CHECKING:
-    import keras
     import tensorflow as tf
 
     from cnnstudio.engine.data_types import Split
@@ -49,10 +39,6 @@ if TYPE_CHECKING:
 MAX_PAD_FRACTION = 0.25
 # Fitted float32 images up to this size are computed once and kept in memory.
 PRECOMPUTE_LIMIT_BYTES = 1 << 30
-# Batches read to estimate the per-channel mean and variance: 64 x 256 images is plenty.
-STANDARDIZATION_BATCHES = 64
-STANDARDIZATION_LAYER = "input_standardization"
-AUGMENTATION_LAYER = "training_augmentation"
 # Images per call of the fit step while precomputing (bounds the temporary memory).
 _FIT_CHUNK = 4096
 # ITU-R BT.601 luma weights, as in tf.image.rgb_to_grayscale.
@@ -187,54 +173,3 @@ def make_pipeline(
         take_batch, num_parallel_calls=tf.data.AUTOTUNE
     )
     return dataset.prefetch(tf.data.AUTOTUNE)
-
-
-def augmentation_layer(augment: Augmentation, seed: int = 0) -> keras.layers.Layer:
-    """The Keras layer that applies `augment` to batches of training images (one resampling
-    for all of it: `cnnstudio.models.augmentation.RandomAffine`), named `AUGMENTATION_LAYER`."""
-    from cnnstudio.models.augmentation import RandomAffine
-
-    return RandomAffine(
-        shift=augment.shift,
-        rotation=augment.rotation,
-        zoom=augment.zoom,
-        crop=augment.crop,
-        flip=augment.flip,
-        seed=seed,
-        name=AUGMENTATION_LAYER,
-    )
-
-
-def with_training_augmentation(
-    model: keras.Model, augment: Augmentation, seed: int = 0
-) -> keras.Model:
-    """A model to train in place of `model`: the augmentation layer, then `model` whole.
-
-    It shares `model`'s weights, so training it trains `model`, which stays the one to save and
-    export. In evaluation the augmentation layer is an identity. Why in the model and not in the
-    `tf.data` pipeline: on a CPU, a pipeline map competes for the cores with the training step
-    and delays it by more than its own work (LeNet-5 on mnist-5k, 2 cores: 18,000 images/s with
-    the map, 21,000 in the model; see `cnnstudio.bench`); on a GPU it runs on the GPU.
-    """
-    import keras
-
-    inputs = keras.Input(shape=model.input_shape[1:], name="images")
-    augmented = augmentation_layer(augment, seed)(inputs)
-    return keras.Model(inputs, model(augmented), name=f"{model.name}_training")
-
-
-def with_input_standardization(
-    model: keras.Model, train_data: tf.data.Dataset, *, max_batches: int = STANDARDIZATION_BATCHES
-) -> keras.Model:
-    """`model` behind a `Normalization` layer adapted to the images of `train_data`.
-
-    `train_data` yields (images, labels) batches as `make_pipeline` makes them; at most
-    `max_batches` are read. The result takes the same [0, 1] inputs as `model`, keeps its name
-    and nests it whole, so its layers keep their names.
-    """
-    import keras
-
-    normalization = keras.layers.Normalization(axis=-1, name=STANDARDIZATION_LAYER)
-    normalization.adapt(train_data.map(lambda images, *_: images).take(max_batches))
-    inputs = keras.Input(shape=model.input_shape[1:], name="images")
-    return keras.Model(inputs, model(normalization(inputs)), name=model.name)
