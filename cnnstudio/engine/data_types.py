@@ -1,5 +1,6 @@
 """The plain data types of data sets, NumPy only: what a data set is, its splits, what loading
-skipped, and the random changes made to training images.
+skipped, and the random changes made to training images; and where Keras caches its data sets,
+which tells whether a `DatasetInfo` is available offline.
 
 `datasets` makes them (the registry, the loaders), `pipeline` turns splits into `tf.data`
 pipelines, the training recipe applies an `Augmentation`; all import them from here.
@@ -7,6 +8,8 @@ pipelines, the training recipe applies an `Augmentation`; all import them from h
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -28,16 +31,19 @@ class DatasetInfo:
     bundled: bool
     # Mirrored digits are other symbols (or nothing): augmentation must not flip them.
     flips_allowed: bool = True
+    # A Keras data set's files in the Keras cache (relative to `keras_datasets_dir()`), as
+    # Keras 3 names them; empty for the others.
+    cache_files: tuple[str, ...] = ()
+
+    def cache_paths(self) -> list[Path]:
+        return [keras_datasets_dir() / relative for relative in self.cache_files]
 
     def is_available_offline(self) -> bool:
         """True when loading needs no network: bundled, already in the Keras cache, or local."""
-        from cnnstudio.engine.datasets import _KERAS_SOURCES
-
         if self.bundled:
             return True
-        keras_source = _KERAS_SOURCES.get(self.name)
-        if keras_source is not None:
-            return all(path.is_file() for path in keras_source.cache_paths())
+        if self.cache_files:
+            return all(path.is_file() for path in self.cache_paths())
         return Path(self.source).is_dir()  # an image folder
 
 
@@ -106,3 +112,23 @@ class Augmentation:
     def for_dataset(self, info: DatasetInfo) -> Augmentation:
         """This augmentation, without flips when the data set says they are wrong."""
         return self if info.flips_allowed else replace(self, flip=False)
+
+
+def keras_datasets_dir() -> Path:
+    """Where ``keras.utils.get_file`` keeps data sets, computed as Keras does.
+
+    Keras reads ``KERAS_HOME`` once, when it is imported; before that the environment decides.
+    Like ``get_file``, an unwritable home falls back to ``/tmp/.keras``.
+    """
+    keras_config = sys.modules.get("keras.src.backend.config")
+    if keras_config is not None:
+        base = keras_config.keras_home()
+    elif "KERAS_HOME" in os.environ:
+        base = os.environ["KERAS_HOME"]
+    else:
+        home = os.path.expanduser("~")
+        base = os.path.join(home if os.access(home, os.W_OK) else "/tmp", ".keras")
+    base = os.path.expanduser(base)
+    if not os.access(base, os.W_OK):
+        base = os.path.join("/tmp", ".keras")
+    return Path(base) / "datasets"
