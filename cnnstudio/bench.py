@@ -198,7 +198,7 @@ class _TunedKeras(_PlainKeras):
         import keras
         import tensorflow as tf
 
-        from cnnstudio.engine.session import DEFAULT_AUGMENTATION
+        from cnnstudio.engine.recipe import DEFAULT_AUGMENTATION
         from cnnstudio.models import create_model
 
         keras.utils.set_random_seed(0)
@@ -295,7 +295,7 @@ def training_throughput(args: argparse.Namespace) -> list[Check]:
     from cnnstudio.engine.config import TrainingConfig
     from cnnstudio.engine.datasets import load_dataset
     from cnnstudio.engine.events import RunStarted
-    from cnnstudio.engine.session import choose_input_shape
+    from cnnstudio.engine.recipe import choose_input_shape
     from cnnstudio.models import get_model_info
 
     defaults = TrainingConfig()

@@ -60,7 +60,7 @@ class TrainingConfig:
     validation_fraction: float = 0.2
     augment: bool = True
     # Put a Normalization layer adapted to the training images in front of the model
-    # (pipeline.with_input_standardization): zero-mean, unit-variance inputs.
+    # (recipe.with_input_standardization): zero-mean, unit-variance inputs.
     standardize: bool = True
     # Batches run per call into TensorFlow; the batch hook fires once per call. 0 = chosen by
     # the session so that events arrive about 10-20 times a second.

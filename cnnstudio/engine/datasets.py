@@ -23,31 +23,27 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from cnnstudio.engine.pipeline import Augmentation, FitPlan, make_pipeline, plan_fit
+from cnnstudio.engine.data_types import (
+    Dataset,
+    DatasetInfo,
+    LoadReport,
+    Split,
+    keras_datasets_dir,
+)
 
 __all__ = [
-    "Augmentation",
-    "Dataset",
-    "DatasetInfo",
     "DatasetUnavailable",
-    "FitPlan",
-    "LoadReport",
-    "Split",
     "get_dataset_info",
-    "keras_datasets_dir",
     "list_datasets",
     "load_dataset",
     "load_image_folder",
-    "make_pipeline",
-    "plan_fit",
 ]
 
 DEFAULT_DATASET = "mnist-5k"
@@ -56,74 +52,6 @@ FOLDER_PREFIX = "folder:"
 
 class DatasetUnavailable(Exception):
     """The data set cannot be had now (offline and not cached); the message says what to do."""
-
-
-@dataclass(frozen=True)
-class DatasetInfo:
-    name: str
-    title: str
-    description: str
-    image_shape: tuple[int, int, int]
-    num_classes: int
-    class_names: tuple[str, ...]
-    train_size: int
-    validation_size: int
-    license: str
-    source: str
-    bundled: bool
-    # Mirrored digits are other symbols (or nothing): augmentation must not flip them.
-    flips_allowed: bool = True
-
-    def is_available_offline(self) -> bool:
-        """True when loading needs no network: bundled, already in the Keras cache, or local."""
-        if self.bundled:
-            return True
-        keras_source = _KERAS_SOURCES.get(self.name)
-        if keras_source is not None:
-            return all(path.is_file() for path in keras_source.cache_paths())
-        return Path(self.source).is_dir()  # an image folder
-
-
-@dataclass
-class Split:
-    images: np.ndarray  # (N, H, W, C) uint8
-    labels: np.ndarray  # (N,) int64
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-
-@dataclass
-class LoadReport:
-    """What an image folder load kept and what it skipped, with the reason for each file."""
-
-    loaded: int
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
-
-
-@dataclass
-class Dataset:
-    info: DatasetInfo
-    train: Split
-    validation: Split
-    report: LoadReport | None = None
-
-    def make_pipelines(
-        self,
-        *,
-        input_shape: tuple[int, int, int],
-        batch_size: int,
-        seed: int = 0,
-        augment: Augmentation | None = None,
-        cache: bool = True,
-    ):
-        """(training, validation) ``tf.data`` pipelines, with flips dropped where wrong."""
-        if augment is not None:
-            augment = augment.for_dataset(self.info)
-        common = {"input_shape": input_shape, "batch_size": batch_size, "cache": cache}
-        train = make_pipeline(self.train, training=True, seed=seed, augment=augment, **common)
-        validation = make_pipeline(self.validation, training=False, seed=seed, **common)
-        return train, validation
 
 
 # --------------------------------------------------------------------------- registry
@@ -149,6 +77,12 @@ _CIFAR100 = tuple(
 )
 _MNIST_LICENSE = "CC BY-SA 3.0 (Yann LeCun and Corinna Cortes)"
 _KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+_FASHION_FILES = (
+    "train-labels-idx1-ubyte.gz",
+    "train-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+)
 
 _REGISTRY: dict[str, DatasetInfo] = {
     info.name: info
@@ -182,6 +116,7 @@ _REGISTRY: dict[str, DatasetInfo] = {
             license=_MNIST_LICENSE,
             source=f"keras.datasets.mnist ({_KERAS_ORIGIN}mnist.npz)",
             bundled=False,
+            cache_files=("mnist.npz",),
             flips_allowed=False,
         ),
         DatasetInfo(
@@ -196,6 +131,7 @@ _REGISTRY: dict[str, DatasetInfo] = {
             license="MIT (Zalando Research)",
             source="keras.datasets.fashion_mnist (github.com/zalandoresearch/fashion-mnist)",
             bundled=False,
+            cache_files=tuple(f"fashion-mnist/{file}" for file in _FASHION_FILES),
         ),
         DatasetInfo(
             name="cifar10",
@@ -209,6 +145,8 @@ _REGISTRY: dict[str, DatasetInfo] = {
             license="Free for research; cite Krizhevsky, 2009",
             source="keras.datasets.cifar10 (https://www.cs.toronto.edu/~kriz/cifar.html)",
             bundled=False,
+            # keras.utils.get_file(fname=..., extract=True) keeps the archive as "<fname>_archive".
+            cache_files=("cifar-10-batches-py-target_archive",),
         ),
         DatasetInfo(
             name="cifar100",
@@ -222,6 +160,7 @@ _REGISTRY: dict[str, DatasetInfo] = {
             license="Free for research; cite Krizhevsky, 2009",
             source="keras.datasets.cifar100 (https://www.cs.toronto.edu/~kriz/cifar.html)",
             bundled=False,
+            cache_files=("cifar-100-python-target_archive",),
         ),
     )
 }
@@ -325,71 +264,33 @@ def _load_mnist_5k() -> Dataset:
 class _KerasSource:
     name: str
     module: str  # keras.datasets.<module>.load_data()
-    cache_files: tuple[str, ...]  # relative to the Keras datasets folder, as keras 3 names them
-    download: str  # what a person fetches by hand to put there
-
-    def cache_paths(self) -> list[Path]:
-        return [keras_datasets_dir() / relative for relative in self.cache_files]
+    download: str  # what a person fetches by hand to put into the Keras cache
 
 
-_FASHION_FILES = (
-    "train-labels-idx1-ubyte.gz",
-    "train-images-idx3-ubyte.gz",
-    "t10k-labels-idx1-ubyte.gz",
-    "t10k-images-idx3-ubyte.gz",
-)
 _KERAS_SOURCES = {
     source.name: source
     for source in (
-        _KerasSource("mnist", "mnist", ("mnist.npz",), f"{_KERAS_ORIGIN}mnist.npz"),
-        _KerasSource(
-            "fashion-mnist",
-            "fashion_mnist",
-            tuple(f"fashion-mnist/{file}" for file in _FASHION_FILES),
-            f"{_KERAS_ORIGIN}<file> for each file",
-        ),
-        # keras.utils.get_file(fname=..., extract=True) keeps the archive as "<fname>_archive".
+        _KerasSource("mnist", "mnist", f"{_KERAS_ORIGIN}mnist.npz"),
+        _KerasSource("fashion-mnist", "fashion_mnist", f"{_KERAS_ORIGIN}<file> for each file"),
         _KerasSource(
             "cifar10",
             "cifar10",
-            ("cifar-10-batches-py-target_archive",),
             "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz (renamed)",
         ),
         _KerasSource(
             "cifar100",
             "cifar100",
-            ("cifar-100-python-target_archive",),
             "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz (renamed)",
         ),
     )
 }
 
 
-def keras_datasets_dir() -> Path:
-    """Where ``keras.utils.get_file`` keeps data sets, computed as Keras does.
-
-    Keras reads ``KERAS_HOME`` once, when it is imported; before that the environment decides.
-    Like ``get_file``, an unwritable home falls back to ``/tmp/.keras``.
-    """
-    keras_config = sys.modules.get("keras.src.backend.config")
-    if keras_config is not None:
-        base = keras_config.keras_home()
-    elif "KERAS_HOME" in os.environ:
-        base = os.environ["KERAS_HOME"]
-    else:
-        home = os.path.expanduser("~")
-        base = os.path.join(home if os.access(home, os.W_OK) else "/tmp", ".keras")
-    base = os.path.expanduser(base)
-    if not os.access(base, os.W_OK):
-        base = os.path.join("/tmp", ".keras")
-    return Path(base) / "datasets"
-
-
 def _load_from_keras(source: _KerasSource) -> Dataset:
     import importlib
 
     info = _REGISTRY[source.name]
-    cached = all(path.is_file() for path in source.cache_paths())
+    cached = all(path.is_file() for path in info.cache_paths())
     keras_module = importlib.import_module(f"keras.datasets.{source.module}")
     try:
         (x_train, y_train), (x_test, y_test) = keras_module.load_data()
@@ -405,7 +306,7 @@ def _unavailable_message(
     info: DatasetInfo, source: _KerasSource, cached: bool, error: Exception
 ) -> str:
     folder = keras_datasets_dir()
-    files = ", ".join(source.cache_files)
+    files = ", ".join(info.cache_files)
     state = "is in the Keras cache but could not be read" if cached else "is not in the Keras cache"
     return (
         f"{info.title} {state}, and downloading it failed ({error}). To use it offline, put "

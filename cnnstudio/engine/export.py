@@ -330,7 +330,7 @@ def export_run(
     ExportError when the export cannot be made at all (ONNX packages missing, no model).
     """
     from cnnstudio.engine.modelfile import load_model_file
-    from cnnstudio.engine.session import software_versions
+    from cnnstudio.engine.record import software_versions
 
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}; received {fmt!r}")

@@ -18,86 +18,31 @@ is then a shuffle of indices plus one ``tf.gather`` per batch: no per-image work
 the fitted set would be too large (CIFAR at 224x224 is 30 GB), the uint8 images stay in memory and
 the fit runs on whole batches in parallel ``map`` calls instead.
 
-Augmentation (training split only) is one Keras preprocessing layer, `RandomAffine`, on batches:
-in a `tf.data` map here when asked (``make_pipeline(augment=...)``), or, as training sessions
-use it, as the first layer of the model being trained (``with_training_augmentation``).
-
-Standardisation (``with_input_standardization``) is not a pipeline step but the trained model's
-first layer: a Keras ``Normalization`` adapted to the training images' per-channel mean and
-variance. The pipeline's [0, 1] images (zeros as the background, which augmentation fills with)
-go in, zero-mean unit-variance ones reach the first convolution, as LeCun et al. (1998) prepared
-LeNet-5's inputs. Because the statistics live in the model, every export, `predict` and the
-drawing pad feed the same [0, 1] images and get the same answers without knowing them.
+Augmentation and standardisation are not pipeline steps but the first layers of the model being
+trained (``cnnstudio.engine.recipe``): the pipeline's images stay in [0, 1].
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
-    import keras
     import tensorflow as tf
 
-    from cnnstudio.engine.datasets import DatasetInfo, Split
+    from cnnstudio.engine.data_types import Split
 
 # Pad, not resize, when the target is larger by at most this fraction per side.
 MAX_PAD_FRACTION = 0.25
 # Fitted float32 images up to this size are computed once and kept in memory.
 PRECOMPUTE_LIMIT_BYTES = 1 << 30
-# Batches read to estimate the per-channel mean and variance: 64 x 256 images is plenty.
-STANDARDIZATION_BATCHES = 64
-STANDARDIZATION_LAYER = "input_standardization"
-AUGMENTATION_LAYER = "training_augmentation"
 # Images per call of the fit step while precomputing (bounds the temporary memory).
 _FIT_CHUNK = 4096
 # ITU-R BT.601 luma weights, as in tf.image.rgb_to_grayscale.
 _LUMINANCE_WEIGHTS = (0.299, 0.587, 0.114)
-
-
-@dataclass(frozen=True)
-class Augmentation:
-    """Random changes to training images, applied per batch (see `augmentation_layer`).
-
-    shift: largest translation, as a fraction of height and width.
-    rotation: largest rotation in degrees, either way.
-    zoom: largest zoom in or out, as a fraction.
-    crop: pixels of zero padding added on each side before a random crop back to the input
-        size (the classic CIFAR recipe); 0 turns it off.
-    flip: random horizontal flips. Off by default, and wrong for digits (a mirrored 2 is not a
-        2): ``for_dataset`` turns it off where ``DatasetInfo.flips_allowed`` is False.
-
-    Areas uncovered by shift, rotation and zoom are filled with zeros (the MNIST background).
-    """
-
-    shift: float = 0.0
-    rotation: float = 0.0
-    zoom: float = 0.0
-    crop: int = 0
-    flip: bool = False
-
-    def __post_init__(self) -> None:
-        for name in ("shift", "zoom"):
-            value = getattr(self, name)
-            if not 0.0 <= value < 1.0:
-                raise ValueError(f"Augmentation.{name} must be in [0, 1); received {value}")
-        if not 0.0 <= self.rotation <= 180.0:
-            raise ValueError(
-                f"Augmentation.rotation must be 0-180 degrees; received {self.rotation}"
-            )
-        if self.crop < 0:
-            raise ValueError(f"Augmentation.crop must be >= 0 pixels; received {self.crop}")
-
-    @property
-    def is_identity(self) -> bool:
-        return not (self.shift or self.rotation or self.zoom or self.crop or self.flip)
-
-    def for_dataset(self, info: DatasetInfo) -> Augmentation:
-        """This augmentation, without flips when the data set says they are wrong."""
-        return self if info.flips_allowed else replace(self, flip=False)
 
 
 @dataclass(frozen=True)
@@ -184,13 +129,12 @@ def make_pipeline(
     batch_size: int,
     training: bool,
     seed: int = 0,
-    augment: Augmentation | None = None,
     cache: bool = True,
 ) -> tf.data.Dataset:
     """Batches of (float32 images fitted to ``input_shape`` in [0, 1], int64 labels).
 
-    training: shuffle (seeded, a new order every epoch) and apply ``augment``; otherwise the
-    split's order is kept and ``augment`` is ignored. cache: keep the fitted images in memory
+    training: shuffle (seeded, a new order every epoch); otherwise the split's order is kept.
+    cache: keep the fitted images in memory
     (when they fit ``PRECOMPUTE_LIMIT_BYTES``) so the fit step runs once, not every epoch.
     The last batch may be smaller than ``batch_size``.
     """
@@ -228,72 +172,4 @@ def make_pipeline(
     dataset = tf.data.Dataset.zip((indices, arrays)).map(
         take_batch, num_parallel_calls=tf.data.AUTOTUNE
     )
-    if training and augment is not None and not augment.is_identity:
-        augment_batch = _augmentation_fn(augment, plan.target_shape, seed)
-        dataset = dataset.map(
-            lambda x, y: (augment_batch(x), y), num_parallel_calls=tf.data.AUTOTUNE
-        )
     return dataset.prefetch(tf.data.AUTOTUNE)
-
-
-def augmentation_layer(augment: Augmentation, seed: int = 0) -> keras.layers.Layer:
-    """The Keras layer that applies `augment` to batches of training images (one resampling
-    for all of it: `cnnstudio.models.augmentation.RandomAffine`), named `AUGMENTATION_LAYER`."""
-    from cnnstudio.models.augmentation import RandomAffine
-
-    return RandomAffine(
-        shift=augment.shift,
-        rotation=augment.rotation,
-        zoom=augment.zoom,
-        crop=augment.crop,
-        flip=augment.flip,
-        seed=seed,
-        name=AUGMENTATION_LAYER,
-    )
-
-
-def _augmentation_fn(augment: Augmentation, target_shape: tuple[int, int, int], seed: int):
-    """A batch -> batch function for a `tf.data` map (built once)."""
-    import tensorflow as tf
-
-    layer = augmentation_layer(augment, seed)
-
-    def augment_batch(images: tf.Tensor) -> tf.Tensor:
-        return tf.ensure_shape(layer(images, training=True), (None, *target_shape))
-
-    return augment_batch
-
-
-def with_training_augmentation(
-    model: keras.Model, augment: Augmentation, seed: int = 0
-) -> keras.Model:
-    """A model to train in place of `model`: the augmentation layer, then `model` whole.
-
-    It shares `model`'s weights, so training it trains `model`, which stays the one to save and
-    export. In evaluation the augmentation layer is an identity. Why in the model and not in the
-    `tf.data` pipeline: on a CPU, a pipeline map competes for the cores with the training step
-    and delays it by more than its own work (LeNet-5 on mnist-5k, 2 cores: 18,000 images/s with
-    the map, 21,000 in the model; see `cnnstudio.bench`); on a GPU it runs on the GPU.
-    """
-    import keras
-
-    inputs = keras.Input(shape=model.input_shape[1:], name="images")
-    augmented = augmentation_layer(augment, seed)(inputs)
-    return keras.Model(inputs, model(augmented), name=f"{model.name}_training")
-
-
-def with_input_standardization(
-    model: keras.Model, train_data: tf.data.Dataset, *, max_batches: int = STANDARDIZATION_BATCHES
-) -> keras.Model:
-    """`model` behind a `Normalization` layer adapted to the images of `train_data`.
-
-    `train_data` yields (images, labels) batches as `make_pipeline` makes them; at most
-    `max_batches` are read. The result takes the same [0, 1] inputs as `model`, keeps its name
-    and nests it whole, so its layers keep their names.
-    """
-    import keras
-
-    normalization = keras.layers.Normalization(axis=-1, name=STANDARDIZATION_LAYER)
-    normalization.adapt(train_data.map(lambda images, *_: images).take(max_batches))
-    inputs = keras.Input(shape=model.input_shape[1:], name="images")
-    return keras.Model(inputs, model(normalization(inputs)), name=model.name)

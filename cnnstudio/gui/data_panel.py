@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.engine.datasets import Dataset, get_dataset_info, list_datasets
+from cnnstudio.engine.data_types import Dataset
+from cnnstudio.engine.datasets import get_dataset_info, list_datasets
 from cnnstudio.gui.context import StudioContext
 from cnnstudio.gui.data_summary import ClassCounts, SkippedFiles
 from cnnstudio.gui.dataset_loader import DOWNLOAD_BYTES, DatasetLoader, LoadRequest

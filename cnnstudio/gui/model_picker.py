@@ -35,7 +35,7 @@ from cnnstudio.gui.options_form import OptionsForm
 
 def model_input(meta: ModelMeta, image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
     """The input a model gets for a data set: its images, grown to the model's smallest input
-    (the rule of cnnstudio.engine.session.choose_input_shape, which imports too much here)."""
+    (the rule of cnnstudio.engine.recipe.choose_input_shape, which imports too much here)."""
     height, width, channels = image_shape
     return (max(height, meta.min_input), max(width, meta.min_input), channels)
 

@@ -21,8 +21,9 @@ from cnnstudio.engine.events import (
     RunStarted,
     RunStopped,
 )
+from cnnstudio.engine.recipe import choose_input_shape
 from cnnstudio.engine.runs import SCHEMA_VERSION, RunStore
-from cnnstudio.engine.session import TrainingSession, choose_input_shape
+from cnnstudio.engine.session import TrainingSession
 
 pytestmark = pytest.mark.xdist_group("training")
 

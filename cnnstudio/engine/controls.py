@@ -1,0 +1,59 @@
+"""Stop and pause for a training run: asked for from any thread, honoured on the training thread.
+
+They are `threading.Event`s checked in the batch hooks (`cnnstudio.engine.callbacks`), so they
+take effect at the end of the current group of batches, i.e. within about 1 / EVENTS_PER_SECOND
+seconds. Stop ends training at once (no trailing validation); pause waits on an event (no CPU
+burnt) and its time is left out of throughput and ETA.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class StopRequested(Exception):
+    """Raised from a batch hook to leave `model.fit` at once when the user stops."""
+
+
+class LossNotFinite(Exception):
+    """Raised from a batch hook when the loss became NaN or infinite."""
+
+
+class RunControls:
+    """The stop and pause switches of one training session."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._running = threading.Event()  # cleared while paused
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()  # a paused session must wake up to stop
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def honour(self) -> float:
+        """On the training thread: sleep while paused, then raise StopRequested if a stop was
+        asked for. Returns the seconds spent paused."""
+        paused_seconds = 0.0
+        if not self._running.is_set():
+            paused_at = time.perf_counter()
+            self._running.wait()  # sleeps; stop() also wakes it
+            paused_seconds = time.perf_counter() - paused_at
+        if self._stop.is_set():
+            raise StopRequested
+        return paused_seconds

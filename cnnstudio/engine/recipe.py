@@ -1,0 +1,299 @@
+"""The training recipe: how a config becomes a model to train, its data, optimizer and loss.
+
+How it stays fast (see `cnnstudio.bench`): the data comes from a cached, prefetched `tf.data`
+pipeline; augmentation is the first layer of the model being trained (one resampling per image, in
+the training step, where it does not compete with it for the CPU cores); Keras runs
+`steps_per_execution` batches per call into TensorFlow, so the per-call cost (about 1 ms on a CPU)
+is paid once per group instead of once per batch, and our batch hook, which makes Keras wait for the
+numbers, fires once per group too. The group size is chosen so that the hook fires about
+`EVENTS_PER_SECOND` times a second (measured on a compiled forward pass), never more than
+`MAX_STEPS_PER_EXECUTION`. XLA is left off on the CPU, where it made LeNet-5 slower.
+
+Standardisation (`with_input_standardization`) is the trained model's first layer: a Keras
+`Normalization` adapted to the training images' per-channel mean and variance. The pipeline's
+[0, 1] images (zeros as the background, which augmentation fills with) go in, zero-mean
+unit-variance ones reach the first convolution, as LeCun et al. (1998) prepared LeNet-5's inputs.
+Because the statistics live in the model, every export, `predict` and the drawing pad feed the
+same [0, 1] images and get the same answers without knowing them.
+
+Keras and TensorFlow are imported inside the functions: importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cnnstudio.engine.config import TrainingConfig
+from cnnstudio.engine.data_types import Augmentation, Dataset
+
+if TYPE_CHECKING:
+    import keras
+    import tensorflow as tf
+
+EVENTS_PER_SECOND = 12
+MAX_STEPS_PER_EXECUTION = 32
+# A training step (forward + backward + update) costs about three forward passes.
+STEP_COST_IN_FORWARD_PASSES = 3.0
+# On a plateau the learning rate halves after this many epochs without a better val_loss.
+PLATEAU_PATIENCE = 2
+PLATEAU_FACTOR = 0.5
+# `augment=True`: small shifts, rotations and zooms, plus flips where the data set allows them.
+DEFAULT_AUGMENTATION = Augmentation(shift=0.1, rotation=10.0, zoom=0.1, flip=True)
+# Batches read to estimate the per-channel mean and variance: 64 x 256 images is plenty.
+STANDARDIZATION_BATCHES = 64
+STANDARDIZATION_LAYER = "input_standardization"
+AUGMENTATION_LAYER = "training_augmentation"
+
+
+@dataclass
+class Pipelines:
+    """The run's data: `tf.data` pipelines and how many batches and images an epoch trains."""
+
+    train: tf.data.Dataset
+    validation: tf.data.Dataset
+    steps_per_epoch: int
+    train_images: int
+
+
+def choose_input_shape(min_input: int, image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    """The model input for a data set: its images, grown to the model's smallest input.
+
+    LeNet-5 (min 32) on 28 x 28 x 1 MNIST gets 32 x 32 x 1, as in the paper; the pipeline pads.
+    """
+    height, width, channels = image_shape
+    return (max(height, min_input), max(width, min_input), channels)
+
+
+# -- the model --------------------------------------------------------------------------------
+
+
+def build_model(
+    config: TrainingConfig, input_shape: tuple[int, int, int], num_classes: int
+) -> keras.Model:
+    """The registered model `config` names, with its main output only."""
+    import keras
+
+    from cnnstudio.models import create_model
+
+    model = create_model(config.model, input_shape, num_classes, **config.model_options)
+    if len(model.outputs) > 1:
+        # Auxiliary heads (Inception) are not trained here: the main output is first.
+        model = keras.Model(model.inputs, model.outputs[0], name=model.name)
+    return model
+
+
+def augmentation_layer(augment: Augmentation, seed: int = 0) -> keras.layers.Layer:
+    """The Keras layer that applies `augment` to batches of training images (one resampling
+    for all of it: `cnnstudio.models.augmentation.RandomAffine`), named `AUGMENTATION_LAYER`."""
+    from cnnstudio.models.augmentation import RandomAffine
+
+    return RandomAffine(
+        shift=augment.shift,
+        rotation=augment.rotation,
+        zoom=augment.zoom,
+        crop=augment.crop,
+        flip=augment.flip,
+        seed=seed,
+        name=AUGMENTATION_LAYER,
+    )
+
+
+def with_training_augmentation(
+    model: keras.Model, augment: Augmentation, seed: int = 0
+) -> keras.Model:
+    """A model to train in place of `model`: the augmentation layer, then `model` whole.
+
+    It shares `model`'s weights, so training it trains `model`, which stays the one to save and
+    export. In evaluation the augmentation layer is an identity. Why in the model and not in the
+    `tf.data` pipeline: on a CPU, a pipeline map competes for the cores with the training step
+    and delays it by more than its own work (LeNet-5 on mnist-5k, 2 cores: 18,000 images/s with
+    the map, 21,000 in the model; see `cnnstudio.bench`); on a GPU it runs on the GPU.
+    """
+    import keras
+
+    inputs = keras.Input(shape=model.input_shape[1:], name="images")
+    augmented = augmentation_layer(augment, seed)(inputs)
+    return keras.Model(inputs, model(augmented), name=f"{model.name}_training")
+
+
+def with_input_standardization(
+    model: keras.Model, train_data: tf.data.Dataset, *, max_batches: int = STANDARDIZATION_BATCHES
+) -> keras.Model:
+    """`model` behind a `Normalization` layer adapted to the images of `train_data`.
+
+    `train_data` yields (images, labels) batches as `make_pipeline` makes them; at most
+    `max_batches` are read. The result takes the same [0, 1] inputs as `model`, keeps its name
+    and nests it whole, so its layers keep their names.
+    """
+    import keras
+
+    normalization = keras.layers.Normalization(axis=-1, name=STANDARDIZATION_LAYER)
+    normalization.adapt(train_data.map(lambda images, *_: images).take(max_batches))
+    inputs = keras.Input(shape=model.input_shape[1:], name="images")
+    return keras.Model(inputs, model(normalization(inputs)), name=model.name)
+
+
+# -- the data ---------------------------------------------------------------------------------
+
+
+def training_pipelines(
+    config: TrainingConfig,
+    dataset: Dataset,
+    input_shape: tuple[int, int, int],
+    *,
+    initial_epoch: int = 0,
+) -> Pipelines:
+    """Training and validation `tf.data` pipelines, limited and one-hot encoded as asked.
+
+    A resumed run shuffles with `seed + initial_epoch` (see `cnnstudio.engine.resume`).
+    """
+    import tensorflow as tf
+
+    from cnnstudio.engine.pipeline import make_pipeline
+
+    # Not augmented here: the augmentation is the first layer of the model fit trains.
+    train = make_pipeline(
+        dataset.train,
+        input_shape=input_shape,
+        batch_size=config.batch_size,
+        training=True,
+        seed=config.seed + initial_epoch,
+    )
+    validation = make_pipeline(
+        dataset.validation,
+        input_shape=input_shape,
+        batch_size=config.batch_size,
+        training=False,
+        seed=config.seed,
+    )
+    train_size = len(dataset.train.labels)
+    steps_per_epoch = math.ceil(train_size / config.batch_size)
+    train_images = train_size
+    if config.limit_batches and config.limit_batches < steps_per_epoch:
+        steps_per_epoch = config.limit_batches
+        train_images = steps_per_epoch * config.batch_size
+        train = train.take(config.limit_batches)
+        validation = validation.take(config.limit_batches)
+    if config.label_smoothing > 0:
+        classes = dataset.info.num_classes
+
+        def one_hot(images, labels):
+            return images, tf.one_hot(labels, classes)
+
+        train = train.map(one_hot, num_parallel_calls=tf.data.AUTOTUNE)
+        validation = validation.map(one_hot, num_parallel_calls=tf.data.AUTOTUNE)
+    return Pipelines(train, validation, steps_per_epoch, train_images)
+
+
+def known_length(dataset: Any) -> int | None:
+    """The number of batches of a finite `tf.data` pipeline, or None where TF cannot tell."""
+    batches = int(dataset.cardinality())
+    return batches if batches >= 0 else None
+
+
+# -- optimizer, loss, compile -----------------------------------------------------------------
+
+
+def build_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    """The optimizer `config` names, with its learning-rate schedule over the whole run."""
+    import keras
+
+    total_steps = max(1, steps_per_epoch * config.epochs)
+    rate: Any = config.learning_rate
+    if config.schedule == "cosine":
+        rate = keras.optimizers.schedules.CosineDecay(config.learning_rate, total_steps)
+    elif config.schedule == "step":
+        rate = keras.optimizers.schedules.PiecewiseConstantDecay(
+            [max(1, total_steps // 2), max(2, total_steps * 3 // 4)],
+            [config.learning_rate, config.learning_rate * 0.1, config.learning_rate * 0.01],
+        )
+    decay = config.weight_decay or None
+    if config.optimizer == "sgd":
+        return keras.optimizers.SGD(rate, momentum=config.momentum, weight_decay=decay)
+    if config.optimizer == "rmsprop":
+        return keras.optimizers.RMSprop(rate, momentum=config.momentum, weight_decay=decay)
+    if config.optimizer == "adamw":
+        return keras.optimizers.AdamW(rate, weight_decay=config.weight_decay)
+    return keras.optimizers.Adam(rate, weight_decay=decay)
+
+
+def compile_trainer(
+    trainer: keras.Model,
+    config: TrainingConfig,
+    *,
+    steps_per_epoch: int,
+    steps_per_execution: int,
+    on_gpu: bool,
+) -> None:
+    """Compile what fit trains: optimizer, loss (label smoothing needs one-hot labels), accuracy."""
+    import keras
+
+    smoothing = config.label_smoothing > 0
+    trainer.compile(
+        optimizer=build_optimizer(config, steps_per_epoch),
+        loss=(
+            keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
+            if smoothing
+            else keras.losses.SparseCategoricalCrossentropy()
+        ),
+        metrics=[
+            keras.metrics.CategoricalAccuracy(name="accuracy")
+            if smoothing
+            else keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+        ],
+        steps_per_execution=steps_per_execution,
+        # On the CPU (oneDNN), XLA made LeNet-5 at batch 256 slower (11,000 against
+        # 18,000 images/s on 2 cores) and costs a compile per run; on a GPU Keras
+        # decides.
+        jit_compile="auto" if on_gpu else False,
+    )
+
+
+def schedule_callbacks(config: TrainingConfig) -> tuple[Any, Any]:
+    """Keras's early stopping and plateau schedule as `config` asks for them, or None each."""
+    import keras
+
+    early_stopping = None
+    if config.early_stopping:
+        early_stopping = keras.callbacks.EarlyStopping(
+            monitor="val_loss",
+            patience=config.early_stopping,
+            restore_best_weights=True,
+        )
+    plateau = None
+    if config.schedule == "plateau":
+        plateau = keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss",
+            factor=PLATEAU_FACTOR,
+            patience=PLATEAU_PATIENCE,
+            min_lr=config.learning_rate * 1e-3,
+        )
+    return early_stopping, plateau
+
+
+# -- steps per execution ----------------------------------------------------------------------
+
+
+def measure_step_seconds(model: Any, train_data: Any) -> float:
+    """Seconds of one training step, estimated as three compiled forward passes on one batch."""
+    import tensorflow as tf
+
+    images, _ = next(iter(train_data.take(1)))
+    forward = tf.function(lambda x: model(x, training=False), jit_compile=False)
+    forward(images).numpy()  # trace and warm up
+    # The fastest of a few passes: other processes on a busy machine only ever add time.
+    fastest = math.inf
+    for _ in range(5):
+        begin = time.perf_counter()
+        forward(images).numpy()
+        fastest = min(fastest, time.perf_counter() - begin)
+    return STEP_COST_IN_FORWARD_PASSES * fastest
+
+
+def auto_steps_per_execution(step_seconds: float, steps_per_epoch: int) -> int:
+    """Batches per call so that the hook fires about EVENTS_PER_SECOND times a second."""
+    wanted = int((1.0 / EVENTS_PER_SECOND) / max(step_seconds, 1e-6))
+    return max(1, min(wanted, MAX_STEPS_PER_EXECUTION, steps_per_epoch))
