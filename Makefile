@@ -32,15 +32,15 @@ test-all: $(STAMP) lint
 	$(PYTEST) $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(TEST_ENV) $(BIN)/python -m cnnstudio.bench
+	$(TEST_ENV) $(BIN)/python -m benchmarks
 
 lint: $(STAMP)
-	$(BIN)/ruff check cnnstudio tests packaging
-	$(BIN)/ruff format --check cnnstudio tests packaging
+	$(BIN)/ruff check cnnstudio tests packaging benchmarks
+	$(BIN)/ruff format --check cnnstudio tests packaging benchmarks
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix cnnstudio tests packaging
-	$(BIN)/ruff format cnnstudio tests packaging
+	$(BIN)/ruff check --fix cnnstudio tests packaging benchmarks
+	$(BIN)/ruff format cnnstudio tests packaging benchmarks
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

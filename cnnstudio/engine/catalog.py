@@ -7,8 +7,10 @@ it at once; a model missing from it (or whose canonical input or class count cha
 on demand. `tests/engine/test_layer_stats.py` recomputes every entry, so the file cannot go
 stale unnoticed. The metadata is there because importing the registry imports Keras and
 TensorFlow (seconds): the app's model picker lists the models and offers their options from
-`load_model_metadata()` before the engine is up; `tests/engine/test_catalog_metadata.py` checks
-it against the registry. Regenerate the file after changing a model:
+`load_model_metadata()` before the engine is up. It is generated from the registry, where each
+fact is declared once (next to its builder), as `cnnstudio.model_metadata.ModelMeta`, the type
+both share; `tests/engine/test_catalog_metadata.py` checks that the file is current. Regenerate
+the file after changing a model:
 
     python -m cnnstudio.engine.catalog --write
 """
@@ -23,6 +25,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+# ModelMeta and OptionMeta are declared once, there, for the registry and this catalog alike.
+from cnnstudio.model_metadata import ModelMeta, OptionMeta  # noqa: F401 (OptionMeta re-exported)
 
 CATALOG_PATH = Path(__file__).with_name("zoo_catalog.json")
 REGENERATE_COMMAND = "python -m cnnstudio.engine.catalog --write"
@@ -64,113 +69,6 @@ class CatalogEntry:
         )
 
 
-@dataclass(frozen=True)
-class OptionMeta:
-    """A registry `Option` as plain data: enough to build a form without importing Keras."""
-
-    name: str
-    kind: str  # "str", "int", "float" or "bool": the type of the default
-    default: Any
-    help: str
-    choices: tuple[Any, ...] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-    maximum_exclusive: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["choices"] = None if self.choices is None else list(self.choices)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> OptionMeta:
-        choices = data.get("choices")
-        return cls(
-            name=data["name"],
-            kind=data["kind"],
-            default=data["default"],
-            help=data["help"],
-            choices=None if choices is None else tuple(choices),
-            minimum=data.get("minimum"),
-            maximum=data.get("maximum"),
-            maximum_exclusive=bool(data.get("maximum_exclusive", False)),
-        )
-
-
-@dataclass(frozen=True)
-class ModelMeta:
-    """A registry `ModelInfo` without its builder."""
-
-    name: str
-    display_name: str
-    family: str
-    year: int
-    paper: str
-    description: str
-    canonical_input: tuple[int, int, int]
-    min_input: int
-    default_classes: int
-    aliases: tuple[str, ...] = ()
-    options: tuple[OptionMeta, ...] = ()
-
-    @property
-    def defaults(self) -> dict[str, Any]:
-        return {option.name: option.default for option in self.options}
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["canonical_input"] = list(self.canonical_input)
-        data["aliases"] = list(self.aliases)
-        data["options"] = [option.to_dict() for option in self.options]
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ModelMeta:
-        return cls(
-            name=data["name"],
-            display_name=data["display_name"],
-            family=data["family"],
-            year=int(data["year"]),
-            paper=data["paper"],
-            description=data["description"],
-            canonical_input=tuple(data["canonical_input"]),  # type: ignore[arg-type]
-            min_input=int(data["min_input"]),
-            default_classes=int(data["default_classes"]),
-            aliases=tuple(data.get("aliases", ())),
-            options=tuple(OptionMeta.from_dict(option) for option in data.get("options", ())),
-        )
-
-    @classmethod
-    def from_info(cls, info: Any) -> ModelMeta:
-        """From a registry `ModelInfo` (imports nothing itself; the caller has the registry)."""
-        options = tuple(
-            OptionMeta(
-                name=o.name,
-                kind=type(o.default).__name__,
-                default=o.default,
-                help=o.help,
-                choices=o.choices,
-                minimum=o.minimum,
-                maximum=o.maximum,
-                maximum_exclusive=o.maximum_exclusive,
-            )
-            for o in info.options
-        )
-        return cls(
-            name=info.name,
-            display_name=info.display_name,
-            family=info.family,
-            year=info.year,
-            paper=info.paper,
-            description=info.description,
-            canonical_input=tuple(info.canonical_input),
-            min_input=info.min_input,
-            default_classes=info.default_classes,
-            aliases=tuple(info.aliases),
-            options=options,
-        )
-
-
 def load_model_metadata(path: Path | None = None) -> dict[str, ModelMeta]:
     """Every model's metadata by name, in registry order, from the shipped file (no Keras
     import); empty when the file is missing or unreadable."""
@@ -186,7 +84,7 @@ def registry_metadata() -> list[ModelMeta]:
     """Fresh metadata from the registry (imports the zoo, hence Keras)."""
     from cnnstudio.models import list_models
 
-    return [ModelMeta.from_info(info) for info in list_models()]
+    return [info.metadata() for info in list_models()]
 
 
 def load_catalog(path: Path | None = None) -> dict[str, CatalogEntry]:

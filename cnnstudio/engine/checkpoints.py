@@ -32,7 +32,7 @@ that a later resume does not trip over it again.
 Retention: the newest `keep` checkpoints and the best one (highest `val_accuracy`, the metric the
 run reports as best) are kept; older ones are deleted after the new one is safely written.
 
-Cost: see `cnnstudio.bench` and run.json's `checkpoint.mean_seconds`; LeNet-5 (0.75 MB with its
+Cost: see `benchmarks` and run.json's `checkpoint.mean_seconds`; LeNet-5 (0.75 MB with its
 Adam moments) takes a few milliseconds; the sha256 adds about 2 ms per MB.
 """
 

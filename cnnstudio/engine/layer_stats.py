@@ -32,7 +32,7 @@ from typing import Any
 
 import keras
 
-from cnnstudio.engine.numbers import format_count, format_int  # noqa: F401 (re-exported)
+from cnnstudio.engine.formatting import format_count, format_int  # noqa: F401 (re-exported)
 
 Shape = tuple[int | None, ...]
 

@@ -1,6 +1,6 @@
 """The training recipe: how a config becomes a model to train, its data, optimizer and loss.
 
-How it stays fast (see `cnnstudio.bench`): the data comes from a cached, prefetched `tf.data`
+How it stays fast (see `benchmarks/training.py`): the data comes from a cached, prefetched `tf.data`
 pipeline; augmentation is the first layer of the model being trained (one resampling per image, in
 the training step, where it does not compete with it for the CPU cores); Keras runs
 `steps_per_execution` batches per call into TensorFlow, so the per-call cost (about 1 ms on a CPU)
@@ -110,7 +110,7 @@ def with_training_augmentation(
     export. In evaluation the augmentation layer is an identity. Why in the model and not in the
     `tf.data` pipeline: on a CPU, a pipeline map competes for the cores with the training step
     and delays it by more than its own work (LeNet-5 on mnist-5k, 2 cores: 18,000 images/s with
-    the map, 21,000 in the model; see `cnnstudio.bench`); on a GPU it runs on the GPU.
+    the map, 21,000 in the model; see `benchmarks/training.py`); on a GPU it runs on the GPU.
     """
     import keras
 

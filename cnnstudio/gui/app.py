@@ -9,7 +9,7 @@ real thing:
 * `CNNSTUDIO_STARTUP_PROBE=1` in the environment: on the first shown window, print one JSON line
   with wall-clock times (`time.time()`) of the show event and of the first idle moment after
   it, and which heavy modules were imported by then; then exit without loading the engine (see
-  `cnnstudio.gui.bench_startup`).
+  `benchmarks/gui_startup.py`).
 """
 
 from __future__ import annotations

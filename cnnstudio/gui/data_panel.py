@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.engine.data_types import Dataset
 from cnnstudio.engine.datasets import get_dataset_info, list_datasets
+from cnnstudio.engine.formatting import format_shape
 from cnnstudio.gui.context import StudioContext
 from cnnstudio.gui.data_summary import ClassCounts, SkippedFiles
 from cnnstudio.gui.dataset_loader import DOWNLOAD_BYTES, DatasetLoader, LoadRequest
-from cnnstudio.gui.formatting import format_shape
 from cnnstudio.gui.sample_grid import SampleGrid
 
 FOLDER = "folder"  # the Selection's data set name for an image folder

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from cnnstudio.engine.events import BatchEnd, EpochEnd, RunFailed, RunFinished, RunStarted
+from cnnstudio.engine.formatting import format_duration
 from cnnstudio.gui.chart_data import RunSeries
 
 # Redraws per second of the live chart. Each costs 8-16 ms of GUI-thread Python here (about 0.6
@@ -192,7 +193,7 @@ class LiveRunView(QWidget):
         epochs = self.progress.maximum() // max(1, event.steps_per_epoch)
         self.progress.setFormat(
             f"Epoch {event.epoch}/{epochs} · batch {event.batch}/{event.steps_per_epoch} · "
-            f"{self._speed:,.0f} img/s · ETA {_duration(eta)}"
+            f"{self._speed:,.0f} img/s · ETA {format_duration(eta)}"
         )
 
     def _on_epoch(self, event: EpochEnd) -> None:
@@ -233,11 +234,3 @@ def selectable_label(name: str, accessible: str) -> QLabel:
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
-
-
-def _duration(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "–"
-    seconds = round(seconds)
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"

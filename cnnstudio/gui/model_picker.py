@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.engine.catalog import ModelMeta, load_catalog, load_model_metadata
 from cnnstudio.engine.datasets import get_dataset_info
+from cnnstudio.engine.formatting import format_count, format_shape
 from cnnstudio.gui.context import StudioContext
-from cnnstudio.gui.formatting import format_count, format_shape
 from cnnstudio.gui.model_cards import card_for
 from cnnstudio.gui.model_stats import ModelStatsWorker, StatsRequest, StatsResult
 from cnnstudio.gui.model_tree import NAME, NAME_ROLE, ModelTree

@@ -12,7 +12,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from cnnstudio.engine.catalog import CatalogEntry, ModelMeta
-from cnnstudio.gui.formatting import format_count, format_shape
+from cnnstudio.engine.formatting import format_count, format_shape
 from cnnstudio.gui.model_stats import StatsResult
 
 NAME, YEAR, PARAMS, MACS = range(4)

@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnstudio.engine.formatting import format_count
 from cnnstudio.engine.runs import RunStore, RunSummary, read_history
 from cnnstudio.gui.chart_data import RunSeries
 from cnnstudio.gui.context import StudioContext
-from cnnstudio.gui.formatting import format_count
 from cnnstudio.gui.run_export import ExportPanel
 from cnnstudio.gui.run_table import RUN_ID_ROLE, RunTableModel
 

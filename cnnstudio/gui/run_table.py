@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
 from PySide6.QtGui import QColor
 
+from cnnstudio.engine.formatting import format_bytes, format_duration, format_timestamp
 from cnnstudio.engine.runs import RunSummary
 
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -106,7 +107,7 @@ class RunTableModel(QAbstractTableModel):
         if column == self.SIZE:
             return format_bytes(row.size_bytes)
         if column == self.STARTED:
-            return row.started.replace("T", " ")[:19]
+            return format_timestamp(row.started)
         return " ".join(row.tags)
 
     def _sort_key(self, row: RunSummary, column: int) -> Any:
@@ -118,20 +119,3 @@ class RunTableModel(QAbstractTableModel):
             self.STARTED: row.started,
         }
         return keys.get(column, self._text(row, column).lower())
-
-
-def format_duration(seconds: float) -> str:
-    seconds = round(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} m"
-    return f"{minutes} m {seconds:02d} s" if minutes else f"{seconds} s"
-
-
-def format_bytes(size: int) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} GB"

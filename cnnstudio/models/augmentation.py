@@ -7,7 +7,7 @@ resamples once (`keras.ops.image.affine_transform`, bilinear). That is:
 
 - cheaper: one pass over the pixels instead of up to five (measured on LeNet-5 and mnist-5k,
   2 CPU cores: 187,000 images/s against 67,000 for the three Keras layers, see
-  `cnnstudio.bench`);
+  `benchmarks`);
 - sharper: bilinear interpolation blurs a little every time it runs; once is the least;
 - exact where it should be: a crop offset is a whole-pixel shift and a flip a mirror, which a
   bilinear sample at whole-pixel positions reproduces exactly.

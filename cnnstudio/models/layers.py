@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from cnnstudio.models.registry import format_shape
+from cnnstudio.model_metadata import format_shape
 
 # Suffix of a normalisation layer's name, by kind.
 NORM_SUFFIX = {"batch": "bn", "layer": "ln", "instance": "in", "group": "gn"}

@@ -18,81 +18,29 @@ fully-validated, typed options with defaults filled in.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import keras
 
+from cnnstudio.model_metadata import (
+    ModelMeta,
+    OptionMeta,
+    format_shape,
+    parse_input_shape,
+)
+
 Builder = Callable[..., keras.Model]
 
-_TRUE_WORDS = {"1", "true", "yes", "on"}
-_FALSE_WORDS = {"0", "false", "no", "off"}
 
-
-@dataclass(frozen=True)
-class Option:
-    """One option a builder accepts: its type, default and allowed values.
-
-    The GUI builds its option form from these and the CLI parses `key=value` with them, so a
-    model only ever offers what it supports.
-    """
-
-    name: str
-    default: Any
-    help: str
-    choices: tuple[Any, ...] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-    # The maximum itself is excluded (dropout = 1.0 would drop everything).
-    maximum_exclusive: bool = False
+class Option(OptionMeta):
+    """An option as the builders declare it (`cnnstudio.model_metadata.OptionMeta`), with its
+    kind as the type itself (`option.kind is float`) rather than the type's name."""
 
     @property
-    def kind(self) -> type:
+    def kind(self) -> type:  # type: ignore[override]
         return type(self.default)
-
-    def with_default(self, default: Any) -> Option:
-        """The same option with another default (LeNet-5 defaults to tanh, AlexNet to relu)."""
-        return Option(
-            self.name,
-            default,
-            self.help,
-            self.choices,
-            self.minimum,
-            self.maximum,
-            self.maximum_exclusive,
-        )
-
-    def parse(self, value: Any, *, model: str) -> Any:
-        """Coerce `value` (typed, or a string from the CLI or a form) and validate it."""
-        where = f"{model}: option {self.name!r}"
-        kind = self.kind
-        if isinstance(value, str) and kind is not str:
-            text = value.strip().lower()
-            try:
-                if kind is bool:
-                    if text not in _TRUE_WORDS | _FALSE_WORDS:
-                        raise ValueError(text)
-                    value = text in _TRUE_WORDS
-                else:
-                    value = kind(text)
-            except ValueError:
-                raise ValueError(f"{where} expects {kind.__name__}; received {value!r}") from None
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            raise ValueError(f"{where} expects {kind.__name__}; received {value!r}")
-        if self.choices is not None and value not in self.choices:
-            allowed = ", ".join(repr(c) for c in self.choices)
-            raise ValueError(f"{where} must be one of {allowed}; received {value!r}")
-        if self.minimum is not None and value < self.minimum:
-            raise ValueError(f"{where} must be at least {self.minimum}; received {value!r}")
-        if self.maximum is not None:
-            too_big = value >= self.maximum if self.maximum_exclusive else value > self.maximum
-            if too_big:
-                bound = "below" if self.maximum_exclusive else "at most"
-                raise ValueError(f"{where} must be {bound} {self.maximum}; received {value!r}")
-        return value
 
 
 # Options shared by many families. A family picks the ones it supports, possibly with another
@@ -133,46 +81,10 @@ STEM = Option(
 
 
 @dataclass(frozen=True)
-class ModelInfo:
-    """What the app, the CLI and the tests know about a model without building it."""
+class ModelInfo(ModelMeta):
+    """A model's metadata (`cnnstudio.model_metadata.ModelMeta`) and the builder that makes it."""
 
-    name: str
-    display_name: str
-    family: str
-    year: int
-    paper: str
-    canonical_input: tuple[int, int, int]
-    # Smallest height/width the model accepts with its best-suited stem.
-    min_input: int
-    description: str
-    builder: Builder = field(repr=False, compare=False)
-    options: tuple[Option, ...] = ()
-    default_classes: int = 1000
-    aliases: tuple[str, ...] = ()
-
-    def option(self, name: str) -> Option:
-        for option in self.options:
-            if option.name == name:
-                return option
-        raise KeyError(name)
-
-    @property
-    def defaults(self) -> dict[str, Any]:
-        return {option.name: option.default for option in self.options}
-
-    def resolve_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
-        """Validate `options` against this model's table; return all of them, defaults filled."""
-        known = {option.name: option for option in self.options}
-        unknown = sorted(set(options) - set(known))
-        if unknown:
-            offered = ", ".join(known) or "none"
-            raise ValueError(
-                f"{self.display_name} has no option {unknown[0]!r}; its options are: {offered}"
-            )
-        resolved = self.defaults
-        for key, value in options.items():
-            resolved[key] = known[key].parse(value, model=self.display_name)
-        return resolved
+    builder: Builder | None = field(default=None, repr=False, compare=False)
 
 
 _REGISTRY: dict[str, ModelInfo] = {}
@@ -242,33 +154,6 @@ def list_models(family: str | None = None) -> list[ModelInfo]:
     if family is not None:
         infos = [info for info in infos if info.family.lower() == family.lower()]
     return infos
-
-
-def parse_input_shape(value: str | Iterable[int]) -> tuple[int, int, int]:
-    """`"32x32x1"`, `"224x224"` (3 channels) or `(32, 32, 1)` -> `(32, 32, 1)`."""
-    if isinstance(value, str):
-        parts = value.lower().replace(" ", "").split("x")
-        try:
-            numbers = [int(part) for part in parts]
-        except ValueError:
-            raise ValueError(
-                "input shape must look like 32x32x1 (height x width x channels); "
-                f"received {value!r}"
-            ) from None
-        if len(numbers) == 2:
-            numbers.append(3)
-    else:
-        numbers = list(value)
-    if len(numbers) != 3 or not all(isinstance(n, int) and n > 0 for n in numbers):
-        raise ValueError(
-            f"input shape must be three positive integers (height, width, channels); "
-            f"received {value!r}"
-        )
-    return tuple(numbers)  # type: ignore[return-value]
-
-
-def format_shape(shape: Iterable[int]) -> str:
-    return "x".join(str(n) for n in shape)
 
 
 def create_model(

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from cnnstudio import cli
+from cnnstudio.cli.progress import ConsoleProgress
 from cnnstudio.engine.config import TrainingConfig
 from cnnstudio.engine.runs import RunStore, process_identity
 from cnnstudio.engine.session import TrainingSession
@@ -34,7 +35,7 @@ QUICK = [
 def test_resume_continues_a_run_stopped_with_ctrl_c(capsys, monkeypatch):
     from cnnstudio.engine.events import BatchEnd
 
-    original = cli._ConsoleProgress.on_event
+    original = ConsoleProgress.on_event
     sent = []
 
     def interrupt_in_epoch_2(self, event):
@@ -43,13 +44,13 @@ def test_resume_continues_a_run_stopped_with_ctrl_c(capsys, monkeypatch):
             sent.append(True)
             signal.raise_signal(signal.SIGINT)  # as if the user pressed Ctrl-C
 
-    monkeypatch.setattr(cli._ConsoleProgress, "on_event", interrupt_in_epoch_2)
+    monkeypatch.setattr(ConsoleProgress, "on_event", interrupt_in_epoch_2)
     assert cli.main(["train", *QUICK]) == 130
     out = capsys.readouterr().out
     assert "Stopped after 1 epochs" in out
     (run,) = RunStore().list()
     assert run.record["status"] == "stopped"
-    monkeypatch.setattr(cli._ConsoleProgress, "on_event", original)
+    monkeypatch.setattr(ConsoleProgress, "on_event", original)
 
     assert cli.main(["resume", run.id[:15]]) == 0  # the start of the id is enough
     out = capsys.readouterr().out

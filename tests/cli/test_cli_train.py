@@ -9,6 +9,7 @@ import signal
 import pytest
 
 from cnnstudio import cli
+from cnnstudio.cli.progress import ConsoleProgress
 from cnnstudio.engine.runs import RunStore
 
 pytestmark = pytest.mark.xdist_group("training")
@@ -79,7 +80,7 @@ def test_runs_lists_the_run_and_datasets_lists_the_bundled_set(capsys):
 def test_ctrl_c_stops_cleanly_and_keeps_the_run(capsys, monkeypatch):
     from cnnstudio.engine.events import BatchEnd
 
-    original = cli._ConsoleProgress.on_event
+    original = ConsoleProgress.on_event
     sent = []
 
     def interrupt_on_first_batch(self, event):
@@ -88,7 +89,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_run(capsys, monkeypatch):
             sent.append(True)
             signal.raise_signal(signal.SIGINT)  # as if the user pressed Ctrl-C
 
-    monkeypatch.setattr(cli._ConsoleProgress, "on_event", interrupt_on_first_batch)
+    monkeypatch.setattr(ConsoleProgress, "on_event", interrupt_on_first_batch)
     status = cli.main(["train", *QUICK])
     out = capsys.readouterr().out
     assert status == 130

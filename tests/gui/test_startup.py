@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnnstudio.gui.bench_startup import TARGET_SECONDS, measure_startup
+from benchmarks.gui_startup import TARGET_SECONDS, measure_startup
 
 # The bench holds the 1.5 s target on a quiet machine; under a parallel test run the same
 # start-up can take longer, so the test allows twice the target and checks what cannot vary:

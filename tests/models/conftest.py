@@ -17,9 +17,9 @@ import pytest
 def release_models():
     import keras
 
-    from cnnstudio.engine.session import _forgetting_custom_gradients
+    from cnnstudio.engine.tf_workarounds import forgetting_custom_gradients
 
-    with _forgetting_custom_gradients():
+    with forgetting_custom_gradients():
         yield
         keras.backend.clear_session()
     # Functional models are reference cycles: collect them now, not at some later test.

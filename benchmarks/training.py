@@ -1,31 +1,4 @@
-"""Benchmarks: `make bench` (`python -m cnnstudio.bench [--only NAME ...]`). Not part of the tests.
-
-Each benchmark is a function registered with `@benchmark("name")` that prints what it measures
-and returns its checks (value, target, PASS/FAIL). The exit status is 1 when a check fails.
-Add new ones (GUI start-up time, ...) the same way.
-
-training: LeNet-5 on mnist-5k, three ways, in this one process:
-  (a) a plain Keras script as the docs write it: `model.fit(x, y, batch_size=32)` on NumPy float
-      arrays padded to 32x32, compiled with Keras's defaults (`jit_compile="auto"`, which is XLA
-      off on a machine without a GPU) and `verbose=0`, which only helps it;
-  (b) a hand-tuned `model.fit` of the engine's default recipe: its batch size, optimizer and
-      schedule, input standardisation, a cached and prefetched `tf.data` pipeline, the engine's
-      `steps_per_execution`, XLA off, and the augmentation written with Keras's own layers
-      (RandomTranslation, RandomRotation, RandomZoom) where the Keras guide puts them for speed
-      on an accelerator: in the model. On 2 CPU cores that is faster than a `tf.data` map too
-      (17,000 against 12,600 images/s), so it is the tuned choice here as well;
-  (c) the engine's `TrainingSession` (what `cnnstudio train` runs) with an observer attached.
-  All three validate on the 1,000 validation images every epoch, as a user would. Throughput is
-  training images per second of the time from one epoch's end to the next (validation, and the
-  engine's checkpoint, history and TensorBoard writes, included), from the fastest of the
-  measured epochs after a warm-up epoch: other processes on a shared machine only ever add time,
-  so the fastest epoch is the best estimate of each one's own cost. The variants alternate in
-  cycles so that a slow spell of the machine does not land on one of them only.
-memory: 20 short training runs one after another; resident memory must not keep growing.
-startup: `cnnstudio` to its first shown window, in a fresh process (cnnstudio.gui.bench_startup).
-gui: training through the app's training view with live charts against the headless engine, and
-  the GUI thread's stalls meanwhile (cnnstudio.gui.bench_training).
-"""
+"""Training throughput and memory: LeNet-5 on mnist-5k in this process (see `benchmarks`)."""
 
 from __future__ import annotations
 
@@ -34,40 +7,10 @@ import gc
 import itertools
 import math
 import os
-import shutil
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    value: float
-    target: str  # e.g. ">= 2.00"
-    passed: bool
-    unit: str = ""
-
-    def line(self) -> str:
-        verdict = "PASS" if self.passed else "FAIL"
-        value = f"{self.value:.2f}{self.unit}"
-        return f"  {self.name:<44} {value:>10}  (target {self.target})  {verdict}"
-
-
-BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Check]]] = {}
-
-
-def benchmark(name: str):
-    """Register `function(args) -> list[Check]` under `name`, in definition order."""
-
-    def register(function: Callable[[argparse.Namespace], list[Check]]):
-        BENCHMARKS[name] = function
-        return function
-
-    return register
+from benchmarks import Check, benchmark
 
 
 def resident_memory_bytes() -> int:
@@ -80,23 +23,6 @@ def resident_memory_bytes() -> int:
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         return peak if sys.platform == "darwin" else peak * 1024
-
-
-class _TemporaryHome:
-    """Runs made by the bench go to a temporary CNNSTUDIO_HOME, never the user's runs."""
-
-    def __enter__(self) -> Path:
-        self.previous = os.environ.get("CNNSTUDIO_HOME")
-        self.path = Path(tempfile.mkdtemp(prefix="cnnstudio-bench-"))
-        os.environ["CNNSTUDIO_HOME"] = str(self.path)
-        return self.path
-
-    def __exit__(self, *exc) -> None:
-        if self.previous is None:
-            os.environ.pop("CNNSTUDIO_HOME", None)
-        else:
-            os.environ["CNNSTUDIO_HOME"] = self.previous
-        shutil.rmtree(self.path, ignore_errors=True)
 
 
 # -- training throughput ----------------------------------------------------------------------
@@ -371,123 +297,3 @@ def memory_growth(args: argparse.Namespace) -> list[Check]:
         f"{growth_mb:+,.1f} MB"
     )
     return [Check(f"RSS growth over {runs} runs", growth_mb, "< 200 MB", growth_mb < 200, " MB")]
-
-
-@benchmark("startup")
-def startup_time(args: argparse.Namespace) -> list[Check]:
-    from cnnstudio.gui.bench_startup import measure_startup
-
-    result = measure_startup()
-    samples = ", ".join(f"{value:.2f}" for value in result["first_window_samples_s"])
-    print(
-        f"startup: `cnnstudio` to its first shown window (offscreen), median of {samples} s; "
-        f"idle after {result['first_idle_s']:.2f} s"
-    )
-    heavy = result["imported_before_window"]
-    print(f"  imported before the window: {', '.join(heavy) if heavy else 'nothing heavy'}")
-    value = result["first_window_s"]
-    return [
-        Check(
-            "time to the first window",
-            value,
-            f"<= {result['target_s']:.1f} s",
-            bool(result["meets_target"]),
-            " s",
-        )
-    ]
-
-
-@benchmark("gui")
-def gui_training(args: argparse.Namespace) -> list[Check]:
-    from cnnstudio.gui.bench_training import (
-        TARGET_MAX_MS,
-        TARGET_P99_MS,
-        TARGET_RATIO,
-        measure_gui_training,
-    )
-
-    # More cycles than the other benchmarks: the ratio compares the fastest run of each kind.
-    result = measure_gui_training(epochs=args.epochs, cycles=args.cycles + 3)
-    print(
-        f"gui: LeNet-5 on mnist-5k through the training view with live charts vs the headless "
-        f"engine, alternating, {result['epochs_measured']['gui']} epochs each"
-    )
-    print(
-        f"  headless {result['headless_images_per_second']:,.0f} img/s, app "
-        f"{result['gui_images_per_second']:,.0f} img/s (fastest run's mean epoch); ratio per "
-        f"cycle {', '.join(f'{r:.2f}' for r in result['cycle_ratios'])}, of median epochs "
-        f"{result['ratio_median']:.2f}, of fastest epochs {result['ratio_fastest']:.2f}; chart "
-        f"redraws {result['chart_redraws_per_second']:.1f}/s at "
-        f"{result['chart_redraw_median_ms']:.0f} ms"
-    )
-    ratio, p99, worst = result["ratio"], result["stall_p99_ms"], result["stall_max_ms"]
-    return [
-        Check(
-            "app vs headless training throughput",
-            ratio,
-            f">= {TARGET_RATIO:.2f}",
-            ratio >= TARGET_RATIO,
-        ),
-        Check(
-            "GUI thread stall, 99th percentile",
-            p99,
-            f"< {TARGET_P99_MS:.0f} ms",
-            p99 < TARGET_P99_MS,
-            " ms",
-        ),
-        Check(
-            "GUI thread stall, worst",
-            worst,
-            f"< {TARGET_MAX_MS:.0f} ms",
-            worst < TARGET_MAX_MS,
-            " ms",
-        ),
-    ]
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m cnnstudio.bench",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--only",
-        action="append",
-        choices=list(BENCHMARKS),
-        help="run only this benchmark (repeatable)",
-    )
-    # LeNet-5's epochs on mnist-5k take 0.2-0.5 s: eight a run give enough samples for the
-    # fastest and the median epoch to stand out from a shared machine's noise.
-    parser.add_argument(
-        "--epochs", type=int, default=8, help="measured epochs per variant and cycle (default: 8)"
-    )
-    parser.add_argument(
-        "--cycles", type=int, default=2, help="cycles of (a), (b), (c) (default: 2)"
-    )
-    parser.add_argument("--memory-runs", type=int, default=20)
-    args = parser.parse_args(argv)
-
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    checks: list[Check] = []
-    began = time.perf_counter()
-    with _TemporaryHome():
-        for name in args.only or BENCHMARKS:
-            start = time.perf_counter()
-            results = BENCHMARKS[name](args)
-            for check in results:
-                print(check.line())
-            print(f"  ({time.perf_counter() - start:.0f} s)\n", flush=True)
-            checks += results
-    failed = [check for check in checks if not check.passed]
-    total = time.perf_counter() - began
-    print(
-        f"{len(checks) - len(failed)}/{len(checks)} checks passed in {total:.0f} s"
-        + ("" if not failed else f"; FAILED: {', '.join(check.name for check in failed)}")
-    )
-    return 1 if failed or any(math.isnan(check.value) for check in checks) else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The `cnnstudio` command. With no sub-command it opens the desktop app; the sub-commands run the
+same engine headless.
+
+One module per command group (`models`, `training`, `runs`), each adding its sub-commands to the
+parser built here. Heavy imports (TensorFlow, Keras, the model zoo) happen inside the handlers, so
+`--help` and `--version` answer at once. A handler signals bad input by raising `UsageError` (or
+`ValueError` from the engine): the user sees one line on stderr and the exit status is 2. No
+sub-command opens the GUI; only the bare `cnnstudio` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from cnnstudio import __version__
+from cnnstudio.cli import models, runs, training
+from cnnstudio.cli.common import EXIT_USAGE, Parser, UsageError
+
+
+def _display_available() -> bool:
+    if sys.platform != "linux":
+        return True
+    return any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
+def _open_app(args: argparse.Namespace) -> int:
+    if not _display_available():
+        print(
+            "cnnstudio: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
+            "  On a machine without a screen, run it under a virtual one:  xvfb-run cnnstudio\n"
+            "  or render offscreen:  QT_QPA_PLATFORM=offscreen cnnstudio --screenshot app.png\n"
+            "  The headless commands work anywhere:  cnnstudio --help",
+            file=sys.stderr,
+        )
+        return 1
+    from cnnstudio.gui.app import run_app
+
+    return run_app(screenshot=args.screenshot, view=args.view)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="cnnstudio",
+        description="CNN Studio: learn, train and use the classic convolutional networks. "
+        "Without a command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"cnnstudio {__version__}")
+    parser.add_argument(
+        "--screenshot",
+        metavar="FILE",
+        help="open the app, wait until it is ready, save a PNG of the window to "
+        "FILE and exit (works offscreen: QT_QPA_PLATFORM=offscreen)",
+    )
+    parser.add_argument(
+        "--view", metavar="NAME", help="the view to show first, e.g. models or data"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    models.add_commands(sub)
+    training.add_commands(sub)
+    runs.add_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", _open_app)
+    try:
+        return handler(args)
+    except (UsageError, ValueError) as error:
+        prog = f"cnnstudio {args.command}" if args.command else "cnnstudio"
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("cnnstudio: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,46 @@
+"""What every command group shares: bad input as one line and exit status 2, plain-text tables,
+`key=value` options."""
+
+from __future__ import annotations
+
+import argparse
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line (plus where to get help), not the usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def format_table(rows: list[list[str]], right_aligned: set[int], width: int = 100) -> list[str]:
+    """Plain-text columns, the first row a header, underlined. Columns are two spaces apart, or
+    one where that keeps the table within `width` characters."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    gap = "  " if sum(widths) + 2 * (len(widths) - 1) <= width else " "
+    rule = ["-" * w for w in widths]
+
+    def line(row: list[str]) -> str:
+        cells = [
+            cell.rjust(w) if i in right_aligned else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        return gap.join(cells).rstrip()
+
+    return [line(rows[0]), line(rule), *(line(row) for row in rows[1:])]
+
+
+def parse_options(pairs: list[str]) -> dict[str, str]:
+    options = {}
+    for pair in pairs:
+        key, equals, value = pair.partition("=")
+        if not equals or not key.strip():
+            raise UsageError(f"options look like key=value; received {pair!r}")
+        options[key.strip()] = value
+    return options

@@ -1,0 +1,184 @@
+"""`cnnstudio models` and `cnnstudio summary`: the model zoo and its layer statistics."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cnnstudio.cli.common import UsageError, format_table, parse_options
+from cnnstudio.engine.formatting import format_count, format_int, format_shape
+
+# Long Keras class names, shortened so a summary fits a 100-column terminal.
+_SHORT_TYPES = {
+    "BatchNormalization": "BatchNorm",
+    "GroupNormalization": "GroupNorm",
+    "LayerNormalization": "LayerNorm",
+    "GlobalAveragePooling2D": "GlobalAvgPool2D",
+    "GlobalMaxPooling2D": "GlobalMaxPool2D",
+    "AveragePooling2D": "AvgPool2D",
+    "MaxPooling2D": "MaxPool2D",
+    "ZeroPadding2D": "ZeroPad2D",
+    "DepthwiseConv2D": "DWConv2D",
+    "SeparableConv2D": "SepConv2D",
+}
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    models = sub.add_parser(
+        "models",
+        help="list every model with family, year, parameters, MACs",
+        description="List every model of the zoo with its parameters and MACs "
+        "(multiply-accumulates for one image; FLOPs = 2 x MACs) at its canonical input.",
+    )
+    models.add_argument("--family", help="only this family (e.g. ResNet)")
+    models.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    models.set_defaults(handler=_cmd_models)
+
+    summary = sub.add_parser(
+        "summary",
+        help="per-layer table of a model: shapes, parameters with formulas, MACs",
+        description="Build a model and show every layer: type, output shape, MACs and the "
+        "formula behind its parameters, grouped by block, with totals.",
+    )
+    summary.add_argument("model", metavar="NAME", help="a model name (see `cnnstudio models`)")
+    summary.add_argument(
+        "--input",
+        metavar="HxWxC",
+        help="input shape, e.g. 32x32x1 (default: the model's canonical input)",
+    )
+    summary.add_argument(
+        "--classes",
+        type=int,
+        metavar="N",
+        help="number of classes (default: the model's, usually 1000)",
+    )
+    summary.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a model option, e.g. activation=tanh (repeatable)",
+    )
+    summary.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    summary.set_defaults(handler=_cmd_summary)
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from cnnstudio.engine.catalog import catalog_entries
+    from cnnstudio.models import list_models
+
+    family = getattr(args, "family", None)
+    infos = list_models(family)
+    if not infos:
+        families = ", ".join(dict.fromkeys(info.family for info in list_models()))
+        raise UsageError(f"no family {family!r}; the families are: {families}")
+
+    def computing(name: str) -> None:
+        print(f"computing {name} (not in the shipped catalog) ...", file=sys.stderr, flush=True)
+
+    entries = catalog_entries([info.name for info in infos], on_compute=computing)
+    if getattr(args, "json", False):
+        import json
+
+        print(
+            json.dumps(
+                [
+                    {
+                        "name": info.name,
+                        "display_name": info.display_name,
+                        "family": info.family,
+                        "year": info.year,
+                        **entry.to_dict(),
+                        "flops": entry.flops,
+                    }
+                    for info, entry in zip(infos, entries, strict=True)
+                ],
+                indent=1,
+            )
+        )
+        return 0
+    rows = [["Name", "Model", "Family", "Year", "Input", "Params", "Exact", "MACs"]]
+    for info, entry in zip(infos, entries, strict=True):
+        rows.append(
+            [
+                info.name,
+                info.display_name,
+                info.family,
+                str(info.year),
+                format_shape(entry.input_shape),
+                format_count(entry.params),
+                format_int(entry.params),
+                format_count(entry.macs),
+            ]
+        )
+    print("\n".join(format_table(rows, right_aligned={5, 6, 7})))
+    print(
+        "\nFigures at each model's canonical input and default classes. MACs: "
+        "multiply-accumulates for one\nimage (FLOPs = 2 x MACs). Layer by layer: "
+        "cnnstudio summary NAME"
+    )
+    return 0
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    from cnnstudio.engine.layer_stats import compute_model_stats
+    from cnnstudio.models import create_model, get_model_info
+
+    info = get_model_info(args.model)
+    options = parse_options(args.option)
+    model = create_model(info.name, args.input, args.classes, **options)
+    stats = compute_model_stats(model)
+    if args.json:
+        import json
+
+        print(json.dumps(stats.to_dict(), indent=1))
+        return 0
+
+    def shape_text(shapes: tuple) -> str:
+        return ", ".join(format_shape(shape[1:]) for shape in shapes)
+
+    import textwrap
+
+    resolved = info.resolve_options(options)
+    settings = ", ".join(f"{key}={value}" for key, value in resolved.items()) or "none"
+    print(
+        f"{info.display_name} ({info.name}): input {shape_text(stats.input_shapes)}, "
+        f"output {shape_text(stats.output_shapes)}"
+    )
+    print(textwrap.fill(f"options: {settings}", width=100, subsequent_indent="  ") + "\n")
+    rows = [["Layer", "Type", "Output", "MACs", "Parameters"]]
+    for block in stats.blocks():
+        # A block of several layers gets a header row with its totals; its layers are indented.
+        grouped = bool(block.name) and len(block.layers) > 1
+        if grouped:
+            rows.append(
+                [
+                    f"[{block.name}]",
+                    "",
+                    "",
+                    format_count(block.macs) if block.macs else "",
+                    format_int(block.params) if block.params else "",
+                ]
+            )
+        for name in block.layers:
+            layer = stats.layer(name)
+            rows.append(
+                [
+                    f"  {name}" if grouped else name,
+                    _SHORT_TYPES.get(layer.type, layer.type),
+                    shape_text(layer.output_shapes),
+                    format_count(layer.macs) if layer.macs else "",
+                    layer.formula,
+                ]
+            )
+    print("\n".join(format_table(rows, right_aligned={3})))
+    print(
+        f"\nParameters: {format_int(stats.params)} ({format_count(stats.params)}): "
+        f"{format_int(stats.trainable_params)} trainable, "
+        f"{format_int(stats.non_trainable_params)} non-trainable"
+    )
+    print(
+        f"MACs per image: {format_int(stats.macs)} ({format_count(stats.macs)}); "
+        f"FLOPs = 2 x MACs = {format_count(stats.flops)}"
+    )
+    return 0

@@ -1,0 +1,185 @@
+"""`cnnstudio runs` (list, rename, tag, delete), `export` and `predict`: the runs kept on disk
+and their models."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cnnstudio.cli.common import Parser, UsageError, format_table
+from cnnstudio.engine.formatting import format_bytes, format_timestamp
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    export = sub.add_parser(
+        "export",
+        help="export a run's model (savedmodel, keras, tflite, onnx), checked",
+        description="Export a run's model, load the export back the way its users would, and "
+        "compare its outputs with the trained model on real images of the run's data set. "
+        "The folder gets metadata.json and README.md (input shape, preprocessing, classes).",
+    )
+    export.add_argument("run", metavar="RUN", help="run id (or its start, or its folder)")
+    export.add_argument(
+        "--format", required=True, dest="fmt", choices=("savedmodel", "keras", "tflite", "onnx")
+    )
+    export.add_argument("--out", metavar="PATH", help="export folder (default: RUN/exports/FORMAT)")
+    export.set_defaults(handler=_cmd_export)
+
+    predict = sub.add_parser(
+        "predict",
+        help="classify image files with a trained model",
+        description="Print the most likely classes of each image, preprocessed as the model's "
+        "training images were (grayscale or RGB, size, padding, scaling).",
+    )
+    predict.add_argument("images", nargs="+", metavar="IMAGE")
+    predict.add_argument(
+        "--model",
+        metavar="RUN|MODEL_FILE",
+        help="a run id or folder, or a .keras file (default: the newest finished run)",
+    )
+    predict.add_argument(
+        "--top", type=int, default=3, metavar="K", help="classes shown per image (default: 3)"
+    )
+    predict.set_defaults(handler=_cmd_predict)
+
+    runs = sub.add_parser(
+        "runs",
+        help="list, rename, tag or delete the training runs kept on disk",
+        description="Without an action, list the runs with their status (running, finished, "
+        "stopped, failed with the reason, interrupted), size and tags.",
+    )
+    runs.set_defaults(handler=_cmd_runs, runs_action=None)
+    actions = runs.add_subparsers(dest="runs_action", metavar="ACTION", parser_class=Parser)
+    rename = actions.add_parser("rename", help="give a run a display name")
+    rename.add_argument("run", metavar="RUN")
+    rename.add_argument("name", metavar="NAME", help='the new name ("" to clear it)')
+    tag = actions.add_parser("tag", help="add (or --remove) tags of a run")
+    tag.add_argument("run", metavar="RUN")
+    tag.add_argument("tags", nargs="+", metavar="TAG")
+    tag.add_argument("--remove", action="store_true", help="remove these tags instead")
+    delete = actions.add_parser("delete", help="delete runs and their folders")
+    delete.add_argument("runs", nargs="+", metavar="RUN")
+    delete.add_argument("--yes", "-y", action="store_true", help="do not ask first")
+
+
+def _status_text(status: str, reason: str | None, width: int = 48) -> str:
+    shown = ("failed", "stopped", "unsupported")
+    text = f"{status}: {reason}" if reason and status in shown else status
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from cnnstudio.engine.runs import RunStore
+
+    store = RunStore()
+    action = getattr(args, "runs_action", None)
+    if action == "rename":
+        run = store.find(args.run)
+        run.rename(args.name)
+        print(f"{run.id}: name {run.reload().get('name') or '(none: the id)'}")
+        return 0
+    if action == "tag":
+        run = store.find(args.run)
+        tags = run.tags
+        if args.remove:
+            tags = [tag for tag in tags if tag not in args.tags]
+        else:
+            tags += [tag.strip() for tag in args.tags]
+        run.set_tags(tags)
+        print(f"{run.id}: tags {' '.join(run.reload().get('tags') or []) or '(none)'}")
+        return 0
+    if action == "delete":
+        return _delete_runs(store, args.runs, args.yes)
+
+    summaries = store.summaries()
+    if not summaries:
+        print(f"No runs yet in {store.root}. Start one with: cnnstudio train")
+        return 0
+    rows = [["ID", "Status", "Model", "Data set", "Best val acc", "Epochs", "Size", "Started"]]
+    named = any(run.name or run.tags for run in summaries)
+    if named:
+        rows[0].append("Name / tags")
+    for run in summaries:
+        accuracy = "" if run.best_val_accuracy is None else f"{run.best_val_accuracy:.2%}"
+        row = [
+            run.id,
+            _status_text(run.status, run.reason),
+            run.model,
+            run.dataset,
+            accuracy,
+            str(run.epochs_completed),
+            format_bytes(run.size_bytes),
+            format_timestamp(run.started),
+        ]
+        if named:
+            row.append(" ".join(filter(None, [run.name, *(f"#{tag}" for tag in run.tags)])))
+        rows.append(row)
+    print("\n".join(format_table(rows, right_aligned={4, 5, 6})))
+    print(f"Runs folder: {store.root}")
+    if any(run.status == "interrupted" for run in summaries):
+        print("Interrupted runs (their process is gone) continue with: cnnstudio resume RUN")
+    return 0
+
+
+def _delete_runs(store, names: list[str], yes: bool) -> int:
+    runs = [store.find(name) for name in names]  # all found before anything is deleted
+    training = [run.id for run in runs if run.is_alive()]
+    if training:
+        raise UsageError(f"run {training[0]!r} is still training; stop it before deleting it")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("deleting asks for confirmation; pass --yes when not at a terminal")
+        total = sum(run.disk_size() for run in runs)
+        listing = ", ".join(run.id for run in runs)
+        answer = input(f"Delete {listing} ({format_bytes(total)})? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing deleted.")
+            return 1
+    for run in runs:
+        store.delete(run.id)
+        print(f"Deleted {run.id}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from cnnstudio.engine.export import ExportError, export_run
+    from cnnstudio.engine.modelfile import ModelFileError
+
+    try:
+        result = export_run(
+            args.run,
+            args.fmt,
+            args.out,
+            progress=lambda text: print(text, file=sys.stderr, flush=True),
+        )
+    except (ExportError, ModelFileError) as error:
+        print(f"cnnstudio export: error: {error}", file=sys.stderr)
+        return 1
+    if not result.ok:
+        print(f"cnnstudio export: error: {result.message}", file=sys.stderr)
+        return 1
+    print(f"Exported {result.format}: {result.path}")
+    print(
+        f"Round trip: reloaded and compared on {result.metadata['check']['inputs']}; largest "
+        f"difference {result.max_abs_diff:.3g} (tolerance {result.tolerance:g}): OK"
+    )
+    print(f"Details: {result.folder / 'metadata.json'}")
+    return 0
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    if args.top < 1:
+        raise UsageError(f"--top must be at least 1; received {args.top}")
+    from cnnstudio.engine.inference import load_predictor
+
+    predictor = load_predictor(args.model)
+    print(f"Model: {predictor.description}")
+    failures = 0
+    for prediction in predictor.predict_files(args.images, top=args.top):
+        if prediction.error:
+            failures += 1
+            print(f"{prediction.path}: skipped ({prediction.error})")
+            continue
+        ranked = "  ".join(f"{name} {probability:.1%}" for name, probability in prediction.top)
+        print(f"{prediction.path}: {ranked}")
+    return 1 if failures == len(args.images) else 0

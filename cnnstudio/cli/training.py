@@ -1,0 +1,260 @@
+"""`cnnstudio train`, `datasets` and `resume`: the training engine, headless, with console
+progress and Ctrl-C handling."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from cnnstudio.cli.common import UsageError, format_table, parse_options
+from cnnstudio.cli.progress import ConsoleProgress
+from cnnstudio.engine.formatting import format_duration, format_shape
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    from cnnstudio.engine.config import OPTIMIZERS, SCHEDULES, TrainingConfig
+
+    defaults = TrainingConfig()
+    train = sub.add_parser(
+        "train",
+        help="train a model on a data set, headless, with a progress line",
+        description="Train a model of the zoo on a data set. Every run is kept in its own "
+        "folder (settings, full history, final model); Ctrl-C stops after the current batch "
+        "and keeps what was done.",
+    )
+    train.add_argument(
+        "--config",
+        metavar="FILE",
+        help="start from a JSON training config (a run's config works); "
+        "the flags below override it",
+    )
+    train.add_argument("--model", help=f"model name (default: {defaults.model})")
+    train.add_argument(
+        "--data",
+        dest="dataset",
+        metavar="NAME",
+        help=f"data set name or image folder (default: {defaults.dataset}); "
+        "see `cnnstudio datasets`",
+    )
+    train.add_argument("--epochs", type=int, help=f"default: {defaults.epochs}")
+    train.add_argument(
+        "--batch-size", type=int, metavar="N", help=f"default: {defaults.batch_size}"
+    )
+    train.add_argument("--optimizer", choices=OPTIMIZERS, help=f"default: {defaults.optimizer}")
+    train.add_argument(
+        "--lr",
+        dest="learning_rate",
+        type=float,
+        metavar="RATE",
+        help=f"learning rate (default: {defaults.learning_rate:g})",
+    )
+    train.add_argument("--momentum", type=float, help=f"sgd/rmsprop (default: {defaults.momentum})")
+    train.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        help=f"learning-rate schedule (default: {defaults.schedule})",
+    )
+    train.add_argument("--weight-decay", type=float, metavar="W", help="default: 0")
+    train.add_argument("--label-smoothing", type=float, metavar="S", help="default: 0")
+    train.add_argument(
+        "--early-stopping",
+        type=int,
+        metavar="PATIENCE",
+        help="stop when val_loss has not improved for PATIENCE epochs (default: off)",
+    )
+    train.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a model option, e.g. activation=relu (repeatable)",
+    )
+    train.add_argument("--seed", type=int, help=f"default: {defaults.seed}")
+    train.add_argument("--device", help="auto, cpu, gpu:0, ... (default: auto, a GPU if any)")
+    train.add_argument(
+        "--validation-fraction", type=float, metavar="F", help="image folders only (default: 0.2)"
+    )
+    train.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="random shifts, rotations, zooms (and flips where they make sense)",
+    )
+    train.add_argument(
+        "--standardize",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="scale inputs to zero mean and unit variance per channel, with the "
+        "training images' statistics (default: on)",
+    )
+    train.add_argument(
+        "--limit-batches",
+        type=int,
+        metavar="N",
+        help="at most N batches per epoch, for quick trials",
+    )
+    train.add_argument(
+        "--steps-per-execution",
+        type=int,
+        metavar="N",
+        help="batches per call into TensorFlow (default: chosen automatically)",
+    )
+    train.set_defaults(handler=_cmd_train)
+
+    datasets = sub.add_parser("datasets", help="list the data sets and whether they work offline")
+    datasets.set_defaults(handler=_cmd_datasets)
+
+    resume = sub.add_parser(
+        "resume",
+        help="continue a stopped, failed or interrupted run from its last checkpoint",
+        description="Continue a run in its own folder from its newest good checkpoint: epochs "
+        "number on, the optimizer state and learning-rate schedule continue, the history goes "
+        "on without gaps. A finished run continues with a larger --epochs.",
+    )
+    resume.add_argument("run", metavar="RUN", help="run id (or its start, or its folder)")
+    resume.add_argument(
+        "--epochs", type=int, metavar="N", help="total epochs to reach (default: the run's own)"
+    )
+    resume.set_defaults(handler=_cmd_resume)
+
+
+# Flags that map one-to-one onto TrainingConfig fields.
+_TRAIN_FLAGS = (
+    "model",
+    "dataset",
+    "epochs",
+    "batch_size",
+    "optimizer",
+    "learning_rate",
+    "momentum",
+    "schedule",
+    "weight_decay",
+    "label_smoothing",
+    "early_stopping",
+    "seed",
+    "device",
+    "validation_fraction",
+    "augment",
+    "standardize",
+    "limit_batches",
+    "steps_per_execution",
+)
+
+
+def _training_config(args: argparse.Namespace):
+    import json
+    from pathlib import Path
+
+    from cnnstudio.engine.config import TrainingConfig
+
+    config = TrainingConfig()
+    if args.config:
+        try:
+            text = Path(args.config).read_text(encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"cannot read --config {args.config!r}: {error.strerror}") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise UsageError(f"--config {args.config!r} is not valid JSON: {error}") from None
+        if isinstance(data, dict) and isinstance(data.get("config"), dict):
+            data = data["config"]  # a run.json holds its config under "config"
+        config = TrainingConfig.from_dict(data)
+    changes = {
+        flag: getattr(args, flag) for flag in _TRAIN_FLAGS if getattr(args, flag) is not None
+    }
+    if args.option:
+        options = dict(config.model_options) if "model" not in changes else {}
+        options.update(parse_options(args.option))
+        changes["model_options"] = options
+    elif "model" in changes and changes["model"] != config.model:
+        changes["model_options"] = {}  # another model's options would not apply
+    return config.replace(**changes).validate()
+
+
+def _stop_on_interrupt(session, progress: ConsoleProgress):
+    """While training: the first Ctrl-C stops after the current batch, a second one at once."""
+    import contextlib
+    import signal
+    import threading
+
+    @contextlib.contextmanager
+    def handling():
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def handler(signum, frame):
+            if session.stop_requested:
+                raise KeyboardInterrupt
+            session.stop()
+            progress.note("Stopping after the current batch (Ctrl-C again to stop at once) ...")
+
+        previous = signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    return handling()
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    config = _training_config(args)  # ValueError: one line, exit 2
+
+    from cnnstudio.engine.session import TrainingSession
+
+    progress = ConsoleProgress(sys.stdout, interactive=sys.stdout.isatty())
+    session = TrainingSession(config, progress)
+    return _run_session(session, progress)
+
+
+def _run_session(session, progress: ConsoleProgress) -> int:
+    """Train (or resume) with console progress and Ctrl-C handling; print the outcome."""
+    with _stop_on_interrupt(session, progress):
+        result = session.run()
+    progress.clear_line()
+    best = result.best
+    summary = (
+        f"{result.status.capitalize()} after {result.epochs_completed} epochs in "
+        f"{format_duration(result.elapsed_seconds)}"
+    )
+    if result.early_stopped:
+        summary += " (early stopping)"
+    if best.get("val_accuracy") is not None:
+        summary += f"; best validation accuracy {best['val_accuracy']:.2%} at epoch {best['epoch']}"
+    print(summary + ".")
+    if result.reason:
+        print(f"Reason: {result.reason}")
+    if result.run_dir:
+        print(f"Run folder: {result.run_dir}")
+    return {"finished": 0, "stopped": 130}.get(result.status, 1)
+
+
+def _cmd_resume(args: argparse.Namespace) -> int:
+    from cnnstudio.engine.session import TrainingSession
+
+    progress = ConsoleProgress(sys.stdout, interactive=sys.stdout.isatty())
+    session = TrainingSession.resume_run(args.run, progress, epochs=args.epochs)
+    return _run_session(session, progress)
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    from cnnstudio.engine.datasets import list_datasets
+
+    rows = [["Name", "Title", "Shape", "Classes", "Train", "Validation", "Offline"]]
+    for info in list_datasets():
+        rows.append(
+            [
+                info.name,
+                info.title,
+                format_shape(info.image_shape),
+                str(info.num_classes),
+                f"{info.train_size:,}",
+                f"{info.validation_size:,}",
+                "yes" if info.is_available_offline() else "no (downloads once)",
+            ]
+        )
+    print("\n".join(format_table(rows, right_aligned={3, 4, 5})))
+    print("An image folder with one sub-folder per class also works: --data path/to/folder")
+    return 0

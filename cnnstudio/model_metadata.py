@@ -1,0 +1,201 @@
+"""What is known about a model without building it: its metadata and option table, as plain data.
+
+The one declaration of these facts' shape, shared by the two layers that need them: the model
+registry (`cnnstudio.models.registry`) attaches a builder to each `ModelMeta`, and the engine's
+catalog (`cnnstudio.engine.catalog`) writes and reads them as JSON, so the app's model picker
+lists the models and offers their options without importing Keras and TensorFlow (seconds).
+This module therefore imports neither, nor `cnnstudio.models`, whose import registers (and so
+builds the code of) every family.
+
+Input shapes are written `HxWxC` (`parse_input_shape` reads, `format_shape` writes them), in the
+registry's messages, the CLI and the app alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+_TRUE_WORDS = {"1", "true", "yes", "on"}
+_FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def parse_input_shape(value: str | Iterable[int]) -> tuple[int, int, int]:
+    """`"32x32x1"`, `"224x224"` (3 channels) or `(32, 32, 1)` -> `(32, 32, 1)`."""
+    if isinstance(value, str):
+        parts = value.lower().replace(" ", "").split("x")
+        try:
+            numbers = [int(part) for part in parts]
+        except ValueError:
+            raise ValueError(
+                "input shape must look like 32x32x1 (height x width x channels); "
+                f"received {value!r}"
+            ) from None
+        if len(numbers) == 2:
+            numbers.append(3)
+    else:
+        numbers = list(value)
+    if len(numbers) != 3 or not all(isinstance(n, int) and n > 0 for n in numbers):
+        raise ValueError(
+            f"input shape must be three positive integers (height, width, channels); "
+            f"received {value!r}"
+        )
+    return tuple(numbers)  # type: ignore[return-value]
+
+
+def format_shape(shape: Iterable[int]) -> str:
+    """`(32, 32, 1)` -> `"32x32x1"`."""
+    return "x".join(str(n) for n in shape)
+
+
+@dataclass(frozen=True)
+class OptionMeta:
+    """One option a builder accepts: its default (whose type is the option's), allowed values
+    and help. The GUI builds its option form from these and the CLI parses `key=value` with
+    them, so a model only ever offers what it supports."""
+
+    name: str
+    default: Any
+    help: str
+    choices: tuple[Any, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    # The maximum itself is excluded (dropout = 1.0 would drop everything).
+    maximum_exclusive: bool = False
+
+    @property
+    def kind(self) -> str:
+        """ "str", "int", "float" or "bool": the type of the default, by name."""
+        return type(self.default).__name__
+
+    def with_default(self, default: Any) -> OptionMeta:
+        """The same option with another default (LeNet-5 defaults to tanh, AlexNet to relu)."""
+        return dataclasses.replace(self, default=default)
+
+    def parse(self, value: Any, *, model: str) -> Any:
+        """Coerce `value` (typed, or a string from the CLI or a form) and validate it."""
+        where = f"{model}: option {self.name!r}"
+        kind = type(self.default)
+        if isinstance(value, str) and kind is not str:
+            text = value.strip().lower()
+            try:
+                if kind is bool:
+                    if text not in _TRUE_WORDS | _FALSE_WORDS:
+                        raise ValueError(text)
+                    value = text in _TRUE_WORDS
+                else:
+                    value = kind(text)
+            except ValueError:
+                raise ValueError(f"{where} expects {kind.__name__}; received {value!r}") from None
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise ValueError(f"{where} expects {kind.__name__}; received {value!r}")
+        if self.choices is not None and value not in self.choices:
+            allowed = ", ".join(repr(c) for c in self.choices)
+            raise ValueError(f"{where} must be one of {allowed}; received {value!r}")
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(f"{where} must be at least {self.minimum}; received {value!r}")
+        if self.maximum is not None:
+            too_big = value >= self.maximum if self.maximum_exclusive else value > self.maximum
+            if too_big:
+                bound = "below" if self.maximum_exclusive else "at most"
+                raise ValueError(f"{where} must be {bound} {self.maximum}; received {value!r}")
+        return value
+
+    def metadata(self) -> OptionMeta:
+        """This option as plain `OptionMeta` (from a subclass such as the registry's `Option`)."""
+        return OptionMeta(**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"name": self.name, "kind": self.kind}
+        data.update({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        data["choices"] = None if self.choices is None else list(self.choices)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OptionMeta:
+        choices = data.get("choices")
+        return cls(
+            name=data["name"],
+            default=data["default"],
+            help=data["help"],
+            choices=None if choices is None else tuple(choices),
+            minimum=data.get("minimum"),
+            maximum=data.get("maximum"),
+            maximum_exclusive=bool(data.get("maximum_exclusive", False)),
+        )
+
+
+@dataclass(frozen=True)
+class ModelMeta:
+    """What the app, the CLI and the tests know about a model without building it."""
+
+    name: str
+    display_name: str
+    family: str
+    year: int
+    paper: str
+    description: str
+    canonical_input: tuple[int, int, int]
+    # Smallest height/width the model accepts with its best-suited stem.
+    min_input: int
+    default_classes: int = 1000
+    aliases: tuple[str, ...] = ()
+    options: tuple[OptionMeta, ...] = ()
+
+    def option(self, name: str) -> OptionMeta:
+        for option in self.options:
+            if option.name == name:
+                return option
+        raise KeyError(name)
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        return {option.name: option.default for option in self.options}
+
+    def resolve_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate `options` against this model's table; return all of them, defaults filled."""
+        known = {option.name: option for option in self.options}
+        unknown = sorted(set(options) - set(known))
+        if unknown:
+            offered = ", ".join(known) or "none"
+            raise ValueError(
+                f"{self.display_name} has no option {unknown[0]!r}; its options are: {offered}"
+            )
+        resolved = self.defaults
+        for key, value in options.items():
+            resolved[key] = known[key].parse(value, model=self.display_name)
+        return resolved
+
+    def metadata(self) -> ModelMeta:
+        """This model as plain `ModelMeta` (from a subclass such as the registry's `ModelInfo`,
+        whose builder it leaves out)."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(ModelMeta)}
+        values["options"] = tuple(option.metadata() for option in self.options)
+        return ModelMeta(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(ModelMeta)}
+        data["canonical_input"] = list(self.canonical_input)
+        data["aliases"] = list(self.aliases)
+        data["options"] = [option.to_dict() for option in self.options]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelMeta:
+        return cls(
+            name=data["name"],
+            display_name=data["display_name"],
+            family=data["family"],
+            year=int(data["year"]),
+            paper=data["paper"],
+            description=data["description"],
+            canonical_input=tuple(data["canonical_input"]),  # type: ignore[arg-type]
+            min_input=int(data["min_input"]),
+            default_classes=int(data["default_classes"]),
+            aliases=tuple(data.get("aliases", ())),
+            options=tuple(OptionMeta.from_dict(option) for option in data.get("options", ())),
+        )
