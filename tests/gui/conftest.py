@@ -7,8 +7,8 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def private_settings(tmp_path_factory, monkeypatch):
-    """QSettings (INI, user scope: see cnnstudio.gui.settings) in a fresh folder per test; child
-    processes get it through XDG_CONFIG_HOME."""
+    """QSettings (INI, user scope: see cnnstudio.gui.shell.settings) in a fresh folder per test;
+    child processes get it through XDG_CONFIG_HOME."""
     from PySide6.QtCore import QSettings
 
     folder = tmp_path_factory.mktemp("settings")

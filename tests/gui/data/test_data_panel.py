@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnstudio.gui.context import StudioContext
-from cnnstudio.gui.data_panel import DataPanel, sample_indices
+from cnnstudio.gui.data.data_panel import DataPanel, sample_indices
+from cnnstudio.gui.shell.context import StudioContext
 
 LOAD_TIMEOUT_MS = 60_000  # a Keras data set's first load imports TensorFlow
 

@@ -12,8 +12,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from cnnstudio.engine.catalog import CatalogEntry, ModelMeta
-from cnnstudio.gui.formatting import format_count, format_shape
-from cnnstudio.gui.model_stats import StatsResult
+from cnnstudio.gui.models.model_stats import StatsResult
+from cnnstudio.gui.widgets.formatting import format_count, format_shape
 
 NAME, YEAR, PARAMS, MACS = range(4)
 NAME_ROLE = Qt.ItemDataRole.UserRole

@@ -10,7 +10,7 @@ import numpy as np
 from cnnstudio.engine.config import TrainingConfig
 from cnnstudio.engine.events import BatchEnd, EpochEnd, RunFinished, RunStarted, RunStopped
 from cnnstudio.engine.runs import RunStore
-from cnnstudio.gui.training_worker import TrainingController
+from cnnstudio.gui.training.training_worker import TrainingController
 
 
 def tiny_dataset(train: int = 96, validation: int = 32):

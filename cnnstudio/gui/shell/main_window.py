@@ -9,7 +9,7 @@ Views talk to each other only through the shared `StudioContext` (selection, eng
   returning False keeps the window open.
 * `shutdown() -> None`: stop and wait for its threads; called once, after every view agreed.
 
-and two for its own preferences, both given the app's QSettings (`cnnstudio.gui.settings`):
+and two for its own preferences, both given the app's QSettings (`cnnstudio.gui.shell.settings`):
 `restore_settings(settings)` after all views are built, `save_settings(settings)` on close.
 
 TensorFlow is never imported here: `load_engine()` starts `EngineLoader` after the window is
@@ -39,10 +39,10 @@ from PySide6.QtWidgets import (
 from cnnstudio import __version__
 from cnnstudio.engine.catalog import load_model_metadata
 from cnnstudio.engine.datasets import list_datasets
-from cnnstudio.gui.context import StudioContext
-from cnnstudio.gui.engine_loader import EngineLoader, EngineStatus
-from cnnstudio.gui.options_form import usable_options
-from cnnstudio.gui.settings import app_settings, read_json, write_json
+from cnnstudio.gui.models.options_form import usable_options
+from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.shell.engine_loader import EngineLoader, EngineStatus
+from cnnstudio.gui.shell.settings import app_settings, read_json, write_json
 
 
 class MainWindow(QMainWindow):
@@ -104,15 +104,15 @@ class MainWindow(QMainWindow):
     def _build_views(self) -> None:
         """Every view of the window, in sidebar order. One line (or two) per view."""
         # Imported here, not at module level, so a test can build the window's parts alone.
-        from cnnstudio.gui.data_panel import DataPanel
-        from cnnstudio.gui.model_picker import ModelPicker
+        from cnnstudio.gui.data.data_panel import DataPanel
+        from cnnstudio.gui.models.model_picker import ModelPicker
 
         self.add_view("models", "Models", ModelPicker(self.context))
         self.add_view("data", "Data", DataPanel(self.context))
         # Closing while training: the training view asks (confirm_close), then stops the run
         # and waits for its thread (shutdown); the run keeps its last epoch's checkpoint.
-        from cnnstudio.gui.run_browser import RunBrowser
-        from cnnstudio.gui.training_panel import TrainingPanel
+        from cnnstudio.gui.runs.run_browser import RunBrowser
+        from cnnstudio.gui.training.training_panel import TrainingPanel
 
         training, runs = TrainingPanel(self.context), RunBrowser(self.context)
         runs.resumeRequested.connect(training.resume_run)

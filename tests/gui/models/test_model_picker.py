@@ -6,10 +6,10 @@ import pytest
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox
 
 from cnnstudio.engine.catalog import load_model_metadata
-from cnnstudio.gui.context import StudioContext
-from cnnstudio.gui.model_cards import card_for
-from cnnstudio.gui.model_picker import ModelPicker
-from cnnstudio.gui.model_tree import NAME, NAME_ROLE
+from cnnstudio.gui.models.model_cards import card_for
+from cnnstudio.gui.models.model_picker import ModelPicker
+from cnnstudio.gui.models.model_tree import NAME, NAME_ROLE
+from cnnstudio.gui.shell.context import StudioContext
 
 METAS = load_model_metadata()
 FIGURES_TIMEOUT_MS = 90_000  # the first build imports TensorFlow

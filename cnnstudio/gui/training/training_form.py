@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QWidget
 
 from cnnstudio.engine.config import OPTIMIZERS, SCHEDULES, TrainingConfig
-from cnnstudio.gui.context import StudioContext
+from cnnstudio.gui.shell.context import StudioContext
 
 FOLDER_DATASET = "folder"  # the data panel's name for "an image folder" (with image_folder)
 FOLDER_PREFIX = "folder:"  # cnnstudio.engine.datasets.FOLDER_PREFIX, without importing it

@@ -33,11 +33,11 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.engine.runs import RunStore, RunSummary, read_history
-from cnnstudio.gui.chart_data import RunSeries
-from cnnstudio.gui.context import StudioContext
-from cnnstudio.gui.formatting import format_count
-from cnnstudio.gui.run_export import ExportPanel
-from cnnstudio.gui.run_table import RUN_ID_ROLE, RunTableModel
+from cnnstudio.gui.runs.run_export import ExportPanel
+from cnnstudio.gui.runs.run_table import RUN_ID_ROLE, RunTableModel
+from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.widgets.chart_data import RunSeries
+from cnnstudio.gui.widgets.formatting import format_count
 
 
 class RunBrowser(QWidget):
@@ -197,7 +197,7 @@ class RunBrowser(QWidget):
         if self.chart is None:
             if not run_ids:
                 return
-            from cnnstudio.gui.charts import TrainingChart  # matplotlib: only when needed
+            from cnnstudio.gui.widgets.charts import TrainingChart  # matplotlib: only when needed
 
             self.chart = TrainingChart(self.chart_holder)
             self._chart_layout.addWidget(self.chart)

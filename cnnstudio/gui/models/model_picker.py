@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.engine.catalog import ModelMeta, load_catalog, load_model_metadata
 from cnnstudio.engine.datasets import get_dataset_info
-from cnnstudio.gui.context import StudioContext
-from cnnstudio.gui.formatting import format_count, format_shape
-from cnnstudio.gui.model_cards import card_for
-from cnnstudio.gui.model_stats import ModelStatsWorker, StatsRequest, StatsResult
-from cnnstudio.gui.model_tree import NAME, NAME_ROLE, ModelTree
-from cnnstudio.gui.options_form import OptionsForm
+from cnnstudio.gui.models.model_cards import card_for
+from cnnstudio.gui.models.model_stats import ModelStatsWorker, StatsRequest, StatsResult
+from cnnstudio.gui.models.model_tree import NAME, NAME_ROLE, ModelTree
+from cnnstudio.gui.models.options_form import OptionsForm
+from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.widgets.formatting import format_count, format_shape
 
 
 def model_input(meta: ModelMeta, image_shape: tuple[int, int, int]) -> tuple[int, int, int]:

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from cnnstudio.gui.chart_data import (
+from cnnstudio.gui.widgets.chart_data import (
     CSV_HEADER,
     PALETTE,
     RunSeries,
@@ -121,7 +121,7 @@ def test_value_ranges_follow_every_point_and_skip_nan_and_non_positive_for_log()
 
 
 def test_limits_only_grow_and_leave_room_so_full_draws_stay_rare():
-    from cnnstudio.gui.chart_data import grow_limits
+    from cnnstudio.gui.widgets.chart_data import grow_limits
 
     log = grow_limits(None, 0.5, 2.3, log=True, ceiling=None)
     assert log == (0.125, 4.6)  # a quarter below: falling losses cross the bottom seldom

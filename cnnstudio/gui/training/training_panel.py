@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.engine.events import RunStarted
-from cnnstudio.gui.context import StudioContext
-from cnnstudio.gui.live_run import LiveRunView, selectable_label
-from cnnstudio.gui.training_form import TrainingForm
-from cnnstudio.gui.training_worker import TrainingController
+from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.training.live_run import LiveRunView, selectable_label
+from cnnstudio.gui.training.training_form import TrainingForm
+from cnnstudio.gui.training.training_worker import TrainingController
 
 
 class TrainingPanel(QWidget):
@@ -201,14 +201,14 @@ class TrainingPanel(QWidget):
     # -- preferences (the window calls these with its QSettings) -------------------------------
 
     def restore_settings(self, settings: Any) -> None:
-        from cnnstudio.gui.settings import read_json
+        from cnnstudio.gui.shell.settings import read_json
 
         values = read_json(settings, "training/form", {})
         if isinstance(values, dict):
             self.form.set_texts(values)
 
     def save_settings(self, settings: Any) -> None:
-        from cnnstudio.gui.settings import write_json
+        from cnnstudio.gui.shell.settings import write_json
 
         write_json(settings, "training/form", self.form.texts())
 

@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from cnnstudio.gui.chart_data import RunSeries
-from cnnstudio.gui.charts import TrainingChart
+from cnnstudio.gui.widgets.chart_data import RunSeries
+from cnnstudio.gui.widgets.charts import TrainingChart
 
 
 def _fill(series: RunSeries, epochs: int, steps: int) -> None:

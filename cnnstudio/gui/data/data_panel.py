@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.engine.datasets import Dataset, get_dataset_info, list_datasets
-from cnnstudio.gui.context import StudioContext
-from cnnstudio.gui.data_summary import ClassCounts, SkippedFiles
-from cnnstudio.gui.dataset_loader import DOWNLOAD_BYTES, DatasetLoader, LoadRequest
-from cnnstudio.gui.formatting import format_shape
-from cnnstudio.gui.sample_grid import SampleGrid
+from cnnstudio.gui.data.data_summary import ClassCounts, SkippedFiles
+from cnnstudio.gui.data.dataset_loader import DOWNLOAD_BYTES, DatasetLoader, LoadRequest
+from cnnstudio.gui.data.sample_grid import SampleGrid
+from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.widgets.formatting import format_shape
 
 FOLDER = "folder"  # the Selection's data set name for an image folder
 SAMPLES = 40  # four of each digit for MNIST: fills the panel without scrolling at 1280x800

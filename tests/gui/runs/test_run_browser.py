@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from cnnstudio.gui.run_table import RUN_ID_ROLE, RunTableModel
+from cnnstudio.gui.runs.run_table import RUN_ID_ROLE, RunTableModel
 from tests.gui.training_helpers import panel_fixture, quick_form  # noqa: F401  (fixture)
 
 
@@ -59,8 +59,8 @@ def make_runs(store, count: int) -> list[str]:
 
 @pytest.fixture
 def browser(qtbot):
-    from cnnstudio.gui.context import StudioContext
-    from cnnstudio.gui.run_browser import RunBrowser
+    from cnnstudio.gui.runs.run_browser import RunBrowser
+    from cnnstudio.gui.shell.context import StudioContext
 
     widget = RunBrowser(StudioContext())
     qtbot.addWidget(widget)
@@ -123,7 +123,7 @@ def test_rename_tag_and_delete_after_asking(browser):
 
 
 def test_an_interrupted_run_resumes_through_the_training_view(panel, qtbot):
-    from cnnstudio.gui.run_browser import RunBrowser
+    from cnnstudio.gui.runs.run_browser import RunBrowser
 
     browser = RunBrowser(panel.context)
     qtbot.addWidget(browser)

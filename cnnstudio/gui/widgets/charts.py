@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.gui.chart_data import (
+from cnnstudio.gui.widgets.chart_data import (
     CSV_HEADER,
     RunSeries,
     Smoother,

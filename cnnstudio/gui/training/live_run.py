@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from cnnstudio.engine.events import BatchEnd, EpochEnd, RunFailed, RunFinished, RunStarted
-from cnnstudio.gui.chart_data import RunSeries
+from cnnstudio.gui.widgets.chart_data import RunSeries
 
 # Redraws per second of the live chart. Each costs 8-16 ms of GUI-thread Python here (about 0.6
 # ms per line, plus the copy to the screen), time the training thread partly waits for on the
@@ -33,7 +33,7 @@ def preload_charts() -> None:
     global _charts_thread
 
     def load() -> None:
-        import cnnstudio.gui.charts  # noqa: F401
+        import cnnstudio.gui.widgets.charts  # noqa: F401
 
         _charts_loaded.set()
 
@@ -90,7 +90,7 @@ class LiveRunView(QWidget):
         if not _charts_loaded.is_set():
             QTimer.singleShot(100, self.request_chart)
             return
-        from cnnstudio.gui.charts import TrainingChart
+        from cnnstudio.gui.widgets.charts import TrainingChart
 
         self.chart = TrainingChart(self, max_fps=LIVE_CHART_FPS)
         self.layout().replaceWidget(self.chart_placeholder, self.chart)

@@ -28,8 +28,8 @@ def run_record(panel) -> dict:
 
 
 def test_before_the_engine_loads_train_waits_and_fields_still_validate(qtbot):
-    from cnnstudio.gui.context import StudioContext
-    from cnnstudio.gui.training_panel import TrainingPanel
+    from cnnstudio.gui.shell.context import StudioContext
+    from cnnstudio.gui.training.training_panel import TrainingPanel
 
     widget = TrainingPanel(StudioContext())
     qtbot.addWidget(widget)
@@ -152,7 +152,7 @@ def test_nan_loss_fails_the_run_with_a_clear_reason(panel, qtbot):
 
 
 def test_closing_the_window_during_training_stops_the_run_and_keeps_it(qtbot):
-    from cnnstudio.gui.main_window import MainWindow
+    from cnnstudio.gui.shell.main_window import MainWindow
     from tests.gui.training_helpers import ready_context
 
     window = MainWindow(ready_context(), use_settings=False)
@@ -176,9 +176,9 @@ def test_closing_the_window_during_training_stops_the_run_and_keeps_it(qtbot):
 
 
 def test_the_form_is_kept_in_the_preferences(qtbot):
-    from cnnstudio.gui.context import StudioContext
-    from cnnstudio.gui.settings import app_settings
-    from cnnstudio.gui.training_panel import TrainingPanel
+    from cnnstudio.gui.shell.context import StudioContext
+    from cnnstudio.gui.shell.settings import app_settings
+    from cnnstudio.gui.training.training_panel import TrainingPanel
 
     first = TrainingPanel(StudioContext())
     qtbot.addWidget(first)
