@@ -214,7 +214,7 @@ class DataPanel(QWidget):
 
     def cancel(self) -> None:
         if self._loader is not None:
-            self._loader.cancel()
+            self._loader.stop()
             self.cancel_button.setEnabled(False)
 
     def _start(self, request: LoadRequest) -> None:
@@ -247,7 +247,7 @@ class DataPanel(QWidget):
         until it has ended so `shutdown` can wait for it."""
         self._waiting_for_engine = None
         if self._loader is not None:
-            self._loader.cancel()
+            self._loader.stop()
             for signal in (
                 self._loader.progress,
                 self._loader.loaded,
@@ -368,5 +368,5 @@ class DataPanel(QWidget):
     def shutdown(self) -> None:
         self._retire_loader()
         for loader in self._old_loaders:
-            loader.wait()
+            loader.stop_and_wait()
         self._old_loaders.clear()

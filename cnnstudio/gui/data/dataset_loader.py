@@ -3,8 +3,8 @@ progress and cancel), or an image folder.
 
 Keras downloads with `urllib.request.urlretrieve` and gives it a report hook that only prints.
 For the duration of a download this worker puts its own `urlretrieve` in Keras's place: the same
-call with a hook that reports bytes to the window and raises `DownloadCancelled` when the person
-cancels. Keras then deletes the partial file itself (it does so for any exception), so a
+call with a hook that reports bytes to the window and raises `DownloadCancelled` once the person
+cancels (`stop()`). Keras then deletes the partial file itself (it does so for any exception), so a
 cancelled download leaves the cache as it was.
 """
 
@@ -18,7 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
+
+from cnnstudio.gui.workers import Worker
 
 # Sizes of the files Keras fetches (bytes), for one progress bar across several files
 # (Fashion-MNIST has four). A server's Content-Length takes over when it differs.
@@ -49,27 +51,23 @@ class LoadRequest:
         return self.folder if self.folder else self.name
 
 
-class DatasetLoader(QThread):
+class DatasetLoader(Worker):
     """One load. Signals arrive on the GUI thread: `progress(done, total)` while downloading,
-    then exactly one of `loaded(Dataset)`, `failed(message)` or `cancelled()`."""
+    then exactly one of `loaded(Dataset)`, `failed(message)` or `cancelled()`.
+
+    `stop()` cancels a download at its next block (about 8 KB); a local load runs to its end."""
 
     progress = Signal(int, int)
     loaded = Signal(object)
-    failed = Signal(str)
     cancelled = Signal()
+    stop_timeout_ms = 60_000  # reading a cached CIFAR archive takes seconds
 
     def __init__(self, request: LoadRequest, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("datasetLoader")
+        super().__init__("datasetLoader", parent)
         self.request = request
-        self._cancel = threading.Event()
         self._done_bytes = 0  # finished files of a multi-file download
 
-    def cancel(self) -> None:
-        """Stop a download at its next block (about 8 KB); a local load just runs to its end."""
-        self._cancel.set()
-
-    def run(self) -> None:  # worker thread: no widgets
+    def work(self) -> None:  # worker thread: no widgets
         from cnnstudio.engine.datasets import DatasetUnavailable, load_dataset, load_image_folder
 
         try:
@@ -79,15 +77,13 @@ class DatasetLoader(QThread):
                 with self._reporting_downloads():
                     dataset = load_dataset(self.request.name)
         except (DatasetUnavailable, ValueError, OSError) as error:
-            if self._cancel.is_set():
+            if self.stopping():
                 self.cancelled.emit()
             else:
                 self.failed.emit(str(error))
             return
-        except Exception as error:  # anything else still reaches the person as a message
-            self.failed.emit(f"{type(error).__name__}: {error}")
-            return
-        if self._cancel.is_set() and not self.request.folder:
+        # Anything else reaches the person as `failed("Type: message")` (the Worker base).
+        if self.stopping() and not self.request.folder:
             self.cancelled.emit()
             return
         self.loaded.emit(dataset)
@@ -105,7 +101,7 @@ class DatasetLoader(QThread):
 
         def retrieve(url: str, filename: Any, reporthook: Any = None, data: Any = None):
             def hook(blocks: int, block_size: int, size: int) -> None:
-                if self._cancel.is_set():
+                if self.stopping():
                     raise DownloadCancelled(url)
                 done = self._done_bytes + min(blocks * block_size, max(size, 0) or 1 << 62)
                 self.progress.emit(done, max(total, done, size))

@@ -314,4 +314,4 @@ class ModelPicker(QWidget):
         )
 
     def shutdown(self) -> None:
-        self._stats.stop()
+        self._stats.stop_and_wait()

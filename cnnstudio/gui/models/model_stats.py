@@ -19,6 +19,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from cnnstudio.gui.workers import Worker
+
 
 @dataclass(frozen=True)
 class StatsRequest:
@@ -66,18 +68,17 @@ def compute_stats(request: StatsRequest) -> StatsResult:
     return StatsResult(request, stats.params, stats.macs)
 
 
-class ModelStatsWorker(QThread):
-    """Serves `request()` lists in order on one thread; emits `computed(StatsResult)`."""
+class ModelStatsWorker(Worker):
+    """Serves `request()` lists in order on one thread; emits `computed(StatsResult)`. Once
+    stopped it serves no more."""
 
     computed = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("modelStatsWorker")
+        super().__init__("modelStatsWorker", parent)
         self._condition = threading.Condition()
         self._pending: list[StatsRequest] = []
         self._cache: dict[StatsRequest, StatsResult] = {}
-        self._stopping = False
 
     def cached(self, request: StatsRequest) -> StatsResult | None:
         with self._condition:
@@ -88,7 +89,7 @@ class ModelStatsWorker(QThread):
         with self._condition:
             self._pending = [r for r in dict.fromkeys(requests) if r not in self._cache]
             self._condition.notify()
-        if not self.isRunning() and not self._stopping:
+        if not self.isRunning() and not self.stopping():
             self.start(QThread.Priority.LowPriority)
 
     def pending(self) -> int:
@@ -96,24 +97,23 @@ class ModelStatsWorker(QThread):
             return len(self._pending)
 
     def stop(self) -> None:
-        """Drop the queue and wait for the model being built (at most a few seconds)."""
+        """Drop the queue; the model being built (at most a few seconds) is the last."""
+        super().stop()
         with self._condition:
-            self._stopping = True
             self._pending.clear()
             self._condition.notify()
-        self.wait()
 
-    def run(self) -> None:  # worker thread: no widgets
+    def work(self) -> None:  # worker thread: no widgets
         while True:
             with self._condition:
-                while not self._pending and not self._stopping:
+                while not self._pending and not self.stopping():
                     self._condition.wait()
-                if self._stopping:
+                if self.stopping():
                     return
                 request = self._pending.pop(0)
             result = compute_stats(request)
             with self._condition:
                 self._cache[request] = result
-                if self._stopping:
+                if self.stopping():
                     return
             self.computed.emit(result)

@@ -1,8 +1,10 @@
-"""The run browser's Export tab: pick a format, export on a QThread, show progress and the check.
+"""The run browser's Export tab: pick a format, export on a worker thread, show progress and the
+check.
 
 `export_run` (engine) writes the model as SavedModel, .keras, TFLite or ONNX, reloads it and
 compares its outputs with the trained model on real validation images; a conversion takes
-seconds, so it runs on `ExportThread`, which reports only through signals.
+seconds, so it runs on `ExportThread`, which reports only through signals. An export cannot be
+interrupted: the closing window waits for it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -21,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnstudio.gui.workers import Worker
+
 EXPORT_FORMATS = (
     ("SavedModel", "savedmodel"),
     ("Keras (.keras)", "keras"),
@@ -29,28 +33,27 @@ EXPORT_FORMATS = (
 )
 
 
-class ExportThread(QThread):
+class ExportThread(Worker):
     """`export_run` off the GUI thread; `progress(str)`, then `done(ExportResult)` or
     `failed(message)`."""
 
     progress = Signal(str)
     done = Signal(object)
-    failed = Signal(str)
+    stop_timeout_ms = 600_000  # converting a large model to ONNX or TFLite takes minutes
 
     def __init__(self, run_dir: Path, fmt: str, parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__("exportThread", parent)
         self.run_dir, self.fmt = run_dir, fmt
 
-    def run(self) -> None:  # worker thread: touches no widget
-        try:
-            from cnnstudio.engine.export import export_run
-            from cnnstudio.engine.runs import Run
+    def work(self) -> None:  # worker thread: touches no widget
+        from cnnstudio.engine.export import export_run
+        from cnnstudio.engine.runs import Run
 
-            result = export_run(Run(self.run_dir), self.fmt, progress=self.progress.emit)
-        except Exception as error:  # ExportError, ValueError, a converter's own error
-            self.failed.emit(str(error) or type(error).__name__)
-        else:
-            self.done.emit(result)
+        self.done.emit(export_run(Run(self.run_dir), self.fmt, progress=self.progress.emit))
+
+    def describe_error(self, error: Exception) -> str:
+        # ExportError, ValueError, a converter's own error: their messages say it all.
+        return str(error) or type(error).__name__
 
 
 class ExportPanel(QWidget):
@@ -127,4 +130,4 @@ class ExportPanel(QWidget):
     def wait(self) -> None:
         """An export cannot be interrupted: the window waits for it before closing."""
         if self._thread is not None:
-            self._thread.wait()
+            self._thread.wait_for()

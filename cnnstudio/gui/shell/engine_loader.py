@@ -2,9 +2,9 @@
 
 `import tensorflow` takes seconds; the window must not wait for it. `EngineLoader` imports the
 zoo (which imports Keras and TensorFlow) and lists the devices on its own thread, then reports
-on the GUI thread through a queued signal. The import cannot be interrupted, so whoever owns the
-loader waits for it before exiting (`wait()`): a Python interpreter torn down in the middle of
-importing TensorFlow can crash.
+on the GUI thread through a queued signal. The import cannot be interrupted (`stop()` does
+nothing to it), so the closing window waits for it (`workers.stop_all`): a Python interpreter
+torn down in the middle of importing TensorFlow can crash.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import os
 import time
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
+
+from cnnstudio.gui.workers import Worker
 
 
 @dataclass(frozen=True)
@@ -33,17 +35,17 @@ class EngineStatus:
         return gpus[0] if gpus else (self.devices[0] if self.devices else None)
 
 
-class EngineLoader(QThread):
+class EngineLoader(Worker):
     """One-shot background import; `loaded(EngineStatus)` or `failed(message)` on the GUI thread."""
 
     loaded = Signal(object)
-    failed = Signal(str)
+    # Importing TensorFlow takes seconds, minutes on a cold disk; it cannot be cut short.
+    stop_timeout_ms = 300_000
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("engineLoader")
+        super().__init__("engineLoader", parent)
 
-    def run(self) -> None:  # worker thread: touches no widget
+    def work(self) -> None:  # worker thread: touches no widget
         started = time.perf_counter()
         # TensorFlow's C++ start-up chatter (CPU features, absent CUDA) means nothing to a
         # person at a desktop; a value the user set wins.
@@ -60,10 +62,7 @@ class EngineLoader(QThread):
             import cnnstudio.models  # noqa: F401  (registers every family)
             from cnnstudio.engine.devices import list_devices
 
-            devices = tuple(list_devices())
-        except Exception as error:  # any failure must reach the person, not a console
-            self.failed.emit(f"{type(error).__name__}: {error}")
-            return
+            devices = tuple(list_devices())  # a failure reaches the person as `failed`
         finally:
             gc.freeze()
             gc.enable()

@@ -7,10 +7,14 @@ Views talk to each other only through the shared `StudioContext` (selection, eng
 
 * `confirm_close() -> bool`: ask the person (for example "training is running: stop it?");
   returning False keeps the window open.
-* `shutdown() -> None`: stop and wait for its threads; called once, after every view agreed.
+* `shutdown() -> None`: end its work in flight; called once, after every view agreed.
 
 and two for its own preferences, both given the app's QSettings (`cnnstudio.gui.shell.settings`):
 `restore_settings(settings)` after all views are built, `save_settings(settings)` on close.
+
+Whatever a view leaves, no thread outlives the window: after the views' `shutdown`, the window
+stops and waits for every running `Worker` (`cnnstudio.gui.workers.stop_all`), the one place
+where that is enforced.
 
 TensorFlow is never imported here: `load_engine()` starts `EngineLoader` after the window is
 shown, and the status bar tells how far it got.
@@ -43,6 +47,7 @@ from cnnstudio.gui.models.options_form import usable_options
 from cnnstudio.gui.shell.context import StudioContext
 from cnnstudio.gui.shell.engine_loader import EngineLoader, EngineStatus
 from cnnstudio.gui.shell.settings import app_settings, read_json, write_json
+from cnnstudio.gui.workers import stop_all
 
 
 class MainWindow(QMainWindow):
@@ -355,9 +360,9 @@ class MainWindow(QMainWindow):
             shutdown = getattr(view, "shutdown", None)
             if callable(shutdown):
                 shutdown()
-        if self._loader is not None:
+        if self.engine_loading():
             # A TensorFlow import cannot be cancelled; exiting mid-import can crash the process.
             self._engine_label.setText("Waiting for the engine to finish loading…")
-            self._loader.wait()
+        stop_all()
         event.accept()
         self.closed.emit()

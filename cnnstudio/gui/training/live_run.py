@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from cnnstudio.engine.events import BatchEnd, EpochEnd, RunFailed, RunFinished, RunStarted
 from cnnstudio.gui.widgets.chart_data import RunSeries
+from cnnstudio.gui.workers import Worker
 
 # Redraws per second of the live chart. Each costs 8-16 ms of GUI-thread Python here (about 0.6
 # ms per line, plus the copy to the screen), time the training thread partly waits for on the
@@ -24,23 +25,27 @@ from cnnstudio.gui.widgets.chart_data import RunSeries
 LIVE_CHART_FPS = 5.0
 
 _charts_loaded = threading.Event()
-_charts_lock = threading.Lock()
-_charts_thread: threading.Thread | None = None
+_charts_preloader: ChartsPreloader | None = None
 
 
-def preload_charts() -> None:
-    """Import matplotlib and the chart module on a background thread (once)."""
-    global _charts_thread
+class ChartsPreloader(Worker):
+    """Imports matplotlib and the chart module (an import cannot be cut short)."""
 
-    def load() -> None:
+    def __init__(self) -> None:
+        super().__init__("chartPreload")
+
+    def work(self) -> None:  # worker thread: imports only
         import cnnstudio.gui.widgets.charts  # noqa: F401
 
         _charts_loaded.set()
 
-    with _charts_lock:
-        if _charts_thread is None:
-            _charts_thread = threading.Thread(target=load, name="chart-preload")
-            _charts_thread.start()
+
+def preload_charts() -> None:
+    """Import matplotlib and the chart module on a background thread (once; GUI thread)."""
+    global _charts_preloader
+    if _charts_preloader is None:
+        _charts_preloader = ChartsPreloader()
+        _charts_preloader.start()
 
 
 class LiveRunView(QWidget):

@@ -1,9 +1,9 @@
 """The training view: hyperparameters, Train / Pause / Stop, progress, live charts, the outcome.
 
 The panel builds a session on the GUI thread and hands it to a `TrainingController`, which runs it
-on a QThread; events come back on the GUI thread and go to the `LiveRunView` (status, progress,
-chart). Neither TensorFlow (the session module) nor matplotlib (the chart) is imported when the
-panel is built: the session when training starts, the chart on a background thread once the
+on a worker thread; events come back on the GUI thread and go to the `LiveRunView` (status,
+progress, chart). Neither TensorFlow (the session module) nor matplotlib (the chart) is imported
+when the panel is built: the session when training starts, the chart on a background thread once the
 engine has loaded (it takes over a second).
 """
 

@@ -1,9 +1,10 @@
-"""Runs an engine `TrainingSession` on a QThread and hands its events to the GUI as Qt signals.
+"""Runs an engine `TrainingSession` on a worker thread and hands its events to the GUI as Qt
+signals.
 
 The session is built on the GUI thread (validation is cheap once the engine has loaded, and the
-caller gets a ValueError at once), then `run()` blocks on a worker thread. The session calls
-`on_event` on that thread; nothing there touches a widget. Events reach the GUI thread in order
-and are re-emitted there as the controller's `event` signal.
+caller gets a ValueError at once), then its `run()` blocks on a `TrainingWorker` thread. The session
+calls `on_event` on that thread; nothing there touches a widget. Events reach the GUI thread in
+order and are re-emitted there as the controller's `event` signal.
 
 Why batch events are not each sent as a queued signal: measured here, a cross-thread emit costs
 the training thread 0.15 ms with an idle GUI thread and 1.7 ms (up to 24 ms) while the GUI thread
@@ -14,7 +15,9 @@ collects batch events `POLL_MS` apart, faster than the chart redraws. `emit_seco
 time spent in `on_event`, for tests and the bench.
 
 Stop, pause and resume go straight to the session, whose `threading.Event`s are made for being
-set from another thread: stop takes effect at the end of the current group of batches.
+set from another thread: stop takes effect at the end of the current group of batches. The
+worker's own `stop()` stops the session too, so the closing window's `workers.stop_all` ends a
+run the same way as the Stop button.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 from cnnstudio.engine.events import BatchEnd, RunFailed
+from cnnstudio.gui.workers import Worker
 
 if TYPE_CHECKING:
     from cnnstudio.engine.session import RunResult, TrainingSession
@@ -54,16 +58,19 @@ def _freeze_long_lived_objects() -> None:
         _frozen = True
 
 
-class TrainingWorker(QObject):
-    """Lives on the training thread; owns the session while it runs."""
+class TrainingWorker(Worker):
+    """The training thread; owns the session while it runs. When the session's `run()` itself
+    raises (it reports training errors as events), `failed(message)` comes instead of `done`."""
 
     # Queued to the GUI thread: events are waiting in `pending` and one of them matters now.
     wake = Signal()
-    # The RunResult (or None when `run()` itself raised), after the final event.
+    # The RunResult, after the final event.
     done = Signal(object)
+    # Stop acts within a group of batches; the last checkpoint write may take a while.
+    stop_timeout_ms = 120_000
 
-    def __init__(self, session: TrainingSession) -> None:
-        super().__init__()
+    def __init__(self, session: TrainingSession, parent: QObject | None = None) -> None:
+        super().__init__("trainingThread", parent)
         self.session = session
         session.observer = self  # the session calls on_event(event) on this thread
         # deque.append/popleft are atomic: the training thread appends, the GUI thread pops.
@@ -79,25 +86,23 @@ class TrainingWorker(QObject):
         self.emit_seconds += time.perf_counter() - begin
         self.events += 1
 
-    @Slot()
-    def run(self) -> None:  # the training thread
-        result: RunResult | None = None
-        try:
-            result = self.session.run()
-        except Exception as error:  # the session reports training errors itself; not this
-            self.on_event(RunFailed(None, f"{type(error).__name__}: {error}"))
+    def work(self) -> None:  # the training thread
+        result: RunResult = self.session.run()
         self.done.emit(result)
+
+    def stop(self) -> None:
+        super().stop()
+        self.session.stop()
 
 
 class TrainingController(QObject):
-    """Starts one session at a time on its own QThread; forwards stop, pause and resume."""
+    """Starts one session at a time on its own worker thread; forwards stop, pause and resume."""
 
     event = Signal(object)  # re-emitted on the GUI thread
     finished = Signal(object)  # RunResult or None, once the thread has ended
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread: QThread | None = None
         self._worker: TrainingWorker | None = None
         self._result: Any = None
         self.session: TrainingSession | None = None
@@ -112,33 +117,29 @@ class TrainingController(QObject):
             raise RuntimeError("a training run is already in progress")
         self.session = session
         self._result = None
-        thread = QThread(self)
-        thread.setObjectName("trainingThread")
-        worker = TrainingWorker(session)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
+        worker = TrainingWorker(session, self)
         worker.wake.connect(self._drain)  # worker thread -> this object's (GUI) thread: queued
         worker.done.connect(self._on_done)
-        # Direct: quit() is thread-safe, and a queued quit would wait for a GUI thread that
-        # may itself be blocked in wait() (closing the window).
-        worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        thread.finished.connect(self._on_thread_finished)
-        self._thread, self._worker = thread, worker
+        worker.failed.connect(self._on_failed)
+        worker.finished.connect(self._on_thread_finished)
+        self._worker = worker
         self._poll.start()
         _freeze_long_lived_objects()
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL_S))
-        thread.start()
+        worker.start()
 
     def is_running(self) -> bool:
-        return self._thread is not None
+        return self._worker is not None
 
     @property
     def worker(self) -> TrainingWorker | None:
         return self._worker
 
     def stop(self) -> None:
-        if self.session is not None:
+        if self._worker is not None:
+            self._worker.stop()
+        elif self.session is not None:
             self.session.stop()
 
     def pause(self) -> None:
@@ -152,10 +153,10 @@ class TrainingController(QObject):
     def wait(self, timeout_ms: int) -> bool:
         """Block until the training thread has ended (True) or `timeout_ms` passed (False).
         Events it sent meanwhile are delivered by the event loop afterwards, in order."""
-        thread = self._thread
-        if thread is None:
+        worker = self._worker
+        if worker is None:
             return True
-        if not thread.wait(max(0, int(timeout_ms))):
+        if not worker.wait_for(timeout_ms):
             return False
         # Deliver the queued events and the end of the thread now, so that the caller sees
         # the final state (is_running() False, the run's status) as soon as this returns.
@@ -171,15 +172,17 @@ class TrainingController(QObject):
     def _on_done(self, result: Any) -> None:
         self._result = result
 
+    def _on_failed(self, message: str) -> None:
+        """`run()` itself raised: after the events it sent, the run failed (result None)."""
+        self._drain()
+        self.event.emit(RunFailed(None, message))
+
     def _on_thread_finished(self) -> None:
         self._drain()
         self._poll.stop()
         sys.setswitchinterval(self._switch_interval)
-        thread, worker = self._thread, self._worker
-        self._thread = self._worker = None
+        worker, self._worker = self._worker, None
         if worker is not None:
             self.last_stats = {"events": worker.events, "emit_seconds": worker.emit_seconds}
             worker.deleteLater()
-        if thread is not None:
-            thread.deleteLater()
         self.finished.emit(self._result)
