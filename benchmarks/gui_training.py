@@ -161,9 +161,9 @@ def _measure(app: Any, epochs: int, cycles: int) -> dict[str, Any]:
     from cnnstudio.engine.datasets import load_dataset
     from cnnstudio.engine.devices import list_devices
     from cnnstudio.engine.runs import RunStore
-    from cnnstudio.gui.context import StudioContext
-    from cnnstudio.gui.engine_loader import EngineStatus
-    from cnnstudio.gui.training_panel import TrainingPanel
+    from cnnstudio.gui.shell.context import StudioContext
+    from cnnstudio.gui.shell.engine_loader import EngineStatus
+    from cnnstudio.gui.training.training_panel import TrainingPanel
 
     train_images = len(load_dataset("mnist-5k").train.labels)
     runs = RunStore(Path(os.environ["CNNSTUDIO_HOME"]) / "runs")

@@ -23,9 +23,9 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from cnnstudio.gui.context import StudioContext
-from cnnstudio.gui.main_window import MainWindow
-from cnnstudio.gui.settings import APPLICATION, ORGANIZATION
+from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.shell.main_window import MainWindow
+from cnnstudio.gui.shell.settings import APPLICATION, ORGANIZATION
 
 STARTUP_PROBE_ENV = "CNNSTUDIO_STARTUP_PROBE"
 SCREENSHOT_SIZE = (1280, 800)

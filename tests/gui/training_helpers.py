@@ -9,8 +9,8 @@ def ready_context():
     """A StudioContext whose engine has loaded (TensorFlow imported once per test process)."""
     import cnnstudio.models  # noqa: F401  (the loader's work, done here synchronously)
     from cnnstudio.engine.devices import list_devices
-    from cnnstudio.gui.context import StudioContext
-    from cnnstudio.gui.engine_loader import EngineStatus
+    from cnnstudio.gui.shell.context import StudioContext
+    from cnnstudio.gui.shell.engine_loader import EngineStatus
 
     context = StudioContext()
     context.mark_engine_ready(EngineStatus("keras", "tf", tuple(list_devices())))
@@ -31,7 +31,7 @@ def quick_form(panel, *, epochs: int = 2, batches: int = 2, **texts: str) -> Non
 
 @pytest.fixture(name="panel")
 def panel_fixture(qtbot):
-    from cnnstudio.gui.training_panel import TrainingPanel
+    from cnnstudio.gui.training.training_panel import TrainingPanel
 
     widget = TrainingPanel(ready_context())
     qtbot.addWidget(widget)

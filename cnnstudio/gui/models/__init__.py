@@ -1,0 +1,1 @@
+"""The models view: the zoo by family, a card per model, its options, parameters and MACs."""

@@ -1,0 +1,347 @@
+"""The "runs" view: every run on disk, its charts and config; compare, resume, rename, tag, delete,
+open the folder, export with the round-trip check (`run_export.ExportPanel`).
+
+The table is a `RunTableModel` (one row per `RunSummary`) behind a `QSortFilterProxyModel`, so
+sorting and the filter box cost the model nothing. Selecting rows shows their charts overlaid
+(each run keeps its colour). Resuming is the training view's job: the browser emits
+`resumeRequested(run_id)` and the window connects it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnnstudio.engine.formatting import format_count
+from cnnstudio.engine.runs import RunStore, RunSummary, read_history
+from cnnstudio.gui.runs.run_export import ExportPanel
+from cnnstudio.gui.runs.run_table import RUN_ID_ROLE, RunTableModel
+from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.widgets.chart_data import RunSeries
+
+
+class RunBrowser(QWidget):
+    resumeRequested = Signal(str)
+    # An export ended (its result is in the export log); for tests and scripts.
+    exportFinished = Signal()
+
+    def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("runBrowser")
+        self.setAccessibleName("Run browser")
+        self.context = context
+        self.chart: Any = None  # charts.TrainingChart, built when first needed
+        self._history_cache: dict[str, tuple[float, RunSeries]] = {}
+        # Replaced in tests: the questions the browser asks.
+        self.confirm = self._confirm
+        self.model = RunTableModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(-1)
+        self._build()
+        context.runsChanged.connect(self.refresh)
+        self.refresh()
+
+    @property
+    def store(self) -> RunStore:
+        return self.context.run_store
+
+    def _build(self) -> None:
+        self.filter_edit = QLineEdit(objectName="runFilterEdit", placeholderText="Filter runs…")
+        self.filter_edit.setAccessibleName("Filter runs")
+        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        top = QHBoxLayout()
+        top.addWidget(self.filter_edit, 1)
+        self.buttons: dict[str, QPushButton] = {}
+        for key, text, slot in (
+            ("resume", "Resume", self._on_resume),
+            ("rename", "Rename…", self._on_rename),
+            ("tags", "Tags…", self._on_tags),
+            ("delete", "Delete…", self._on_delete),
+            ("folder", "Open folder", self._on_open_folder),
+            ("refresh", "Refresh", self.refresh),
+        ):
+            button = QPushButton(text, objectName=f"{key}RunButton")
+            button.setAccessibleName(text.rstrip("…"))
+            button.clicked.connect(slot)
+            self.buttons[key] = button
+            top.addWidget(button)
+
+        self.table = QTableView(objectName="runTable")
+        self.table.setAccessibleName("Runs")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(RunTableModel.STARTED, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+
+        self.tabs = QTabWidget(objectName="runTabs")
+        self.chart_holder = QWidget(objectName="runChartHolder")
+        self._chart_layout = QVBoxLayout(self.chart_holder)
+        self.config_view = QPlainTextEdit(objectName="runConfigView", readOnly=True)
+        self.config_view.setAccessibleName("Run configuration")
+        self.tabs.addTab(self.chart_holder, "Charts")
+        self.tabs.addTab(self.config_view, "Config")
+        self.export_panel = ExportPanel()
+        # The folder grew; and tests and scripts learn that an export ended.
+        self.export_panel.exported.connect(self.context.runsChanged)
+        self.export_panel.exported.connect(self.exportFinished)
+        self.tabs.addTab(self.export_panel, "Export")
+
+        splitter = QSplitter(Qt.Orientation.Vertical, objectName="runSplitter")
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.tabs)
+        splitter.setSizes([220, 480])
+        self.tensorboard_label = QLabel(objectName="tensorboardHint")
+        self.tensorboard_label.setAccessibleName("TensorBoard command")
+        self.tensorboard_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.tensorboard_label)
+        self._update_buttons()
+
+    # -- rows and selection ---------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read the run store; the selection is kept by run id."""
+        selected = self.selected_ids()
+        self.model.set_rows(self.store.summaries())
+        selection = self.table.selectionModel()
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            if index.data(RUN_ID_ROLE) in selected:
+                selection.select(
+                    index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows
+                )
+        self._on_selection()
+
+    def selected_ids(self) -> list[str]:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return [index.data(RUN_ID_ROLE) for index in rows]
+
+    def select_runs(self, run_ids: list[str]) -> None:
+        self.table.clearSelection()
+        selection = self.table.selectionModel()
+        for row in range(self.proxy.rowCount()):
+            index: QModelIndex = self.proxy.index(row, 0)
+            if index.data(RUN_ID_ROLE) in run_ids:
+                selection.select(
+                    index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows
+                )
+
+    def _summary(self, run_id: str) -> RunSummary | None:
+        return self.model.summary(run_id)
+
+    def _on_selection(self, *_: Any) -> None:
+        ids = self.selected_ids()
+        self._update_buttons()
+        self._show_charts(ids)
+        self._show_config(ids[0] if len(ids) == 1 else None)
+
+    def _update_buttons(self) -> None:
+        ids = self.selected_ids()
+        one = self._summary(ids[0]) if len(ids) == 1 else None
+        for key in ("rename", "tags", "folder"):
+            self.buttons[key].setEnabled(one is not None)
+        self.buttons["delete"].setEnabled(bool(ids))
+        resumable = one is not None and one.resumable
+        self.buttons["resume"].setEnabled(resumable)
+        self.buttons["resume"].setToolTip(
+            "Continue this run from its last checkpoint"
+            if resumable
+            else "Select one stopped, failed or interrupted run to resume it"
+        )
+        self.export_panel.set_run((one.id, one.path) if one is not None else None)
+        if one is None:
+            self.tensorboard_label.setText("Select a run to see how to open it in TensorBoard.")
+        elif (one.path / "logs").is_dir():
+            self.tensorboard_label.setText(f"TensorBoard: tensorboard --logdir {one.path}/logs")
+        else:
+            self.tensorboard_label.setText(
+                f"TensorBoard: this run has no logs/ folder; its full history is "
+                f"{one.path}/history.jsonl"
+            )
+
+    # -- charts and config ----------------------------------------------------------------------
+
+    def _show_charts(self, run_ids: list[str]) -> None:
+        if self.chart is None:
+            if not run_ids:
+                return
+            from cnnstudio.gui.widgets.charts import TrainingChart  # matplotlib: only when needed
+
+            self.chart = TrainingChart(self.chart_holder)
+            self._chart_layout.addWidget(self.chart)
+        shown = {series.run_id for series in self.chart.series()}
+        for run_id in shown - set(run_ids):
+            self.chart.remove_series(run_id)
+        for run_id in run_ids:
+            series = self._series(run_id)
+            if series is not None:
+                self.chart.add_series(series)
+
+    def _series(self, run_id: str) -> RunSeries | None:
+        """A run's history as chart data, cached until history.jsonl changes."""
+        summary = self._summary(run_id)
+        if summary is None:
+            return None
+        history = summary.path / "history.jsonl"
+        stamp = history.stat().st_mtime if history.exists() else 0.0
+        cached = self._history_cache.get(run_id)
+        if cached is not None and cached[0] == stamp:
+            cached[1].label = summary.display_name
+            return cached[1]
+        record = _record(summary.path)
+        config = record.get("config") or {}
+        series = RunSeries.from_history(
+            run_id,
+            summary.display_name,
+            read_history(history),
+            planned_epochs=int(config.get("epochs", 1) or 1),
+            steps_per_epoch=record.get("steps_per_epoch"),
+        )
+        self._history_cache[run_id] = (stamp, series)
+        return series
+
+    def _show_config(self, run_id: str | None) -> None:
+        summary = self._summary(run_id) if run_id else None
+        if summary is None:
+            self.config_view.setPlainText("Select one run to see its configuration.")
+            return
+        record = _record(summary.path)
+        model = record.get("model") or {}
+        facts = [
+            f"Run       {summary.id}" + (f"  ({summary.name})" if summary.name else ""),
+            f"Folder    {summary.path}",
+            f"Status    {summary.status}" + (f": {summary.reason}" if summary.reason else ""),
+            f"Model     {model.get('display_name', summary.model)}, "
+            f"{format_count(model.get('params', 0))} parameters",
+            f"Device    {record.get('device') or '?'}",
+            f"Tags      {', '.join(summary.tags) or '-'}",
+            "",
+            "Config (run.json):",
+            json.dumps(record.get("config") or {}, indent=2, sort_keys=True),
+        ]
+        self.config_view.setPlainText("\n".join(facts))
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def rename_run(self, run_id: str, name: str) -> None:
+        self.store.get(run_id).rename(name)
+        self.context.runsChanged.emit()
+
+    def set_run_tags(self, run_id: str, tags: list[str]) -> None:
+        self.store.get(run_id).set_tags(tags)
+        self.context.runsChanged.emit()
+
+    def delete_runs(self, run_ids: list[str]) -> list[str]:
+        """Delete runs; returns the error messages of those that could not be deleted."""
+        errors = []
+        for run_id in run_ids:
+            try:
+                self.store.delete(run_id)
+            except (OSError, ValueError) as error:
+                errors.append(str(error))
+            self._history_cache.pop(run_id, None)
+        self.context.runsChanged.emit()
+        return errors
+
+    def _on_rename(self) -> None:
+        ids = self.selected_ids()
+        summary = self._summary(ids[0]) if len(ids) == 1 else None
+        if summary is None:
+            return
+        name, ok = QInputDialog.getText(
+            self, "Rename run", "Name (empty: the run id):", text=summary.name or ""
+        )
+        if ok:
+            self._try(self.rename_run, summary.id, name)
+
+    def _on_tags(self) -> None:
+        ids = self.selected_ids()
+        summary = self._summary(ids[0]) if len(ids) == 1 else None
+        if summary is None:
+            return
+        text, ok = QInputDialog.getText(
+            self, "Tags", "Tags, separated by spaces:", text=" ".join(summary.tags)
+        )
+        if ok:
+            self._try(self.set_run_tags, summary.id, text.replace(",", " ").split())
+
+    def _on_delete(self) -> None:
+        ids = self.selected_ids()
+        if ids and self.confirm(
+            f"Delete {len(ids)} run(s) and their folders "
+            f"({', '.join(ids[:3])}{'…' if len(ids) > 3 else ''})? "
+            "This cannot be undone."
+        ):
+            errors = self.delete_runs(ids)
+            if errors:
+                QMessageBox.warning(self, "Some runs were not deleted", "\n".join(errors))
+
+    def _on_resume(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) == 1:
+            self.resumeRequested.emit(ids[0])
+
+    def _on_open_folder(self) -> None:
+        ids = self.selected_ids()
+        summary = self._summary(ids[0]) if len(ids) == 1 else None
+        if summary is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(summary.path)))
+
+    def _try(self, action, *args: Any) -> None:
+        try:
+            action(*args)
+        except (OSError, ValueError) as error:
+            QMessageBox.warning(self, "Not changed", str(error))
+
+    def _confirm(self, text: str) -> bool:
+        answer = QMessageBox.question(self, "CNN Studio", text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -- export ---------------------------------------------------------------------------------
+
+    def export_selected(self, fmt: str | None = None) -> bool:
+        """Export the one selected run (as `fmt`, else the chosen format) on a worker thread."""
+        return self.export_panel.start(fmt)
+
+    def shutdown(self) -> None:
+        """The window is closing: an export cannot be interrupted, so wait for it."""
+        self.export_panel.wait()
+
+
+def _record(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads((path / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}

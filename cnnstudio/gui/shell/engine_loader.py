@@ -1,0 +1,71 @@
+"""Loads TensorFlow and the model zoo behind the window.
+
+`import tensorflow` takes seconds; the window must not wait for it. `EngineLoader` imports the
+zoo (which imports Keras and TensorFlow) and lists the devices on its own thread, then reports
+on the GUI thread through a queued signal. The import cannot be interrupted (`stop()` does
+nothing to it), so the closing window waits for it (`workers.stop_all`): a Python interpreter
+torn down in the middle of importing TensorFlow can crash.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, Signal
+
+from cnnstudio.gui.workers import Worker
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    """What the loaded engine offers: versions for the About box, devices for the status bar."""
+
+    keras_version: str
+    tensorflow_version: str
+    devices: tuple = field(default_factory=tuple)  # cnnstudio.engine.devices.Device
+    seconds: float = 0.0
+
+    @property
+    def best_device(self):
+        """The device `auto` would pick: the first GPU, else the CPU."""
+        gpus = [device for device in self.devices if device.is_gpu]
+        return gpus[0] if gpus else (self.devices[0] if self.devices else None)
+
+
+class EngineLoader(Worker):
+    """One-shot background import; `loaded(EngineStatus)` or `failed(message)` on the GUI thread."""
+
+    loaded = Signal(object)
+    # Importing TensorFlow takes seconds, minutes on a cold disk; it cannot be cut short.
+    stop_timeout_ms = 300_000
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__("engineLoader", parent)
+
+    def work(self) -> None:  # worker thread: touches no widget
+        started = time.perf_counter()
+        # TensorFlow's C++ start-up chatter (CPU features, absent CUDA) means nothing to a
+        # person at a desktop; a value the user set wins.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        # Imports create about a million long-lived objects (TensorFlow, Keras, the zoo), and
+        # each full garbage collection walks all of them holding the GIL: 0.3-0.7 s during
+        # which the window cannot repaint. So no collection during the import, then the
+        # survivors are frozen: the collector skips them (they never become garbage anyway).
+        gc.disable()
+        try:
+            import keras
+            import tensorflow as tf
+
+            import cnnstudio.models  # noqa: F401  (registers every family)
+            from cnnstudio.engine.devices import list_devices
+
+            devices = tuple(list_devices())  # a failure reaches the person as `failed`
+        finally:
+            gc.freeze()
+            gc.enable()
+        self.loaded.emit(
+            EngineStatus(keras.__version__, tf.__version__, devices, time.perf_counter() - started)
+        )

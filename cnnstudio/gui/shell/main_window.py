@@ -1,0 +1,368 @@
+"""The main window: a sidebar of views, the menus, the status bar. It composes; it does not train,
+plot or parse.
+
+Each view is a widget registered under a stable key with `add_view`, all in `_build_views`.
+Views talk to each other only through the shared `StudioContext` (selection, engine readiness,
+`viewRequested`). A view may offer two optional methods that the window calls on close:
+
+* `confirm_close() -> bool`: ask the person (for example "training is running: stop it?");
+  returning False keeps the window open.
+* `shutdown() -> None`: end its work in flight; called once, after every view agreed.
+
+and two for its own preferences, both given the app's QSettings (`cnnstudio.gui.shell.settings`):
+`restore_settings(settings)` after all views are built, `save_settings(settings)` on close.
+
+Whatever a view leaves, no thread outlives the window: after the views' `shutdown`, the window
+stops and waits for every running `Worker` (`cnnstudio.gui.workers.stop_all`), the one place
+where that is enforced.
+
+TensorFlow is never imported here: `load_engine()` starts `EngineLoader` after the window is
+shown, and the status bar tells how far it got.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QStackedWidget,
+    QWidget,
+)
+
+from cnnstudio import __version__
+from cnnstudio.engine.catalog import load_model_metadata
+from cnnstudio.engine.datasets import list_datasets
+from cnnstudio.gui.models.options_form import usable_options
+from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.shell.engine_loader import EngineLoader, EngineStatus
+from cnnstudio.gui.shell.settings import app_settings, read_json, write_json
+from cnnstudio.gui.workers import stop_all
+
+
+class MainWindow(QMainWindow):
+    """Sidebar + stacked views; engine status and device in the status bar."""
+
+    # Emitted once, on the first show event (start-up measurement, the screenshot command).
+    firstShown = Signal()
+    # The window has closed for good: its views shut down, its settings saved.
+    closed = Signal()
+
+    def __init__(
+        self,
+        context: StudioContext | None = None,
+        parent: QWidget | None = None,
+        *,
+        use_settings: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("CNN Studio")
+        self.setAccessibleName("CNN Studio main window")
+        self.context = context if context is not None else StudioContext(parent=self)
+        self._views: dict[str, QWidget] = {}
+        self._loader: EngineLoader | None = None
+        self._use_settings = use_settings
+        # time.time() of the first show event (start-up measurement); None before.
+        self.shown_at: float | None = None
+        self._closed = False
+
+        self._sidebar = QListWidget(objectName="viewList")
+        self._sidebar.setAccessibleName("Views")
+        self._sidebar.setFixedWidth(150)
+        self._sidebar.setIconSize(QSize(20, 20))
+        self._sidebar.setSpacing(2)
+        self._stack = QStackedWidget(objectName="viewStack")
+        self._stack.setAccessibleName("Current view")
+        self._sidebar.currentRowChanged.connect(self._stack.setCurrentIndex)
+
+        central = QWidget(objectName="centralArea")
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self._sidebar)
+        layout.addWidget(self._stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_actions()
+        self._build_status_bar()
+        if use_settings:
+            self._restore_selection()
+        self._build_views()
+        self._restore_window()
+
+        self.context.viewRequested.connect(self.show_view)
+        self.context.engineReady.connect(self._on_engine_ready)
+        self.context.engineFailed.connect(self._on_engine_failed)
+
+    # -- views ----------------------------------------------------------------------------------
+
+    def _build_views(self) -> None:
+        """Every view of the window, in sidebar order. One line (or two) per view."""
+        # Imported here, not at module level, so a test can build the window's parts alone.
+        from cnnstudio.gui.data.data_panel import DataPanel
+        from cnnstudio.gui.models.model_picker import ModelPicker
+
+        self.add_view("models", "Models", ModelPicker(self.context))
+        self.add_view("data", "Data", DataPanel(self.context))
+        # Closing while training: the training view asks (confirm_close), then stops the run
+        # and waits for its thread (shutdown); the run keeps its last epoch's checkpoint.
+        from cnnstudio.gui.runs.run_browser import RunBrowser
+        from cnnstudio.gui.training.training_panel import TrainingPanel
+
+        training, runs = TrainingPanel(self.context), RunBrowser(self.context)
+        runs.resumeRequested.connect(training.resume_run)
+        self.add_view("training", "Training", training)
+        self.add_view("runs", "Runs", runs)
+        # Later views slot in the same way, in the order a person works: the layer graph
+        # after "models", the drawing pad after "runs".
+
+    def add_view(self, key: str, title: str, widget: QWidget) -> None:
+        if key in self._views:
+            raise ValueError(f"a view {key!r} is already registered")
+        if not widget.objectName():
+            widget.setObjectName(f"{key}View")
+        if not widget.accessibleName():
+            widget.setAccessibleName(f"{title} view")
+        self._views[key] = widget
+        self._stack.addWidget(widget)
+        item = QListWidgetItem(title)
+        item.setData(Qt.ItemDataRole.UserRole, key)
+        item.setSizeHint(QSize(0, 34))
+        self._sidebar.addItem(item)
+        # View menu entry; Ctrl+1..9 in sidebar order, so the keyboard reaches every view.
+        action = QAction(title, self, objectName=f"show_{key}_action")
+        position = len(self._views)
+        if position <= 9:
+            action.setShortcut(QKeySequence(f"Ctrl+{position}"))
+        action.triggered.connect(lambda _checked=False, key=key: self.show_view(key))
+        self._view_menu.addAction(action)
+        if self._sidebar.currentRow() < 0:
+            self._sidebar.setCurrentRow(0)
+
+    def show_view(self, key: str) -> None:
+        """Bring a view to the front; an unknown key raises KeyError (a programming error)."""
+        widget = self._views[key]
+        self._sidebar.setCurrentRow(self._stack.indexOf(widget))
+
+    def view(self, key: str) -> QWidget:
+        return self._views[key]
+
+    def view_keys(self) -> list[str]:
+        return list(self._views)
+
+    def current_view(self) -> str:
+        widget = self._stack.currentWidget()
+        return next((key for key, view in self._views.items() if view is widget), "")
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        self.screenshot_action = QAction("Save &Screenshot…", self, objectName="screenshotAction")
+        self.screenshot_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.screenshot_action.setStatusTip("Save a PNG image of this window")
+        self.screenshot_action.triggered.connect(self._ask_screenshot)
+        self.quit_action = QAction("&Quit", self, objectName="quitAction")
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.triggered.connect(self.close)
+        self.about_action = QAction("&About CNN Studio", self, objectName="aboutAction")
+        self.about_action.triggered.connect(self._show_about)
+
+        menu_bar = self.menuBar()
+        menu_bar.setObjectName("menuBar")
+        file_menu = menu_bar.addMenu("&File")
+        file_menu.setObjectName("fileMenu")
+        file_menu.addAction(self.screenshot_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self._view_menu = menu_bar.addMenu("&View")
+        self._view_menu.setObjectName("viewMenu")
+        help_menu = menu_bar.addMenu("&Help")
+        help_menu.setObjectName("helpMenu")
+        help_menu.addAction(self.about_action)
+
+    def save_screenshot(self, path: str | Path) -> Path:
+        """Save a PNG of the whole window (menus and status bar included)."""
+        path = Path(path)
+        if not self.grab().save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
+        return path
+
+    def _ask_screenshot(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save screenshot",
+            f"cnnstudio-{self.current_view() or 'window'}.png",
+            "PNG images (*.png)",
+        )
+        if name:
+            try:
+                self.save_screenshot(name)
+            except OSError as error:
+                QMessageBox.warning(self, "Screenshot not saved", str(error))
+            else:
+                self.statusBar().showMessage(f"Saved {name}", 5000)
+
+    def _show_about(self) -> None:
+        status = self.context.engine_status
+        engine = (
+            f"Keras {status.keras_version} on TensorFlow {status.tensorflow_version}"
+            if isinstance(status, EngineStatus)
+            else "the engine is still loading"
+        )
+        QMessageBox.about(
+            self,
+            "About CNN Studio",
+            f"<h3>CNN Studio {__version__}</h3>"
+            "<p>Learn, train and use the classic convolutional networks: LeNet-5, AlexNet, "
+            "VGG, NiN, Inception, ResNet, ResNeXt and DenseNet.</p>"
+            f"<p>Engine: {engine}.</p>",
+        )
+
+    # -- engine loading and the status bar ------------------------------------------------------
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setObjectName("statusBar")
+        self._engine_label = QLabel("Engine not loaded", objectName="engineStatusLabel")
+        self._engine_label.setAccessibleName("Engine status")
+        self._engine_busy = QProgressBar(objectName="engineBusyIndicator")
+        self._engine_busy.setAccessibleName("Engine loading")
+        self._engine_busy.setRange(0, 0)  # indeterminate: an import reports no progress
+        self._engine_busy.setFixedWidth(120)
+        self._engine_busy.setMaximumHeight(14)
+        self._engine_busy.setTextVisible(False)
+        self._engine_busy.hide()
+        self._device_label = QLabel("Device: –", objectName="deviceLabel")
+        self._device_label.setAccessibleName("Training device")
+        bar.addWidget(self._engine_busy)
+        bar.addWidget(self._engine_label, 1)
+        bar.addPermanentWidget(self._device_label)
+
+    def load_engine(self) -> None:
+        """Import TensorFlow and the zoo in the background (once); the context says when done."""
+        if self._loader is not None or self.context.engine_ready:
+            return
+        self._loader = EngineLoader(self)
+        self._loader.loaded.connect(self.context.mark_engine_ready)
+        self._loader.failed.connect(self.context.mark_engine_failed)
+        self._engine_label.setText("Loading TensorFlow and the model zoo…")
+        self._engine_busy.show()
+        self._loader.start()
+
+    def engine_loading(self) -> bool:
+        return self._loader is not None and self._loader.isRunning()
+
+    def _on_engine_ready(self) -> None:
+        self._engine_busy.hide()
+        status = self.context.engine_status
+        if isinstance(status, EngineStatus):
+            self._engine_label.setText(
+                f"Engine ready: Keras {status.keras_version}, TensorFlow "
+                f"{status.tensorflow_version} (loaded in {status.seconds:.1f} s)"
+            )
+            device = status.best_device
+            if device is not None:
+                self._device_label.setText(f"Device: {device.name} ({device.description})")
+        else:
+            self._engine_label.setText("Engine ready")
+
+    def _on_engine_failed(self, message: str) -> None:
+        self._engine_busy.hide()
+        self._engine_label.setText(f"Engine failed to load: {message}")
+        self._engine_label.setStyleSheet("color: #b00020;")
+
+    # -- settings -------------------------------------------------------------------------------
+
+    def _restore_selection(self) -> None:
+        """The last model (with options) and data set, before the views read the context.
+        Anything that no longer fits (a model or option renamed since, a folder moved) falls
+        back to the default instead of reaching the training form."""
+        settings = app_settings()
+        model = settings.value("selection/model")
+        meta = load_model_metadata().get(model) if isinstance(model, str) else None
+        if meta is not None:
+            options = read_json(settings, "selection/model_options", {})
+            self.context.set_model(meta.name, usable_options(meta, options))
+        dataset = settings.value("selection/dataset")
+        folder = settings.value("selection/image_folder")
+        if dataset == "folder" and isinstance(folder, str) and Path(folder).is_dir():
+            self.context.set_dataset("folder", Path(folder))
+        elif isinstance(dataset, str) and dataset in {i.name for i in list_datasets()}:
+            self.context.set_dataset(dataset)
+
+    def _restore_window(self) -> None:
+        if not self._use_settings:
+            self.resize(1200, 780)
+            return
+        settings = app_settings()
+        geometry = settings.value("window/geometry")
+        if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
+            self.resize(1200, 780)
+        view = settings.value("window/view")
+        if isinstance(view, str) and view in self._views:
+            self.show_view(view)
+        for widget in self._views.values():
+            restore = getattr(widget, "restore_settings", None)
+            if callable(restore):
+                restore(settings)
+
+    def save_settings(self) -> None:
+        if not self._use_settings:
+            return
+        settings = app_settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/view", self.current_view())
+        selection = self.context.selection
+        settings.setValue("selection/model", selection.model)
+        write_json(settings, "selection/model_options", selection.model_options)
+        settings.setValue("selection/dataset", selection.dataset)
+        settings.setValue(
+            "selection/image_folder", str(selection.image_folder) if selection.image_folder else ""
+        )
+        for view in self._views.values():
+            save = getattr(view, "save_settings", None)
+            if callable(save):
+                save(settings)
+        settings.sync()
+
+    # -- show and close -------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.shown_at is None:
+            self.shown_at = time.time()
+            # After this event returns, so the first frame is painted before anything else.
+            QTimer.singleShot(0, self.firstShown.emit)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closed:
+            event.accept()
+            return
+        # Views with work in flight (training) ask the person first; any "no" keeps the window.
+        for view in self._views.values():
+            confirm = getattr(view, "confirm_close", None)
+            if callable(confirm) and not confirm():
+                event.ignore()
+                return
+        self._closed = True
+        self.save_settings()
+        for view in self._views.values():
+            shutdown = getattr(view, "shutdown", None)
+            if callable(shutdown):
+                shutdown()
+        if self.engine_loading():
+            # A TensorFlow import cannot be cancelled; exiting mid-import can crash the process.
+            self._engine_label.setText("Waiting for the engine to finish loading…")
+        stop_all()
+        event.accept()
+        self.closed.emit()

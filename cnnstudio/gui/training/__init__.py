@@ -1,0 +1,1 @@
+"""The training view: the hyperparameter form, the run on a worker thread, live progress."""

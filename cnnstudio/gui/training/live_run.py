@@ -1,0 +1,241 @@
+"""The live part of the training view: the run's status line, progress bar with images/s and
+ETA, an error banner, and the chart, all fed by training events on the GUI thread.
+
+Events only update plain data (`RunSeries`) and a few labels; the chart redraws itself at a
+bounded rate. matplotlib is imported on a background thread (over a second) the first time a
+chart is wanted, and the chart is built once it has loaded: the window never waits for it.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
+
+from cnnstudio.engine.events import BatchEnd, EpochEnd, RunFailed, RunFinished, RunStarted
+from cnnstudio.engine.formatting import format_duration
+from cnnstudio.gui.widgets.chart_data import RunSeries
+from cnnstudio.gui.workers import Worker
+
+# Redraws per second of the live chart. Each costs 8-16 ms of GUI-thread Python here (about 0.6
+# ms per line, plus the copy to the screen), time the training thread partly waits for on the
+# GIL; 5 a second keep the curves fluid and the training within a few percent of headless.
+LIVE_CHART_FPS = 5.0
+
+_charts_loaded = threading.Event()
+_charts_preloader: ChartsPreloader | None = None
+
+
+class ChartsPreloader(Worker):
+    """Imports matplotlib and the chart module (an import cannot be cut short)."""
+
+    def __init__(self) -> None:
+        super().__init__("chartPreload")
+
+    def work(self) -> None:  # worker thread: imports only
+        import cnnstudio.gui.widgets.charts  # noqa: F401
+
+        _charts_loaded.set()
+
+
+def preload_charts() -> None:
+    """Import matplotlib and the chart module on a background thread (once; GUI thread)."""
+    global _charts_preloader
+    if _charts_preloader is None:
+        _charts_preloader = ChartsPreloader()
+        _charts_preloader.start()
+
+
+class LiveRunView(QWidget):
+    """Status, progress and chart of the run in progress (or the last one)."""
+
+    chartReady = Signal()  # the chart exists (matplotlib has loaded)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("liveRunView")
+        self.setAccessibleName("Training progress and charts")
+        self.chart: Any = None  # charts.TrainingChart once matplotlib has loaded
+        self.series: RunSeries | None = None
+        self.run_id: str | None = None  # the run training or last trained
+        self.status = "idle"  # idle / starting / running / paused / finished / stopped / failed
+        self.reason: str | None = None
+        self._speed = 0.0  # images per second, smoothed
+        self._batch_size = 1
+        self._steps = 1
+        self._learning_rate: float | None = None
+        self.status_label = selectable_label("runStatusLabel", "Run status")
+        self.status_label.setText("Ready when you are: pick a model and data set, then Train.")
+        self.progress = QProgressBar(objectName="trainingProgress")
+        self.progress.setAccessibleName("Training progress")
+        self.progress.setFormat("")
+        self.progress.setValue(0)
+        self.error_label = selectable_label("trainingErrorLabel", "Training error")
+        self.error_label.setStyleSheet(
+            "background: #fdecea; color: #8a1c1c; border: 1px solid #e0a0a0; padding: 6px;"
+        )
+        self.error_label.hide()
+        self.chart_placeholder = QLabel(
+            "The charts load with the engine…", objectName="chartPlaceholder"
+        )
+        self.chart_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.status_label, self.progress, self.error_label):
+            layout.addWidget(widget)
+        layout.addWidget(self.chart_placeholder, 1)
+
+    def request_chart(self) -> None:
+        """Build the chart once matplotlib has loaded, without ever waiting for it here."""
+        if self.chart is not None:
+            return
+        preload_charts()
+        if not _charts_loaded.is_set():
+            QTimer.singleShot(100, self.request_chart)
+            return
+        from cnnstudio.gui.widgets.charts import TrainingChart
+
+        self.chart = TrainingChart(self, max_fps=LIVE_CHART_FPS)
+        self.layout().replaceWidget(self.chart_placeholder, self.chart)
+        self.chart_placeholder.deleteLater()
+        if self.series is not None:
+            self.chart.add_series(self.series)
+        self.chartReady.emit()
+
+    def begin(self, message: str, learning_rate: float | None) -> None:
+        """A run is starting: clear the last outcome, show a busy bar until its first batch."""
+        self.error_label.hide()
+        self.run_id, self.status, self.reason = None, "starting", None
+        self._learning_rate = learning_rate
+        self.status_label.setText(message)
+        self.progress.setRange(0, 0)  # busy until the first batch: data, model, calibration
+        self._speed = 0.0
+        self.request_chart()
+
+    def set_paused(self, paused: bool) -> None:
+        self.status = "paused" if paused else "running"
+        if paused:
+            self.status_label.setText(
+                "Paused after the current group of batches. Resume to continue."
+            )
+
+    # -- events (GUI thread) --------------------------------------------------------------------
+
+    def on_event(self, event: Any) -> None:
+        """One training event, on the GUI thread (the controller's `event` signal)."""
+        if isinstance(event, BatchEnd):
+            self._on_batch(event)
+        elif isinstance(event, EpochEnd):
+            self._on_epoch(event)
+        elif isinstance(event, RunStarted):
+            self._on_started(event)
+        elif isinstance(event, RunFailed):
+            self._on_end("failed", event.reason)
+        elif isinstance(event, RunFinished):
+            best = event.best.get("val_accuracy")
+            text = (
+                f"best validation accuracy {best:.2%} at epoch {event.best.get('epoch')}"
+                if best is not None
+                else ""
+            )
+            self._on_end("finished", text)
+        else:  # RunStopped
+            self._on_end("stopped", "the last completed epoch's checkpoint is kept")
+
+    def _on_started(self, event: RunStarted) -> None:
+        self._batch_size, self._steps = event.batch_size, event.steps_per_epoch
+        self.run_id = event.run_id
+        series = RunSeries(
+            event.run_id,
+            event.run_id,
+            planned_epochs=event.epochs,
+            steps_per_epoch=event.steps_per_epoch,
+        )
+        if event.initial_epoch:  # a resumed run: its history so far, as cut back on disk
+            from cnnstudio.engine.runs import read_history
+
+            series = RunSeries.from_history(
+                event.run_id,
+                event.run_id,
+                read_history(f"{event.run_dir}/history.jsonl"),
+                planned_epochs=event.epochs,
+                steps_per_epoch=event.steps_per_epoch,
+            )
+        series.learning_rate_hint = self._learning_rate
+        self.series = series
+        if self.chart is not None:
+            self.chart.clear()
+            self.chart.add_series(series)
+        self.progress.setRange(0, event.epochs * event.steps_per_epoch)
+        self.progress.setValue(event.initial_epoch * event.steps_per_epoch)
+        if self.status != "paused":
+            self.status = "running"
+        self.status_label.setText(
+            f"Training {event.model_display_name} on {event.dataset} ({event.train_size:,} "
+            f"images, {event.params:,} parameters) on {event.device}: run {event.run_id}"
+        )
+
+    def _on_batch(self, event: BatchEnd) -> None:
+        if self.series is not None:
+            self.series.add_batch(
+                event.epoch, event.batch, event.steps_per_epoch, event.loss, event.accuracy
+            )
+        if self.chart is not None:
+            self.chart.refresh()
+        done = (event.epoch - 1) * event.steps_per_epoch + event.batch
+        if event.images_per_second > 0:
+            self._speed = (
+                event.images_per_second
+                if self._speed == 0
+                else (0.8 * self._speed + 0.2 * event.images_per_second)
+            )
+        remaining = (self.progress.maximum() - done) * self._batch_size
+        eta = remaining / self._speed if self._speed > 0 else math.nan
+        self.progress.setValue(done)
+        epochs = self.progress.maximum() // max(1, event.steps_per_epoch)
+        self.progress.setFormat(
+            f"Epoch {event.epoch}/{epochs} · batch {event.batch}/{event.steps_per_epoch} · "
+            f"{self._speed:,.0f} img/s · ETA {format_duration(eta)}"
+        )
+
+    def _on_epoch(self, event: EpochEnd) -> None:
+        if self.series is not None:
+            self.series.add_epoch(event.epoch, event.metrics, event.learning_rate, event.is_best)
+        if self.chart is not None:
+            self.chart.refresh()
+        # Keras may report an epoch's last group short of its last batch: the epoch is done.
+        self.progress.setValue(event.epoch * self._steps)
+        metrics = event.metrics
+        if self.status != "paused":
+            self.status_label.setText(
+                f"Epoch {event.epoch}/{event.epochs}: loss {metrics.get('loss', math.nan):.4f}, "
+                f"validation accuracy {metrics.get('val_accuracy', math.nan):.2%} "
+                f"({event.images_per_second:,.0f} img/s)"
+            )
+
+    def _on_end(self, status: str, detail: str | None) -> None:
+        self.status, self.reason = status, detail
+        self.progress.setRange(0, max(1, self.progress.maximum()))
+        words = {"finished": "Finished", "stopped": "Stopped", "failed": "Failed"}[status]
+        run = f" run {self.run_id}" if self.run_id else ""
+        self.status_label.setText(f"{words}{run}{': ' + detail if detail else ''}")
+        if status == "failed":
+            self.show_error(f"Training failed: {detail}")
+        if self.chart is not None:
+            self.chart.refresh()
+
+    def show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.show()
+
+
+def selectable_label(name: str, accessible: str) -> QLabel:
+    """A wrapping, selectable status label with its object and accessible names."""
+    label = QLabel(objectName=name)
+    label.setAccessibleName(accessible)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label

@@ -1,0 +1,247 @@
+"""The hyperparameter form of the training view, validated as the person types.
+
+The form turns its fields and the shared selection (model, options, data set) into a
+`TrainingConfig` and asks the engine's own `TrainingConfig.validate()`: the messages are the
+engine's, and the field a message names is marked. Before the engine has loaded, model and data set
+checks (which import Keras) are skipped: `_FieldChecks` validates the fields alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QWidget
+
+from cnnstudio.engine.config import OPTIMIZERS, SCHEDULES, TrainingConfig
+from cnnstudio.gui.shell.context import StudioContext
+
+FOLDER_DATASET = "folder"  # the data panel's name for "an image folder" (with image_folder)
+FOLDER_PREFIX = "folder:"  # cnnstudio.engine.datasets.FOLDER_PREFIX, without importing it
+
+# field -> (label, kind, tooltip); kind: int / float text fields.
+# Config fields shown as check boxes.
+CHECK_FIELDS = ("augment", "standardize")
+
+TEXT_FIELDS: dict[str, tuple[str, type, str]] = {
+    "epochs": ("Epochs", int, "Passes over the training images"),
+    "batch_size": ("Batch size", int, "Images per training step"),
+    "learning_rate": ("Learning rate", float, "Starting learning rate, e.g. 0.005 or 5e-3"),
+    "weight_decay": ("Weight decay", float, "Decoupled weight decay; 0 turns it off"),
+    "label_smoothing": ("Label smoothing", float, "0 to below 1; 0 turns it off"),
+    "early_stopping": (
+        "Early stopping",
+        int,
+        "Patience in epochs on the validation loss; 0 turns it off",
+    ),
+    "seed": ("Seed", int, "Seeds weights and data order: the same seed repeats a run"),
+    "limit_batches": (
+        "Batches / epoch",
+        int,
+        "Train on at most this many batches per epoch (a quick trial); 0 = all",
+    ),
+}
+
+
+@dataclasses.dataclass
+class _FieldChecks(TrainingConfig):
+    """TrainingConfig validation without the model and data set checks (they import Keras)."""
+
+    def _validate_model(self) -> None:
+        pass
+
+    def _validate_dataset(self) -> None:
+        pass
+
+
+class TrainingForm(QWidget):
+    """Fields for a TrainingConfig; `changed` after every edit, `config()` to read it."""
+
+    changed = Signal()
+
+    def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingForm")
+        self.setAccessibleName("Hyperparameters")
+        self.context = context
+        self.fields: dict[str, QWidget] = {}
+        self.error: str | None = None
+        self.error_field: str | None = None
+        defaults = TrainingConfig()
+        layout = QFormLayout(self)
+        layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for name, (label, _kind, tip) in TEXT_FIELDS.items():
+            edit = QLineEdit(_text(getattr(defaults, name)), objectName=f"{_camel(name)}Edit")
+            edit.textChanged.connect(self.changed)
+            self._add(layout, name, label, edit, tip)
+            if name == "batch_size":
+                self._add_choices(layout, "optimizer", "Optimizer", OPTIMIZERS, defaults.optimizer)
+            if name == "learning_rate":
+                self._add_choices(layout, "schedule", "Schedule", SCHEDULES, defaults.schedule)
+        augment = QCheckBox("Augment images", objectName="augmentCheck", checked=defaults.augment)
+        augment.toggled.connect(self.changed)
+        self._add(
+            layout,
+            "augment",
+            "",
+            augment,
+            "Small shifts, rotations, zooms (and flips "
+            "where the data set allows them) on the training images",
+        )
+        standardize = QCheckBox(
+            "Standardise inputs", objectName="standardizeCheck", checked=defaults.standardize
+        )
+        standardize.toggled.connect(self.changed)
+        self._add(
+            layout,
+            "standardize",
+            "",
+            standardize,
+            "Zero mean and unit variance per "
+            "channel, from the training images (as LeCun et al. prepared LeNet-5's inputs)",
+        )
+        self._add_choices(layout, "device", "Device", ("auto",), "auto")
+        self.setStyleSheet(
+            'QLineEdit[invalid="true"], QComboBox[invalid="true"] '
+            "{ border: 1px solid #c62828; background: #fdecea; }"
+        )
+
+    def _add(self, layout: QFormLayout, name: str, label: str, widget: QWidget, tip: str) -> None:
+        widget.setAccessibleName(label or name.replace("_", " "))
+        widget.setToolTip(tip)
+        widget.setProperty("tip", tip)
+        self.fields[name] = widget
+        layout.addRow(label, widget)
+
+    def _add_choices(self, layout: QFormLayout, name: str, label: str, choices, current) -> None:
+        combo = QComboBox(objectName=f"{_camel(name)}Combo")
+        combo.addItems(list(choices))
+        combo.setCurrentText(current)
+        combo.currentIndexChanged.connect(self.changed)
+        self._add(layout, name, label, combo, label)
+
+    def set_devices(self, devices: list[Any]) -> None:
+        """Offer the engine's devices (cnnstudio.engine.devices.Device) after `auto`."""
+        combo: QComboBox = self.fields["device"]  # type: ignore[assignment]
+        current = combo.currentData() or combo.currentText()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("auto", "auto")
+        combo.setItemData(
+            0, "The first GPU if there is one, else the CPU", Qt.ItemDataRole.ToolTipRole
+        )
+        for device in devices:
+            combo.addItem(f"{device.name} ({device.description})", device.name)
+        index = combo.findData(current)
+        combo.setCurrentIndex(max(0, index))
+        combo.blockSignals(False)
+        self.changed.emit()
+
+    # -- reading and validating -----------------------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        """The fields as TrainingConfig values; ValueError names a field that is not a number."""
+        values: dict[str, Any] = {}
+        for name, (_label, kind, _tip) in TEXT_FIELDS.items():
+            text = self.fields[name].text().strip()  # type: ignore[attr-defined]
+            try:
+                values[name] = kind(text)
+            except ValueError:
+                what = "an integer" if kind is int else "a number"
+                raise ValueError(f"{name} must be {what}; received {text!r}") from None
+        for name in ("optimizer", "schedule", "device"):
+            combo: QComboBox = self.fields[name]  # type: ignore[assignment]
+            values[name] = combo.currentData() or combo.currentText()
+        for name in CHECK_FIELDS:
+            values[name] = self.fields[name].isChecked()  # type: ignore[attr-defined]
+        return values
+
+    def set_values(self, config: TrainingConfig) -> None:
+        """Show a config (a resumed run's) in the fields."""
+        for name in TEXT_FIELDS:
+            self.fields[name].setText(_text(getattr(config, name)))  # type: ignore[attr-defined]
+        for name in ("optimizer", "schedule"):
+            self.fields[name].setCurrentText(getattr(config, name))  # type: ignore[attr-defined]
+        device: QComboBox = self.fields["device"]  # type: ignore[assignment]
+        device.setCurrentIndex(max(0, device.findData(config.device)))
+        for name in CHECK_FIELDS:
+            self.fields[name].setChecked(getattr(config, name))  # type: ignore[attr-defined]
+
+    def texts(self) -> dict[str, Any]:
+        """The fields as typed (invalid text included), for the app's preferences."""
+        texts: dict[str, Any] = {
+            name: self.fields[name].text()  # type: ignore[attr-defined]
+            for name in TEXT_FIELDS
+        }
+        for name in ("optimizer", "schedule", "device"):
+            combo: QComboBox = self.fields[name]  # type: ignore[assignment]
+            texts[name] = combo.currentData() or combo.currentText()
+        for name in CHECK_FIELDS:
+            texts[name] = self.fields[name].isChecked()  # type: ignore[attr-defined]
+        return texts
+
+    def set_texts(self, texts: dict[str, Any]) -> None:
+        """Restore `texts()`; unknown keys and values that are not offered are ignored."""
+        for name in TEXT_FIELDS:
+            if isinstance(texts.get(name), str):
+                self.fields[name].setText(texts[name])  # type: ignore[attr-defined]
+        for name in ("optimizer", "schedule", "device"):
+            combo: QComboBox = self.fields[name]  # type: ignore[assignment]
+            index = combo.findData(texts.get(name))
+            index = index if index >= 0 else combo.findText(str(texts.get(name)))
+            if index >= 0:
+                combo.setCurrentIndex(index)
+        for name in CHECK_FIELDS:
+            if isinstance(texts.get(name), bool):
+                self.fields[name].setChecked(texts[name])  # type: ignore[attr-defined]
+
+    def config(self) -> TrainingConfig:
+        """The validated config for the current selection; ValueError says what is wrong."""
+        selection = self.context.selection
+        dataset = selection.dataset
+        if dataset == FOLDER_DATASET and selection.image_folder is not None:
+            dataset = f"{FOLDER_PREFIX}{selection.image_folder}"
+        values = self.values()
+        cls = TrainingConfig if self.context.engine_ready else _FieldChecks
+        config = cls(
+            model=selection.model,
+            model_options=dict(selection.model_options),
+            dataset=dataset,
+            **values,
+        )
+        config.validate()
+        return TrainingConfig(**dataclasses.asdict(config)) if cls is _FieldChecks else config
+
+    def validate(self) -> bool:
+        """Check the form; mark the field named by the error. True when valid."""
+        try:
+            self.config()
+        except ValueError as error:
+            self.error = str(error)
+            self.error_field = next(
+                (name for name in self.fields if self.error.startswith(f"{name} ")), None
+            )
+        else:
+            self.error = self.error_field = None
+        for name, widget in self.fields.items():
+            invalid = name == self.error_field
+            if bool(widget.property("invalid")) != invalid:
+                widget.setProperty("invalid", invalid)
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
+            widget.setToolTip(self.error if invalid else widget.property("tip"))
+        return self.error is None
+
+    def set_enabled(self, enabled: bool) -> None:
+        for widget in self.fields.values():
+            widget.setEnabled(enabled)
+
+
+def _text(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

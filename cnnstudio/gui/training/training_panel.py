@@ -1,0 +1,245 @@
+"""The training view: hyperparameters, Train / Pause / Stop, progress, live charts, the outcome.
+
+The panel builds a session on the GUI thread and hands it to a `TrainingController`, which runs it
+on a worker thread; events come back on the GUI thread and go to the `LiveRunView` (status,
+progress, chart). Neither TensorFlow (the session module) nor matplotlib (the chart) is imported
+when the panel is built: the session when training starts, the chart on a background thread once the
+engine has loaded (it takes over a second).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnnstudio.engine.events import RunStarted
+from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.training.live_run import LiveRunView, selectable_label
+from cnnstudio.gui.training.training_form import TrainingForm
+from cnnstudio.gui.training.training_worker import TrainingController
+
+
+class TrainingPanel(QWidget):
+    """The "training" view. `is_training()`, `stop_and_wait()` and the window's close hooks."""
+
+    trainingFinished = Signal(object)  # RunResult (or None) after a run ends
+
+    def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingPanel")
+        self.setAccessibleName("Training view")
+        self.context = context
+        self.live = LiveRunView()
+        self.live.chartReady.connect(self._update_controls)
+        self.controller = TrainingController(self)
+        self.controller.event.connect(self.live.on_event)
+        self.controller.event.connect(self._on_event)
+        self.controller.finished.connect(self._on_finished)
+        # Replaced in tests: asks whether to stop a run to close the window.
+        self.ask_stop = self._ask_stop
+
+        self.form = TrainingForm(context)
+        self.form.changed.connect(self._update_controls)
+        self._build()
+        context.selectionChanged.connect(self._update_controls)
+        context.engineReady.connect(self._on_engine_ready)
+        if context.engine_ready:
+            self._on_engine_ready()
+        self._update_controls()
+
+    def _build(self) -> None:
+        group = QGroupBox("Hyperparameters", objectName="hyperparameterGroup")
+        QVBoxLayout(group).addWidget(self.form)
+        self.train_button = self._button("Train", "trainButton", self.start_training)
+        self.pause_button = self._button("Pause", "pauseButton", self._toggle_pause)
+        self.pause_button.setCheckable(True)
+        self.stop_button = self._button("Stop", "stopButton", self.stop)
+        buttons = QHBoxLayout()
+        for button in (self.train_button, self.pause_button, self.stop_button):
+            buttons.addWidget(button)
+        self.reason_label = selectable_label("trainReasonLabel", "Why Train is unavailable")
+        self.reason_label.setStyleSheet("color: #b00020;")
+        left = QVBoxLayout()
+        left.addWidget(group)
+        left.addLayout(buttons)
+        left.addWidget(self.reason_label)
+        left.addStretch(1)
+
+        layout = QHBoxLayout(self)
+        side = QWidget(objectName="trainingSide")
+        side.setLayout(left)
+        side.setFixedWidth(300)
+        layout.addWidget(side)
+        layout.addWidget(self.live, 1)
+
+    def _button(self, text: str, name: str, slot) -> QPushButton:
+        button = QPushButton(text, objectName=name)
+        button.setAccessibleName(text)
+        button.clicked.connect(slot)
+        return button
+
+    # -- engine and chart -----------------------------------------------------------------------
+
+    def _on_engine_ready(self) -> None:
+        status = self.context.engine_status
+        if status is not None and getattr(status, "devices", None):
+            self.form.set_devices(list(status.devices))
+        self.live.request_chart()
+        self._update_controls()
+
+    # The live view's state, for the window, tests and scripts.
+    chart = property(lambda self: self.live.chart)
+    series = property(lambda self: self.live.series)
+    status = property(lambda self: self.live.status)
+    reason = property(lambda self: self.live.reason)
+    progress = property(lambda self: self.live.progress)
+    error_label = property(lambda self: self.live.error_label)
+
+    def is_ready(self) -> bool:
+        """For the window's screenshot mode: the engine and the chart are there."""
+        return self.context.engine_ready and self.live.chart is not None
+
+    # -- controls -------------------------------------------------------------------------------
+
+    def is_training(self) -> bool:
+        return self.controller.is_running()
+
+    def _update_controls(self) -> None:
+        training = self.is_training()
+        valid = self.form.validate()
+        if valid and not training and self.live.chart is not None:
+            values = self.form.values()
+            self.live.chart.set_planned(values["epochs"], values["learning_rate"])
+        # A bad field is named even before the engine loads: the person can fix it meanwhile.
+        if training:
+            reason = ""
+        elif not valid:
+            reason = f"Cannot train: {self.form.error}"
+        elif not self.context.engine_ready:
+            reason = "Train is available once the engine has loaded."
+        else:
+            reason = ""
+        self.reason_label.setText(reason)
+        self.reason_label.setVisible(bool(reason))
+        self.train_button.setEnabled(not training and valid and self.context.engine_ready)
+        self.train_button.setToolTip(reason or "Start training with these settings")
+        self.pause_button.setEnabled(training)
+        self.stop_button.setEnabled(training)
+        self.form.set_enabled(not training)
+
+    def start_training(self) -> bool:
+        """Start a new run with the form's settings; False (and the reason shown) if it can't."""
+        if self.is_training() or not self.form.validate() or not self.context.engine_ready:
+            self._update_controls()
+            return False
+        from cnnstudio.engine.session import TrainingSession
+
+        try:
+            session = TrainingSession(self.form.config(), None, self.context.run_store)
+        except ValueError as error:
+            self.live.show_error(str(error))
+            return False
+        self._start(session, f"Starting {session.config.model} on {session.config.dataset}…")
+        return True
+
+    def resume_run(self, run_id: str, epochs: int | None = None) -> bool:
+        """Continue a stopped, failed or interrupted run (from the run browser)."""
+        if self.is_training():
+            self.live.show_error("A run is training: stop it before resuming another.")
+            return False
+        from cnnstudio.engine.session import TrainingSession
+
+        try:
+            session = TrainingSession.resume_run(
+                run_id, None, self.context.run_store, epochs=epochs
+            )
+        except ValueError as error:
+            self.live.show_error(str(error))
+            return False
+        self.form.set_values(session.config)
+        self.context.viewRequested.emit("training")
+        self._start(session, f"Resuming {run_id}…")
+        return True
+
+    def _start(self, session: Any, message: str) -> None:
+        self.live.begin(message, session.config.learning_rate)
+        self.controller.start(session)
+        self.pause_button.setChecked(False)
+        self.pause_button.setText("Pause")
+        self._update_controls()
+
+    def _toggle_pause(self, checked: bool) -> None:
+        if checked:
+            self.controller.pause()
+        else:
+            self.controller.resume()
+        self.live.set_paused(checked)
+        self.pause_button.setText("Resume" if checked else "Pause")
+
+    def stop(self) -> None:
+        if self.is_training():
+            self.controller.stop()
+            self.live.status_label.setText("Stopping after the current group of batches…")
+
+    def stop_and_wait(self, timeout_ms: int = 60_000) -> bool:
+        """Stop a run and wait for its thread (the model and last checkpoint are kept).
+        True when no training is left running."""
+        if not self.is_training():
+            return True
+        self.controller.stop()
+        return self.controller.wait(timeout_ms)
+
+    # -- preferences (the window calls these with its QSettings) -------------------------------
+
+    def restore_settings(self, settings: Any) -> None:
+        from cnnstudio.gui.shell.settings import read_json
+
+        values = read_json(settings, "training/form", {})
+        if isinstance(values, dict):
+            self.form.set_texts(values)
+
+    def save_settings(self, settings: Any) -> None:
+        from cnnstudio.gui.shell.settings import write_json
+
+        write_json(settings, "training/form", self.form.texts())
+
+    # -- the window's close hooks ---------------------------------------------------------------
+
+    def confirm_close(self) -> bool:
+        return not self.is_training() or self.ask_stop()
+
+    def shutdown(self) -> None:
+        self.stop_and_wait(120_000)
+
+    def _ask_stop(self) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Training is running",
+            "A model is training. Stop it and close?\n\nThe run is saved as stopped with its "
+            "last completed epoch's checkpoint; you can resume it from the run browser.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -- events (GUI thread) --------------------------------------------------------------------
+
+    def _on_event(self, event: Any) -> None:
+        if isinstance(event, RunStarted):
+            self.context.runsChanged.emit()  # the run browser lists it as running
+
+    def _on_finished(self, result: Any) -> None:
+        self.pause_button.setChecked(False)
+        self.pause_button.setText("Pause")
+        self._update_controls()
+        self.context.runsChanged.emit()
+        self.trainingFinished.emit(result)

@@ -1,0 +1,1 @@
+"""What several views share: the training chart and its data, number formatting."""
