@@ -115,6 +115,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     resume.add_argument(
         "--epochs", type=int, metavar="N", help="total epochs to reach (default: the run's own)"
     )
+    resume.add_argument(
+        "--force",
+        action="store_true",
+        help="resume a run recorded as training whose process is known to be gone (a "
+        "trainer on another host, or under an old hostname); warns first",
+    )
     resume.set_defaults(handler=_cmd_resume)
 
 
@@ -232,10 +238,15 @@ def _run_session(session, progress: ConsoleProgress) -> int:
 
 
 def _cmd_resume(args: argparse.Namespace) -> int:
+    from cnnstudio.cli.runs import warn_if_forced
+    from cnnstudio.engine.runs import RunStore
     from cnnstudio.engine.session import TrainingSession
 
+    handle = RunStore().find(args.run)
+    if args.force:
+        warn_if_forced(handle, "resuming")
     progress = ConsoleProgress(sys.stdout, interactive=sys.stdout.isatty())
-    session = TrainingSession.resume_run(args.run, progress, epochs=args.epochs)
+    session = TrainingSession.resume_run(handle, progress, epochs=args.epochs, force=args.force)
     return _run_session(session, progress)
 
 

@@ -15,15 +15,16 @@ its generator state is one of the trained model's variables, saved in every chec
 
 from __future__ import annotations
 
-import json
 import math
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cnnstudio.engine.checkpoints import CheckpointError, CheckpointStore, restore
 from cnnstudio.engine.config import TrainingConfig
 from cnnstudio.engine.record import Progress
-from cnnstudio.engine.runs import RESUMABLE_STATUSES, Run
+from cnnstudio.engine.runs import INTERRUPTED, RESUMABLE_STATUSES, Run
 
 if TYPE_CHECKING:
     import keras
@@ -39,27 +40,27 @@ class Restored:
     callback_state: dict[str, Any] = field(default_factory=dict)
 
 
-def resume_config(handle: Run, epochs: int | None) -> TrainingConfig:
+def resume_config(handle: Run, epochs: int | None, *, force: bool = False) -> TrainingConfig:
     """The config that continues `handle`, with `epochs` as the new total when given.
 
-    Raises ValueError, before anything is written, for a run that is still training, that
-    has nothing left to do, or whose record this version cannot read.
+    Raises ValueError, before anything is written, for a run that is still training (unless
+    `force`: its trainer is taken for gone, and the caller has warned), that has nothing left
+    to do, or whose record this version cannot read (damaged or newer: RunSchemaError).
     """
-    try:
-        record = handle.reload()
-    except (OSError, json.JSONDecodeError) as error:
-        raise ValueError(f"run {handle.id!r} cannot be read: {error}") from None
+    record = handle.reload()
     status = handle.effective_status
     if status == "running":
-        process = record.get("process") or {}
-        raise ValueError(
-            f"run {handle.id!r} is still training (process {process.get('pid')} on "
-            f"{process.get('host')}); stop it before resuming"
-        )
+        if not force:
+            raise ValueError(
+                f"run {handle.id!r} is still training ({handle.trainer_description()}); stop "
+                f"it before resuming, or pass --force if that process is gone"
+            )
+        status = INTERRUPTED
     config_data = record.get("config")
     if not isinstance(config_data, dict):
         raise ValueError(f"run {handle.id!r} has no training config to resume from")
     config = TrainingConfig.from_dict(config_data)
+    _check_image_folder(handle, config.dataset)
     done = int(record.get("epochs_completed", 0) or 0)
     if epochs is not None:
         if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
@@ -77,6 +78,28 @@ def resume_config(handle: Run, epochs: int | None) -> TrainingConfig:
             f"nothing to resume (give a larger number of epochs to train further)"
         )
     return config
+
+
+def _check_image_folder(handle: Run, dataset: str) -> None:
+    """An image-folder run must find its folder again: say which folder is gone, rather than
+    let the data set lookup call the path an unknown data set."""
+    from cnnstudio.engine.datasets import FOLDER_PREFIX
+
+    if not dataset.startswith(FOLDER_PREFIX) and "/" not in dataset and os.sep not in dataset:
+        return  # a data set's name (or one given in memory): not a folder
+    folder = Path(dataset.removeprefix(FOLDER_PREFIX)).expanduser()
+    if folder.is_dir():
+        return
+    if not folder.is_absolute():
+        # Recorded by a version that kept the path as typed.
+        raise ValueError(
+            f"run {handle.id!r} trained on the image folder {str(folder)!r}, recorded relative "
+            f"to the directory it was started in; resume it from that directory"
+        )
+    raise ValueError(
+        f"run {handle.id!r} trained on the image folder {folder}, which no longer exists "
+        f"(moved or deleted?); put it back there to resume the run"
+    )
 
 
 def restore_checkpoint(
