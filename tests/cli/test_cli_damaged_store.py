@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -151,3 +152,35 @@ def test_an_export_that_cannot_be_written_is_one_line_before_any_slow_work(
     finally:
         run_path.chmod(0o755)
     assert code == 1 and "cannot write the export" in err and "Permission denied" in err
+
+
+def test_runs_rename_while_the_trainer_writes_its_epochs_loses_nothing(corpus, capsys):
+    from cnnstudio.engine.runs import Run
+
+    run_id = corpus["stopped"]
+    trainer = Run(RunStore().root / run_id)
+    rounds = 100
+    failures: list[BaseException] = []
+
+    def write_epochs() -> None:
+        try:
+            for epoch in range(3, 3 + rounds):
+                # Only this thread writes the counter: a rename that wrote back an older
+                # record would show here as a lost epoch.
+                on_disk = Run(trainer.path).record["epochs_completed"]
+                assert on_disk == epoch - 1, f"epoch {epoch - 1} was lost (run.json: {on_disk})"
+                trainer.update_record(epochs_completed=epoch)
+        except BaseException as error:  # reported by the main thread
+            failures.append(error)
+
+    thread = threading.Thread(target=write_epochs)
+    thread.start()
+    names = 0
+    while thread.is_alive() or names < 5:
+        names += 1
+        assert cli.main(["runs", "rename", run_id, f"try {names}"]) == 0
+    thread.join()
+    assert not failures, failures
+    capsys.readouterr()
+    record = Run(trainer.path).record
+    assert (record["name"], record["epochs_completed"]) == (f"try {names}", 2 + rounds)
