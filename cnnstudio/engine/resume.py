@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from cnnstudio.engine.checkpoints import CheckpointError, CheckpointStore, restore
 from cnnstudio.engine.config import TrainingConfig
 from cnnstudio.engine.record import Progress
-from cnnstudio.engine.runs import INTERRUPTED, RESUMABLE_STATUSES, Run
+from cnnstudio.engine.runs import INTERRUPTED, LOGS_DIR, RESUMABLE_STATUSES, Run, atomic_write
 
 if TYPE_CHECKING:
     import keras
@@ -125,6 +125,7 @@ def restore_checkpoint(
         progress.epochs_completed, progress.best, progress.last = 0, {}, {}
         progress.step, progress.epoch_entries = 0, []
         run.rewrite_history([])
+        cut_scalar_logs(run, 0)
         return Restored(epoch=0, elapsed_offset=0.0)
     manifest = checkpoint.manifest
     callback_state = dict(manifest.get("callbacks") or {})
@@ -144,6 +145,7 @@ def restore_checkpoint(
     progress.epoch_entries = list(manifest.get("epochs") or [])
     elapsed_offset = float(manifest.get("elapsed_seconds", 0.0) or 0.0)
     run.rewrite_history(history_up_to(run.history(), epoch, progress.epoch_entries))
+    cut_scalar_logs(run, epoch)
     run.update_record(
         epochs_completed=epoch,
         best=progress.best,
@@ -152,6 +154,42 @@ def restore_checkpoint(
     )
     run.log(f"resumed from the checkpoint of epoch {epoch} ({checkpoint.data_path.name})")
     return Restored(epoch, elapsed_offset, callback_state)
+
+
+def cut_scalar_logs(run: Run, epoch: int) -> int:
+    """Cut the TensorBoard logs back to `epoch`, as history.jsonl is: the points of epochs the
+    resume redoes would otherwise stand beside the redone ones. Each event file that holds such
+    points is rewritten atomically without them; returns how many points went.
+
+    Logs are a convenience: a file that cannot be read or written is left as it is, and the
+    run's log says so.
+    """
+    import tensorflow as tf
+    from tensorflow.core.util import event_pb2
+
+    dropped = 0
+    for path in sorted((run.path / LOGS_DIR).rglob("events.out.tfevents.*")):
+        try:
+            records = [bytes(raw.numpy()) for raw in tf.data.TFRecordDataset(str(path))]
+            kept = []
+            for raw in records:
+                event = event_pb2.Event.FromString(raw)
+                if event.HasField("summary") and event.step > epoch:
+                    continue
+                kept.append(raw)
+            if len(kept) == len(records):
+                continue
+
+            def write(temp: Path, kept: list[bytes] = kept) -> None:
+                with tf.io.TFRecordWriter(str(temp)) as writer:
+                    for raw in kept:
+                        writer.write(raw)
+
+            atomic_write(path, write, suffix=".tmp")
+            dropped += len(records) - len(kept)
+        except (OSError, tf.errors.OpError) as error:
+            run.log(f"WARNING: TensorBoard log {path.name} not cut back to epoch {epoch}: {error}")
+    return dropped
 
 
 def _early_stopping_weights(

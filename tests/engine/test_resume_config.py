@@ -57,3 +57,37 @@ def test_a_run_training_on_another_host_resumes_only_with_force(tmp_path):
     with pytest.raises(ValueError, match=r"still training .*another-machine.example.*--force"):
         resume_config(run, None)
     assert resume_config(run, None, force=True).epochs == 3
+
+
+def scalar_steps(folder) -> list[int]:
+    import tensorflow as tf
+    from tensorflow.core.util import event_pb2
+
+    steps = []
+    for path in sorted(folder.glob("events.out.tfevents.*")):
+        for raw in tf.data.TFRecordDataset(str(path)):
+            event = event_pb2.Event.FromString(bytes(raw.numpy()))
+            if event.HasField("summary"):
+                steps.append(event.step)
+    return steps
+
+
+def test_tensorboard_logs_are_cut_back_to_the_checkpoint_a_resume_continues_from(tmp_path):
+    import tensorflow as tf
+
+    from cnnstudio.engine.resume import cut_scalar_logs
+
+    config = TrainingConfig(dataset="mnist-5k", epochs=5).validate()
+    run = stopped_run(RunStore(tmp_path / "runs"), config)
+    # Epochs 1-3 logged; the checkpoint of epoch 3 was never written (killed in between).
+    writer = tf.summary.create_file_writer(str(run.path / "logs"))
+    with writer.as_default():
+        for epoch in (1, 2, 3):
+            tf.summary.write("loss", tf.constant(1.0 / epoch), step=epoch)
+    writer.close()
+    assert scalar_steps(run.path / "logs") == [1, 2, 3]
+
+    assert cut_scalar_logs(run, 2) == 1
+    assert scalar_steps(run.path / "logs") == [1, 2]  # epoch 3 is redone, not doubled
+    assert cut_scalar_logs(run, 2) == 0  # nothing more to cut: the file is left alone
+    assert not [p.name for p in (run.path / "logs").iterdir() if p.name.startswith(".")]
