@@ -207,12 +207,26 @@ def _stop_on_interrupt(session, progress: ConsoleProgress):
 
 def _cmd_train(args: argparse.Namespace) -> int:
     config = _training_config(args)  # ValueError: one line, exit 2
+    dataset = _image_folder_first(config)
 
     from cnnstudio.engine.session import TrainingSession
 
     progress = ConsoleProgress(sys.stdout, interactive=sys.stdout.isatty())
-    session = TrainingSession(config, progress)
+    session = TrainingSession(config, progress, dataset=dataset)
     return _run_session(session, progress)
+
+
+def _image_folder_first(config):
+    """An image folder, loaded before the session makes a run folder: an empty folder, one
+    class, or a class without a readable image is bad input (one line, exit 2), not a `failed`
+    run left on disk. None for a registered data set, which the session loads itself."""
+    from cnnstudio.engine.datasets import list_datasets, load_dataset
+
+    if config.dataset in {info.name for info in list_datasets()}:
+        return None
+    return load_dataset(
+        config.dataset, validation_fraction=config.validation_fraction, seed=config.seed
+    )
 
 
 def _run_session(session, progress: ConsoleProgress) -> int:
