@@ -60,6 +60,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     delete = actions.add_parser("delete", help="delete runs and their folders")
     delete.add_argument("runs", nargs="+", metavar="RUN")
     delete.add_argument("--yes", "-y", action="store_true", help="do not ask first")
+    delete.add_argument(
+        "--force",
+        action="store_true",
+        help="delete runs recorded as training whose process is known to be gone (a trainer "
+        "on another host, or under an old hostname); warns first",
+    )
 
 
 def _status_text(status: str, reason: str | None, width: int = 48) -> str:
@@ -69,7 +75,7 @@ def _status_text(status: str, reason: str | None, width: int = 48) -> str:
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
-    from cnnstudio.engine.runs import RunStore
+    from cnnstudio.engine.runs import DAMAGED, RunStore
 
     store = RunStore()
     action = getattr(args, "runs_action", None)
@@ -89,9 +95,14 @@ def _cmd_runs(args: argparse.Namespace) -> int:
         print(f"{run.id}: tags {' '.join(run.reload().get('tags') or []) or '(none)'}")
         return 0
     if action == "delete":
-        return _delete_runs(store, args.runs, args.yes)
+        return _delete_runs(store, args.runs, args.yes, args.force)
 
-    summaries = store.summaries()
+    summaries = []
+    for summary in store.summaries():
+        if summary.status == DAMAGED:  # one line each, and the healthy runs still listed
+            print(f"cnnstudio runs: skipped {summary.path}: {summary.reason}", file=sys.stderr)
+        else:
+            summaries.append(summary)
     if not summaries:
         print(f"No runs yet in {store.root}. Start one with: cnnstudio train")
         return 0
@@ -121,11 +132,27 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _delete_runs(store, names: list[str], yes: bool) -> int:
+def warn_if_forced(run, doing: str) -> None:
+    """The --force warning: said before anything happens to a run that may be training."""
+    if run.is_alive():
+        print(
+            f"cnnstudio: warning: run {run.id} is recorded as training "
+            f"({run.trainer_description()}); {doing} it anyway because of --force: if that "
+            f"process still runs, it and this command will spoil the run",
+            file=sys.stderr,
+        )
+
+
+def _delete_runs(store, names: list[str], yes: bool, force: bool) -> int:
     runs = [store.find(name) for name in names]  # all found before anything is deleted
-    training = [run.id for run in runs if run.is_alive()]
-    if training:
-        raise UsageError(f"run {training[0]!r} is still training; stop it before deleting it")
+    training = [run for run in runs if run.is_alive()]
+    if training and not force:
+        raise UsageError(
+            f"run {training[0].id!r} is still training ({training[0].trainer_description()}); "
+            f"stop it before deleting it, or pass --force if that process is gone"
+        )
+    for run in training:
+        warn_if_forced(run, "deleting")
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError("deleting asks for confirmation; pass --yes when not at a terminal")
@@ -136,7 +163,7 @@ def _delete_runs(store, names: list[str], yes: bool) -> int:
             print("Nothing deleted.")
             return 1
     for run in runs:
-        store.delete(run.id)
+        store.delete(run, force=force)
         print(f"Deleted {run.id}")
     return 0
 

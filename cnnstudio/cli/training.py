@@ -115,6 +115,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     resume.add_argument(
         "--epochs", type=int, metavar="N", help="total epochs to reach (default: the run's own)"
     )
+    resume.add_argument(
+        "--force",
+        action="store_true",
+        help="resume a run recorded as training whose process is known to be gone (a "
+        "trainer on another host, or under an old hostname); warns first",
+    )
     resume.set_defaults(handler=_cmd_resume)
 
 
@@ -201,12 +207,26 @@ def _stop_on_interrupt(session, progress: ConsoleProgress):
 
 def _cmd_train(args: argparse.Namespace) -> int:
     config = _training_config(args)  # ValueError: one line, exit 2
+    dataset = _image_folder_first(config)
 
     from cnnstudio.engine.session import TrainingSession
 
     progress = ConsoleProgress(sys.stdout, interactive=sys.stdout.isatty())
-    session = TrainingSession(config, progress)
+    session = TrainingSession(config, progress, dataset=dataset)
     return _run_session(session, progress)
+
+
+def _image_folder_first(config):
+    """An image folder, loaded before the session makes a run folder: an empty folder, one
+    class, or a class without a readable image is bad input (one line, exit 2), not a `failed`
+    run left on disk. None for a registered data set, which the session loads itself."""
+    from cnnstudio.engine.datasets import list_datasets, load_dataset
+
+    if config.dataset in {info.name for info in list_datasets()}:
+        return None
+    return load_dataset(
+        config.dataset, validation_fraction=config.validation_fraction, seed=config.seed
+    )
 
 
 def _run_session(session, progress: ConsoleProgress) -> int:
@@ -232,10 +252,15 @@ def _run_session(session, progress: ConsoleProgress) -> int:
 
 
 def _cmd_resume(args: argparse.Namespace) -> int:
+    from cnnstudio.cli.runs import warn_if_forced
+    from cnnstudio.engine.runs import RunStore
     from cnnstudio.engine.session import TrainingSession
 
+    handle = RunStore().find(args.run)
+    if args.force:
+        warn_if_forced(handle, "resuming")
     progress = ConsoleProgress(sys.stdout, interactive=sys.stdout.isatty())
-    session = TrainingSession.resume_run(args.run, progress, epochs=args.epochs)
+    session = TrainingSession.resume_run(handle, progress, epochs=args.epochs, force=args.force)
     return _run_session(session, progress)
 
 

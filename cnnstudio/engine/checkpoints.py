@@ -26,8 +26,14 @@ between the two leaves an arrays file without a manifest, which is ignored; a cr
 write leaves a hidden temporary file, which is removed on the next resume.
 
 `latest_good()` walks back from the newest manifest, verifying each, and returns the first good
-checkpoint; every damaged one it passes is reported to `warn` (the run's log.txt) and removed, so
-that a later resume does not trip over it again.
+checkpoint; every damaged one it passes is reported to `warn` (the run's log.txt) and moved aside
+into `checkpoints/quarantine/`, so that a later resume does not trip over it again. It is never
+deleted: what looked like damage may have been a passing read error, and a person can still
+look at (or put back) the files.
+
+`restore` checks each stored variable against the model's, in order: its path (the manifest
+records them) and its shape; a checkpoint of another model is refused naming the first
+difference, rather than loaded into the wrong variables by position.
 
 Retention: the newest `keep` checkpoints and the best one (highest `val_accuracy`, the metric the
 run reports as best) are kept; older ones are deleted after the new one is safely written.
@@ -58,6 +64,10 @@ if TYPE_CHECKING:
 CHECKPOINT_SCHEMA_VERSION = 1
 MONITOR = "val_accuracy"  # higher is better; the same metric as the run's `best`
 _NAME = re.compile(r"^epoch-(\d{4,})\.json$")
+QUARANTINE_DIR = "quarantine"
+# Keras's uniquifying suffix ("dense_3"): its counter depends on what the process built before,
+# so it is not part of a variable's identity here.
+_COUNTER_SUFFIX = re.compile(r"_\d+$")
 
 
 class CheckpointError(ValueError):
@@ -82,6 +92,39 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class _HashingWriter:
+    """A write-only file that hashes what passes through it, so a checkpoint's sha256 is of
+    the bytes written rather than of a read-back (which the page cache would answer anyway, at
+    the cost of reading the file again). It cannot seek: zipfile then writes each member once,
+    in order, with its sizes after the data, which every zip reader (np.load) reads."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self.size += memoryview(data).nbytes
+        return self.handle.write(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def seek(self, *args: Any) -> int:
+        raise OSError("a hashing writer cannot seek")
+
+    def seekable(self) -> bool:
+        return False
+
+    def read(self, *args: Any) -> bytes:
+        # Present because numpy takes an object with `read` for a file (not a path name).
+        raise OSError("a hashing writer cannot read")
+
+    def flush(self) -> None:
+        self.handle.flush()
 
 
 def _stem(epoch: int) -> str:
@@ -125,9 +168,12 @@ class CheckpointStore:
             for index, variable in enumerate(variables)
         }
 
+        hashed: list[_HashingWriter] = []
+
         def write(temp: Path) -> None:
             with open(temp, "wb") as handle:
-                np.savez(handle, **arrays)
+                hashed.append(_HashingWriter(handle))
+                np.savez(hashed[-1], **arrays)
 
         data_path = self.data_path(epoch)
         atomic_write(data_path, write, suffix=".npz")
@@ -136,8 +182,8 @@ class CheckpointStore:
             "schema_version": CHECKPOINT_SCHEMA_VERSION,
             "epoch": epoch,
             "data_file": data_path.name,
-            "sha256": file_sha256(data_path),
-            "size": data_path.stat().st_size,
+            "sha256": hashed[-1].digest.hexdigest(),
+            "size": hashed[-1].size,
             "variables": {group: [v.path for v in items] for group, items in groups.items()},
             "saved": now_iso(),
         }
@@ -157,6 +203,20 @@ class CheckpointStore:
         for epoch in epochs:
             if epoch not in keep:
                 self._remove(epoch)
+
+    def _quarantine(self, epoch: int) -> None:
+        """Move a checkpoint that failed verification into quarantine/ (never delete it)."""
+        quarantine = self.folder / QUARANTINE_DIR
+        quarantine.mkdir(exist_ok=True)
+        # The manifest goes first, as in `_remove`: what is left is ignored, never trusted.
+        for path in (self.manifest_path(epoch), self.data_path(epoch)):
+            target = quarantine / path.name
+            for attempt in range(2, 1000):
+                if not target.exists():
+                    break
+                target = quarantine / f"{path.stem}-{attempt}{path.suffix}"
+            with contextlib.suppress(FileNotFoundError):
+                path.replace(target)
 
     def _remove(self, epoch: int) -> None:
         # The manifest goes first: a model file without one is ignored, never half-trusted.
@@ -245,16 +305,17 @@ class CheckpointStore:
 
     def latest_good(self, *, remove_damaged: bool = True) -> Checkpoint | None:
         """The newest checkpoint that verifies; each damaged newer one is reported to `warn`
-        (and removed, unless `remove_damaged=False`)."""
+        (and moved into quarantine/, unless `remove_damaged=False`)."""
         for epoch in reversed(self.epochs()):
             try:
                 return self.verify(epoch)
             except CheckpointError as error:
                 if "newer CNN Studio" in str(error):
                     raise  # not damage: an older program must not fall back past it
-                self.warn(f"WARNING: {error}; using the previous checkpoint instead")
                 if remove_damaged:
-                    self._remove(epoch)
+                    self._quarantine(epoch)
+                    error = CheckpointError(f"{error} (moved to {QUARANTINE_DIR}/)")
+                self.warn(f"WARNING: {error}; using the previous checkpoint instead")
         return None
 
     def best(self) -> Checkpoint | None:
@@ -285,11 +346,13 @@ def _variable_groups(model: keras.Model) -> dict[str, Sequence[Any]]:
 
 def restore(model: keras.Model, checkpoint: Checkpoint) -> None:
     """Assign a checkpoint's arrays to the compiled `model` and its optimizer. The model must
-    be built as the run built it; any difference in count or shape is refused, naming it."""
+    be built as the run built it; any difference in count, shape or variable path (from the
+    manifest) is refused, naming the first, before anything is assigned."""
     from cnnstudio.engine.modelfile import load_checkpoint_arrays
 
     arrays = load_checkpoint_arrays(checkpoint.data_path)
     name = checkpoint.data_path.name
+    recorded = checkpoint.manifest.get("variables") or {}
     for group, variables in _variable_groups(model).items():
         stored = sorted(key for key in arrays if key.startswith(group + "/"))
         if len(stored) != len(variables):
@@ -297,12 +360,21 @@ def restore(model: keras.Model, checkpoint: Checkpoint) -> None:
                 f"checkpoint {name} holds {len(stored)} {group} variables; this model has "
                 f"{len(variables)} (was the model or its options changed?)"
             )
-        for key, variable in zip(stored, variables, strict=True):
+        paths = recorded.get(group) if isinstance(recorded, dict) else None
+        if not isinstance(paths, list) or len(paths) != len(variables):
+            paths = [None] * len(variables)  # a manifest without paths: shapes only
+        for key, variable, path in zip(stored, variables, paths, strict=True):
             value = arrays[key]
             if tuple(value.shape) != tuple(variable.shape):
                 raise CheckpointError(
                     f"checkpoint {name}: {variable.path} has shape {tuple(value.shape)} there "
                     f"and {tuple(variable.shape)} in this model"
+                )
+            if path is not None and _identity(path, group) != _identity(variable.path, group):
+                raise CheckpointError(
+                    f"checkpoint {name}: {group} variable {int(key.split('/')[-1])} is "
+                    f"{path!r} there and {variable.path!r} in this model (was the model or "
+                    f"its options changed?)"
                 )
         for key, variable in zip(stored, variables, strict=True):
             variable.assign(arrays[key])
@@ -312,6 +384,13 @@ def restore(model: keras.Model, checkpoint: Checkpoint) -> None:
         finalize = getattr(layer, "finalize_state", None)
         if callable(finalize):
             finalize()
+
+
+def _identity(path: str, group: str) -> tuple[str, ...]:
+    """A variable path as compared with the manifest's: without uniquifying counters, and for
+    the optimizer without its own name (the variables it tracks follow)."""
+    parts = [_COUNTER_SUFFIX.sub("", part) for part in str(path).split("/")]
+    return tuple(parts[1:] if group == "optimizer" else parts)
 
 
 def _all_layers(model: Any) -> list[Any]:

@@ -146,7 +146,12 @@ class TrainingConfig:
         from cnnstudio.engine.datasets import FOLDER_PREFIX, get_dataset_info
 
         if self.dataset.startswith(FOLDER_PREFIX) or Path(self.dataset).is_dir():
-            return  # an image folder; loading it reports what it finds
+            # An image folder; loading it reports what it finds. Made absolute, so that the
+            # run records a path that a resume from another directory still finds.
+            prefix = FOLDER_PREFIX if self.dataset.startswith(FOLDER_PREFIX) else ""
+            folder = Path(self.dataset.removeprefix(FOLDER_PREFIX)).expanduser()
+            self.dataset = prefix + str(folder.absolute())
+            return
         self.dataset = get_dataset_info(self.dataset).name  # ValueError for unknown names
 
     @staticmethod

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cnnstudio.engine.atomic_files import make_directory
 from cnnstudio.engine.runs import Run, RunStore, atomic_write_json, atomic_write_text, now_iso
 
 if TYPE_CHECKING:
@@ -109,6 +110,18 @@ def model_source(run: Run) -> Path:
         f"run {run.id!r} has no model.keras yet (it is training or was interrupted); resume "
         f"it with `cnnstudio resume {run.id}` and stop it (Ctrl-C) to write one"
     )
+
+
+def _make_staging(folder: Path) -> Path:
+    """The hidden folder an export is written to before it is installed as `folder`."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        return make_directory(folder.parent, f".{folder.name}.tmp-")
+    except OSError as error:
+        raise ExportError(
+            f"cannot write the export to {folder.parent}: {error.strerror or error}; choose "
+            f"another folder with --out"
+        ) from None
 
 
 def sample_inputs(
@@ -303,12 +316,23 @@ def _readme(metadata: dict[str, Any]) -> str:
 
 
 def _install(staging: Path, folder: Path) -> None:
-    """Move the finished staging folder to `folder`, replacing an earlier export there."""
+    """Move the finished staging folder to `folder`, replacing an earlier export there; if
+    that fails, the earlier export is put back where it was."""
     old = None
-    if folder.exists():
-        old = folder.with_name(f".{folder.name}.old-{time.time_ns()}")
-        folder.replace(old)
-    staging.replace(folder)
+    try:
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old-{time.time_ns()}")
+            folder.replace(old)
+        try:
+            staging.replace(folder)
+        except OSError:
+            if old is not None:
+                old.replace(folder)  # roll back: never leave the earlier export hidden
+            raise
+    except OSError as error:
+        raise ExportError(
+            f"cannot install the export as {folder}: {error.strerror or error}"
+        ) from None
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -335,6 +359,7 @@ def export_run(
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}; received {fmt!r}")
     handle = run if isinstance(run, Run) else (runs or RunStore()).find(str(run))
+    _ = handle.record  # a damaged or newer run.json is refused before any slow work
     if fmt == "onnx":
         check_onnx_available()
     if handle.is_alive():
@@ -348,14 +373,14 @@ def export_run(
         raise ExportError(
             f"{folder} exists and is not an earlier export; choose another --out folder"
         )
+    _make_staging(folder).rmdir()  # a read-only folder is said now, not after the slow work
     _say(progress, f"loading {source}")
     model = load_model_file(source)
     input_shape = tuple(int(d) for d in model.input_shape[1:])
     inputs, where = sample_inputs(handle, input_shape)
     expected = _reference(model, inputs)
 
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    staging = _make_staging(folder)
     try:
         artifact = staging / ARTIFACTS[fmt]
         info: dict[str, Any] = {}

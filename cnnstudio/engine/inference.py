@@ -92,11 +92,11 @@ class Predictor:
         from cnnstudio.engine.modelfile import load_model_file
 
         handle = run if isinstance(run, Run) else (runs or RunStore()).find(str(run))
+        record = handle.record  # a damaged or newer run.json is refused before the model loads
         try:
             source = model_source(handle)
         except RuntimeError as error:
             raise ValueError(str(error)) from None
-        record = handle.record
         model = load_model_file(source)
         dataset = record.get("dataset") or {}
         return cls(

@@ -15,15 +15,16 @@ its generator state is one of the trained model's variables, saved in every chec
 
 from __future__ import annotations
 
-import json
 import math
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cnnstudio.engine.checkpoints import CheckpointError, CheckpointStore, restore
 from cnnstudio.engine.config import TrainingConfig
 from cnnstudio.engine.record import Progress
-from cnnstudio.engine.runs import RESUMABLE_STATUSES, Run
+from cnnstudio.engine.runs import INTERRUPTED, LOGS_DIR, RESUMABLE_STATUSES, Run, atomic_write
 
 if TYPE_CHECKING:
     import keras
@@ -39,27 +40,27 @@ class Restored:
     callback_state: dict[str, Any] = field(default_factory=dict)
 
 
-def resume_config(handle: Run, epochs: int | None) -> TrainingConfig:
+def resume_config(handle: Run, epochs: int | None, *, force: bool = False) -> TrainingConfig:
     """The config that continues `handle`, with `epochs` as the new total when given.
 
-    Raises ValueError, before anything is written, for a run that is still training, that
-    has nothing left to do, or whose record this version cannot read.
+    Raises ValueError, before anything is written, for a run that is still training (unless
+    `force`: its trainer is taken for gone, and the caller has warned), that has nothing left
+    to do, or whose record this version cannot read (damaged or newer: RunSchemaError).
     """
-    try:
-        record = handle.reload()
-    except (OSError, json.JSONDecodeError) as error:
-        raise ValueError(f"run {handle.id!r} cannot be read: {error}") from None
+    record = handle.reload()
     status = handle.effective_status
     if status == "running":
-        process = record.get("process") or {}
-        raise ValueError(
-            f"run {handle.id!r} is still training (process {process.get('pid')} on "
-            f"{process.get('host')}); stop it before resuming"
-        )
+        if not force:
+            raise ValueError(
+                f"run {handle.id!r} is still training ({handle.trainer_description()}); stop "
+                f"it before resuming, or pass --force if that process is gone"
+            )
+        status = INTERRUPTED
     config_data = record.get("config")
     if not isinstance(config_data, dict):
         raise ValueError(f"run {handle.id!r} has no training config to resume from")
     config = TrainingConfig.from_dict(config_data)
+    _check_image_folder(handle, config.dataset)
     done = int(record.get("epochs_completed", 0) or 0)
     if epochs is not None:
         if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
@@ -77,6 +78,28 @@ def resume_config(handle: Run, epochs: int | None) -> TrainingConfig:
             f"nothing to resume (give a larger number of epochs to train further)"
         )
     return config
+
+
+def _check_image_folder(handle: Run, dataset: str) -> None:
+    """An image-folder run must find its folder again: say which folder is gone, rather than
+    let the data set lookup call the path an unknown data set."""
+    from cnnstudio.engine.datasets import FOLDER_PREFIX
+
+    if not dataset.startswith(FOLDER_PREFIX) and "/" not in dataset and os.sep not in dataset:
+        return  # a data set's name (or one given in memory): not a folder
+    folder = Path(dataset.removeprefix(FOLDER_PREFIX)).expanduser()
+    if folder.is_dir():
+        return
+    if not folder.is_absolute():
+        # Recorded by a version that kept the path as typed.
+        raise ValueError(
+            f"run {handle.id!r} trained on the image folder {str(folder)!r}, recorded relative "
+            f"to the directory it was started in; resume it from that directory"
+        )
+    raise ValueError(
+        f"run {handle.id!r} trained on the image folder {folder}, which no longer exists "
+        f"(moved or deleted?); put it back there to resume the run"
+    )
 
 
 def restore_checkpoint(
@@ -102,6 +125,7 @@ def restore_checkpoint(
         progress.epochs_completed, progress.best, progress.last = 0, {}, {}
         progress.step, progress.epoch_entries = 0, []
         run.rewrite_history([])
+        cut_scalar_logs(run, 0)
         return Restored(epoch=0, elapsed_offset=0.0)
     manifest = checkpoint.manifest
     callback_state = dict(manifest.get("callbacks") or {})
@@ -121,6 +145,7 @@ def restore_checkpoint(
     progress.epoch_entries = list(manifest.get("epochs") or [])
     elapsed_offset = float(manifest.get("elapsed_seconds", 0.0) or 0.0)
     run.rewrite_history(history_up_to(run.history(), epoch, progress.epoch_entries))
+    cut_scalar_logs(run, epoch)
     run.update_record(
         epochs_completed=epoch,
         best=progress.best,
@@ -129,6 +154,42 @@ def restore_checkpoint(
     )
     run.log(f"resumed from the checkpoint of epoch {epoch} ({checkpoint.data_path.name})")
     return Restored(epoch, elapsed_offset, callback_state)
+
+
+def cut_scalar_logs(run: Run, epoch: int) -> int:
+    """Cut the TensorBoard logs back to `epoch`, as history.jsonl is: the points of epochs the
+    resume redoes would otherwise stand beside the redone ones. Each event file that holds such
+    points is rewritten atomically without them; returns how many points went.
+
+    Logs are a convenience: a file that cannot be read or written is left as it is, and the
+    run's log says so.
+    """
+    import tensorflow as tf
+    from tensorflow.core.util import event_pb2
+
+    dropped = 0
+    for path in sorted((run.path / LOGS_DIR).rglob("events.out.tfevents.*")):
+        try:
+            records = [bytes(raw.numpy()) for raw in tf.data.TFRecordDataset(str(path))]
+            kept = []
+            for raw in records:
+                event = event_pb2.Event.FromString(raw)
+                if event.HasField("summary") and event.step > epoch:
+                    continue
+                kept.append(raw)
+            if len(kept) == len(records):
+                continue
+
+            def write(temp: Path, kept: list[bytes] = kept) -> None:
+                with tf.io.TFRecordWriter(str(temp)) as writer:
+                    for raw in kept:
+                        writer.write(raw)
+
+            atomic_write(path, write, suffix=".tmp")
+            dropped += len(records) - len(kept)
+        except (OSError, tf.errors.OpError) as error:
+            run.log(f"WARNING: TensorBoard log {path.name} not cut back to epoch {epoch}: {error}")
+    return dropped
 
 
 def _early_stopping_weights(

@@ -28,8 +28,14 @@ Atomic writes: a temporary file in the same folder, flush + fsync, then `os.repl
 
 Status: run.json says `running` while a process trains the run. When that process is gone
 (killed, power loss) the file still says `running`; `Run.effective_status` then answers
-`interrupted`, found by checking the recorded pid, and the process start time so that a recycled
-pid is not mistaken for the trainer. An interrupted run is resumable like a stopped one.
+`interrupted`, found by the stale rule of `run_liveness` (the recorded pid on this host, the
+heartbeat for another host). An interrupted run is resumable like a stopped one.
+
+One bad run never hides the others: a run.json that cannot be read as a run record (random
+bytes, broken JSON, wrong types; see `run_schema`), or a run folder whose run.json is gone, is
+listed with the status `damaged` and the reason, and can still be opened in a file manager and
+deleted. Writers of run.json hold `run_lock.file_lock` on `.run.json.lock` around their
+read-modify-write, so the trainer and a rename never erase each other's fields.
 """
 
 from __future__ import annotations
@@ -39,19 +45,28 @@ import json
 import os
 import re
 import shutil
-import socket
-import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-# 2: display name, tags, the training process's identity (for interrupted-run detection),
-# the latest checkpoint. Version 1 records are read and completed by `_migrate`.
-SCHEMA_VERSION = 2
-OLDEST_SCHEMA_VERSION = 1
+# Re-exported (the atomic writes, process_alive, process_identity): callers find them here.
+from cnnstudio.engine.atomic_files import atomic_write as atomic_write
+from cnnstudio.engine.atomic_files import atomic_write_json as atomic_write_json
+from cnnstudio.engine.atomic_files import atomic_write_text as atomic_write_text
+from cnnstudio.engine.run_liveness import describe_trainer, trainer_alive
+from cnnstudio.engine.run_liveness import process_alive as process_alive
+from cnnstudio.engine.run_liveness import process_identity as process_identity
+from cnnstudio.engine.run_lock import file_lock
+from cnnstudio.engine.run_schema import (
+    SCHEMA_VERSION,
+    DamagedRunError,
+    RunSchemaError,
+    parse_record,
+)
+
 RUN_FILE = "run.json"
 HISTORY_FILE = "history.jsonl"
 LOG_FILE = "log.txt"
@@ -64,10 +79,9 @@ STATUSES = ("running", "finished", "stopped", "failed")
 # What a reader may see besides STATUSES: a `running` record whose process is gone.
 INTERRUPTED = "interrupted"
 RESUMABLE_STATUSES = ("stopped", "failed", INTERRUPTED)
-
-
-class RunSchemaError(ValueError):
-    """run.json was written by a newer CNN Studio, or is not a run record at all."""
+# A run whose run.json cannot be read: listed so that it can be found and deleted.
+DAMAGED = "damaged"
+LOCK_FILE = ".run.json.lock"
 
 
 def runs_root() -> Path:
@@ -80,132 +94,15 @@ def runs_root() -> Path:
     return Path(platformdirs.user_data_dir("cnnstudio", appauthor=False)) / "runs"
 
 
-def _fsync_directory(folder: Path) -> None:
-    # Makes the rename itself durable; not possible (nor needed) on Windows.
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, write: Callable[[Path], None], *, suffix: str = ".tmp") -> None:
-    """Call `write(temp_path)`, fsync the file, then move it over `path` in one step."""
-    path = Path(path)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    temp = Path(temp_name)
-    try:
-        write(temp)
-        with open(temp, "rb+") as handle:
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
-    _fsync_directory(path.parent)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda temp: temp.write_text(text, encoding="utf-8"))
-
-
-def atomic_write_json(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, allow_nan=True) + "\n")
-
-
 def now_iso() -> str:
     """Local time with its UTC offset, to the second: what a person reads in `runs`."""
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "run"
-
-
-def _proc_stat(pid: int) -> list[str] | None:
-    """Fields of /proc/PID/stat after the command name (state is [0], start time is [19])."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # The command name may hold spaces and parentheses; it ends at the last ')'.
-    return text[text.rfind(")") + 2 :].split()
-
-
-def _own_start() -> int | None:
-    fields = _proc_stat(os.getpid())
-    return int(fields[19]) if fields and len(fields) > 19 else None
-
-
-def process_identity() -> dict[str, Any]:
-    """Who is training: pid, host and (on Linux) the process start time in clock ticks since
-    boot, which tells a live trainer from an unrelated process that got the same pid later."""
-    return {"pid": os.getpid(), "host": socket.gethostname(), "process_start": _own_start()}
-
-
-def process_alive(pid: Any, host: Any = None, process_start: Any = None) -> bool:
-    """Whether the process recorded by `process_identity` still runs.
-
-    A process on another host cannot be checked from here: it counts as alive (a run folder on
-    a shared disk must not be declared dead by a neighbour).
-    """
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    if host and host != socket.gethostname():
-        return True
-    if pid == os.getpid():
-        # This process, unless the record is from before a reboot that recycled the pid.
-        return not isinstance(process_start, int) or process_start == _own_start()
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, owned by someone else
-    except OSError:
-        return False
-    fields = _proc_stat(pid)
-    if fields is None:
-        return os.name != "posix" or not Path("/proc/self/stat").exists()
-    if fields[0] in ("Z", "X"):  # a zombie has finished; only its exit status is left
-        return False
-    if isinstance(process_start, int) and len(fields) > 19:
-        return int(fields[19]) == process_start
-    return True
-
-
-def _migrate(record: dict[str, Any], source: str) -> dict[str, Any]:
-    """Bring a run.json of any readable schema to the current one; refuse newer ones."""
-    if not isinstance(record, dict):
-        raise RunSchemaError(f"{source} is not a run record (a JSON object was expected)")
-    version = record.get("schema_version", 1)
-    if not isinstance(version, int) or version < OLDEST_SCHEMA_VERSION:
-        raise RunSchemaError(f"{source} has an unknown schema_version {version!r}")
-    if version > SCHEMA_VERSION:
-        raise RunSchemaError(
-            f"{source} was written by a newer CNN Studio (run schema version {version}; this "
-            f"version reads up to {SCHEMA_VERSION}): update CNN Studio to open this run"
-        )
-    record = dict(record)
-    if version < 2:
-        # Version 1 had the pid and host at the top level and no name, tags or checkpoint.
-        record.setdefault("name", None)
-        record.setdefault("tags", [])
-        record.setdefault(
-            "process",
-            {
-                "pid": record.get("pid"),
-                "host": record.get("host"),
-                "process_start": None,
-            },
-        )
-        record.setdefault("checkpoint", None)
-    return record
+    # The end of a long name (an image folder's absolute path) says most; 60 characters keep
+    # the folder name far below file-system limits.
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[-60:].strip("-") or "run"
 
 
 def read_history(path: Path) -> list[dict[str, Any]]:
@@ -260,15 +157,21 @@ class Run:
     # -- reading ------------------------------------------------------------------------------
 
     def _read_record(self) -> dict[str, Any]:
-        record = json.loads(self.run_file.read_text(encoding="utf-8"))
-        return _migrate(record, f"run {self.id!r}")
+        source = f"run {self.id!r}"
+        try:
+            data = self.run_file.read_bytes()
+        except FileNotFoundError:
+            raise DamagedRunError(f"{source} is damaged: its run.json is missing") from None
+        except OSError as error:
+            raise DamagedRunError(f"{source} is damaged or unreadable: {error}") from None
+        return parse_record(data, source)
 
     @property
     def record(self) -> dict[str, Any]:
         """The parsed run.json, in the current schema (cached; `reload()` re-reads it).
 
-        Raises RunSchemaError for a record written by a newer version, OSError or
-        json.JSONDecodeError for a missing or damaged file.
+        Raises RunSchemaError for a record written by a newer version, and its subclass
+        DamagedRunError for a missing, unreadable or damaged one (both are ValueErrors).
         """
         if self._record is None:
             self._record = self._read_record()
@@ -293,12 +196,20 @@ class Run:
         return list(self.record.get("tags") or [])
 
     def is_alive(self) -> bool:
-        """True while the process that trains this run is still there."""
-        record = self.record
+        """True while the process that trains this run is still there (see `run_liveness`'s
+        stale rule). A record this version cannot read (damaged, or a newer version's) counts
+        as not training, so that it can always be deleted."""
+        try:
+            record = self.record
+        except RunSchemaError:
+            return False
         if record.get("status") != "running":
             return False
-        process = record.get("process") or {}
-        return process_alive(process.get("pid"), process.get("host"), process.get("process_start"))
+        return trainer_alive(record.get("process") or {}, self.path)
+
+    def trainer_description(self) -> str:
+        """Which process trains the run, for messages ("process 12 on host h, ...")."""
+        return describe_trainer(self.record.get("process") or {}, self.path)
 
     @property
     def effective_status(self) -> str:
@@ -337,24 +248,35 @@ class Run:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def write_record(self, record: dict[str, Any]) -> None:
+    def _write_unlocked(self, record: dict[str, Any]) -> dict[str, Any]:
         record = dict(record)
         record["schema_version"] = SCHEMA_VERSION
         record["id"] = self.id
         record["updated"] = now_iso()
         atomic_write_json(self.run_file, record)
         self._record = record
+        return record
+
+    def write_record(self, record: dict[str, Any]) -> None:
+        with file_lock(self.path / LOCK_FILE):
+            self._write_unlocked(record)
 
     def update_record(self, **changes: Any) -> dict[str, Any]:
-        # Re-read first: another process (`cnnstudio runs rename` while training, say) may
-        # have changed fields this handle does not own since it last wrote.
-        try:
-            record = self._read_record()
-        except (OSError, ValueError):
-            record = dict(self.record)
-        record.update(changes)
-        self.write_record(record)
-        return record
+        """Change some fields of run.json, keeping every other field as it is on disk.
+
+        Under the run's lock: another writer (`cnnstudio runs rename` while the trainer writes
+        its epoch, say) waits, then re-reads and keeps this change.
+        """
+        with file_lock(self.path / LOCK_FILE):
+            try:
+                record = self._read_record()
+            except RunSchemaError:
+                if self._record is None:
+                    raise  # nothing known to write back: refuse rather than invent a record
+                # The trainer's own copy wins over a file damaged under it.
+                record = dict(self._record)
+            record.update(changes)
+            return self._write_unlocked(record)
 
     def rename(self, name: str | None) -> None:
         """Set the display name (None or blank: back to the id). The folder keeps its id."""
@@ -460,7 +382,7 @@ class RunStore:
 
     def get(self, run_id: str) -> Run:
         path = self.root / run_id
-        if run_id.startswith(".") or os.sep in run_id or not (path / RUN_FILE).is_file():
+        if os.sep in run_id or not is_run_folder(path):
             raise ValueError(f"no run {run_id!r} in {self.root}")
         return Run(path)
 
@@ -471,7 +393,7 @@ class RunStore:
         if not text:
             raise ValueError("name a run: its id (see `cnnstudio runs`) or its folder")
         folder = Path(text).expanduser()
-        if (folder / RUN_FILE).is_file() and (os.sep in text or folder.is_absolute()):
+        if is_run_folder(folder) and (os.sep in text or folder.is_absolute()):
             return Run(folder)
         runs = self.list()
         if text == "latest":
@@ -496,21 +418,18 @@ class RunStore:
             raise ValueError(f"{text!r} matches {len(matches)} runs ({ids}); give more of the id")
         raise ValueError(f"no run {text!r} in {self.root} (see `cnnstudio runs`)")
 
-    def delete(self, run_id: str | Run) -> None:
-        """Remove a run and its folder. A run still training is refused.
+    def delete(self, run_id: str | Run, *, force: bool = False) -> None:
+        """Remove a run and its folder. A run still training is refused unless `force` (for
+        a trainer the stale rule cannot rule out, on another host: the caller warns).
 
         The folder is first renamed to a hidden name (one atomic step: it leaves every list
         at once), then removed; a crash in between leaves only a hidden folder.
         """
         run = self.get(run_id) if not isinstance(run_id, Run) else run_id
-        try:
-            alive = run.is_alive()
-        except (OSError, ValueError):
-            alive = False  # a damaged record cannot be training
-        if alive:
-            pid = (run.record.get("process") or {}).get("pid")
+        if run.is_alive() and not force:
             raise ValueError(
-                f"run {run.id!r} is still training (process {pid}); stop it before deleting it"
+                f"run {run.id!r} is still training ({run.trainer_description()}); stop it "
+                f"before deleting it, or pass --force if that process is gone"
             )
         trash = run.path.with_name(f".deleting-{run.id}-{os.getpid()}")
         os.replace(run.path, trash)
@@ -520,52 +439,68 @@ class RunStore:
         return iter(self.list())
 
     def list(self) -> list[Run]:
-        """Every readable run, oldest first (folder names sort by start time)."""
+        """Every run folder, damaged ones included, oldest first (names sort by start)."""
         root = self.root
         if not root.is_dir():
             return []
-        runs = []
-        for path in sorted(root.iterdir()):
-            if not path.name.startswith(".") and (path / RUN_FILE).is_file():
-                runs.append(Run(path))
-        return runs
+        return [Run(path) for path in sorted(root.iterdir()) if is_run_folder(path)]
 
     def summaries(self) -> list[RunSummary]:
         """One row per run, oldest first. A run written by a newer version is listed with the
-        status `unsupported` and the reason; a damaged run.json is skipped."""
-        rows = []
-        for run in self.list():
-            try:
-                record = run.record
-                status = run.effective_status
-                reason = record.get("reason")
-            except RunSchemaError as error:
-                try:
-                    record = json.loads(run.run_file.read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    continue
-                if not isinstance(record, dict):
-                    continue
-                status, reason = "unsupported", str(error)
-            except (OSError, json.JSONDecodeError):
-                continue  # a folder being created or damaged: skip it, do not fail the list
-            best = record.get("best") or {}
-            config = record.get("config") or {}
-            rows.append(
-                RunSummary(
-                    id=run.id,
-                    path=run.path,
-                    status=status,
-                    reason=reason,
-                    model=config.get("model", "?"),
-                    dataset=config.get("dataset", "?"),
-                    best_val_accuracy=best.get("val_accuracy"),
-                    epochs_completed=int(record.get("epochs_completed", 0) or 0),
-                    started=record.get("started", ""),
-                    name=record.get("name") or None,
-                    tags=tuple(record.get("tags") or ()),
-                    size_bytes=run.disk_size(),
-                    duration_seconds=float(record.get("elapsed_seconds", 0.0) or 0.0),
-                )
-            )
-        return rows
+        status `unsupported`, a damaged one with `damaged`, each with the reason."""
+        return [_summarize(run) for run in self.list()]
+
+
+def is_run_folder(path: Path) -> bool:
+    """A run folder: not hidden (a delete in progress), with a run.json, or with the history
+    or checkpoints of a run whose run.json was lost. A folder `create` has just made (an empty
+    checkpoints/, no run.json yet) is not one until its record is written."""
+    path = Path(path)
+    if path.name.startswith(".") or not path.is_dir():
+        return False
+    if (path / RUN_FILE).is_file() or (path / HISTORY_FILE).is_file():
+        return True
+    with contextlib.suppress(OSError):
+        return any((path / CHECKPOINTS_DIR).iterdir())
+    return False
+
+
+def _summarize(run: Run) -> RunSummary:
+    try:
+        record = run.record
+        status = run.effective_status
+        reason = record.get("reason")
+    except DamagedRunError as error:
+        record, status, reason = {}, DAMAGED, str(error)
+    except RunSchemaError as error:
+        # A newer version's record: show what can be shown, with values of the types this
+        # version knows, and say why the run cannot be opened.
+        try:
+            record = json.loads(run.run_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record = {}
+        status, reason = "unsupported", str(error)
+    if not isinstance(record, dict):
+        record = {}
+
+    def field(container: Any, key: str, types: tuple[type, ...], default: Any) -> Any:
+        value = container.get(key) if isinstance(container, dict) else None
+        return value if isinstance(value, types) and not isinstance(value, bool) else default
+
+    config, best = record.get("config"), record.get("best")
+    tags = field(record, "tags", (list,), [])
+    return RunSummary(
+        id=run.id,
+        path=run.path,
+        status=status,
+        reason=reason,
+        model=field(config, "model", (str,), "?"),
+        dataset=field(config, "dataset", (str,), "?"),
+        best_val_accuracy=field(best, "val_accuracy", (int, float), None),
+        epochs_completed=field(record, "epochs_completed", (int,), 0),
+        started=field(record, "started", (str,), ""),
+        name=field(record, "name", (str,), None) or None,
+        tags=tuple(tag for tag in tags if isinstance(tag, str)),
+        size_bytes=run.disk_size(),
+        duration_seconds=float(field(record, "elapsed_seconds", (int, float), 0.0)),
+    )

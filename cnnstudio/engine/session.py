@@ -38,6 +38,7 @@ from cnnstudio.engine.events import (
     TrainingEvent,
     TrainingObserver,
 )
+from cnnstudio.engine.run_liveness import Heartbeat
 from cnnstudio.engine.runs import Run, RunStore
 from cnnstudio.engine.tf_workarounds import forgetting_custom_gradients
 
@@ -113,17 +114,20 @@ class TrainingSession:
         *,
         epochs: int | None = None,
         dataset: Any = None,
+        force: bool = False,
     ) -> TrainingSession:
         """A session whose `run()` continues `run` (a Run or a run id) in its own folder from
         its newest good checkpoint. `epochs` raises the total number of epochs (a finished run
         can be extended this way). `dataset` is for data given in memory, as in `__init__`.
+        `force` resumes a run whose trainer cannot be ruled alive or dead (another host).
 
         Raises ValueError, before anything is written, for a run that is still training, that
         has nothing left to do, or whose record this version cannot read.
         """
         runs = runs if runs is not None else RunStore()
         handle = run if isinstance(run, Run) else runs.find(str(run))
-        session = cls(resume.resume_config(handle, epochs), observer, runs, dataset=dataset)
+        config = resume.resume_config(handle, epochs, force=force)
+        session = cls(config, observer, runs, dataset=dataset)
         session._resume_target = handle
         return session
 
@@ -171,7 +175,8 @@ class TrainingSession:
             return self._finish("failed", reason, write=False)
 
         try:
-            with forgetting_custom_gradients():
+            # The heartbeat tells other hosts this run is alive (see `run_liveness`).
+            with forgetting_custom_gradients(), Heartbeat(self.run_handle.path):
                 self._train()
         except StopRequested:
             return self._finish("stopped", None, save=True)

@@ -134,3 +134,49 @@ def test_bad_arguments_exit_2_with_one_line(argv, message, capsys):
     assert message in err
     assert len(err.strip().splitlines()) == 1
     assert RunStore().list() == []  # nothing started
+
+
+def _bad_folders(root):
+    """Image folders no classifier can train on, each for its own reason."""
+    from PIL import Image
+
+    empty = root / "empty"
+    empty.mkdir()
+    one = root / "one-class" / "cats"
+    one.mkdir(parents=True)
+    Image.new("L", (8, 8)).save(one / "a.png")
+    unreadable = root / "unreadable"
+    for name in ("cats", "dogs"):
+        (unreadable / name).mkdir(parents=True)
+    Image.new("L", (8, 8)).save(unreadable / "cats" / "a.png")
+    (unreadable / "dogs" / "b.png").write_bytes(b"not an image")
+    return {
+        "empty": (empty, "no class sub-folders"),
+        "one class": (root / "one-class", "one class"),
+        "a class without a readable image": (unreadable, "no readable image"),
+    }
+
+
+def test_a_bad_image_folder_is_bad_input_before_any_run_folder(capsys, tmp_path):
+    for case, (folder, reason) in _bad_folders(tmp_path).items():
+        assert cli.main(["train", "--data", str(folder), *QUICK]) == 2, case
+        err = capsys.readouterr().err
+        assert reason in err and len(err.strip().splitlines()) == 1, (case, err)
+    assert RunStore().list() == []  # no `failed` run left behind
+
+
+def test_an_image_folder_run_records_the_folder_absolute(capsys, tmp_path, monkeypatch):
+    from PIL import Image
+
+    for label, shade in (("dark", 30), ("light", 220)):
+        (tmp_path / "images" / label).mkdir(parents=True)
+        for index in range(6):
+            Image.new("L", (12, 12), shade + index).save(
+                tmp_path / "images" / label / f"{index}.png"
+            )
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["train", "--data", "images", *QUICK, "--epochs", "1"]) == 0
+    capsys.readouterr()
+    (run,) = RunStore().list()
+    # As typed ("images"), a resume from any other directory would not find it.
+    assert run.record["config"]["dataset"] == f"folder:{tmp_path / 'images'}"

@@ -131,7 +131,11 @@ def test_a_truncated_checkpoint_falls_back_to_the_previous_one_with_a_warning(tm
     checkpoint = store.latest_good()
     assert checkpoint.epoch == 1
     assert len(warnings) == 1 and "epoch-0002.npz is truncated or damaged" in warnings[0]
-    assert store.epochs() == [1]  # the damaged one is gone; the next resume will not trip
+    assert store.epochs() == [1]  # the damaged one is aside; the next resume will not trip
+    # Moved aside, never deleted: a passing read error must not destroy a checkpoint.
+    quarantined = tmp_path / "quarantine"
+    assert sorted(p.name for p in quarantined.iterdir()) == ["epoch-0002.json", "epoch-0002.npz"]
+    assert "moved to quarantine/" in warnings[0]
     # The same size but other bytes (a bad disk): the sha256 catches it.
     data = bytearray(store.data_path(1).read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -179,6 +183,41 @@ def test_a_checkpoint_for_another_model_is_refused_naming_the_difference(tmp_pat
     other.compile(optimizer="adam", loss="mse")
     with pytest.raises(CheckpointError, match=r"hidden/kernel has shape \(4, 8\) there"):
         restore(other, store.verify(1))
+
+
+def test_a_checkpoint_whose_variable_paths_differ_is_refused_not_loaded_by_position(tmp_path):
+    import keras
+
+    store = CheckpointStore(tmp_path)
+    store.save(small_model(), 1, {"best": {}, "last": {}})
+    # The same shapes in the same order, but other variables: position alone would load it.
+    inputs = keras.Input((4,), name="x")
+    hidden = keras.layers.Dense(8, activation="relu", name="encoder")(inputs)
+    hidden = keras.layers.Dropout(0.5, name="drop")(hidden)
+    outputs = keras.layers.Dense(3, activation="softmax", name="out")(hidden)
+    other = keras.Model(inputs, outputs)
+    other.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    before = [v.numpy() for v in other.variables]
+    with pytest.raises(CheckpointError, match="'hidden/kernel' there and 'encoder/kernel'"):
+        restore(other, store.verify(1))
+    assert all(np.array_equal(a, v.numpy()) for a, v in zip(before, other.variables, strict=True))
+    restore(small_model(seed=3), store.verify(1))  # the same model, built again: restored
+
+
+def test_a_checkpoint_is_hashed_while_written_not_read_back(tmp_path, monkeypatch):
+    from cnnstudio.engine import checkpoints
+
+    def no_read_back(path):
+        raise AssertionError(f"{path} was read back to hash it")
+
+    store = CheckpointStore(tmp_path)
+    model = small_model()
+    with monkeypatch.context() as patch:
+        patch.setattr(checkpoints, "file_sha256", no_read_back)
+        checkpoint = store.save(model, 1, {"best": {}, "last": {}})
+    assert checkpoint.manifest["sha256"] == checkpoints.file_sha256(checkpoint.data_path)
+    assert checkpoint.manifest["size"] == checkpoint.data_path.stat().st_size
+    restore(small_model(seed=4), store.verify(1))  # the streamed zip reads back as written
 
 
 def test_checkpoint_arrays_are_read_without_pickle(tmp_path):

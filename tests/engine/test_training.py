@@ -22,7 +22,8 @@ from cnnstudio.engine.events import (
     RunStopped,
 )
 from cnnstudio.engine.recipe import choose_input_shape
-from cnnstudio.engine.runs import SCHEMA_VERSION, RunStore
+from cnnstudio.engine.run_liveness import HEARTBEAT_FILE
+from cnnstudio.engine.runs import LOCK_FILE, SCHEMA_VERSION, RunStore
 from cnnstudio.engine.session import TrainingSession
 
 pytestmark = pytest.mark.xdist_group("training")
@@ -220,7 +221,9 @@ def test_short_run_reports_events_in_order_and_keeps_everything():
     assert [entry["kind"] for entry in history] == (["batch"] * 3 + ["epoch"]) * 2
     assert history[-1]["metrics"] == pytest.approx(epoch.metrics)
     assert run.model_file.is_file() and run.checkpoints_dir.is_dir()
-    assert not [p for p in run.path.iterdir() if p.name.startswith(".")]  # no temp files left
+    # No temporary files left; the lock and the heartbeat are meant to stay.
+    hidden = {p.name for p in run.path.iterdir() if p.name.startswith(".")}
+    assert hidden == {LOCK_FILE, HEARTBEAT_FILE}
 
 
 def test_the_model_learns_the_tiny_set():

@@ -4,7 +4,8 @@ open the folder, export with the round-trip check (`run_export.ExportPanel`).
 The table is a `RunTableModel` (one row per `RunSummary`) behind a `QSortFilterProxyModel`, so
 sorting and the filter box cost the model nothing. Selecting rows shows their charts overlaid
 (each run keeps its colour). Resuming is the training view's job: the browser emits
-`resumeRequested(run_id)` and the window connects it.
+`resumeRequested(run_id)` and the window connects it. A damaged run (its run.json unreadable) is
+listed as `damaged` with the reason; it can be opened in a file manager and deleted, no more.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.engine.formatting import format_count
-from cnnstudio.engine.runs import RunStore, RunSummary, read_history
+from cnnstudio.engine.runs import DAMAGED, Run, RunSchemaError, RunStore, RunSummary, read_history
 from cnnstudio.gui.runs.run_export import ExportPanel
 from cnnstudio.gui.runs.run_table import RUN_ID_ROLE, RunTableModel
 from cnnstudio.gui.shell.context import StudioContext
@@ -170,8 +171,10 @@ class RunBrowser(QWidget):
     def _update_buttons(self) -> None:
         ids = self.selected_ids()
         one = self._summary(ids[0]) if len(ids) == 1 else None
-        for key in ("rename", "tags", "folder"):
-            self.buttons[key].setEnabled(one is not None)
+        readable = one is not None and one.status not in (DAMAGED, "unsupported")
+        for key in ("rename", "tags"):
+            self.buttons[key].setEnabled(readable)
+        self.buttons["folder"].setEnabled(one is not None)
         self.buttons["delete"].setEnabled(bool(ids))
         resumable = one is not None and one.resumable
         self.buttons["resume"].setEnabled(resumable)
@@ -180,7 +183,7 @@ class RunBrowser(QWidget):
             if resumable
             else "Select one stopped, failed or interrupted run to resume it"
         )
-        self.export_panel.set_run((one.id, one.path) if one is not None else None)
+        self.export_panel.set_run((one.id, one.path) if readable and one is not None else None)
         if one is None:
             self.tensorboard_label.setText("Select a run to see how to open it in TensorBoard.")
         elif (one.path / "logs").is_dir():
@@ -212,7 +215,7 @@ class RunBrowser(QWidget):
     def _series(self, run_id: str) -> RunSeries | None:
         """A run's history as chart data, cached until history.jsonl changes."""
         summary = self._summary(run_id)
-        if summary is None:
+        if summary is None or summary.status == DAMAGED:
             return None
         history = summary.path / "history.jsonl"
         stamp = history.stat().st_mtime if history.exists() else 0.0
@@ -236,6 +239,12 @@ class RunBrowser(QWidget):
         summary = self._summary(run_id) if run_id else None
         if summary is None:
             self.config_view.setPlainText("Select one run to see its configuration.")
+            return
+        if summary.status == DAMAGED:
+            self.config_view.setPlainText(
+                f"Run       {summary.id}\nFolder    {summary.path}\nStatus    damaged\n\n"
+                f"{summary.reason}\n\nOpen the folder to look at its files, or delete the run."
+            )
             return
         record = _record(summary.path)
         model = record.get("model") or {}
@@ -341,7 +350,8 @@ class RunBrowser(QWidget):
 
 
 def _record(path: Path) -> dict[str, Any]:
+    """The run's record as the engine checks it; {} when it cannot be read (the row says why)."""
     try:
-        return json.loads((path / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return Run(path).record
+    except RunSchemaError:
         return {}

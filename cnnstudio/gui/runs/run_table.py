@@ -22,6 +22,7 @@ STATUS_COLOURS = {
     "interrupted": "#b35c00",
     "failed": "#b00020",
     "unsupported": "#777777",
+    "damaged": "#b00020",
 }
 
 

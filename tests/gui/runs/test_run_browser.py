@@ -122,6 +122,30 @@ def test_rename_tag_and_delete_after_asking(browser):
     assert not (browser.store.root / ids[1]).exists()
 
 
+def test_a_damaged_run_shows_as_damaged_and_can_be_opened_and_deleted(browser, monkeypatch):
+    from cnnstudio.gui.runs import run_browser
+
+    (good,) = make_runs(browser.store, 1)
+    damaged = browser.store.create("lenet5", "mnist-5k")
+    damaged.run_file.write_text('{"status": "finished", "config": "x"}')
+    browser.refresh()
+    assert browser.proxy.rowCount() == 2  # the healthy run is not hidden by the damaged one
+    assert cell(browser, good, RunTableModel.STATUS) == "finished"
+    assert cell(browser, damaged.id, RunTableModel.STATUS) == "damaged"
+
+    browser.select_runs([damaged.id])
+    assert "config should be an object" in browser.config_view.toPlainText()
+    assert not browser.buttons["rename"].isEnabled() and not browser.buttons["tags"].isEnabled()
+    assert not browser.buttons["resume"].isEnabled()
+    opened = []
+    monkeypatch.setattr(run_browser.QDesktopServices, "openUrl", opened.append)
+    browser.buttons["folder"].click()
+    assert [url.toLocalFile() for url in opened] == [str(damaged.path)]
+    browser.confirm = lambda text: True
+    browser.buttons["delete"].click()
+    assert not damaged.path.exists() and browser.proxy.rowCount() == 1
+
+
 def test_an_interrupted_run_resumes_through_the_training_view(panel, qtbot):
     from cnnstudio.gui.runs.run_browser import RunBrowser
 
