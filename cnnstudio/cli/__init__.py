@@ -4,8 +4,10 @@ same engine headless.
 One module per command group (`models`, `training`, `runs`), each adding its sub-commands to the
 parser built here. Heavy imports (TensorFlow, Keras, the model zoo) happen inside the handlers, so
 `--help` and `--version` answer at once. A handler signals bad input by raising `UsageError` (or
-`ValueError` from the engine): the user sees one line on stderr and the exit status is 2. No
-sub-command opens the GUI; only the bare `cnnstudio` does.
+`ValueError` from the engine): the user sees one line on stderr and the exit status is 2. An
+`OSError` (a full disk, a folder one cannot write) is one line too, with exit status 1, never a
+traceback. TensorFlow's own log is off unless `--verbose` (see `tf_logging`). No sub-command
+opens the GUI; only the bare `cnnstudio` does.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from collections.abc import Sequence
 
 from cnnstudio import __version__
 from cnnstudio.cli import models, runs, training
-from cnnstudio.cli.common import EXIT_USAGE, Parser, UsageError
+from cnnstudio.cli.common import EXIT_FAILURE, EXIT_USAGE, Parser, UsageError, describe_os_error
+from cnnstudio.cli.tf_logging import (
+    VERBOSE_ENV,
+    configure_tensorflow_logging,
+    quiet_tensorflow_import,
+)
+
+VERBOSE_HELP = f"show TensorFlow's own log messages (or set {VERBOSE_ENV}=1)"
 
 
 def _display_available() -> bool:
@@ -61,19 +70,31 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_commands(sub)
     training.add_commands(sub)
     runs.add_commands(sub)
+    parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
+    for command in sub.choices.values():
+        # After the command too (`cnnstudio train --verbose`); SUPPRESS keeps a --verbose given
+        # before the command from being reset by the sub-command's default.
+        command.add_argument(
+            "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP
+        )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if configure_tensorflow_logging(args.verbose):  # before any handler imports TensorFlow
+        quiet_tensorflow_import()
     handler = getattr(args, "handler", _open_app)
+    prog = f"cnnstudio {args.command}" if args.command else "cnnstudio"
     try:
         return handler(args)
     except (UsageError, ValueError) as error:
-        prog = f"cnnstudio {args.command}" if args.command else "cnnstudio"
         print(f"{prog}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as error:
+        print(f"{prog}: error: {describe_os_error(error)}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         print("cnnstudio: interrupted", file=sys.stderr)
         return 130

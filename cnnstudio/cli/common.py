@@ -1,15 +1,25 @@
-"""What every command group shares: bad input as one line and exit status 2, plain-text tables,
-`key=value` options."""
+"""What every command group shares: bad input as one line and exit status 2, a failure as one
+line and exit status 1, plain-text tables, `key=value` options."""
 
 from __future__ import annotations
 
 import argparse
 
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # bad input: the command line, a name, a file that is not what it should be
+EXIT_FAILURE = 1  # the input was fine, the work failed: a full disk, a folder one cannot write
 
 
 class UsageError(Exception):
     """Bad input from the user: printed as one line, exit status 2."""
+
+
+def describe_os_error(error: OSError) -> str:
+    """`Permission denied: /runs/x/model.keras` rather than `[Errno 13] Permission denied: '...'`
+    (or a traceback): what went wrong, and where."""
+    if error.strerror and error.filename is not None:
+        where = f"{error.filename} -> {error.filename2}" if error.filename2 else error.filename
+        return f"{error.strerror}: {where}"
+    return str(error) or type(error).__name__
 
 
 class Parser(argparse.ArgumentParser):

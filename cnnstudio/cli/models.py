@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from cnnstudio.cli.common import UsageError, format_table, parse_options
 from cnnstudio.engine.formatting import format_count, format_int, format_shape
+
+if TYPE_CHECKING:
+    from cnnstudio.engine.catalog import CatalogEntry
+    from cnnstudio.model_metadata import ModelMeta
 
 # Long Keras class names, shortened so a summary fits a 100-column terminal.
 _SHORT_TYPES = {
@@ -63,20 +68,39 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     summary.set_defaults(handler=_cmd_summary)
 
 
-def _cmd_models(args: argparse.Namespace) -> int:
-    from cnnstudio.engine.catalog import catalog_entries
-    from cnnstudio.models import list_models
+def _model_listing(
+    family: str | None,
+) -> tuple[list[tuple[ModelMeta, CatalogEntry]], list[str]]:
+    """The models of `family` (every model when None) as (metadata, figures) pairs, and the names
+    of all families. From the shipped catalog when it covers every model, so listing imports
+    neither Keras nor TensorFlow; otherwise from the registry, computing what the catalog lacks
+    (only for the chosen family: each model takes seconds to build)."""
+    from cnnstudio.engine.catalog import catalog_entries, shipped_listing
 
-    family = getattr(args, "family", None)
-    infos = list_models(family)
-    if not infos:
-        families = ", ".join(dict.fromkeys(info.family for info in list_models()))
-        raise UsageError(f"no family {family!r}; the families are: {families}")
+    def chosen(family_name: str) -> bool:
+        return family is None or family_name.lower() == family.lower()
+
+    shipped = shipped_listing()
+    if shipped is not None:
+        families = list(dict.fromkeys(meta.family for meta, _ in shipped))
+        return [(meta, entry) for meta, entry in shipped if chosen(meta.family)], families
+
+    from cnnstudio.models import list_models
 
     def computing(name: str) -> None:
         print(f"computing {name} (not in the shipped catalog) ...", file=sys.stderr, flush=True)
 
+    infos = [info for info in list_models() if chosen(info.family)]
     entries = catalog_entries([info.name for info in infos], on_compute=computing)
+    families = list(dict.fromkeys(info.family for info in list_models()))
+    return list(zip(infos, entries, strict=True)), families
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    family = getattr(args, "family", None)
+    listing, families = _model_listing(family)
+    if not listing:
+        raise UsageError(f"no family {family!r}; the families are: {', '.join(families)}")
     if getattr(args, "json", False):
         import json
 
@@ -91,14 +115,14 @@ def _cmd_models(args: argparse.Namespace) -> int:
                         **entry.to_dict(),
                         "flops": entry.flops,
                     }
-                    for info, entry in zip(infos, entries, strict=True)
+                    for info, entry in listing
                 ],
                 indent=1,
             )
         )
         return 0
     rows = [["Name", "Model", "Family", "Year", "Input", "Params", "Exact", "MACs"]]
-    for info, entry in zip(infos, entries, strict=True):
+    for info, entry in listing:
         rows.append(
             [
                 info.name,

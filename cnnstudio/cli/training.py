@@ -60,7 +60,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--early-stopping",
         type=int,
         metavar="PATIENCE",
-        help="stop when val_loss has not improved for PATIENCE epochs (default: off)",
+        help="stop when val_loss has not improved for PATIENCE epochs (default: 0, never)",
     )
     train.add_argument(
         "--option",
@@ -91,13 +91,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--limit-batches",
         type=int,
         metavar="N",
-        help="at most N batches per epoch, for quick trials",
+        help="at most N batches per epoch, for quick trials (default: 0, no limit)",
     )
     train.add_argument(
         "--steps-per-execution",
         type=int,
         metavar="N",
-        help="batches per call into TensorFlow (default: chosen automatically)",
+        help="batches per call into TensorFlow (default: 0, chosen automatically)",
     )
     train.set_defaults(handler=_cmd_train)
 

@@ -98,6 +98,25 @@ def load_catalog(path: Path | None = None) -> dict[str, CatalogEntry]:
         return {}
 
 
+def shipped_listing() -> list[tuple[ModelMeta, CatalogEntry]] | None:
+    """Every model's metadata with its figures, from the shipped file alone: `cnnstudio models`
+    answers without importing Keras and TensorFlow (seconds). None when the file lacks a model's
+    figures or they are for another input or class count than its metadata says; the caller
+    then asks the registry (`catalog_entries`), which computes what is missing."""
+    metas = load_model_metadata()
+    figures = load_catalog()
+    listing = []
+    for meta in metas.values():
+        entry = figures.get(meta.name)
+        if entry is None or (entry.input_shape, entry.num_classes) != (
+            meta.canonical_input,
+            meta.default_classes,
+        ):
+            return None
+        listing.append((meta, entry))
+    return listing or None
+
+
 def compute_entry(name: str) -> CatalogEntry:
     """Build `name` at its canonical input with default classes and options; count."""
     from cnnstudio.engine.layer_stats import compute_model_stats

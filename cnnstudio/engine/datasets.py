@@ -179,10 +179,23 @@ def get_dataset_info(name: str) -> DatasetInfo:
 
 
 def _unknown_name_message(name: str) -> str:
+    folder = name.removeprefix(FOLDER_PREFIX)
+    if name.startswith(FOLDER_PREFIX) or _looks_like_path(folder):
+        # Meant as an image folder: "unknown data set" would send the person to the wrong list.
+        return _missing_folder_message(Path(folder).expanduser())
     return (
         f"Unknown data set {name!r}; known data sets: {', '.join(_REGISTRY)} "
         f"(or a path to an image folder, e.g. 'folder:/path/to/images')"
     )
+
+
+def _looks_like_path(name: str) -> bool:
+    separators = [sep for sep in (os.sep, os.altsep) if sep]
+    return name.startswith(("~", ".")) or any(sep in name for sep in separators)
+
+
+def _missing_folder_message(root: Path) -> str:
+    return f"Image folder {root} does not exist or is not a folder"
 
 
 def load_dataset(
@@ -353,7 +366,7 @@ def load_image_folder(
 
     root = Path(folder).expanduser()
     if not root.is_dir():
-        raise ValueError(f"Image folder {root} does not exist or is not a folder")
+        raise ValueError(_missing_folder_message(root))
     if not 0.0 <= validation_fraction < 1.0:
         raise ValueError(f"validation_fraction must be in [0, 1); received {validation_fraction}")
     class_dirs = sorted(

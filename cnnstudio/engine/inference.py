@@ -21,6 +21,7 @@ straight to the model's input size (step 2 only) and its classes are numbered.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,16 @@ from cnnstudio.engine.runs import RUN_FILE, Run, RunStore
 
 if TYPE_CHECKING:
     import keras
+
+
+class ImageTooSmall(ValueError):
+    """An image too small to say anything about: blown up to the model's input, a 1x1 image is
+    one flat colour, and its "prediction" would be a confident-looking number about nothing."""
+
+
+# The shortest side an image may have, as a fraction of the training images' side (7 pixels
+# for MNIST's 28): below it upscaling invents the content a prediction would be about.
+MIN_SIDE_FRACTION = 0.25
 
 
 @dataclass(frozen=True)
@@ -142,6 +153,7 @@ class Predictor:
         mode = "L" if channels == 1 else "RGB"
         with Image.open(path) as image:
             image.load()  # decode now: a corrupt file fails here, with Pillow's reason
+            self._check_size(image.size)
             if image.mode in ("P", "PA") and mode == "RGB":
                 image = image.convert("RGBA")
             if image.mode != mode:
@@ -151,6 +163,16 @@ class Predictor:
             pixels = np.asarray(image, dtype=np.uint8).reshape(height, width, channels)
         plan = plan_fit(self.source_shape, self.input_shape)
         return fit_images_numpy(pixels[np.newaxis], plan)[0]
+
+    def _check_size(self, size: tuple[int, int]) -> None:
+        """`size` is Pillow's (width, height); messages say height x width, as shapes do."""
+        height, width = self.source_shape[:2]
+        smallest = max(1, math.ceil(MIN_SIDE_FRACTION * min(height, width)))
+        if min(size) < smallest:
+            raise ImageTooSmall(
+                f"{size[1]}x{size[0]} pixels is too small: the model was trained on "
+                f"{height}x{width} images; give at least {smallest}x{smallest}"
+            )
 
     # -- prediction ---------------------------------------------------------------------------
 
@@ -178,6 +200,11 @@ class Predictor:
                 rows.append(index)
             except FileNotFoundError:
                 results[index] = Prediction(str(path), [], "no such file")
+            except IsADirectoryError:
+                reason = "a folder, not an image file (give its images, e.g. FOLDER/*.png)"
+                results[index] = Prediction(str(path), [], reason)
+            except ImageTooSmall as error:
+                results[index] = Prediction(str(path), [], str(error))
             except Exception as error:  # Pillow raises many types for bad files
                 from cnnstudio.engine.datasets import _image_error_reason
 

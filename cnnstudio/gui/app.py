@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication
 
 from cnnstudio.gui.shell.context import StudioContext
 from cnnstudio.gui.shell.main_window import MainWindow
+from cnnstudio.gui.shell.platform_check import xcb_problem
 from cnnstudio.gui.shell.settings import APPLICATION, ORGANIZATION
 
 STARTUP_PROBE_ENV = "CNNSTUDIO_STARTUP_PROBE"
@@ -51,6 +52,11 @@ def window_ready(window: MainWindow) -> bool:
 
 
 def run_app(*, screenshot: str | Path | None = None, view: str | None = None) -> int:
+    # Qt aborts the whole process (a core dump) when its platform plugin cannot load: check first.
+    problem = xcb_problem()
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     app = _application()
     probe = os.environ.get(STARTUP_PROBE_ENV) == "1"
     context = StudioContext()
