@@ -133,8 +133,10 @@ class TrainingSession:
         """Stop after the current group of batches; the model is saved, the run `stopped`."""
         self.controls.stop()
 
-    def pause(self) -> None:
-        self.controls.pause()
+    def pause(self) -> bool:
+        """Pause after the current group of batches; False once a stop was asked for (stop
+        wins, and the run goes on stopping)."""
+        return self.controls.pause()
 
     def resume(self) -> None:
         self.controls.resume()

@@ -142,9 +142,12 @@ class TrainingController(QObject):
         elif self.session is not None:
             self.session.stop()
 
-    def pause(self) -> None:
-        if self.session is not None:
-            self.session.pause()
+    def pause(self) -> bool:
+        """False when there is no session or it is stopping (stop wins over pause)."""
+        return self.session.pause() if self.session is not None else False
+
+    def is_stopping(self) -> bool:
+        return self.is_running() and self.session is not None and self.session.stop_requested
 
     def resume(self) -> None:
         if self.session is not None:

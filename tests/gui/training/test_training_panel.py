@@ -105,6 +105,21 @@ def test_pause_holds_batches_and_stop_acts_within_a_group(panel, qtbot):
     assert panel.status == "stopped" and run_record(panel)["status"] == "stopped"
 
 
+def test_pause_after_stop_keeps_the_run_stopping(panel, qtbot):
+    quick_form(panel, epochs=200, batches=4)
+    events = Events(panel)
+    panel.train_button.click()
+    qtbot.waitUntil(lambda: events.count(BatchEnd) >= 1, timeout=120_000)
+    with qtbot.waitSignal(panel.trainingFinished, timeout=60_000):
+        panel.stop_button.click()
+        assert panel.status == "stopping" and "Stopping" in panel.live.status_label.text()
+        assert not panel.pause_button.isEnabled()
+        panel._toggle_pause(True)  # a Pause that reaches the panel all the same
+        assert panel.status == "stopping" and "Stopping" in panel.live.status_label.text()
+        assert not panel.pause_button.isChecked() and not panel.controller.session.paused
+    assert panel.status == "stopped" and run_record(panel)["status"] == "stopped"
+
+
 def test_closing_during_training_asks_then_stops_and_keeps_the_checkpoint(panel, qtbot):
     quick_form(panel, epochs=200, batches=2)
     events = Events(panel)

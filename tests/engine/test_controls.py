@@ -1,0 +1,71 @@
+"""Stop and pause: stop wins, whatever the order they arrive in (no Qt)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from cnnstudio.engine.controls import RunControls, StopRequested
+from cnnstudio.engine.events import BatchEnd, RecordingObserver, RunStopped
+from tests.engine.test_training import make_session
+
+pytestmark = pytest.mark.xdist_group("training")
+
+
+def test_pause_after_stop_is_refused_and_the_stop_goes_on():
+    controls = RunControls()
+    controls.stop()
+    assert controls.pause() is False
+    assert not controls.paused and controls.stop_requested
+    with pytest.raises(StopRequested):
+        controls.honour()  # raises at once: there is no pause to sleep in
+
+
+def test_stop_after_pause_wakes_the_pause_and_stops():
+    controls = RunControls()
+    assert controls.pause() is True and controls.paused
+    controls.stop()
+    assert not controls.paused
+    assert controls.pause() is False
+    with pytest.raises(StopRequested):
+        controls.honour()
+
+
+class _StopThenPause(RecordingObserver):
+    """On the first batch, asks for a stop and then for a pause, as a hasty person would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.session = None
+        self.pause_accepted: bool | None = None
+
+    def on_batch_end(self, event):
+        if self.pause_accepted is None:
+            self.session.stop()
+            self.pause_accepted = self.session.pause()
+
+
+def test_a_session_asked_to_stop_then_pause_stops():
+    observer = _StopThenPause()
+    session = make_session(observer, steps_per_execution=1)
+    observer.session = session
+    ended = threading.Event()
+
+    def train():
+        session.run()
+        ended.set()
+
+    thread = threading.Thread(target=train)
+    thread.start()
+    # Before the fix the pause put the training thread to sleep for good; wake it so that a
+    # failing test does not leave a thread behind, then report.
+    if not ended.wait(120):
+        session.resume()
+        thread.join()
+    thread.join()
+
+    assert observer.pause_accepted is False
+    assert session.result.status == "stopped"
+    assert len(observer.of_type(BatchEnd)) == 1
+    assert isinstance(observer.events[-1], RunStopped)
