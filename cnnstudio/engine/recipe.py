@@ -50,12 +50,14 @@ AUGMENTATION_LAYER = "training_augmentation"
 
 @dataclass
 class Pipelines:
-    """The run's data: `tf.data` pipelines and how many batches and images an epoch trains."""
+    """The run's data: `tf.data` pipelines, how many batches and images an epoch trains, and
+    how many images each validation measures."""
 
     train: tf.data.Dataset
     validation: tf.data.Dataset
     steps_per_epoch: int
     train_images: int
+    validation_images: int
 
 
 def choose_input_shape(min_input: int, image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -172,11 +174,14 @@ def training_pipelines(
     train_size = len(dataset.train.labels)
     steps_per_epoch = math.ceil(train_size / config.batch_size)
     train_images = train_size
+    validation_images = len(dataset.validation.labels)
     if config.limit_batches and config.limit_batches < steps_per_epoch:
         steps_per_epoch = config.limit_batches
         train_images = steps_per_epoch * config.batch_size
         train = train.take(config.limit_batches)
+        # Not shuffled: every epoch validates on the same first batches of the split.
         validation = validation.take(config.limit_batches)
+        validation_images = min(validation_images, config.limit_batches * config.batch_size)
     if config.label_smoothing > 0:
         classes = dataset.info.num_classes
 
@@ -185,7 +190,7 @@ def training_pipelines(
 
         train = train.map(one_hot, num_parallel_calls=tf.data.AUTOTUNE)
         validation = validation.map(one_hot, num_parallel_calls=tf.data.AUTOTUNE)
-    return Pipelines(train, validation, steps_per_epoch, train_images)
+    return Pipelines(train, validation, steps_per_epoch, train_images, validation_images)
 
 
 def known_length(dataset: Any) -> int | None:

@@ -301,7 +301,7 @@ class TrainingSession:
             model,
             dataset,
             input_shape,
-            steps_per_epoch=pipelines.steps_per_epoch,
+            pipelines=pipelines,
             steps_per_execution=steps_per_execution,
         )
         self.emit(
@@ -321,7 +321,7 @@ class TrainingSession:
                 batch_size=self.config.batch_size,
                 steps_per_execution=steps_per_execution,
                 train_size=len(dataset.train.labels),
-                validation_size=len(dataset.validation.labels),
+                validation_size=pipelines.validation_images,
                 initial_epoch=self.initial_epoch,
             )
         )
