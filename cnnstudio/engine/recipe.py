@@ -202,19 +202,20 @@ def known_length(dataset: Any) -> int | None:
 # -- optimizer, loss, compile -----------------------------------------------------------------
 
 
-def build_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
-    """The optimizer `config` names, with its learning-rate schedule over the whole run."""
+def build_optimizer(
+    config: TrainingConfig,
+    steps_per_epoch: int,
+    schedule_segments: list[list[int]] | None = None,
+) -> keras.optimizers.Optimizer:
+    """The optimizer `config` names, with its learning-rate schedule over the whole run: over
+    `config.epochs`, or over `schedule_segments` where a resume changed the number of epochs
+    (see `cnnstudio.engine.schedules`)."""
     import keras
 
-    total_steps = max(1, steps_per_epoch * config.epochs)
-    rate: Any = config.learning_rate
-    if config.schedule == "cosine":
-        rate = keras.optimizers.schedules.CosineDecay(config.learning_rate, total_steps)
-    elif config.schedule == "step":
-        rate = keras.optimizers.schedules.PiecewiseConstantDecay(
-            [max(1, total_steps // 2), max(2, total_steps * 3 // 4)],
-            [config.learning_rate, config.learning_rate * 0.1, config.learning_rate * 0.01],
-        )
+    from cnnstudio.engine import schedules
+
+    segments = schedule_segments or schedules.initial_segments(config.epochs)
+    rate = schedules.learning_rate(config.schedule, config.learning_rate, steps_per_epoch, segments)
     decay = config.weight_decay or None
     if config.optimizer == "sgd":
         return keras.optimizers.SGD(rate, momentum=config.momentum, weight_decay=decay)
@@ -232,13 +233,14 @@ def compile_trainer(
     steps_per_epoch: int,
     steps_per_execution: int,
     on_gpu: bool,
+    schedule_segments: list[list[int]] | None = None,
 ) -> None:
     """Compile what fit trains: optimizer, loss (label smoothing needs one-hot labels), accuracy."""
     import keras
 
     smoothing = config.label_smoothing > 0
     trainer.compile(
-        optimizer=build_optimizer(config, steps_per_epoch),
+        optimizer=build_optimizer(config, steps_per_epoch, schedule_segments),
         loss=(
             keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
             if smoothing

@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cnnstudio.engine import schedules
 from cnnstudio.engine.checkpoints import CheckpointError, CheckpointStore, restore
 from cnnstudio.engine.config import TrainingConfig
 from cnnstudio.engine.record import Progress
@@ -69,6 +70,9 @@ def resume_config(handle: Run, epochs: int | None) -> TrainingConfig:
                 f"run {handle.id!r} has already completed {done} epochs; ask for more "
                 f"than {done} to train further"
             )
+        if epochs != config.epochs:
+            segments = schedules.recorded_segments(record)
+            schedules.check_extension(config.schedule, segments, done, handle.id)
         return config.replace(epochs=epochs)
     if status not in RESUMABLE_STATUSES or done >= config.epochs:
         how = "early stopping ended it" if record.get("early_stopped") else "all epochs done"

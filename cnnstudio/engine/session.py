@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cnnstudio.engine import recipe, record, resume
+from cnnstudio.engine import recipe, record, resume, schedules
 from cnnstudio.engine.checkpoints import CheckpointStore
 from cnnstudio.engine.config import TrainingConfig
 from cnnstudio.engine.controls import LossNotFinite, RunControls, StopRequested
@@ -99,6 +99,8 @@ class TrainingSession:
         self._elapsed_offset = 0.0  # training time of earlier sessions of the same run
         self._device_name: str | None = None
         self._callback_state: dict[str, Any] = {}  # from the checkpoint a resume starts at
+        # The learning-rate schedule's segments before this session (a resume may add one).
+        self._earlier_segments: list[list[int]] = schedules.initial_segments(self.config.epochs)
         # Keras callbacks whose state a checkpoint keeps (None when the config has none).
         self._early_stopping: keras.callbacks.EarlyStopping | None = None
         self._plateau: keras.callbacks.ReduceLROnPlateau | None = None
@@ -162,6 +164,7 @@ class TrainingSession:
         try:
             if self._resume_target is not None:
                 self.run_handle = self._resume_target
+                self._earlier_segments = schedules.recorded_segments(self.run_handle.reload())
                 self._elapsed_offset = record.reopen_run(
                     self.run_handle, self.config, self.progress
                 )
@@ -246,6 +249,7 @@ class TrainingSession:
         if self._resume_target is not None:
             # Where the run continues decides the data seed (see `cnnstudio.engine.resume`).
             self.initial_epoch = self._peek_checkpoint_epoch()
+        schedule_segments = self._schedule_segments()
         pipelines = recipe.training_pipelines(
             config, dataset, input_shape, initial_epoch=self.initial_epoch
         )
@@ -266,8 +270,16 @@ class TrainingSession:
             steps_per_epoch=pipelines.steps_per_epoch,
             steps_per_execution=steps_per_execution,
             on_gpu=device.is_gpu,
+            schedule_segments=schedule_segments,
         )
         return pipelines, steps_per_execution
+
+    def _schedule_segments(self) -> list[list[int]]:
+        """The learning-rate schedule's segments, kept in run.json: a resume to another number
+        of epochs continues the schedule from where it is (`cnnstudio.engine.schedules`)."""
+        segments = schedules.extend(self._earlier_segments, self.initial_epoch, self.config.epochs)
+        self.run_handle.update_record(schedule_segments=segments)
+        return segments
 
     def _steps_per_execution(self, model: keras.Model, pipelines: recipe.Pipelines) -> int:
         """As configured, else as the resumed run recorded, else measured on this machine."""

@@ -3,11 +3,15 @@ rate where a resumed run continues, and initial weights that depend on the seed 
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
+from cnnstudio.engine import schedules
 from cnnstudio.engine.events import BatchEnd, RecordingObserver, RunStarted
 from cnnstudio.engine.runs import RunStore
-from tests.engine.test_training import make_session
+from cnnstudio.engine.session import TrainingSession
+from tests.engine.test_training import make_session, tiny_dataset
 
 pytestmark = pytest.mark.xdist_group("training")
 
@@ -58,3 +62,60 @@ def test_without_a_limit_the_whole_validation_split_is_recorded():
     data = RunStore().get(result.run_id).record["dataset"]
     assert data["validation_size"] == data["validation_split_size"] == 32
     assert data["train_images_per_epoch"] == 96
+
+
+# -- the learning rate of a resumed run ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["cosine", "step"])
+def test_an_extended_schedule_is_unchanged_up_to_the_resume_point(kind):
+    # 10 steps an epoch; 20 epochs planned, resumed after epoch 12 for 40 in all.
+    planned = schedules.learning_rate(kind, 0.1, 10, [[0, 20]])
+    extended = schedules.learning_rate(kind, 0.1, 10, [[0, 20], [12, 40]])
+    for step in (0, 60, 100, 101, 119, 120):
+        assert float(extended(step)) == pytest.approx(float(planned(step)), rel=1e-6)
+
+
+def test_an_extended_cosine_decays_from_the_rate_it_reached_to_zero_at_the_new_end():
+    planned = schedules.learning_rate("cosine", 0.1, 10, [[0, 20]])
+    extended = schedules.learning_rate("cosine", 0.1, 10, [[0, 20], [12, 40]])
+    reached = float(planned(120))
+    assert float(extended(260)) == pytest.approx(reached / 2, rel=1e-5)  # half-way: 120 to 400
+    assert float(extended(400)) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_an_extended_step_schedule_never_raises_the_rate():
+    # The first drop (at step 100 of 200) is made; the new total puts its 75% at step 300.
+    extended = schedules.learning_rate("step", 0.1, 10, [[0, 20], [12, 40]])
+    assert [float(extended(s)) for s in (120, 250, 300, 301)] == pytest.approx(
+        [0.01, 0.01, 0.01, 0.001]
+    )
+
+
+def test_resuming_with_more_epochs_continues_the_learning_rate_without_a_jump():
+    from tests.engine.test_resume import _stopped_run
+
+    store = RunStore()
+    _, run = _stopped_run(store, 1, epochs=4, schedule="cosine", learning_rate=5e-3)
+    reached = epoch_entries(run)[0]["learning_rate"]  # after epoch 1: step 6 of 24
+    seen = {}
+
+    class Inspect(RecordingObserver):
+        def on_run_started(self, event):  # restored, before the first step of epoch 2
+            seen["rate"] = float(session.trainer.optimizer.learning_rate)
+
+    session = TrainingSession.resume_run(run, Inspect(), store, epochs=8, dataset=tiny_dataset())
+    assert session.run().status == "finished"
+
+    assert seen["rate"] == pytest.approx(reached, rel=1e-6)
+    rates = [entry["learning_rate"] for entry in epoch_entries(run)]
+    # From epoch 1 on, a cosine from the rate reached down to 0 over the 7 epochs left.
+    expected = [reached * 0.5 * (1 + math.cos(math.pi * done / 7)) for done in range(8)]
+    assert rates == pytest.approx(expected, rel=1e-5, abs=1e-9)
+    assert run.reload()["schedule_segments"] == [[0, 4], [1, 8]]
+
+
+def test_extending_a_finished_cosine_run_is_refused_with_the_reason():
+    result = make_session(epochs=1, limit_batches=1, schedule="cosine").run()
+    with pytest.raises(ValueError, match="ended its cosine schedule at epoch 1"):
+        TrainingSession.resume_run(result.run_id, epochs=3, dataset=tiny_dataset())
