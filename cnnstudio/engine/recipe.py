@@ -75,12 +75,17 @@ def choose_input_shape(min_input: int, image_shape: tuple[int, int, int]) -> tup
 def build_model(
     config: TrainingConfig, input_shape: tuple[int, int, int], num_classes: int
 ) -> keras.Model:
-    """The registered model `config` names, with its main output only."""
+    """The registered model `config` names, with its main output only; its initial weights
+    depend on `config.seed` alone, whatever other threads build meanwhile."""
     import keras
 
+    from cnnstudio.engine.seeding import seeded_build
     from cnnstudio.models import create_model
 
-    model = create_model(config.model, input_shape, num_classes, **config.model_options)
+    model = seeded_build(
+        config.seed,
+        lambda: create_model(config.model, input_shape, num_classes, **config.model_options),
+    )
     if len(model.outputs) > 1:
         # Auxiliary heads (Inception) are not trained here: the main output is first.
         model = keras.Model(model.inputs, model.outputs[0], name=model.name)

@@ -4,12 +4,15 @@ rate where a resumed run continues, and initial weights that depend on the seed 
 from __future__ import annotations
 
 import math
+import random
 
+import numpy as np
 import pytest
 
 from cnnstudio.engine import schedules
 from cnnstudio.engine.events import BatchEnd, RecordingObserver, RunStarted
 from cnnstudio.engine.runs import RunStore
+from cnnstudio.engine.seeding import isolated_build
 from cnnstudio.engine.session import TrainingSession
 from tests.engine.test_training import make_session, tiny_dataset
 
@@ -119,3 +122,48 @@ def test_extending_a_finished_cosine_run_is_refused_with_the_reason():
     result = make_session(epochs=1, limit_batches=1, schedule="cosine").run()
     with pytest.raises(ValueError, match="ended its cosine schedule at epoch 1"):
         TrainingSession.resume_run(result.run_id, epochs=3, dataset=tiny_dataset())
+
+
+# -- the seed alone decides the initial weights --------------------------------------------------
+
+
+def _initial_weights(monkeypatch, *, draws_meanwhile: int) -> list[np.ndarray]:
+    """The model's weights when training starts; `draws_meanwhile` draws from Python's global
+    random happen after the run has seeded, as another thread's model build would make them."""
+    from cnnstudio.engine import devices
+
+    resolve_device = devices.resolve_device
+
+    def resolve_while_another_thread_draws(name):
+        for _ in range(draws_meanwhile):
+            random.random()
+        return resolve_device(name)
+
+    monkeypatch.setattr(devices, "resolve_device", resolve_while_another_thread_draws)
+    captured = []
+
+    class Capture(RecordingObserver):
+        def on_run_started(self, event):
+            captured.extend(np.copy(w) for w in session.model.get_weights())
+            session.stop()
+
+    session = make_session(Capture(), epochs=1, augment=False, standardize=False, seed=7)
+    assert session.run().status == "stopped"
+    return captured
+
+
+def test_a_seeded_run_starts_from_the_same_weights_whatever_else_draws(monkeypatch):
+    quiet = _initial_weights(monkeypatch, draws_meanwhile=0)
+    disturbed = _initial_weights(monkeypatch, draws_meanwhile=5)
+    assert len(quiet) == len(disturbed) > 0
+    for a, b in zip(quiet, disturbed, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_builds_for_figures_leave_the_global_random_state_alone():
+    from cnnstudio.models import create_model
+
+    random.seed(11)
+    state = random.getstate()
+    isolated_build(lambda: create_model("lenet5", (32, 32, 1), 10))
+    assert random.getstate() == state
