@@ -172,18 +172,23 @@ def close_record(
     reason: str | None,
     elapsed: float,
     early_stopped: bool,
+    model_weights: dict[str, Any] | None = None,
 ) -> tuple[str, str | None]:
-    """Write the last history, the model (when given) and the final run.json fields.
+    """Write the last history, the model (when given) and the final run.json fields;
+    `model_weights` says which epoch's weights the model holds (`resume.settle_saved_weights`).
 
     Returns the status and reason written: a model that cannot be saved fails the run.
     """
+    saved = None
     try:
         run.append_history(progress.take_pending())
         if model is not None:
             run.save_model(model)
+            saved = model_weights
     except Exception as error:  # a failed save must show, not hide the status
         status, reason = "failed", f"could not save the model: {error}"
     run.update_record(
+        model_weights=saved,
         status=status,
         reason=reason,
         finished=now_iso(),

@@ -14,6 +14,9 @@ Stop ends training at once (no trailing validation), saves the model and marks t
 reason: `loss became NaN at epoch E batch B`, out of memory (with a suggestion), or any exception
 as `Type: message`. Whatever happens, the reason reaches both run.json and the observer.
 
+model.keras holds a completed epoch's weights wherever one exists, and run.json's
+`model_weights` names that epoch and its metrics (the rule: `resume.settle_saved_weights`).
+
 Importing this module does not import Keras or TensorFlow: the GUI imports it to show its window.
 """
 
@@ -429,14 +432,21 @@ class TrainingSession:
             with contextlib.suppress(Exception):
                 self._scalars.close()
         if run is not None and write:
+            model = self.model if save else None
+            weights = None
+            if model is not None:
+                weights = resume.settle_saved_weights(
+                    status, progress, self._early_stopping, self.checkpoint_store(), self.trainer
+                )
             status, reason = record.close_record(
                 run,
                 progress,
-                self.model if save else None,
+                model,
                 status=status,
                 reason=reason,
                 elapsed=elapsed,
                 early_stopped=early_stopped,
+                model_weights=weights,
             )
         self.result = RunResult(
             status=status,

@@ -167,3 +167,55 @@ def test_builds_for_figures_leave_the_global_random_state_alone():
     state = random.getstate()
     isolated_build(lambda: create_model("lenet5", (32, 32, 1), 10))
     assert random.getstate() == state
+
+
+# -- which weights model.keras holds -------------------------------------------------------------
+
+
+def test_a_stop_mid_epoch_saves_the_last_completed_epoch_and_says_so():
+    from cnnstudio.engine.modelfile import load_model_file
+
+    epoch_one = []
+
+    class StopInEpochTwo(RecordingObserver):
+        def on_epoch_end(self, event):
+            if event.epoch == 1:
+                epoch_one.extend(np.copy(w) for w in session.model.get_weights())
+
+        def on_batch_end(self, event):
+            if event.epoch == 2:
+                session.stop()
+
+    session = make_session(
+        StopInEpochTwo(), epochs=3, steps_per_execution=1, augment=False, standardize=False
+    )
+    result = session.run()
+    assert result.status == "stopped" and result.epochs_completed == 1
+
+    run = RunStore().get(result.run_id)
+    weights = run.record["model_weights"]
+    assert weights["epoch"] == 1
+    assert weights["metrics"] == pytest.approx(epoch_entries(run)[0]["metrics"])
+    saved = load_model_file(run.model_file).get_weights()
+    assert len(saved) == len(epoch_one)
+    for a, b in zip(saved, epoch_one, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_with_early_stopping_the_model_is_the_best_val_loss_epoch():
+    result = make_session(epochs=3, early_stopping=1).run()
+    assert result.status == "finished", result.reason
+    run = RunStore().get(result.run_id)
+    losses = [entry["metrics"]["val_loss"] for entry in epoch_entries(run)]
+    best = losses.index(min(losses)) + 1
+    weights = run.record["model_weights"]
+    assert weights["epoch"] == best
+    assert weights["metrics"]["val_loss"] == pytest.approx(min(losses))
+
+
+def test_a_finished_run_without_early_stopping_holds_its_last_epoch():
+    result = make_session(epochs=2).run()
+    run = RunStore().get(result.run_id)
+    weights = run.record["model_weights"]
+    assert weights["epoch"] == 2
+    assert weights["metrics"] == pytest.approx(epoch_entries(run)[-1]["metrics"])
