@@ -164,6 +164,8 @@ class LiveRunView(QWidget):
             event.run_id,
             planned_epochs=event.epochs,
             steps_per_epoch=event.steps_per_epoch,
+            batch_size=event.batch_size,
+            train_images=event.train_size,
         )
         if event.initial_epoch:  # a resumed run: its history so far, as cut back on disk
             from cnnstudio.engine.runs import read_history
@@ -174,6 +176,8 @@ class LiveRunView(QWidget):
                 read_history(f"{event.run_dir}/history.jsonl"),
                 planned_epochs=event.epochs,
                 steps_per_epoch=event.steps_per_epoch,
+                batch_size=event.batch_size,
+                train_images=event.train_size,
             )
         series.learning_rate_hint = self._learning_rate
         self.series = series
