@@ -51,9 +51,12 @@ def _freeze_long_lived_objects() -> None:
     """With TensorFlow loaded a full garbage collection walks ~400,000 objects (0.3-0.5 s here)
     holding the GIL, whichever thread triggers it: a visible GUI freeze. Before the first run
     the objects alive are long-lived (modules, the zoo); `gc.freeze` leaves them out of every
-    later collection. Only once: later runs would also freeze the previous run's garbage."""
+    later collection. Only once: later runs would also freeze the previous run's garbage.
+    Collected first, once: otherwise the cyclic garbage of the models the picker built so far
+    would be frozen with them and never freed."""
     global _frozen
     if not _frozen:
+        gc.collect()
         gc.freeze()
         _frozen = True
 
