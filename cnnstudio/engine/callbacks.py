@@ -108,8 +108,9 @@ class SessionHooks(keras.callbacks.Callback):
 
     def on_test_batch_end(self, batch, logs=None):
         # Overridden so Keras runs validation hooks in this thread: no executor threads
-        # are left behind when a stop leaves `fit` early.
-        pass
+        # are left behind when a stop leaves `fit` early. A stop ends validation too, within
+        # a group of its batches (the unfinished epoch gets no checkpoint; resume redoes it).
+        self.session.controls.raise_if_stopped()
 
     @property
     def current_epoch(self) -> int:

@@ -2,9 +2,11 @@
 
 They are `threading.Event`s checked in the batch hooks (`cnnstudio.engine.callbacks`), so they
 take effect at the end of the current group of batches, i.e. within about 1 / EVENTS_PER_SECOND
-seconds. Stop ends training at once (no trailing validation); pause waits on an event (no CPU
-burnt) and its time is left out of throughput and ETA. Stop wins: a pause asked for after it is
-refused, and a paused session that is asked to stop wakes up and stops.
+seconds. Stop is also checked between the phases before training (loading the data,
+standardisation and calibration) and after each group of validation batches. Stop ends
+training at once (no trailing validation); pause waits on an event (no CPU burnt) and its time
+is left out of throughput and ETA. Stop wins: a pause asked for after it is refused, and a
+paused session that is asked to stop wakes up and stops.
 """
 
 from __future__ import annotations
@@ -58,6 +60,12 @@ class RunControls:
     @property
     def paused(self) -> bool:
         return not self._running.is_set()
+
+    def raise_if_stopped(self) -> None:
+        """Between long phases (loading data, standardisation, calibration, validation): a stop
+        asked for meanwhile ends the run there instead of after the next batch."""
+        if self._stop.is_set():
+            raise StopRequested
 
     def honour(self) -> float:
         """On the training thread: raise StopRequested if a stop was asked for, else sleep

@@ -230,6 +230,8 @@ class TrainingSession:
         dataset = self._dataset or load_dataset(
             config.dataset, validation_fraction=config.validation_fraction, seed=config.seed
         )
+        # Stop is honoured between the long phases before training too, not only in its batches.
+        self.controls.raise_if_stopped()
         model_info = get_model_info(config.model)
         input_shape = recipe.choose_input_shape(
             model_info.min_input, tuple(dataset.info.image_shape)
@@ -238,6 +240,7 @@ class TrainingSession:
             pipelines, steps_per_execution = self._assemble(dataset, input_shape, device)
             if self._resume_target is not None:
                 self.initial_epoch = self._restore(self.trainer)
+            self.controls.raise_if_stopped()  # after standardisation, calibration, restore
             self._announce(model_info, dataset, input_shape, device, pipelines, steps_per_execution)
             self._fit(pipelines)
 

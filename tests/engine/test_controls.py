@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 
 import pytest
 
 from cnnstudio.engine.controls import RunControls, StopRequested
-from cnnstudio.engine.events import BatchEnd, RecordingObserver, RunStopped
+from cnnstudio.engine.events import BatchEnd, RecordingObserver, RunStarted, RunStopped
+from cnnstudio.engine.record import Progress
 from tests.engine.test_training import make_session
 
 pytestmark = pytest.mark.xdist_group("training")
@@ -69,3 +71,35 @@ def test_a_session_asked_to_stop_then_pause_stops():
     assert session.result.status == "stopped"
     assert len(observer.of_type(BatchEnd)) == 1
     assert isinstance(observer.events[-1], RunStopped)
+
+
+def test_a_stop_during_start_up_ends_the_run_before_training(monkeypatch):
+    from cnnstudio.engine import recipe
+
+    observer = RecordingObserver()
+    session = make_session(observer, steps_per_execution=0)  # 0: calibrated at start-up
+    measure = recipe.measure_step_seconds
+
+    def measure_while_stop_is_pressed(model, data):
+        session.stop()
+        return measure(model, data)
+
+    monkeypatch.setattr(recipe, "measure_step_seconds", measure_while_stop_is_pressed)
+    result = session.run()
+    assert result.status == "stopped" and result.reason is None
+    assert not observer.of_type(RunStarted) and not observer.of_type(BatchEnd)
+    assert isinstance(observer.events[-1], RunStopped)
+
+
+def test_a_stop_during_validation_ends_it_at_its_next_group_of_batches():
+    from cnnstudio.engine.callbacks import SessionHooks
+
+    controls = RunControls()
+    session = SimpleNamespace(
+        controls=controls, config=SimpleNamespace(batch_size=16, epochs=1), progress=Progress()
+    )
+    hooks = SessionHooks(session, steps_per_epoch=6, train_images=96)
+    hooks.on_test_batch_end(0)  # no stop asked for: validation goes on
+    controls.stop()
+    with pytest.raises(StopRequested):
+        hooks.on_test_batch_end(1)
