@@ -95,7 +95,8 @@ class TrainingWorker(Worker):
 
     def stop(self) -> None:
         super().stop()
-        self.session.stop()
+        if self.session is not None:  # None once the run has ended and been released
+            self.session.stop()
 
 
 class TrainingController(QObject):
@@ -190,5 +191,9 @@ class TrainingController(QObject):
         worker, self._worker = self._worker, None
         if worker is not None:
             self.last_stats = {"events": worker.events, "emit_seconds": worker.emit_seconds}
+            worker.session = None
             worker.deleteLater()
+        # The ended run's model, optimizer slots, data and compiled functions go now, not when
+        # the next run starts: the result, run.json and the history keep what was learnt.
+        self.session = None
         self.finished.emit(self._result)

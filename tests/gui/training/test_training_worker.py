@@ -112,3 +112,24 @@ def test_the_one_freeze_before_the_first_run_collects_garbage_first(monkeypatch)
         assert alive() is None
     finally:
         gc.enable()
+
+
+def test_a_finished_run_leaves_nothing_of_its_session_behind(qtbot):
+    """The model, optimizer slots, data and compiled functions of an ended run must not stay
+    alive in the app until the next run."""
+    import gc
+    import weakref
+
+    controller = TrainingController()
+    training = session(epochs=1)
+    alive = weakref.ref(training)
+    with qtbot.waitSignal(controller.finished, timeout=60_000) as finished:
+        controller.start(training)
+    del training
+    assert finished.args[0].status == "finished" and controller.session is None
+
+    def released() -> bool:
+        gc.collect()
+        return alive() is None
+
+    qtbot.waitUntil(released, timeout=30_000)
