@@ -179,7 +179,7 @@ class TrainingSession:
             return self._finish("failed", reason, write=False)
 
         try:
-            with forgetting_custom_gradients():
+            with forgetting_custom_gradients(self.run_handle.log):
                 self._train()
         except StopRequested:
             return self._finish("stopped", None, save=True)
