@@ -213,8 +213,8 @@ class TrainingSession:
         import keras
         import tensorflow as tf
 
-        from cnnstudio.engine.datasets import load_dataset
         from cnnstudio.engine.devices import resolve_device
+        from cnnstudio.engine.downloads import load_training_data
         from cnnstudio.models import get_model_info
 
         config = self.config
@@ -227,9 +227,13 @@ class TrainingSession:
         device = resolve_device(config.device)
         self._device_name = device.name
         self.run_handle.update_record(device=device.name)
-        dataset = self._dataset or load_dataset(
-            config.dataset, validation_fraction=config.validation_fraction, seed=config.seed
-        )
+        try:
+            dataset = self._dataset or load_training_data(
+                config, cancelled=lambda: self.controls.stop_requested, note=self.run_handle.log
+            )
+        except Exception:
+            self.controls.raise_if_stopped()  # a Stop cancelled the download: stopped, not failed
+            raise
         # Stop is honoured between the long phases before training too, not only in its batches.
         self.controls.raise_if_stopped()
         model_info = get_model_info(config.model)

@@ -103,3 +103,33 @@ def test_a_stop_during_validation_ends_it_at_its_next_group_of_batches():
     controls.stop()
     with pytest.raises(StopRequested):
         hooks.on_test_batch_end(1)
+
+
+def test_a_stop_during_a_download_cancels_it_and_stops_the_run(tmp_path, monkeypatch):
+    import urllib.request
+
+    import keras.src.backend.config as keras_config
+
+    from cnnstudio.engine.runs import RunStore
+    from cnnstudio.engine.session import TrainingSession
+    from tests.engine.test_training import quick_config
+
+    home = tmp_path / "keras_home"  # nothing cached: MNIST must be downloaded
+    home.mkdir()
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    monkeypatch.setattr(keras_config, "_KERAS_DIR", str(home))
+    observer = RecordingObserver()
+    session = TrainingSession(quick_config(dataset="mnist", epochs=1), observer, RunStore())
+
+    def stopped_while_bytes_arrive(url, filename, reporthook=None, data=None):
+        with open(filename, "wb") as file:
+            file.write(b"\0" * 8192)
+        session.stop()
+        reporthook(1, 8192, 11_490_434)
+        raise AssertionError("the download was not cancelled")
+
+    monkeypatch.setattr(urllib.request, "urlretrieve", stopped_while_bytes_arrive)
+    result = session.run()
+    assert result.status == "stopped" and result.reason is None
+    assert not observer.of_type(RunStarted)
+    assert not (home / "datasets" / "mnist.npz").exists()  # Keras removed the partial file
