@@ -23,7 +23,12 @@ _FALSE_WORDS = {"0", "false", "no", "off"}
 
 
 def parse_input_shape(value: str | Iterable[int]) -> tuple[int, int, int]:
-    """`"32x32x1"`, `"224x224"` (3 channels) or `(32, 32, 1)` -> `(32, 32, 1)`."""
+    """`"32x32x1"` or `(32, 32, 1)` -> `(32, 32, 1)`.
+
+    The channels are required: `"32x32"` is refused with both readings spelled out, because
+    grayscale and colour give different models (first-layer parameters, MACs) and a silent
+    guess would describe a model the person did not ask for.
+    """
     if isinstance(value, str):
         parts = value.lower().replace(" ", "").split("x")
         try:
@@ -34,7 +39,11 @@ def parse_input_shape(value: str | Iterable[int]) -> tuple[int, int, int]:
                 f"received {value!r}"
             ) from None
         if len(numbers) == 2:
-            numbers.append(3)
+            height, width = numbers
+            raise ValueError(
+                f"input shape {value!r} has no channels: give "
+                f"{height}x{width}x1 (grayscale) or {height}x{width}x3 (colour)"
+            )
     else:
         numbers = list(value)
     if len(numbers) != 3 or not all(isinstance(n, int) and n > 0 for n in numbers):

@@ -49,7 +49,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     summary.add_argument(
         "--input",
         metavar="HxWxC",
-        help="input shape, e.g. 32x32x1 (default: the model's canonical input)",
+        help="input shape as height x width x channels, e.g. 32x32x1 (grayscale) or "
+        "32x32x3 (colour); the channels are required (default: the model's canonical input)",
     )
     summary.add_argument(
         "--classes",

@@ -109,11 +109,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="continue a stopped, failed or interrupted run from its last checkpoint",
         description="Continue a run in its own folder from its newest good checkpoint: epochs "
         "number on, the optimizer state and learning-rate schedule continue, the history goes "
-        "on without gaps. A finished run continues with a larger --epochs.",
+        "on without gaps. A finished run continues with a larger --epochs. With another "
+        "--epochs the learning rate goes on from where it is, never jumps: a cosine schedule "
+        "decays from its current rate to 0 at the new last epoch (one that already reached 0 "
+        "is refused: start a new run), a step schedule keeps the drops it made and makes the "
+        "ones ahead at 50% and 75% of the new total.",
     )
     resume.add_argument("run", metavar="RUN", help="run id (or its start, or its folder)")
     resume.add_argument(
-        "--epochs", type=int, metavar="N", help="total epochs to reach (default: the run's own)"
+        "--epochs",
+        type=int,
+        metavar="N",
+        help="total epochs to reach (default: the run's own); the learning-rate schedule "
+        "continues from the rate it has reached",
     )
     resume.add_argument(
         "--force",

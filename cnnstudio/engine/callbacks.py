@@ -61,7 +61,10 @@ class SessionHooks(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         logs = logs or {}
         now = time.perf_counter()
-        done = batch + 1  # Keras gives the 0-based index of the group's last batch
+        # Keras gives the 0-based index of the group's last batch as if every group were full;
+        # when the batches per call do not divide the epoch, the last group is short (fit's
+        # data runs out) and that index overshoots the epoch (18 of 16).
+        done = min(batch + 1, self.steps_per_epoch)
         group = done - self.batches_done
         self.step += group
         self.progress.step = self.step
@@ -105,8 +108,9 @@ class SessionHooks(keras.callbacks.Callback):
 
     def on_test_batch_end(self, batch, logs=None):
         # Overridden so Keras runs validation hooks in this thread: no executor threads
-        # are left behind when a stop leaves `fit` early.
-        pass
+        # are left behind when a stop leaves `fit` early. A stop ends validation too, within
+        # a group of its batches (the unfinished epoch gets no checkpoint; resume redoes it).
+        self.session.controls.raise_if_stopped()
 
     @property
     def current_epoch(self) -> int:

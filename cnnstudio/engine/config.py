@@ -65,7 +65,8 @@ class TrainingConfig:
     # Batches run per call into TensorFlow; the batch hook fires once per call. 0 = chosen by
     # the session so that events arrive about 10-20 times a second.
     steps_per_execution: int = 0
-    # Train on at most this many batches per epoch (and validate on as many); 0 = the whole
+    # Train on at most this many batches per epoch (and validate on as many: the validation
+    # split's first ones, which run.json's `dataset.validation_size` counts); 0 = the whole
     # split. For quick trials and tests.
     limit_batches: int = 0
     # Per-epoch checkpoints kept in the run folder (the best one is kept as well); resume needs

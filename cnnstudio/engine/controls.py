@@ -2,8 +2,11 @@
 
 They are `threading.Event`s checked in the batch hooks (`cnnstudio.engine.callbacks`), so they
 take effect at the end of the current group of batches, i.e. within about 1 / EVENTS_PER_SECOND
-seconds. Stop ends training at once (no trailing validation); pause waits on an event (no CPU
-burnt) and its time is left out of throughput and ETA.
+seconds. Stop is also checked between the phases before training (loading the data,
+standardisation and calibration) and after each group of validation batches. Stop ends
+training at once (no trailing validation); pause waits on an event (no CPU burnt) and its time
+is left out of throughput and ETA. Stop wins: a pause asked for after it is refused, and a
+paused session that is asked to stop wakes up and stops.
 """
 
 from __future__ import annotations
@@ -21,22 +24,34 @@ class LossNotFinite(Exception):
 
 
 class RunControls:
-    """The stop and pause switches of one training session."""
+    """The stop and pause switches of one training session. Stop wins: once asked for, a pause
+    neither delays nor replaces it, whatever the order the two arrive in."""
 
     def __init__(self) -> None:
         self._stop = threading.Event()
         self._running = threading.Event()  # cleared while paused
         self._running.set()
+        # Stop and pause each change both events: without the lock, a pause racing a stop could
+        # clear `_running` just after stop set it, and the training thread would sleep for ever.
+        self._lock = threading.Lock()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._running.set()  # a paused session must wake up to stop
+        with self._lock:
+            self._stop.set()
+            self._running.set()  # a paused session must wake up to stop
 
-    def pause(self) -> None:
-        self._running.clear()
+    def pause(self) -> bool:
+        """Pause at the next check. Returns False, and changes nothing, once a stop was asked
+        for: a run that is stopping keeps stopping."""
+        with self._lock:
+            if self._stop.is_set():
+                return False
+            self._running.clear()
+            return True
 
     def resume(self) -> None:
-        self._running.set()
+        with self._lock:
+            self._running.set()
 
     @property
     def stop_requested(self) -> bool:
@@ -46,9 +61,17 @@ class RunControls:
     def paused(self) -> bool:
         return not self._running.is_set()
 
+    def raise_if_stopped(self) -> None:
+        """Between long phases (loading data, standardisation, calibration, validation): a stop
+        asked for meanwhile ends the run there instead of after the next batch."""
+        if self._stop.is_set():
+            raise StopRequested
+
     def honour(self) -> float:
-        """On the training thread: sleep while paused, then raise StopRequested if a stop was
-        asked for. Returns the seconds spent paused."""
+        """On the training thread: raise StopRequested if a stop was asked for, else sleep
+        while paused (a stop ends the sleep and raises). Returns the seconds spent paused."""
+        if self._stop.is_set():
+            raise StopRequested
         paused_seconds = 0.0
         if not self._running.is_set():
             paused_at = time.perf_counter()

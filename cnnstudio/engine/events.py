@@ -41,7 +41,7 @@ class RunStarted:
     batch_size: int
     steps_per_execution: int
     train_size: int
-    validation_size: int
+    validation_size: int  # the images each validation measures (fewer with limit_batches)
     # A resumed run continues after this many completed epochs (0: a new run).
     initial_epoch: int = 0
 

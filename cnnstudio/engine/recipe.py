@@ -50,12 +50,14 @@ AUGMENTATION_LAYER = "training_augmentation"
 
 @dataclass
 class Pipelines:
-    """The run's data: `tf.data` pipelines and how many batches and images an epoch trains."""
+    """The run's data: `tf.data` pipelines, how many batches and images an epoch trains, and
+    how many images each validation measures."""
 
     train: tf.data.Dataset
     validation: tf.data.Dataset
     steps_per_epoch: int
     train_images: int
+    validation_images: int
 
 
 def choose_input_shape(min_input: int, image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -73,12 +75,17 @@ def choose_input_shape(min_input: int, image_shape: tuple[int, int, int]) -> tup
 def build_model(
     config: TrainingConfig, input_shape: tuple[int, int, int], num_classes: int
 ) -> keras.Model:
-    """The registered model `config` names, with its main output only."""
+    """The registered model `config` names, with its main output only; its initial weights
+    depend on `config.seed` alone, whatever other threads build meanwhile."""
     import keras
 
+    from cnnstudio.engine.seeding import seeded_build
     from cnnstudio.models import create_model
 
-    model = create_model(config.model, input_shape, num_classes, **config.model_options)
+    model = seeded_build(
+        config.seed,
+        lambda: create_model(config.model, input_shape, num_classes, **config.model_options),
+    )
     if len(model.outputs) > 1:
         # Auxiliary heads (Inception) are not trained here: the main output is first.
         model = keras.Model(model.inputs, model.outputs[0], name=model.name)
@@ -172,11 +179,14 @@ def training_pipelines(
     train_size = len(dataset.train.labels)
     steps_per_epoch = math.ceil(train_size / config.batch_size)
     train_images = train_size
+    validation_images = len(dataset.validation.labels)
     if config.limit_batches and config.limit_batches < steps_per_epoch:
         steps_per_epoch = config.limit_batches
         train_images = steps_per_epoch * config.batch_size
         train = train.take(config.limit_batches)
+        # Not shuffled: every epoch validates on the same first batches of the split.
         validation = validation.take(config.limit_batches)
+        validation_images = min(validation_images, config.limit_batches * config.batch_size)
     if config.label_smoothing > 0:
         classes = dataset.info.num_classes
 
@@ -185,7 +195,7 @@ def training_pipelines(
 
         train = train.map(one_hot, num_parallel_calls=tf.data.AUTOTUNE)
         validation = validation.map(one_hot, num_parallel_calls=tf.data.AUTOTUNE)
-    return Pipelines(train, validation, steps_per_epoch, train_images)
+    return Pipelines(train, validation, steps_per_epoch, train_images, validation_images)
 
 
 def known_length(dataset: Any) -> int | None:
@@ -197,19 +207,20 @@ def known_length(dataset: Any) -> int | None:
 # -- optimizer, loss, compile -----------------------------------------------------------------
 
 
-def build_optimizer(config: TrainingConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
-    """The optimizer `config` names, with its learning-rate schedule over the whole run."""
+def build_optimizer(
+    config: TrainingConfig,
+    steps_per_epoch: int,
+    schedule_segments: list[list[int]] | None = None,
+) -> keras.optimizers.Optimizer:
+    """The optimizer `config` names, with its learning-rate schedule over the whole run: over
+    `config.epochs`, or over `schedule_segments` where a resume changed the number of epochs
+    (see `cnnstudio.engine.schedules`)."""
     import keras
 
-    total_steps = max(1, steps_per_epoch * config.epochs)
-    rate: Any = config.learning_rate
-    if config.schedule == "cosine":
-        rate = keras.optimizers.schedules.CosineDecay(config.learning_rate, total_steps)
-    elif config.schedule == "step":
-        rate = keras.optimizers.schedules.PiecewiseConstantDecay(
-            [max(1, total_steps // 2), max(2, total_steps * 3 // 4)],
-            [config.learning_rate, config.learning_rate * 0.1, config.learning_rate * 0.01],
-        )
+    from cnnstudio.engine import schedules
+
+    segments = schedule_segments or schedules.initial_segments(config.epochs)
+    rate = schedules.learning_rate(config.schedule, config.learning_rate, steps_per_epoch, segments)
     decay = config.weight_decay or None
     if config.optimizer == "sgd":
         return keras.optimizers.SGD(rate, momentum=config.momentum, weight_decay=decay)
@@ -227,13 +238,14 @@ def compile_trainer(
     steps_per_epoch: int,
     steps_per_execution: int,
     on_gpu: bool,
+    schedule_segments: list[list[int]] | None = None,
 ) -> None:
     """Compile what fit trains: optimizer, loss (label smoothing needs one-hot labels), accuracy."""
     import keras
 
     smoothing = config.label_smoothing > 0
     trainer.compile(
-        optimizer=build_optimizer(config, steps_per_epoch),
+        optimizer=build_optimizer(config, steps_per_epoch, schedule_segments),
         loss=(
             keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
             if smoothing

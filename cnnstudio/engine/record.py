@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import keras
 
     from cnnstudio.engine.data_types import Dataset
+    from cnnstudio.engine.recipe import Pipelines
     from cnnstudio.models import ModelInfo
 
 
@@ -128,10 +129,15 @@ def record_model_and_data(
     dataset: Dataset,
     input_shape: tuple[int, int, int],
     *,
-    steps_per_epoch: int,
+    pipelines: Pipelines,
     steps_per_execution: int,
 ) -> None:
-    """What was built and what it trains on, once both are known."""
+    """What was built and what it trains on, once both are known.
+
+    `train_size` is the training split (each epoch draws its batches from all of it, shuffled);
+    `validation_size` is what every validation measures: with `limit_batches` only the split's
+    first batches (`validation_split_size` keeps the whole split's size).
+    """
     data_info = dataset.info
     run.update_record(
         model={
@@ -145,12 +151,14 @@ def record_model_and_data(
         dataset={
             "name": data_info.name,
             "train_size": len(dataset.train.labels),
-            "validation_size": len(dataset.validation.labels),
+            "train_images_per_epoch": pipelines.train_images,
+            "validation_size": pipelines.validation_images,
+            "validation_split_size": len(dataset.validation.labels),
             "class_names": list(data_info.class_names),
             # What `predict` and exports fit new images from, as training did.
             "image_shape": list(data_info.image_shape),
         },
-        steps_per_epoch=steps_per_epoch,
+        steps_per_epoch=pipelines.steps_per_epoch,
         steps_per_execution=steps_per_execution,
     )
 
@@ -164,18 +172,23 @@ def close_record(
     reason: str | None,
     elapsed: float,
     early_stopped: bool,
+    model_weights: dict[str, Any] | None = None,
 ) -> tuple[str, str | None]:
-    """Write the last history, the model (when given) and the final run.json fields.
+    """Write the last history, the model (when given) and the final run.json fields;
+    `model_weights` says which epoch's weights the model holds (`resume.settle_saved_weights`).
 
     Returns the status and reason written: a model that cannot be saved fails the run.
     """
+    saved = None
     try:
         run.append_history(progress.take_pending())
         if model is not None:
             run.save_model(model)
+            saved = model_weights
     except Exception as error:  # a failed save must show, not hide the status
         status, reason = "failed", f"could not save the model: {error}"
     run.update_record(
+        model_weights=saved,
         status=status,
         reason=reason,
         finished=now_iso(),

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cnnstudio.engine import schedules
 from cnnstudio.engine.checkpoints import CheckpointError, CheckpointStore, restore
 from cnnstudio.engine.config import TrainingConfig
 from cnnstudio.engine.record import Progress
@@ -70,6 +71,9 @@ def resume_config(handle: Run, epochs: int | None, *, force: bool = False) -> Tr
                 f"run {handle.id!r} has already completed {done} epochs; ask for more "
                 f"than {done} to train further"
             )
+        if epochs != config.epochs:
+            segments = schedules.recorded_segments(record)
+            schedules.check_extension(config.schedule, segments, done, handle.id)
         return config.replace(epochs=epochs)
     if status not in RESUMABLE_STATUSES or done >= config.epochs:
         how = "early stopping ended it" if record.get("early_stopped") else "all epochs done"
@@ -218,6 +222,46 @@ def _early_stopping_weights(
             f"will keep the last weights instead"
         )
         return None
+
+
+def settle_saved_weights(
+    status: str,
+    progress: Progress,
+    early_stopping: Any,
+    store: CheckpointStore,
+    trainer: Any,
+) -> dict[str, Any]:
+    """Make the weights about to be saved as model.keras a completed epoch's, and say which:
+    run.json's `model_weights`, the epoch and its metrics.
+
+    The rule: with early stopping on, a finished run holds the epoch of the best val_loss
+    (Keras put its weights back at the end of fit); any other finished run holds its last
+    epoch; a stopped run goes back to its newest good checkpoint, the epoch a resume would
+    continue from (the unfinished epoch's batches, which no metric describes, are dropped).
+    Stopped before any checkpoint, it keeps the weights it has, and says so (epoch None).
+    """
+    restored_best = early_stopping is not None and early_stopping.best_weights is not None
+    if status == "finished" and restored_best:
+        epoch = int(early_stopping.best_epoch) + 1
+        return _weights_record(progress, epoch, "best val_loss (early stopping)")
+    if status != "stopped":
+        return _weights_record(progress, progress.epochs_completed, "last epoch")
+    checkpoint = None
+    try:
+        checkpoint = store.latest_good() if trainer is not None else None
+        if checkpoint is not None:
+            restore(trainer, checkpoint)
+    except (CheckpointError, OSError, ValueError) as error:
+        checkpoint = None
+        store.warn(f"WARNING: the model is saved as it was at the stop: {error}")
+    if checkpoint is None:
+        return {"epoch": None, "metrics": {}, "rule": "stopped with no usable checkpoint"}
+    return _weights_record(progress, checkpoint.epoch, "last checkpoint (stopped)")
+
+
+def _weights_record(progress: Progress, epoch: int, rule: str) -> dict[str, Any]:
+    entry = next((e for e in progress.epoch_entries if e.get("epoch") == epoch), {})
+    return {"epoch": epoch, "metrics": dict(entry.get("metrics") or {}), "rule": rule}
 
 
 def checkpoint_state(

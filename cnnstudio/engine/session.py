@@ -14,6 +14,9 @@ Stop ends training at once (no trailing validation), saves the model and marks t
 reason: `loss became NaN at epoch E batch B`, out of memory (with a suggestion), or any exception
 as `Type: message`. Whatever happens, the reason reaches both run.json and the observer.
 
+model.keras holds a completed epoch's weights wherever one exists, and run.json's
+`model_weights` names that epoch and its metrics (the rule: `resume.settle_saved_weights`).
+
 Importing this module does not import Keras or TensorFlow: the GUI imports it to show its window.
 """
 
@@ -26,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cnnstudio.engine import recipe, record, resume
+from cnnstudio.engine import recipe, record, resume, schedules
 from cnnstudio.engine.checkpoints import CheckpointStore
 from cnnstudio.engine.config import TrainingConfig
 from cnnstudio.engine.controls import LossNotFinite, RunControls, StopRequested
@@ -100,6 +103,8 @@ class TrainingSession:
         self._elapsed_offset = 0.0  # training time of earlier sessions of the same run
         self._device_name: str | None = None
         self._callback_state: dict[str, Any] = {}  # from the checkpoint a resume starts at
+        # The learning-rate schedule's segments before this session (a resume may add one).
+        self._earlier_segments: list[list[int]] = schedules.initial_segments(self.config.epochs)
         # Keras callbacks whose state a checkpoint keeps (None when the config has none).
         self._early_stopping: keras.callbacks.EarlyStopping | None = None
         self._plateau: keras.callbacks.ReduceLROnPlateau | None = None
@@ -137,8 +142,10 @@ class TrainingSession:
         """Stop after the current group of batches; the model is saved, the run `stopped`."""
         self.controls.stop()
 
-    def pause(self) -> None:
-        self.controls.pause()
+    def pause(self) -> bool:
+        """Pause after the current group of batches; False once a stop was asked for (stop
+        wins, and the run goes on stopping)."""
+        return self.controls.pause()
 
     def resume(self) -> None:
         self.controls.resume()
@@ -164,6 +171,7 @@ class TrainingSession:
         try:
             if self._resume_target is not None:
                 self.run_handle = self._resume_target
+                self._earlier_segments = schedules.recorded_segments(self.run_handle.reload())
                 self._elapsed_offset = record.reopen_run(
                     self.run_handle, self.config, self.progress
                 )
@@ -176,7 +184,7 @@ class TrainingSession:
 
         try:
             # The heartbeat tells other hosts this run is alive (see `run_liveness`).
-            with forgetting_custom_gradients(), Heartbeat(self.run_handle.path):
+            with forgetting_custom_gradients(self.run_handle.log), Heartbeat(self.run_handle.path):
                 self._train()
         except StopRequested:
             return self._finish("stopped", None, save=True)
@@ -210,8 +218,8 @@ class TrainingSession:
         import keras
         import tensorflow as tf
 
-        from cnnstudio.engine.datasets import load_dataset
         from cnnstudio.engine.devices import resolve_device
+        from cnnstudio.engine.downloads import load_training_data
         from cnnstudio.models import get_model_info
 
         config = self.config
@@ -224,9 +232,15 @@ class TrainingSession:
         device = resolve_device(config.device)
         self._device_name = device.name
         self.run_handle.update_record(device=device.name)
-        dataset = self._dataset or load_dataset(
-            config.dataset, validation_fraction=config.validation_fraction, seed=config.seed
-        )
+        try:
+            dataset = self._dataset or load_training_data(
+                config, cancelled=lambda: self.controls.stop_requested, note=self.run_handle.log
+            )
+        except Exception:
+            self.controls.raise_if_stopped()  # a Stop cancelled the download: stopped, not failed
+            raise
+        # Stop is honoured between the long phases before training too, not only in its batches.
+        self.controls.raise_if_stopped()
         model_info = get_model_info(config.model)
         input_shape = recipe.choose_input_shape(
             model_info.min_input, tuple(dataset.info.image_shape)
@@ -235,6 +249,7 @@ class TrainingSession:
             pipelines, steps_per_execution = self._assemble(dataset, input_shape, device)
             if self._resume_target is not None:
                 self.initial_epoch = self._restore(self.trainer)
+            self.controls.raise_if_stopped()  # after standardisation, calibration, restore
             self._announce(model_info, dataset, input_shape, device, pipelines, steps_per_execution)
             self._fit(pipelines)
 
@@ -249,6 +264,7 @@ class TrainingSession:
         if self._resume_target is not None:
             # Where the run continues decides the data seed (see `cnnstudio.engine.resume`).
             self.initial_epoch = self._peek_checkpoint_epoch()
+        schedule_segments = self._schedule_segments()
         pipelines = recipe.training_pipelines(
             config, dataset, input_shape, initial_epoch=self.initial_epoch
         )
@@ -269,8 +285,16 @@ class TrainingSession:
             steps_per_epoch=pipelines.steps_per_epoch,
             steps_per_execution=steps_per_execution,
             on_gpu=device.is_gpu,
+            schedule_segments=schedule_segments,
         )
         return pipelines, steps_per_execution
+
+    def _schedule_segments(self) -> list[list[int]]:
+        """The learning-rate schedule's segments, kept in run.json: a resume to another number
+        of epochs continues the schedule from where it is (`cnnstudio.engine.schedules`)."""
+        segments = schedules.extend(self._earlier_segments, self.initial_epoch, self.config.epochs)
+        self.run_handle.update_record(schedule_segments=segments)
+        return segments
 
     def _steps_per_execution(self, model: keras.Model, pipelines: recipe.Pipelines) -> int:
         """As configured, else as the resumed run recorded, else measured on this machine."""
@@ -304,7 +328,7 @@ class TrainingSession:
             model,
             dataset,
             input_shape,
-            steps_per_epoch=pipelines.steps_per_epoch,
+            pipelines=pipelines,
             steps_per_execution=steps_per_execution,
         )
         self.emit(
@@ -324,7 +348,7 @@ class TrainingSession:
                 batch_size=self.config.batch_size,
                 steps_per_execution=steps_per_execution,
                 train_size=len(dataset.train.labels),
-                validation_size=len(dataset.validation.labels),
+                validation_size=pipelines.validation_images,
                 initial_epoch=self.initial_epoch,
             )
         )
@@ -420,14 +444,21 @@ class TrainingSession:
             with contextlib.suppress(Exception):
                 self._scalars.close()
         if run is not None and write:
+            model = self.model if save else None
+            weights = None
+            if model is not None:
+                weights = resume.settle_saved_weights(
+                    status, progress, self._early_stopping, self.checkpoint_store(), self.trainer
+                )
             status, reason = record.close_record(
                 run,
                 progress,
-                self.model if save else None,
+                model,
                 status=status,
                 reason=reason,
                 elapsed=elapsed,
                 early_stopped=early_stopped,
+                model_weights=weights,
             )
         self.result = RunResult(
             status=status,

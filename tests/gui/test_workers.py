@@ -79,3 +79,30 @@ def test_closing_the_main_window_stops_and_waits_for_every_worker(qtbot):
     window.close()
     assert not owned.isRunning() and not loose.isRunning()
     assert live_workers() == [] and stop_all() == []
+
+
+def test_a_worker_that_outlives_its_wait_holds_the_app_until_it_ends(qtbot):
+    release = threading.Event()
+
+    class Unstoppable(Worker):
+        stop_timeout_ms = 0  # the closing window gives up waiting at once
+
+        def work(self) -> None:
+            release.wait(60)
+
+    window = MainWindow(StudioContext())
+    qtbot.addWidget(window)
+    window.show()
+    worker = Unstoppable("unstoppable")
+    worker.start()
+    closes = []
+    window.closed.connect(lambda: closes.append(True))
+    try:
+        window.close()
+        # Quitting now would destroy a running QThread (Qt aborts): the window goes, the app
+        # waits.
+        assert closes == [] and worker.isRunning() and not window.isVisible()
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: closes == [True], timeout=30_000)
+    assert not worker.isRunning()

@@ -5,10 +5,9 @@ happens on one worker thread that serves a queue. The newest request list replac
 one (a person who clicks through five models wants the last one, not all five in order), and
 results are cached by request, so going back to a model is instant.
 
-Keras draws the default seeds of initializers from Python's global `random`, so a build here that
-overlaps the start of a training run (after its `set_random_seed`) would shift that run's initial
-weights. The picker therefore computes the rest of the zoo only while it is on screen, and Train
-lives in another view; only the selected model's figures are computed while it is hidden.
+Keras draws the default seeds of initializers from Python's global `random`, so these builds go
+through `cnnstudio.engine.seeding.isolated_build`: they leave that state as they found it and
+never overlap a training run's seeded build, whose initial weights so depend on its seed alone.
 """
 
 from __future__ import annotations
@@ -55,11 +54,14 @@ class StatsResult:
 def compute_stats(request: StatsRequest) -> StatsResult:
     """Build the model and count (imports the zoo; call on the worker thread)."""
     from cnnstudio.engine.layer_stats import compute_model_stats
+    from cnnstudio.engine.seeding import isolated_build
     from cnnstudio.models import create_model
 
     try:
-        model = create_model(
-            request.model, request.input_shape, request.num_classes, **dict(request.options)
+        model = isolated_build(
+            lambda: create_model(
+                request.model, request.input_shape, request.num_classes, **dict(request.options)
+            )
         )
         stats = compute_model_stats(model)
     except Exception as error:  # bad option/shape pairs are ValueErrors; show any reason

@@ -14,7 +14,8 @@ and two for its own preferences, both given the app's QSettings (`cnnstudio.gui.
 
 Whatever a view leaves, no thread outlives the window: after the views' `shutdown`, the window
 stops and waits for every running `Worker` (`cnnstudio.gui.workers.stop_all`), the one place
-where that is enforced.
+where that is enforced; a worker still running after its wait keeps the app (not the window)
+until it ends, so Qt never destroys a running thread.
 
 TensorFlow is never imported here: `load_engine()` starts `EngineLoader` after the window is
 shown, and the status bar tells how far it got.
@@ -22,6 +23,7 @@ shown, and the status bar tells how far it got.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -363,6 +365,27 @@ class MainWindow(QMainWindow):
         if self.engine_loading():
             # A TensorFlow import cannot be cancelled; exiting mid-import can crash the process.
             self._engine_label.setText("Waiting for the engine to finish loading…")
-        stop_all()
+        left = stop_all()
+        if left:
+            # A job outlived its wait (an import, a download): quitting now would destroy a
+            # running QThread, and Qt aborts the process. The window goes; the app quits once
+            # they have ended.
+            event.ignore()
+            self.hide()
+            self._quit_after(left)
+            return
         event.accept()
         self.closed.emit()
+
+    def _quit_after(self, workers: list) -> None:
+        names = ", ".join(worker.objectName() for worker in workers)
+        print(f"cnnstudio: waiting for {names} to end before quitting", file=sys.stderr)
+        poll = QTimer(self, objectName="quitWhenWorkersEnd", interval=100)
+
+        def check() -> None:
+            if not any(worker.isRunning() for worker in workers):
+                poll.stop()
+                self.closed.emit()
+
+        poll.timeout.connect(check)
+        poll.start()

@@ -24,6 +24,9 @@ from cnnstudio.gui.workers import Worker
 # ms per line, plus the copy to the screen), time the training thread partly waits for on the
 # GIL; 5 a second keep the curves fluid and the training within a few percent of headless.
 LIVE_CHART_FPS = 5.0
+# Statuses whose line stays until the person changes it or the run ends: progress events must
+# not turn "Stopping..." or "Paused" back into "Training".
+_HELD_STATUSES = ("paused", "stopping")
 
 _charts_loaded = threading.Event()
 _charts_preloader: ChartsPreloader | None = None
@@ -61,7 +64,8 @@ class LiveRunView(QWidget):
         self.chart: Any = None  # charts.TrainingChart once matplotlib has loaded
         self.series: RunSeries | None = None
         self.run_id: str | None = None  # the run training or last trained
-        self.status = "idle"  # idle / starting / running / paused / finished / stopped / failed
+        # idle / starting / running / paused / stopping / finished / stopped / failed
+        self.status = "idle"
         self.reason: str | None = None
         self._speed = 0.0  # images per second, smoothed
         self._batch_size = 1
@@ -116,11 +120,18 @@ class LiveRunView(QWidget):
         self.request_chart()
 
     def set_paused(self, paused: bool) -> None:
+        if self.status == "stopping":
+            return  # stop wins over pause
         self.status = "paused" if paused else "running"
         if paused:
             self.status_label.setText(
                 "Paused after the current group of batches. Resume to continue."
             )
+
+    def set_stopping(self) -> None:
+        """Stop was pressed: this status and text stay until the run has ended."""
+        self.status = "stopping"
+        self.status_label.setText("Stopping after the current group of batches…")
 
     # -- events (GUI thread) --------------------------------------------------------------------
 
@@ -153,6 +164,8 @@ class LiveRunView(QWidget):
             event.run_id,
             planned_epochs=event.epochs,
             steps_per_epoch=event.steps_per_epoch,
+            batch_size=event.batch_size,
+            train_images=event.train_size,
         )
         if event.initial_epoch:  # a resumed run: its history so far, as cut back on disk
             from cnnstudio.engine.runs import read_history
@@ -163,6 +176,8 @@ class LiveRunView(QWidget):
                 read_history(f"{event.run_dir}/history.jsonl"),
                 planned_epochs=event.epochs,
                 steps_per_epoch=event.steps_per_epoch,
+                batch_size=event.batch_size,
+                train_images=event.train_size,
             )
         series.learning_rate_hint = self._learning_rate
         self.series = series
@@ -171,12 +186,12 @@ class LiveRunView(QWidget):
             self.chart.add_series(series)
         self.progress.setRange(0, event.epochs * event.steps_per_epoch)
         self.progress.setValue(event.initial_epoch * event.steps_per_epoch)
-        if self.status != "paused":
+        if self.status not in _HELD_STATUSES:
             self.status = "running"
-        self.status_label.setText(
-            f"Training {event.model_display_name} on {event.dataset} ({event.train_size:,} "
-            f"images, {event.params:,} parameters) on {event.device}: run {event.run_id}"
-        )
+            self.status_label.setText(
+                f"Training {event.model_display_name} on {event.dataset} ({event.train_size:,} "
+                f"images, {event.params:,} parameters) on {event.device}: run {event.run_id}"
+            )
 
     def _on_batch(self, event: BatchEnd) -> None:
         if self.series is not None:
@@ -209,7 +224,7 @@ class LiveRunView(QWidget):
         # Keras may report an epoch's last group short of its last batch: the epoch is done.
         self.progress.setValue(event.epoch * self._steps)
         metrics = event.metrics
-        if self.status != "paused":
+        if self.status not in _HELD_STATUSES:
             self.status_label.setText(
                 f"Epoch {event.epoch}/{event.epochs}: loss {metrics.get('loss', math.nan):.4f}, "
                 f"validation accuracy {metrics.get('val_accuracy', math.nan):.2%} "

@@ -132,7 +132,8 @@ class TrainingPanel(QWidget):
         self.reason_label.setVisible(bool(reason))
         self.train_button.setEnabled(not training and valid and self.context.engine_ready)
         self.train_button.setToolTip(reason or "Start training with these settings")
-        self.pause_button.setEnabled(training)
+        # A stopping run cannot be paused: stop wins, and "Stopping..." stays true.
+        self.pause_button.setEnabled(training and not self.controller.is_stopping())
         self.stop_button.setEnabled(training)
         self.form.set_enabled(not training)
 
@@ -178,9 +179,12 @@ class TrainingPanel(QWidget):
         self._update_controls()
 
     def _toggle_pause(self, checked: bool) -> None:
-        if checked:
-            self.controller.pause()
-        else:
+        if checked and not self.controller.pause():
+            # Refused: the run is stopping (or over); the button must not claim a pause.
+            self.pause_button.setChecked(False)
+            self._update_controls()
+            return
+        if not checked:
             self.controller.resume()
         self.live.set_paused(checked)
         self.pause_button.setText("Resume" if checked else "Pause")
@@ -188,7 +192,10 @@ class TrainingPanel(QWidget):
     def stop(self) -> None:
         if self.is_training():
             self.controller.stop()
-            self.live.status_label.setText("Stopping after the current group of batches…")
+            self.live.set_stopping()
+            self.pause_button.setChecked(False)
+            self.pause_button.setText("Pause")
+            self._update_controls()
 
     def stop_and_wait(self, timeout_ms: int = 60_000) -> bool:
         """Stop a run and wait for its thread (the model and last checkpoint are kept).

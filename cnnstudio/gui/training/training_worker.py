@@ -51,9 +51,12 @@ def _freeze_long_lived_objects() -> None:
     """With TensorFlow loaded a full garbage collection walks ~400,000 objects (0.3-0.5 s here)
     holding the GIL, whichever thread triggers it: a visible GUI freeze. Before the first run
     the objects alive are long-lived (modules, the zoo); `gc.freeze` leaves them out of every
-    later collection. Only once: later runs would also freeze the previous run's garbage."""
+    later collection. Only once: later runs would also freeze the previous run's garbage.
+    Collected first, once: otherwise the cyclic garbage of the models the picker built so far
+    would be frozen with them and never freed."""
     global _frozen
     if not _frozen:
+        gc.collect()
         gc.freeze()
         _frozen = True
 
@@ -92,7 +95,8 @@ class TrainingWorker(Worker):
 
     def stop(self) -> None:
         super().stop()
-        self.session.stop()
+        if self.session is not None:  # None once the run has ended and been released
+            self.session.stop()
 
 
 class TrainingController(QObject):
@@ -142,9 +146,12 @@ class TrainingController(QObject):
         elif self.session is not None:
             self.session.stop()
 
-    def pause(self) -> None:
-        if self.session is not None:
-            self.session.pause()
+    def pause(self) -> bool:
+        """False when there is no session or it is stopping (stop wins over pause)."""
+        return self.session.pause() if self.session is not None else False
+
+    def is_stopping(self) -> bool:
+        return self.is_running() and self.session is not None and self.session.stop_requested
 
     def resume(self) -> None:
         if self.session is not None:
@@ -184,5 +191,9 @@ class TrainingController(QObject):
         worker, self._worker = self._worker, None
         if worker is not None:
             self.last_stats = {"events": worker.events, "emit_seconds": worker.emit_seconds}
+            worker.session = None
             worker.deleteLater()
+        # The ended run's model, optimizer slots, data and compiled functions go now, not when
+        # the next run starts: the result, run.json and the history keep what was learnt.
+        self.session = None
         self.finished.emit(self._result)

@@ -90,7 +90,14 @@ def run_colour(run_id: str, taken: Iterable[str] = ()) -> str:
 
 @dataclass
 class RunSeries:
-    """Every point of one run: batch-level training curves and epoch-level summaries."""
+    """Every point of one run: batch-level training curves and epoch-level summaries.
+
+    The engine reports, per group of batches, Keras's running mean over the epoch so far (what
+    history.jsonl keeps). The batch curves hold instead each group's own mean, recovered from
+    two consecutive running means, so that the raw curve is raw and the smoothing is the only
+    smoothing. Keras weights its means by images: with `batch_size` and `train_images` known
+    the recovery is exact, otherwise it weights by batches (exact but for a short last batch).
+    """
 
     run_id: str
     label: str
@@ -112,19 +119,42 @@ class RunSeries:
     # and val_loss, batch and epoch points), kept as points arrive: the chart's limits need
     # them at every redraw, and scanning every point would cost O(points) each time.
     ranges: dict[str, list[float]] = field(default_factory=dict)
+    batch_size: int | None = None
+    train_images: int | None = None
+    # The last report: (epoch, images seen in it, running mean loss, running mean accuracy).
+    _running: tuple[int, int, float, float] = field(default=(0, 0, 0.0, 0.0), repr=False)
 
     METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
     def add_batch(
         self, epoch: int, batch: int, steps_per_epoch: int, loss: float, accuracy: float
     ) -> None:
+        """A report of the engine: `loss` and `accuracy` are the epoch's running means up to
+        its batch `batch`; the series keeps the mean of the batches since the last report."""
         self.steps_per_epoch = max(1, steps_per_epoch)
+        loss, accuracy = self._group_means(epoch, batch, float(loss), float(accuracy))
         self.batch_x.append(epoch - 1 + batch / self.steps_per_epoch)
-        self.batch_loss.append(float(loss))
-        self.batch_accuracy.append(float(accuracy))
+        self.batch_loss.append(loss)
+        self.batch_accuracy.append(accuracy)
         self._extend_range("loss", loss)
         self._extend_range("accuracy", accuracy)
         self.version += 1
+
+    def _group_means(
+        self, epoch: int, batch: int, loss: float, accuracy: float
+    ) -> tuple[float, float]:
+        seen = batch if self.batch_size is None else batch * self.batch_size
+        if self.train_images:
+            seen = min(seen, self.train_images)  # the epoch's last batch may be short
+        last_epoch, last_seen, last_loss, last_accuracy = self._running
+        if last_epoch != epoch or last_seen >= seen:  # a new epoch: its first group
+            last_seen, last_loss, last_accuracy = 0, 0.0, 0.0
+        self._running = (epoch, seen, loss, accuracy)
+        new = seen - last_seen
+        return (
+            (loss * seen - last_loss * last_seen) / new,
+            (accuracy * seen - last_accuracy * last_seen) / new,
+        )
 
     def add_epoch(
         self,
@@ -191,6 +221,8 @@ class RunSeries:
         *,
         planned_epochs: int = 1,
         steps_per_epoch: int | None = None,
+        batch_size: int | None = None,
+        train_images: int | None = None,
     ) -> RunSeries:
         """A finished (or partial) run from its history.jsonl entries."""
         entries = list(entries)
@@ -198,7 +230,12 @@ class RunSeries:
             batches = [e.get("batch", 0) for e in entries if e.get("kind") == "batch"]
             steps_per_epoch = max(batches, default=1) or 1
         series = cls(
-            run_id, label, planned_epochs=max(1, planned_epochs), steps_per_epoch=steps_per_epoch
+            run_id,
+            label,
+            planned_epochs=max(1, planned_epochs),
+            steps_per_epoch=steps_per_epoch,
+            batch_size=batch_size,
+            train_images=train_images,
         )
         for entry in entries:
             if entry.get("kind") == "batch":

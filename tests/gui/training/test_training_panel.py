@@ -79,8 +79,8 @@ def test_a_short_run_trains_with_live_charts_and_progress(panel, qtbot):
     assert "Epoch 2/2" in panel.progress.text() and "img/s" in panel.progress.text()
     assert panel.train_button.isEnabled() and not panel.stop_button.isEnabled()
     assert run_record(panel)["status"] == "finished"
-    # The worker's per-event cost: one queued emit each.
-    assert panel.controller.session is not None
+    # The ended run's session (model, optimizer, data) is released with its thread.
+    assert panel.controller.session is None
 
 
 def test_pause_holds_batches_and_stop_acts_within_a_group(panel, qtbot):
@@ -102,6 +102,21 @@ def test_pause_holds_batches_and_stop_acts_within_a_group(panel, qtbot):
     # Stop is checked after every group of batches: at most the group in flight (an epoch
     # here, 4 batches) still reports, not the 190-odd epochs left. Counted, not timed.
     assert events.count(BatchEnd) - stopped_at <= 4
+    assert panel.status == "stopped" and run_record(panel)["status"] == "stopped"
+
+
+def test_pause_after_stop_keeps_the_run_stopping(panel, qtbot):
+    quick_form(panel, epochs=200, batches=4)
+    events = Events(panel)
+    panel.train_button.click()
+    qtbot.waitUntil(lambda: events.count(BatchEnd) >= 1, timeout=120_000)
+    with qtbot.waitSignal(panel.trainingFinished, timeout=60_000):
+        panel.stop_button.click()
+        assert panel.status == "stopping" and "Stopping" in panel.live.status_label.text()
+        assert not panel.pause_button.isEnabled()
+        panel._toggle_pause(True)  # a Pause that reaches the panel all the same
+        assert panel.status == "stopping" and "Stopping" in panel.live.status_label.text()
+        assert not panel.pause_button.isChecked() and not panel.controller.session.paused
     assert panel.status == "stopped" and run_record(panel)["status"] == "stopped"
 
 

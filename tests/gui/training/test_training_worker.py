@@ -88,3 +88,48 @@ def test_stop_then_wait_ends_the_thread_and_delivers_the_final_event(qtbot):
     # No event loop turn needed: wait() delivered what the thread left behind.
     assert not controller.is_running()
     assert isinstance(events[-1], RunStopped)
+
+
+def test_the_one_freeze_before_the_first_run_collects_garbage_first(monkeypatch):
+    """Cyclic garbage alive at the first Train (the picker's models) must not be frozen for
+    ever with the long-lived objects."""
+    import gc
+    import weakref
+
+    from cnnstudio.gui.training import training_worker
+
+    class Cycle:
+        pass
+
+    monkeypatch.setattr(training_worker, "_frozen", False)
+    gc.disable()  # so that only the freeze's own collection can free the cycle
+    try:
+        garbage = Cycle()
+        garbage.itself = garbage
+        alive = weakref.ref(garbage)
+        del garbage
+        training_worker._freeze_long_lived_objects()
+        assert alive() is None
+    finally:
+        gc.enable()
+
+
+def test_a_finished_run_leaves_nothing_of_its_session_behind(qtbot):
+    """The model, optimizer slots, data and compiled functions of an ended run must not stay
+    alive in the app until the next run."""
+    import gc
+    import weakref
+
+    controller = TrainingController()
+    training = session(epochs=1)
+    alive = weakref.ref(training)
+    with qtbot.waitSignal(controller.finished, timeout=60_000) as finished:
+        controller.start(training)
+    del training
+    assert finished.args[0].status == "finished" and controller.session is None
+
+    def released() -> bool:
+        gc.collect()
+        return alive() is None
+
+    qtbot.waitUntil(released, timeout=30_000)

@@ -130,3 +130,23 @@ def test_limits_only_grow_and_leave_room_so_full_draws_stay_rare():
     assert grown[0] < 0.1 and grown[1] == 4.6  # grows, never shrinks
     accuracy = grow_limits(None, 0.3, 0.6, log=False, ceiling=1.0)
     assert accuracy[1] == 1.02 and 0.0 <= accuracy[0] < 0.3
+
+
+def test_batch_curves_hold_each_groups_mean_not_keras_running_mean():
+    # Keras reports the epoch's running mean: groups of 2 batches with means 2.0 and 1.0 read
+    # 2.0 and then 1.5; the raw curve must show 2.0 and 1.0 (smoothing is the chart's job).
+    series = RunSeries("r", "r", steps_per_epoch=4)
+    series.add_batch(1, 2, 4, loss=2.0, accuracy=0.2)
+    series.add_batch(1, 4, 4, loss=1.5, accuracy=0.3)
+    series.add_batch(2, 2, 4, loss=0.8, accuracy=0.5)  # a new epoch starts a new mean
+    assert series.batch_loss == pytest.approx([2.0, 1.0, 0.8])
+    assert series.batch_accuracy == pytest.approx([0.2, 0.4, 0.5])
+
+
+def test_group_means_weigh_a_short_last_batch_by_its_images():
+    # 3 batches of 10 images and a last one of 5 (35 images): Keras's mean weighs by images.
+    series = RunSeries("r", "r", steps_per_epoch=4, batch_size=10, train_images=35)
+    series.add_batch(1, 3, 4, loss=1.0, accuracy=0.5)  # 30 images at 1.0
+    series.add_batch(1, 4, 4, loss=(30 * 1.0 + 5 * 4.0) / 35, accuracy=(15 + 5) / 35)
+    assert series.batch_loss == pytest.approx([1.0, 4.0])
+    assert series.batch_accuracy == pytest.approx([0.5, 1.0])
