@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 # ModelMeta and OptionMeta are declared once, there, for the registry and this catalog alike.
+from cnnstudio.engine.atomic_files import atomic_write_text
 from cnnstudio.model_metadata import ModelMeta, OptionMeta  # noqa: F401 (OptionMeta re-exported)
 
 CATALOG_PATH = Path(__file__).with_name("zoo_catalog.json")
@@ -186,9 +186,7 @@ def write_catalog(
         f' "metadata": [\n{metas}\n ]\n}}\n'
     )
     json.loads(text)  # the hand-made layout must stay valid JSON
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    atomic_write_text(path, text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
