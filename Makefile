@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Tests never open a real window and never touch the user's own runs.
 TEST_ENV := QT_QPA_PLATFORM=offscreen KERAS_BACKEND=tensorflow TF_CPP_MIN_LOG_LEVEL=2
 
-.PHONY: run test test-all bench lint format clean
+.PHONY: run test test-all bench lint format clean package
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "CNN Studio needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -30,6 +30,16 @@ test: $(STAMP) lint
 
 test-all: $(STAMP) lint
 	$(PYTEST) $(PYTEST_ARGS)
+
+# The frozen app (packaging/): PyInstaller into dist/, then the frozen app's self-test, then
+# (Linux) the .tar.gz. About N minutes here; it is a separate target, not part of `make test`.
+PACKAGE_STAMP := $(VENV)/.installed-package
+$(PACKAGE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,package]'
+	touch $(PACKAGE_STAMP)
+
+package: $(PACKAGE_STAMP)
+	nice -n 10 $(BIN)/python packaging/build.py $(PACKAGE_ARGS)
 
 bench: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m benchmarks

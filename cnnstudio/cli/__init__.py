@@ -50,6 +50,12 @@ def _open_app(args: argparse.Namespace) -> int:
     return run_app(screenshot=args.screenshot, view=args.view)
 
 
+def _self_test(args: argparse.Namespace) -> int:
+    from cnnstudio.selftest import run_self_test
+
+    return run_self_test(verbose=args.verbose)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="cnnstudio",
@@ -65,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--view", metavar="NAME", help="the view to show first, e.g. models or data"
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation (TensorFlow, the model zoo, a short training, export, "
+        "the window offscreen), one line per check; exit status 0 when all pass",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     models.add_commands(sub)
@@ -85,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if configure_tensorflow_logging(args.verbose):  # before any handler imports TensorFlow
         quiet_tensorflow_import()
-    handler = getattr(args, "handler", _open_app)
+    handler = getattr(args, "handler", _self_test if args.self_test else _open_app)
     prog = f"cnnstudio {args.command}" if args.command else "cnnstudio"
     try:
         return handler(args)
@@ -98,3 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cnnstudio: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug: the traceback goes to a log file, the user is told where
+        from cnnstudio.crash_log import report_to_stderr
+
+        report_to_stderr(prog, error)
+        return EXIT_FAILURE

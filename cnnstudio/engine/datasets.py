@@ -25,7 +25,6 @@ import hashlib
 import os
 from collections import Counter
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +36,7 @@ from cnnstudio.engine.data_types import (
     Split,
     keras_datasets_dir,
 )
+from cnnstudio.locations import resource_path
 
 __all__ = [
     "DatasetUnavailable",
@@ -232,9 +232,9 @@ _MNIST_5K_TRAIN_PER_CLASS = 400
 
 
 def bundled_data_path(filename: str) -> Path:
-    """Path of a file in ``cnnstudio/resources/data`` (a source checkout or an installed package;
-    PyInstaller collects it as package data)."""
-    return Path(str(resources.files("cnnstudio") / "resources" / "data" / filename))
+    """Path of a file in ``cnnstudio/resources/data`` (a source checkout, an installed package or
+    the frozen app: see `cnnstudio.locations`)."""
+    return resource_path("data", filename)
 
 
 def _load_mnist_5k() -> Dataset:

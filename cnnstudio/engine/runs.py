@@ -86,12 +86,9 @@ LOCK_FILE = ".run.json.lock"
 
 def runs_root() -> Path:
     """The folder that holds every run (not created here)."""
-    home = os.environ.get("CNNSTUDIO_HOME")
-    if home:
-        return Path(home) / "runs"
-    import platformdirs
+    from cnnstudio.locations import user_data_dir
 
-    return Path(platformdirs.user_data_dir("cnnstudio", appauthor=False)) / "runs"
+    return user_data_dir() / "runs"
 
 
 def now_iso() -> str:

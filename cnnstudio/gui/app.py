@@ -21,12 +21,15 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from cnnstudio.gui.shell import error_report
 from cnnstudio.gui.shell.context import StudioContext
 from cnnstudio.gui.shell.main_window import MainWindow
 from cnnstudio.gui.shell.platform_check import xcb_problem
 from cnnstudio.gui.shell.settings import APPLICATION, ORGANIZATION
+from cnnstudio.locations import resource_path
 
 STARTUP_PROBE_ENV = "CNNSTUDIO_STARTUP_PROBE"
 SCREENSHOT_SIZE = (1280, 800)
@@ -38,6 +41,11 @@ def _application() -> QApplication:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("CNN Studio")
+    # Wayland matches the window to the installed cnnstudio.desktop entry (and its icon) by this.
+    app.setDesktopFileName("cnnstudio")
+    icon = resource_path("icons", "cnnstudio-256.png")
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
     return app  # type: ignore[return-value]
 
 
@@ -105,8 +113,13 @@ def run_app(*, screenshot: str | Path | None = None, view: str | None = None) ->
     # waiting: 1 run in ~20 of `--screenshot` beside a busy test suite).
     window.closed.connect(app.quit, Qt.ConnectionType.QueuedConnection)
     _close_on_ctrl_c(window)
+    # A bug in a slot or an event handler: a log file and a dialog that says where it is.
+    reporter = error_report.install(window)
     window.show()
-    app.exec()
+    try:
+        app.exec()
+    finally:
+        error_report.uninstall(reporter)
     return outcome["status"]
 
 

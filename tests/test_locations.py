@@ -1,0 +1,49 @@
+"""The one accessor for shipped files works from source and frozen; user files go to the user's
+folders (or $CNNSTUDIO_HOME), never into the program's."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import cnnstudio
+from cnnstudio import locations
+from cnnstudio.engine.datasets import MNIST_5K_FILE, bundled_data_path
+from cnnstudio.engine.runs import runs_root
+
+
+def test_from_source_resources_are_next_to_the_package():
+    assert not locations.is_frozen()
+    path = locations.resource_path("data", MNIST_5K_FILE)
+    assert path == Path(cnnstudio.__file__).resolve().parent / "resources" / "data" / MNIST_5K_FILE
+    assert path.is_file() and bundled_data_path(MNIST_5K_FILE) == path
+    assert locations.resource_path("icons", "cnnstudio-256.png").is_file()
+
+
+def test_frozen_resources_are_under_the_bundle_folder(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert locations.is_frozen()
+    expected = tmp_path / "cnnstudio" / "resources" / "data" / MNIST_5K_FILE
+    assert locations.resource_path("data", MNIST_5K_FILE) == expected
+    assert bundled_data_path(MNIST_5K_FILE) == expected
+
+
+def test_user_folders_follow_cnnstudio_home(cnnstudio_home):
+    assert locations.user_data_dir() == Path(cnnstudio_home)
+    assert locations.user_log_dir() == Path(cnnstudio_home) / "logs"
+    assert runs_root() == Path(cnnstudio_home) / "runs"
+
+
+def test_user_folders_are_the_platform_folders_otherwise(monkeypatch, tmp_path):
+    monkeypatch.delenv("CNNSTUDIO_HOME")
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    assert locations.user_data_dir() == tmp_path / "data" / "cnnstudio"
+    assert runs_root() == tmp_path / "data" / "cnnstudio" / "runs"
+    assert locations.user_log_dir() == tmp_path / "state" / "cnnstudio" / "log"
+    # Never inside the program, frozen or not.
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path / "bundle"), raising=False)
+    assert not locations.user_data_dir().is_relative_to(tmp_path / "bundle")
