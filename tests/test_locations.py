@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 import cnnstudio
 from cnnstudio import locations
 from cnnstudio.engine.datasets import MNIST_5K_FILE, bundled_data_path
@@ -47,3 +49,26 @@ def test_user_folders_are_the_platform_folders_otherwise(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path / "bundle"), raising=False)
     assert not locations.user_data_dir().is_relative_to(tmp_path / "bundle")
+
+
+def test_the_frozen_app_says_how_to_get_onnx_without_pip_install_cnnstudio(monkeypatch):
+    """The bundle leaves the ONNX converter out; its message must not send a person to pip."""
+    import builtins
+
+    from cnnstudio.engine import export
+
+    real_import = builtins.__import__
+
+    def no_onnx(name, *args, **kwargs):
+        if name in ("onnx", "tf2onnx", "onnxruntime"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_onnx)
+    with pytest.raises(export.ExportError, match=r"pip install 'cnnstudio\[onnx\]'$"):
+        export.check_onnx_available()
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", "/opt/cnnstudio/_internal", raising=False)
+    with pytest.raises(export.ExportError, match="installed app does not include") as raised:
+        export.check_onnx_available()
+    assert "tf2onnx.convert --saved-model" in str(raised.value)

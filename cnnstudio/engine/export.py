@@ -60,6 +60,11 @@ ARTIFACTS = {
 TOLERANCE = 1e-4
 SAMPLE_COUNT = 64
 ONNX_HINT = "pip install 'cnnstudio[onnx]'"
+FROZEN_ONNX_HINT = (
+    "the installed app does not include the ONNX converter; export a SavedModel and convert it "
+    "with `python -m tf2onnx.convert --saved-model FOLDER --output model.onnx`, or run CNN Studio "
+    "from Python with " + ONNX_HINT
+)
 METADATA_FILE = "metadata.json"
 
 
@@ -95,9 +100,13 @@ def check_onnx_available() -> None:
         except ImportError:
             missing.append(name)
     if missing:
+        from cnnstudio.locations import is_frozen
+
+        # The installed app leaves the ONNX converter out (packaging/cnnstudio.spec: lean bundle).
+        hint = FROZEN_ONNX_HINT if is_frozen() else ONNX_HINT
         raise ExportError(
             f"ONNX export needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'}"
-            f" not installed: {ONNX_HINT}"
+            f" not installed: {hint}"
         )
 
 
