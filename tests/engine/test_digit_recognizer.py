@@ -38,8 +38,21 @@ def small_model(input_shape, classes=10, *, logits=False):
 
 
 def test_the_bundled_lenet5_ships_in_the_package(bundled):
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    import cnnstudio
+
     assert bundled_model_path().is_file()
     assert bundled_model_path().stat().st_size < 400_000
+    # Installed with the package (a wheel, the frozen app): package-data names it and its notes.
+    root = Path(cnnstudio.__file__).parent
+    pyproject = tomllib.loads((root.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = pyproject["tool"]["setuptools"]["package-data"]["cnnstudio"]
+    for shipped in ("lenet5_mnist.keras", "metadata.json", "README.md"):
+        relative = (bundled_model_path().parent / shipped).relative_to(root).as_posix()
+        assert any(fnmatch.fnmatch(relative, pattern) for pattern in globs), relative
     assert bundled.input_shape == (32, 32, 1)
     assert bundled.class_names == tuple(str(digit) for digit in range(10))
     assert bundled.source.startswith("bundled LeNet-5 (val acc ")
