@@ -205,6 +205,18 @@ def test_a_model_file_gets_numbered_classes_and_a_run_its_own(tmp_path):
     small_model((28, 28, 1), 5).save(path)
     from_file = DigitRecognizer.from_file(path)
     assert from_file.class_names == ("0", "1", "2", "3", "4") and from_file.source == str(path)
+    # An export's metadata.json beside the file names the classes.
+    exported = tmp_path / "export"
+    exported.mkdir()
+    small_model((28, 28, 1), 3).save(exported / "model.keras")
+    (exported / "metadata.json").write_text('{"class_names": ["cat", "dog", "owl"]}')
+    named = DigitRecognizer.from_file(exported / "model.keras")
+    assert named.class_names == ("cat", "dog", "owl")
+    assert {name for name, _ in named.recognize(render(STYLES[8]["two loops"], width=9)).top} == {
+        "cat",
+        "dog",
+        "owl",
+    }
 
     config = TrainingConfig(epochs=1, batch_size=64, limit_batches=2, augment=False)
     store = RunStore(tmp_path / "runs")
