@@ -22,7 +22,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     export.add_argument(
         "--format", required=True, dest="fmt", choices=("savedmodel", "keras", "tflite", "onnx")
     )
-    export.add_argument("--out", metavar="PATH", help="export folder (default: RUN/exports/FORMAT)")
+    export.add_argument(
+        "--out",
+        metavar="PATH",
+        help="export folder (default: RUN/exports/FORMAT, or RUN/exports/FORMAT-best with --best)",
+    )
+    export.add_argument(
+        "--best",
+        action="store_true",
+        help="export the epoch with the best validation accuracy (from its checkpoint) instead "
+        "of the final model.keras; metadata.json says which epoch an export holds either way",
+    )
     export.set_defaults(handler=_cmd_export)
 
     predict = sub.add_parser(
@@ -170,6 +180,7 @@ def _delete_runs(store, names: list[str], yes: bool, force: bool) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from cnnstudio.engine.export import ExportError, export_run
+    from cnnstudio.engine.export_readme import weights_text
     from cnnstudio.engine.modelfile import ModelFileError
 
     try:
@@ -178,6 +189,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             args.fmt,
             args.out,
             progress=lambda text: print(text, file=sys.stderr, flush=True),
+            weights="best" if args.best else "final",
         )
     except (ExportError, ModelFileError) as error:
         print(f"cnnstudio export: error: {error}", file=sys.stderr)
@@ -186,6 +198,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         print(f"cnnstudio export: error: {result.message}", file=sys.stderr)
         return 1
     print(f"Exported {result.format}: {result.path}")
+    print(f"Weights: {weights_text(result.metadata.get('weights') or {})}")
     print(
         f"Round trip: reloaded and compared on {result.metadata['check']['inputs']}; largest "
         f"difference {result.max_abs_diff:.3g} (tolerance {result.tolerance:g}): OK"

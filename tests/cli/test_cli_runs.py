@@ -262,3 +262,49 @@ def test_predict_prints_top_classes_preprocessed_as_in_training(trained_run, tmp
     assert latest.description == f"run {trained_run.id} (model.keras)"
     assert cli.main(["predict", paths[0]]) == 2
     assert "no finished run with a model" in capsys.readouterr().err
+
+
+def test_exports_say_which_epoch_they_hold_and_the_best_epoch_can_be_exported(
+    trained_run, tmp_path, capsys
+):
+    import shutil
+
+    from cnnstudio.engine.export import ExportError, export_run
+    from cnnstudio.engine.modelfile import load_checkpoint_arrays, load_model_file
+
+    # A copy of the shared run whose epoch 1 is made the best by its manifest (the arrays'
+    # sha256 covers the .npz only), so that the best epoch and the last one differ.
+    runs = tmp_path / "runs"
+    shutil.copytree(trained_run.path, runs / trained_run.id)
+    run = RunStore(runs).get(trained_run.id)
+    manifest_path = run.checkpoints_dir / "epoch-0001.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["last"]["val_accuracy"] = 1.0
+    manifest_path.write_text(json.dumps(manifest))
+
+    final = export_run(run, "keras")
+    assert final.metadata["weights"]["epoch"] == 2
+    assert final.metadata["weights"]["rule"] == "last epoch"
+    assert "* Weights: epoch 2 (last epoch)" in (final.folder / "README.md").read_text()
+
+    assert cli.main(["export", str(run.path), "--format", "keras", "--best"]) == 0
+    printed = capsys.readouterr().out
+    assert "Weights: epoch 1 (best val_accuracy checkpoint): val_accuracy 1.0000" in printed
+    best_folder = run.exports_dir / "keras-best"
+    metadata = json.loads((best_folder / "metadata.json").read_text())
+    assert metadata["weights"]["epoch"] == 1 and metadata["check"]["ok"]
+    # The best export holds epoch 1's weights, not model.keras's (epoch 2).
+    arrays = load_checkpoint_arrays(run.checkpoints_dir / "epoch-0001.npz")
+    paths = manifest["variables"]["model"]
+    epoch1 = arrays[
+        sorted(k for k in arrays if k.startswith("model/"))[paths.index("c1_conv/kernel")]
+    ]
+    kernel = {v.path: v for v in load_model_file(best_folder / "model.keras").variables}
+    final_kernel = {v.path: v for v in load_model_file(run.model_file).variables}
+    np.testing.assert_array_equal(np.asarray(kernel["c1_conv/kernel"]), epoch1)
+    assert not np.array_equal(np.asarray(final_kernel["c1_conv/kernel"]), epoch1)
+
+    # No usable checkpoint: the best epoch cannot be had, and the message says what can.
+    shutil.rmtree(run.checkpoints_dir)
+    with pytest.raises(ExportError, match=r"no usable checkpoint.*without --best"):
+        export_run(run, "keras", weights="best")
