@@ -308,3 +308,29 @@ def test_exports_say_which_epoch_they_hold_and_the_best_epoch_can_be_exported(
     shutil.rmtree(run.checkpoints_dir)
     with pytest.raises(ExportError, match=r"no usable checkpoint.*without --best"):
         export_run(run, "keras", weights="best")
+
+
+def test_resume_past_a_damaged_checkpoint_says_so_on_screen(capsys, monkeypatch):
+    from cnnstudio.engine.events import BatchEnd
+
+    original = ConsoleProgress.on_event
+
+    def interrupt_in_epoch_3(self, event):
+        original(self, event)
+        if isinstance(event, BatchEnd) and event.epoch == 3:
+            signal.raise_signal(signal.SIGINT)  # as if the user pressed Ctrl-C
+
+    monkeypatch.setattr(ConsoleProgress, "on_event", interrupt_in_epoch_3)
+    assert cli.main(["train", *QUICK, "--epochs", "3"]) == 130
+    monkeypatch.setattr(ConsoleProgress, "on_event", original)
+    (run,) = RunStore().list()
+    newest = run.checkpoints_dir / "epoch-0002.npz"
+    newest.write_bytes(newest.read_bytes()[:100])  # a truncated copy, a bad disk
+    capsys.readouterr()
+
+    assert cli.main(["resume", run.id]) == 0
+    captured = capsys.readouterr()
+    assert "Resuming after epoch 1 (its checkpoint)" in captured.out
+    (warning,) = [line for line in captured.err.splitlines() if "warning" in line]
+    assert warning.startswith("cnnstudio: warning: checkpoint file epoch-0002.npz")
+    assert "moved to quarantine/" in warning and "using the previous checkpoint" in warning
