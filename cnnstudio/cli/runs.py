@@ -108,13 +108,18 @@ def _cmd_runs(args: argparse.Namespace) -> int:
         return _delete_runs(store, args.runs, args.yes, args.force)
 
     summaries = []
+    damaged = 0
     for summary in store.summaries():
         if summary.status == DAMAGED:  # one line each, and the healthy runs still listed
             print(f"cnnstudio runs: skipped {summary.path}: {summary.reason}", file=sys.stderr)
+            damaged += 1
         else:
             summaries.append(summary)
     if not summaries:
-        print(f"No runs yet in {store.root}. Start one with: cnnstudio train")
+        if damaged:  # "no runs yet" would be false: there are runs, none readable
+            print(f"No readable runs in {store.root} ({damaged} damaged, named above).")
+        else:
+            print(f"No runs yet in {store.root}. Start one with: cnnstudio train")
         return 0
     rows = [["ID", "Status", "Model", "Data set", "Best val acc", "Epochs", "Size", "Started"]]
     named = any(run.name or run.tags for run in summaries)
