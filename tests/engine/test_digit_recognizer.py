@@ -230,3 +230,21 @@ def test_a_model_file_gets_numbered_classes_and_a_run_its_own(tmp_path):
     assert recognizer.class_names == tuple(str(digit) for digit in range(10))
     assert result.run_id in recognizer.source
     assert recognizer.recognize(render(STYLES[0]["oval"], width=12)).probabilities.shape == (10,)
+
+
+def test_feature_maps_stay_in_one_nested_model_when_the_stages_straddle_two():
+    import keras
+
+    inner_input = keras.Input((13, 13, 4))
+    inner = keras.Model(inner_input, keras.layers.Conv2D(5, 3, name="b_conv")(inner_input))
+    inputs = keras.Input((28, 28, 1))
+    x = keras.layers.Conv2D(4, 3, name="a_conv")(inputs)
+    x = keras.layers.MaxPooling2D(name="a_pool")(x)
+    x = keras.layers.Flatten()(inner(x))
+    recognizer = DigitRecognizer(keras.Model(inputs, keras.layers.Dense(10)(x)))
+    prepared = recognizer.recognize(render(STYLES[6]["curved"], width=12)).prepared
+    maps = recognizer.feature_maps(prepared)
+    assert [(m.layer, m.maps.shape) for m in maps] == [
+        ("a_conv", (26, 26, 4)),
+        ("a_pool", (13, 13, 4)),
+    ]
