@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cnnstudio.engine.digit_preprocessing import fit_to_input, prepare_digit
+from cnnstudio.locations import resource_path
 
 if TYPE_CHECKING:
     import keras
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from cnnstudio.engine.inference import Prediction, Predictor
     from cnnstudio.engine.runs import Run
 
-PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "resources" / "pretrained"
+PRETRAINED_DIR = resource_path("pretrained")  # from source and in the frozen app alike
 BUNDLED_MODEL = "lenet5_mnist.keras"
 BUNDLED_METADATA = "metadata.json"  # class names, accuracy and how the model was trained
 
