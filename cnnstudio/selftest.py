@@ -214,7 +214,8 @@ def check_gui(context: Context) -> str:
         wait_for(lambda: not live_workers(), "a worker thread was still running")
         window.deleteLater()
         QCoreApplication.sendPostedEvents(None, 0)
-    return f"main window opened offscreen; views {', '.join(window.view_keys())} shown and drawn; closed"
+    views = ", ".join(window.view_keys())
+    return f"main window opened offscreen; views {views} shown and drawn; closed"
 
 
 STEPS: tuple[tuple[str, Step], ...] = (
