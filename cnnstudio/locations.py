@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import MutableMapping
 from pathlib import Path
 
 APP_NAME = "cnnstudio"
@@ -57,3 +58,24 @@ def user_log_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def user_cache_dir() -> Path:
+    """Caches that can be rebuilt (matplotlib's font list); not created here."""
+    home = os.environ.get(HOME_ENV)
+    if home:
+        return Path(home) / "cache"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def keep_matplotlib_cache(environ: MutableMapping[str, str] = os.environ) -> None:
+    """In the frozen app, matplotlib's cache goes to the user's cache folder.
+
+    PyInstaller's matplotlib run-time hook points MPLCONFIGDIR at a new temporary folder at
+    every start, so matplotlib would rebuild its font cache each time the charts first draw
+    (0.5 s here; seconds on a desktop with many fonts). The frozen entry point
+    (packaging/launch.py) calls this after the hooks ran. From source nothing changes."""
+    if is_frozen():
+        environ["MPLCONFIGDIR"] = str(user_cache_dir() / "matplotlib")

@@ -72,3 +72,13 @@ def test_the_frozen_app_says_how_to_get_onnx_without_pip_install_cnnstudio(monke
     with pytest.raises(export.ExportError, match="installed app does not include") as raised:
         export.check_onnx_available()
     assert "tf2onnx.convert --saved-model" in str(raised.value)
+
+
+def test_the_frozen_app_keeps_matplotlib_s_cache_in_the_user_cache(monkeypatch, cnnstudio_home):
+    environ = {"MPLCONFIGDIR": "/tmp/_MEI-fresh-every-start"}
+    locations.keep_matplotlib_cache(environ)
+    assert environ["MPLCONFIGDIR"] == "/tmp/_MEI-fresh-every-start"  # from source: untouched
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", "/opt/cnnstudio/_internal", raising=False)
+    locations.keep_matplotlib_cache(environ)
+    assert environ["MPLCONFIGDIR"] == str(Path(cnnstudio_home) / "cache" / "matplotlib")
