@@ -174,6 +174,17 @@ def test_the_desktop_entry_is_complete():
     assert entry["Categories"].endswith(";") and entry["Terminal"] == "false"
 
 
+@pytest.mark.skipif(shutil.which("desktop-file-validate") is None, reason="desktop-file-utils")
+def test_the_desktop_entry_passes_desktop_file_validate():
+    result = subprocess.run(
+        ["desktop-file-validate", str(PACKAGING / "linux" / "cnnstudio.desktop")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and not result.stdout.strip(), result.stdout
+
+
 def test_the_windows_installer_script_matches_the_version_and_the_spec():
     text = (PACKAGING / "windows" / "cnnstudio.iss").read_text(encoding="utf-8")
     assert f'#define AppVersion "{cnnstudio.__version__}"' in text
