@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from types import TracebackType
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from cnnstudio.crash_log import describe, write_crash_log
@@ -31,7 +31,7 @@ def error_text(error: BaseException, log: object | None) -> str:
     )
     return (
         f"Something went wrong that CNN Studio did not expect:\n\n{describe(error)}\n\n"
-        f"Your runs and settings are safe; you can go on working.\n\n{where}"
+        f"CNN Studio keeps running; what was already saved on disk is kept.\n\n{where}"
     )
 
 
@@ -67,6 +67,8 @@ class ErrorReporter:
             box.setIcon(QMessageBox.Icon.Critical)
             box.setWindowTitle("CNN Studio: unexpected error")
             box.setText(error_text(error, self.last_log))
+            # The log's path, to copy into a file manager or a bug report.
+            box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             box.setModal(True)
             box.finished.connect(lambda _result: setattr(self, "_showing", False))
             self.dialogs += 1
