@@ -19,7 +19,7 @@ MIN_SCALE = 0.01
 MAX_SCALE = 4.0
 WHEEL_STEP = 1.2  # zoom factor per wheel notch (120 eighths of a degree)
 ANTIALIAS_MIN_SCALE = 0.4  # below it lines are hairlines anyway; plain drawing is faster
-READABLE_SCALE = 0.3  # the opening view never starts smaller than this
+READABLE_SCALE = 0.75  # the opening view never starts smaller than this: text reads
 
 
 class GraphCanvas(QGraphicsView):
