@@ -1,42 +1,13 @@
 """Models built for their shapes alone: no weight buffers, so any size costs next to nothing.
 
 Parameter counts, layer names, output shapes, MACs and every option combination need only the
-model's structure. Built inside `keras.StatelessScope(initialize_variables=False)` each variable
-keeps its shape and initializer but no value: ResNet-152 at 224x224x3 builds in about 0.7 s with
-about 9 MB of resident growth, where a real VGG-19 build adds 1.4 GB. Such a model cannot be
-called or trained; tests that need numbers build a real model at 32x32 and let it go.
+model's structure. The engine builds them so for the graph view (`engine/graph_source.py`,
+which explains the trick); the tests use the same functions. Such a model cannot be called or
+trained; tests that need numbers build a real model at 32x32 and let it go.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+from cnnstudio.engine.graph_source import shape_only, without_weights
 
-import keras
-
-# Keras lists every variable made without a value in its global state and gives them all real
-# buffers when the next outermost StatelessScope that initializes variables closes. Nothing
-# public forgets them, so the list is cut back to what it held before.
-from keras.src.backend.common import global_state
-
-from cnnstudio.models import create_model
-
-_PENDING = "uninitialized_variables"
-
-
-@contextlib.contextmanager
-def without_weights() -> Iterator[None]:
-    """Layers and models built inside get shapes but no weight buffers, now or later."""
-    pending = global_state.get_global_attribute(_PENDING, [], set_to_default=True)
-    before = len(pending)
-    try:
-        with keras.StatelessScope(initialize_variables=False):
-            yield
-    finally:
-        del global_state.get_global_attribute(_PENDING, [], set_to_default=True)[before:]
-
-
-def shape_only(name: str, input_shape=None, num_classes=None, **options) -> keras.Model:
-    """`create_model(...)` without weight buffers: for shapes, names and counts only."""
-    with without_weights():
-        return create_model(name, input_shape, num_classes, **options)
+__all__ = ["shape_only", "without_weights"]
