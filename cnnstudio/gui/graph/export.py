@@ -118,7 +118,7 @@ def export_png(scene: GraphScene, path: Path, title: str = "") -> list[Path]:
     header = Header(title, kinds_shown(scene), source.width())
     width, height = header.width, source.height() + header.height
     graph_part = QRectF(0, header.height, source.width(), source.height())
-    columns, rows = page_grid(width, height)
+    columns, rows = page_grid(width, height, MAX_SIDE)
     page_w, page_h = math.ceil(width / columns), math.ceil(height / rows)
     paths = []
     for row in range(rows):

@@ -126,19 +126,19 @@ class GraphView(QWidget):
             "Compare", "compareButton", self._toggle_compare, "Two models side by side"
         )
         self.compare_button.setCheckable(True)
-        self.metric = QComboBox(objectName="graphMetric")
-        self.metric.setAccessibleName("Bars show")
-        self.metric.addItem("Bars: parameters", "params")
-        self.metric.addItem("Bars: MACs", "macs")
-        self.metric.currentIndexChanged.connect(
-            lambda _i: self.scene.set_metric(self.metric.currentData())
+        self.metric_choice = QComboBox(objectName="graphMetric")
+        self.metric_choice.setAccessibleName("Bars show")
+        self.metric_choice.addItem("Bars: parameters", "params")
+        self.metric_choice.addItem("Bars: MACs", "macs")
+        self.metric_choice.currentIndexChanged.connect(
+            lambda _i: self.scene.set_metric(self.metric_choice.currentData())
         )
 
     def _build_layout(self) -> None:
         tools = QHBoxLayout()
         tools.addWidget(self.search, 1)
         for widget in (
-            self.metric,
+            self.metric_choice,
             self.expand_all_button,
             self.collapse_all_button,
             self.fit_button,
@@ -258,7 +258,9 @@ class GraphView(QWidget):
         selected = self.scene.selected_node()
         same_model = previous is not None and previous.request.source() == result.request.source()
         self.result = result
-        self.scene.show_graph(result.graph, result.layout, self.metrics, self.metric.currentData())
+        self.scene.show_graph(
+            result.graph, result.layout, self.metrics, self.metric_choice.currentData()
+        )
         self.legend.set_kinds([node.kind for node in result.graph.nodes])
         self.title.setText(graph_title(result, self._display_name(result)))
         timing = sum(result.seconds.values())

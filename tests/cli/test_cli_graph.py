@@ -1,0 +1,84 @@
+"""`cnnstudio graph`: the layer graph as SVG or PNG without a display."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from cnnstudio.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        status = main(list(argv))
+    except SystemExit as exit_:
+        status = exit_.code
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def svg_texts(path) -> list[str]:
+    return [(e.text or "").strip() for e in ET.parse(path).iter() if e.tag.endswith("text")]
+
+
+def test_lenet5_renders_as_svg_in_a_process_without_a_display(tmp_path):
+    out = tmp_path / "lenet.svg"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)  # the command chooses offscreen itself
+    result = subprocess.run(
+        [sys.executable, "-m", "cnnstudio", "graph", "lenet5", "--input", "32x32x1",
+         "--classes", "10", "--option", "pooling=max", "--out", str(out)],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "wrote" in result.stdout and "13 nodes" in result.stdout
+    texts = svg_texts(out)
+    for label in ("input", "c1_conv", "s2_pool", "c5_conv", "f6_dense", "predictions"):
+        assert texts.count(label) == 1, label
+    assert "MaxPooling2D" in texts and "156 params, 118 k MACs" in texts
+
+
+def test_a_deep_model_renders_collapsed_as_png(capsys, tmp_path):
+    from PySide6.QtGui import QImage
+
+    out = tmp_path / "densenet.png"
+    status, stdout, err = run(capsys, "graph", "densenet121", "--expand", "none", "--out", str(out))
+    assert status == 0, err
+    image = QImage(str(out))
+    assert not image.isNull() and image.width() > 200 and image.height() > 400
+    assert "nodes for 4" in stdout  # DenseNet-121's 4xx layers in a handful of nodes
+
+
+def test_expanding_one_block_shows_its_layers(capsys, tmp_path):
+    out = tmp_path / "googlenet.svg"
+    status, _, err = run(
+        capsys, "graph", "inception_v1", "--expand", "inception_3a", "--out", str(out)
+    )
+    assert status == 0, err
+    texts = svg_texts(out)
+    assert "inception_3a_5x5_conv" in texts and "inception_3a" not in texts
+    assert "inception_3b" in texts and "inception_3b_5x5_conv" not in texts
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["graph", "lenet5", "--out", "x.jpg"], "must end in .svg or .png"),
+        (["graph", "--out", "x.svg"], "give a model NAME"),
+        (["graph", "no_such_model", "--out", "x.svg"], "unknown model"),
+        (["graph", "lenet5", "--option", "pooling=nope", "--out", "x.svg"], "pooling"),
+        (["graph", "inception_v1", "--expand", "nope", "--out", "x.svg"], "no block nope"),
+        (["graph", "lenet5", "--expand", "all", "none", "--out", "x.svg"], "not a mix"),
+        (["graph", "--model", "missing.keras", "--out", "x.svg"], "missing.keras"),
+    ],
+)
+def test_bad_input_is_one_line_with_status_2(capsys, tmp_path, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    status, _, err = run(capsys, *argv)
+    assert status == 2
+    assert message in err and len(err.strip().splitlines()) == 1, err
+    assert not list(tmp_path.iterdir())  # nothing half written
