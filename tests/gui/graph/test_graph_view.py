@@ -220,3 +220,25 @@ def test_a_tall_png_is_split_into_pages_at_full_scale(view, tmp_path, monkeypatc
     assert all(0 < i.height() <= 600 and 0 < i.width() <= 600 for i in images)
     # Not squeezed: the pages add up to the whole picture at 100 %.
     assert sum(i.height() for i in images) >= view.scene.graph_rect().height()
+
+
+def test_a_trained_model_shows_weight_statistics_and_filters(view, qtbot, tmp_path):
+    from cnnstudio.models import create_model
+
+    path = tmp_path / "lenet.keras"
+    create_model("lenet5", (32, 32, 1), 10).save(path)  # 62 k weights: small and real
+    view.show_trained(path)
+    qtbot.waitUntil(view.is_ready, timeout=READY_MS)
+    assert view.result.request.trained == str(path) and view.result.model is not None
+    assert "lenet.keras" in view.title.text()
+    view.scene.select_node("c1_conv")
+    assert "5*5*1*6 + 6 = 156" in view.inspector.plain_text()
+    qtbot.waitUntil(lambda: "kernel" in view.inspector.weights.toPlainText(), timeout=30_000)
+    weights = view.inspector.weights.toPlainText()
+    assert "bias" in weights and "zeros" in weights
+    assert not view.inspector.filters_area.isHidden()
+    pixmap = view.inspector.filters.pixmap()
+    assert pixmap is not None and pixmap.width() > 6 * 5  # six 5x5 filters, scaled up
+    # Picking a model in the picker shows that model again.
+    show_model(qtbot, view, "lenet5", {"pooling": "max"})
+    assert view.result.model is None and view.inspector.weights.isHidden()
