@@ -280,7 +280,12 @@ class GraphView(QWidget):
                 focus = focus or keep
         if not same_model:
             self.canvas.show_start()
-            self.inspector.show_nothing()
+            # The first layer with parameters, so the inspector shows a formula at once.
+            first = next((n.id for n in result.graph.nodes if n.params), None)
+            if first is not None:
+                self.scene.select_node(first)
+            else:
+                self.inspector.show_nothing()
         elif focus is not None:
             self.canvas.center_on_node(focus)
         self._focus_block = ""

@@ -19,8 +19,8 @@ from cnnstudio.gui.graph.style import shape_text
 # The engine's graph modules import Keras: type hints only, so the window opens without it.
 if TYPE_CHECKING:
     import numpy as np
-    from cnnstudio.engine.graph_model import GraphNode
 
+    from cnnstudio.engine.graph_model import GraphNode
     from cnnstudio.engine.layer_stats import LayerStats, ModelStats
 
 FILTER_CELL = 28  # pixels per filter in the grid
@@ -33,7 +33,10 @@ def _row(name: str, value: str) -> str:
 
 
 def _share(value: int, total: int) -> str:
-    return f" ({100 * value / total:.1f} % of the model)" if total and value else ""
+    if not (total and value):
+        return ""
+    share = 100 * value / total
+    return f" ({share:.1f} % of the model)" if share >= 0.05 else " (< 0.1 % of the model)"
 
 
 def layer_html(layer: LayerStats, stats: ModelStats) -> str:

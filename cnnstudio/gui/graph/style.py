@@ -7,6 +7,7 @@ so the layout can run on a worker thread without touching Qt's font machinery th
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -63,7 +64,9 @@ def kind_colour(kind: str) -> QColor:
     return QColor(KIND_COLOURS.get(kind, KIND_COLOURS["other"]))
 
 
+@functools.cache
 def node_font(bold: bool = False) -> QFont:
+    """The node text's font (made once: boxes paint thousands of times; never modify it)."""
     font = QFont()
     font.setPointSizeF(POINT_SIZE)
     font.setBold(bold)
