@@ -150,6 +150,11 @@ class _Layered:
     def order_rows(self) -> None:
         position = [0.0] * len(self.rank)
         for row in self.rows:
+            # The main chain starts in the middle of its row, so that branches which tie in the
+            # barycentre sort (an Inception module's) spread to both sides of it.
+            pivot = next(v for v in row if v in self.main)
+            row.remove(pivot)
+            row.insert(len(row) // 2, pivot)
             for i, v in enumerate(row):
                 position[v] = i
         best = [list(row) for row in self.rows]

@@ -1,0 +1,119 @@
+"""Where the graph view's statistics come from: zoo models without weights (memoised), trained
+models from a .keras file, weight statistics and convolution filters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cnnstudio.engine import graph_source
+from cnnstudio.engine.graph_source import (
+    conv_filters,
+    trained_model,
+    weight_statistics,
+    without_weights,
+    zoo_stats,
+)
+
+pytestmark = pytest.mark.xdist_group("graph")
+
+
+def test_zoo_stats_are_memoised_by_their_arguments():
+    graph_source.clear_cache()
+    first = zoo_stats("lenet5", (32, 32, 1), 10)
+    assert zoo_stats("LENET5", "32x32x1", 10) is first
+    assert zoo_stats("lenet5", (32, 32, 1), 10, {"pooling": "avg"}) is first  # the default
+    max_pooled = zoo_stats("lenet5", (32, 32, 1), 10, {"pooling": "max"})
+    assert max_pooled is not first
+    assert max_pooled.layer("s2_pool").type == "MaxPooling2D"
+    assert first.layer("s2_pool").type == "AveragePooling2D"
+    assert zoo_stats("lenet5", (32, 32, 1), 5).layers[-1].output_shape == (None, 5)
+    assert first.params == 61_706
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (("no_such_model",), "unknown model"),
+        (("vgg16", (16, 16, 3)), "at least 32x32"),
+        (("lenet5", None, 10, {"pooling": "median"}), "pooling"),
+    ],
+)
+def test_zoo_stats_refuse_bad_input_with_the_registry_message(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        zoo_stats(*arguments)
+
+
+def test_without_weights_leaves_no_pending_variables():
+    import keras
+    from keras.src.backend.common import global_state
+
+    pending = global_state.get_global_attribute("uninitialized_variables", [], True)
+    before = len(pending)
+    with without_weights():
+        layer = keras.layers.Dense(3)
+        layer.build((None, 4))
+        assert len(global_state.get_global_attribute("uninitialized_variables", [])) > before
+    assert len(global_state.get_global_attribute("uninitialized_variables", [])) == before
+
+
+@pytest.fixture(scope="module")
+def saved_lenet(tmp_path_factory):
+    """A real LeNet-5 at 32x32x1 with one pruned weight and a known bias, saved as .keras."""
+    from cnnstudio.models import create_model
+
+    model = create_model("lenet5", (32, 32, 1), 10)
+    kernel, _ = model.get_layer("c1_conv").get_weights()
+    kernel[0, 0, 0, 0] = 0.0
+    model.get_layer("c1_conv").set_weights([kernel, np.arange(6, dtype="float32")])
+    path = tmp_path_factory.mktemp("trained") / "lenet5.keras"
+    model.save(path)
+    return path, kernel
+
+
+def test_a_keras_file_opens_with_its_weight_statistics(saved_lenet):
+    path, kernel = saved_lenet
+    model = trained_model(path)
+    kernel_stats, bias_stats = weight_statistics(model, "c1_conv")
+    assert kernel_stats.name == "kernel" and kernel_stats.shape == (5, 5, 1, 6)
+    assert kernel_stats.min == pytest.approx(kernel.min())
+    assert kernel_stats.max == pytest.approx(kernel.max())
+    assert kernel_stats.mean == pytest.approx(kernel.mean(), abs=1e-6)
+    assert kernel_stats.std == pytest.approx(kernel.std(), abs=1e-6)
+    assert kernel_stats.zero_fraction == pytest.approx(1 / kernel.size)
+    assert (bias_stats.name, bias_stats.shape, bias_stats.min, bias_stats.max) == (
+        "bias",
+        (6,),
+        0,
+        5,
+    )
+    assert bias_stats.zero_fraction == pytest.approx(1 / 6)
+    assert weight_statistics(model, "c1_tanh") == []
+
+
+def test_convolution_filters_become_small_images(saved_lenet):
+    path, kernel = saved_lenet
+    model = trained_model(path)
+    images = conv_filters(model, "c1_conv")
+    assert images.shape == (6, 5, 5) and images.dtype == np.float32
+    assert images.min() == 0.0 and images.max() == 1.0
+    # Each filter is its kernel (one input channel) scaled to [0, 1].
+    first = kernel[:, :, 0, 0]
+    expected = (first - first.min()) / (first.max() - first.min())
+    np.testing.assert_allclose(images[0], expected, atol=1e-6)
+    # c3 sees six channels: their mean; `limit` caps the count.
+    assert conv_filters(model, "c3_conv", limit=4).shape == (4, 5, 5)
+    assert conv_filters(model, "f6_dense") is None
+    with pytest.raises(ValueError, match="no layer 'nope'"):
+        conv_filters(model, "nope")
+
+
+def test_missing_or_foreign_trained_models_say_why(tmp_path):
+    with pytest.raises(ValueError, match="no such model file"):
+        trained_model(tmp_path / "missing.keras")
+    not_a_model = tmp_path / "picture.keras"
+    not_a_model.write_bytes(b"\x89PNG not a zip")
+    with pytest.raises(ValueError, match="not a Keras model file"):
+        trained_model(not_a_model)
+    with pytest.raises(ValueError, match="no run 'nosuchrun'"):
+        trained_model("nosuchrun")
