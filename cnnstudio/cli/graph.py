@@ -49,29 +49,31 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     graph.set_defaults(handler=_cmd_graph)
 
 
-def _expanded(values: list[str] | None) -> frozenset[str] | str | None:
+def _expanded(values: list[str] | None) -> tuple[frozenset[str] | str | None, frozenset[str]]:
+    """(expanded, also_expand) of a GraphRequest: all, none, or blocks opened on top of the
+    model's default view."""
     if not values:
-        return None
+        return None, frozenset()
     if values == ["all"]:
-        return "all"
+        return "all", frozenset()
     if values == ["none"]:
-        return frozenset()
+        return frozenset(), frozenset()
     if {"all", "none"} & set(values):
         raise UsageError("--expand takes all, none, or block names, not a mix")
-    return frozenset(values)
+    return None, frozenset(values)
 
 
 def _request(args: argparse.Namespace):
     from cnnstudio.gui.graph.graph_worker import GraphRequest
 
-    expanded = _expanded(args.expand)
+    expanded, also = _expanded(args.expand)
     if args.trained:
         if args.name or args.input or args.classes or args.option:
             raise UsageError(
                 "--model draws a trained model as it is: no NAME, --input, "
                 "--classes or --option with it"
             )
-        return GraphRequest(trained=args.trained, expanded=expanded), args.trained
+        return GraphRequest(trained=args.trained, expanded=expanded, also_expand=also), args.trained
     if not args.name:
         raise UsageError("give a model NAME (see `cnnstudio models`) or --model RUN_OR_FILE")
     from cnnstudio.model_metadata import parse_input_shape
@@ -87,6 +89,7 @@ def _request(args: argparse.Namespace):
             num_classes=args.classes if args.classes is not None else info.default_classes,
             options=tuple(sorted(options.items())),
             expanded=expanded,
+            also_expand=also,
         ),
         info.display_name,
     )
@@ -99,8 +102,8 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     from cnnstudio.gui.graph import render
 
     result = render.build(request)
-    if isinstance(request.expanded, frozenset):
-        unknown = sorted(request.expanded - set(result.blocks))
+    if request.also_expand:
+        unknown = sorted(request.also_expand - set(result.blocks))
         if unknown:
             known = ", ".join(result.blocks[:12]) + (", ..." if len(result.blocks) > 12 else "")
             raise UsageError(

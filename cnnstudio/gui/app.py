@@ -134,8 +134,11 @@ def _select_model(window: MainWindow, model: str | None, expand: list[str] | Non
             return False
         window.context.set_model(model)
     if expand and "graph" in window.view_keys():
-        chosen = "all" if expand == ["all"] else frozenset(b for b in expand if b != "none")
-        window.view("graph").set_expanded(chosen)
+        graph = window.view("graph")
+        if expand in (["all"], ["none"]):
+            graph.set_expanded("all" if expand == ["all"] else frozenset())
+        else:
+            graph.open_blocks(frozenset(expand))
     return True
 
 

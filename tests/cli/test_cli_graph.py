@@ -64,6 +64,19 @@ def test_expanding_one_block_shows_its_layers(capsys, tmp_path):
     assert "inception_3b" in texts and "inception_3b_5x5_conv" not in texts
 
 
+def test_expanding_a_residual_block_opens_it_inside_its_stage(capsys, tmp_path):
+    out = tmp_path / "resnet.svg"
+    status, _, err = run(
+        capsys, "graph", "resnet50", "--input", "32x32x3", "--expand", "conv3_block1",
+        "--out", str(out),
+    )  # fmt: skip
+    assert status == 0, err
+    texts = svg_texts(out)
+    assert "conv3_block1_add" in texts and "conv3_block1_0_conv" in texts  # the shortcut
+    assert "conv3_block2" in texts and "conv3_block2_add" not in texts
+    assert "conv2_block1" in texts and "conv4_block1" in texts  # the default's other stages
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -67,6 +67,7 @@ class GraphView(QWidget):
         self._wanted: GraphRequest | None = None  # what was asked last
         self._trained = ""  # a run or .keras path shown instead of the picker's model
         self._expanded: frozenset[str] | str | None = None  # None: the model's default
+        self._also_expand: frozenset[str] = frozenset()  # opened on top of the default
         self._focus_block = ""  # after expanding it, show its first node
         self._answered: GraphRequest | None = None  # the last request answered (or failed)
 
@@ -189,7 +190,9 @@ class GraphView(QWidget):
     def current_request(self) -> GraphRequest | None:
         """The graph the view should show now: the trained model, or the picker's model."""
         if self._trained:
-            return GraphRequest(trained=self._trained, expanded=self._expanded)
+            return GraphRequest(
+                trained=self._trained, expanded=self._expanded, also_expand=self._also_expand
+            )
         return self._zoo_request()
 
     def _zoo_request(self) -> GraphRequest | None:
@@ -210,6 +213,7 @@ class GraphView(QWidget):
             num_classes=classes,
             options=tuple(sorted(selection.model_options.items())),
             expanded=self._expanded,
+            also_expand=self._also_expand,
         )
 
     def refresh(self) -> None:
@@ -225,7 +229,7 @@ class GraphView(QWidget):
 
     def show_trained(self, source: str | Path) -> None:
         """Show a trained model (a run id or a .keras path) with its weights."""
-        self._trained, self._expanded = str(source), None
+        self._trained, self._expanded, self._also_expand = str(source), None, frozenset()
         self.refresh()
 
     def _on_context_selection(self) -> None:
@@ -234,7 +238,7 @@ class GraphView(QWidget):
         zoo = self._zoo_request()
         shown = self._wanted.source() if self._wanted is not None else None
         if self._trained or (zoo is not None and zoo.source() != shown):
-            self._trained, self._expanded = "", None
+            self._trained, self._expanded, self._also_expand = "", None, frozenset()
         self.refresh()
 
     def _on_built(self, result: GraphResult) -> None:
@@ -302,12 +306,17 @@ class GraphView(QWidget):
         return self.result.expanded if self.result is not None else ALL
 
     def _expand_to(self, expanded: frozenset[str] | str | None) -> None:
-        self._expanded = expanded
+        self._expanded, self._also_expand = expanded, frozenset()
         self.refresh()
 
     def set_expanded(self, expanded: frozenset[str] | str | None) -> None:
         """Blocks shown layer by layer: "all", a set of block names, or None (the default)."""
         self._expand_to(expanded)
+
+    def open_blocks(self, blocks: frozenset[str]) -> None:
+        """The model's default view with `blocks` (and the blocks around them) opened."""
+        self._expanded, self._also_expand = None, frozenset(blocks)
+        self.refresh()
 
     def expand_all(self) -> None:
         self._expand_to(ALL)

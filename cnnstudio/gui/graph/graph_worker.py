@@ -34,15 +34,13 @@ class GraphRequest:
     options: tuple[tuple[str, Any], ...] = ()
     trained: str = ""
     expanded: frozenset[str] | str | None = None
+    # With `expanded` None: blocks opened on top of the default, with the blocks around them
+    # (ResNet-50's conv2_block1 opens inside its stage conv2).
+    also_expand: frozenset[str] = frozenset()
 
     def source(self) -> tuple:
         """What the statistics depend on (not the expansion)."""
         return (self.model, self.input_shape, self.num_classes, self.options, self.trained)
-
-    def with_expanded(self, expanded: frozenset[str] | str | None) -> GraphRequest:
-        return GraphRequest(
-            self.model, self.input_shape, self.num_classes, self.options, self.trained, expanded
-        )
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,6 @@ def build_graph_result(request: GraphRequest, metrics: TextMetrics, progress=Non
     try:
         if request.trained:
             from cnnstudio.engine.graph_source import trained_model
-
             from cnnstudio.engine.layer_stats import compute_model_stats
 
             say(f"Opening {request.trained}…")
@@ -94,7 +91,6 @@ def build_graph_result(request: GraphRequest, metrics: TextMetrics, progress=Non
             stats = compute_model_stats(model)
         else:
             from cnnstudio.engine.graph_source import zoo_stats
-
             from cnnstudio.engine.seeding import isolated_build
 
             say("Building the model's statistics…")
@@ -107,7 +103,9 @@ def build_graph_result(request: GraphRequest, metrics: TextMetrics, progress=Non
                 )
             )
         seconds["stats"] = time.perf_counter() - started
-        expanded = request.expanded if request.expanded is not None else default_expanded(stats)
+        expanded = request.expanded
+        if expanded is None:
+            expanded = with_enclosing(default_expanded(stats), request.also_expand)
         mark = time.perf_counter()
         graph = build_graph(stats, expanded)
         seconds["graph"] = time.perf_counter() - mark
@@ -127,6 +125,15 @@ def build_graph_result(request: GraphRequest, metrics: TextMetrics, progress=Non
         model=model,
         seconds=seconds,
     )
+
+
+def with_enclosing(expanded: frozenset[str] | str, blocks: frozenset[str]) -> frozenset[str] | str:
+    """`expanded` plus `blocks` and every block around them."""
+    from cnnstudio.engine.graph_model import block_chain
+
+    if expanded == ALL or not blocks:
+        return expanded
+    return frozenset(expanded).union(*(block_chain(block) for block in blocks))
 
 
 def read_weights(request: WeightsRequest) -> WeightsResult:

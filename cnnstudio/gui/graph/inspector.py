@@ -36,7 +36,7 @@ def _share(value: int, total: int) -> str:
     if not (total and value):
         return ""
     share = 100 * value / total
-    return f" ({share:.1f} % of the model)" if share >= 0.05 else " (< 0.1 % of the model)"
+    return f" ({share:.1f} % of the model)" if share >= 0.05 else " (&lt; 0.1 % of the model)"
 
 
 def layer_html(layer: LayerStats, stats: ModelStats) -> str:
