@@ -13,7 +13,7 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -46,6 +46,7 @@ from cnnstudio.gui.graph.render import graph_title
 from cnnstudio.gui.graph.scene import GraphScene
 from cnnstudio.gui.graph.search import SearchBar
 from cnnstudio.gui.graph.style import TextMetrics
+from cnnstudio.gui.graph.trained_menu import TrainedMenu
 from cnnstudio.gui.models.model_picker import model_input
 from cnnstudio.gui.shell.context import StudioContext
 
@@ -117,12 +118,16 @@ class GraphView(QWidget):
         self.export_button = self._button(
             "Export…", "exportButton", self.ask_export, "Save the graph as SVG or PNG"
         )
-        self.open_button = self._button(
-            "Open trained…",
-            "openTrainedButton",
-            self.ask_trained,
-            "Show a trained .keras model with its weights (opened in safe mode)",
+        self.open_button = QPushButton("Open trained…", objectName="openTrainedButton")
+        self.open_button.setAccessibleName("Open a trained model")
+        self.open_button.setToolTip(
+            "Show a trained model (a run, or a .keras file opened in safe mode) with its weights"
         )
+        self.trained_menu = TrainedMenu(self.context.run_store, self.open_button)
+        self.trained_menu.chosen.connect(self.show_trained)
+        self.open_button.setMenu(self.trained_menu)
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.activated.connect(lambda: self.search.field.setFocus())
         self.compare_button = self._button(
             "Compare", "compareButton", self._toggle_compare, "Two models side by side"
         )
@@ -384,13 +389,6 @@ class GraphView(QWidget):
             self.status.setText(f"<span style='color:#b00020'>{html.escape(str(error))}</span>")
             return
         self.status.setText(f"Saved {', '.join(p.name for p in written)}")
-
-    def ask_trained(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open a trained model", "", "Keras model (*.keras)"
-        )
-        if path:
-            self.show_trained(path)
 
     # -- state ------------------------------------------------------------------------------------
 
