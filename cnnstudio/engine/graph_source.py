@@ -120,9 +120,13 @@ def canonical_key(name: str) -> tuple:
 def compute_zoo_stats(key: tuple) -> ModelStats:
     """Build the configuration `key` (from `stats_key`) without weights and describe it."""
     from cnnstudio.engine.layer_stats import compute_model_stats
+    from cnnstudio.engine.seeding import isolated_build
 
     name, shape, classes, options = key
-    return compute_model_stats(shape_only(name, shape, classes, **dict(options)))
+    # Keras draws initializer seeds from Python's global random even here: a build for figures
+    # must not shift a seeded training run's initial weights.
+    model = isolated_build(lambda: shape_only(name, shape, classes, **dict(options)))
+    return compute_model_stats(model)
 
 
 def clear_cache() -> None:
