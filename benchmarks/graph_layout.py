@@ -6,8 +6,9 @@
 `make bench` runs it as the `graph` benchmark. For DenseNet-201 (709 layers), ResNet-152 and
 Inception v3 at their canonical input (224x224x3 or 299x299x3, 1000 classes):
 
-* statistics: building the model without weight buffers and `compute_model_stats`, cold (the
-  first time in this process; `graph_source.zoo_stats` memoises it afterwards);
+* statistics as the view gets them (`graph_source.zoo_stats`: the shipped canonical file) and,
+  for the record, built: the model without weight buffers plus `compute_model_stats`, which is
+  what any other configuration costs the first time on a machine;
 * layout: `build_graph` + `layout_graph`, fully expanded and collapsed as the view opens them
   (best of 5: other processes on a shared machine only ever add time);
 * grandalf's SugiyamaLayout on the same expanded graph where grandalf is installed (the
@@ -94,18 +95,24 @@ def _plot_model_seconds() -> tuple[float | None, str]:
 
 
 def measure() -> dict:
+    from cnnstudio.engine import graph_source
     from cnnstudio.engine.graph_layout import layout_graph
     from cnnstudio.engine.graph_model import build_graph, default_expanded
-    from cnnstudio.engine.graph_source import zoo_stats
+    from cnnstudio.engine.graph_source import canonical_key, compute_zoo_stats, zoo_stats
     from cnnstudio.models import get_model_info
 
-    zoo_stats("lenet5")  # TensorFlow's and Keras's first-use costs are not the statistics'
+    # TensorFlow's and Keras's first-use costs are not the statistics'.
+    compute_zoo_stats(canonical_key("lenet5"))
     results = {}
     for name in MODELS:
         info = get_model_info(name)
+        graph_source.clear_cache()
         start = time.perf_counter()
         stats = zoo_stats(name, info.canonical_input, info.default_classes)
         stats_s = time.perf_counter() - start
+        start = time.perf_counter()
+        compute_zoo_stats(canonical_key(name))
+        build_s = time.perf_counter() - start
         expanded = default_expanded(stats)
         full = build_graph(stats, "all")
         collapsed = build_graph(stats, expanded)
@@ -113,6 +120,7 @@ def measure() -> dict:
             "layers": len(stats.layers),
             "collapsed_nodes": len(collapsed.nodes),
             "stats_s": stats_s,
+            "build_s": build_s,
             "layout_expanded_s": _best(lambda s=stats: layout_graph(build_graph(s, "all"))),
             "layout_collapsed_s": _best(
                 lambda s=stats, e=expanded: layout_graph(build_graph(s, e))
@@ -127,12 +135,13 @@ def measure() -> dict:
 def graph_layout(args: argparse.Namespace) -> list[Check]:
     result = measure()
     plot_s = result["plot_model_s"]
-    print("graph: statistics (built without weights, cold) and layout (best of 5)")
+    print("graph: statistics (shipped file / built without weights) and layout (best of 5)")
     checks = []
     for name, row in result["models"].items():
         grandalf = row["grandalf_expanded_s"]
         print(
-            f"  {name}: {row['layers']} layers, statistics {row['stats_s']:.2f} s; layout "
+            f"  {name}: {row['layers']} layers, statistics {1e3 * row['stats_s']:.0f} ms "
+            f"(built: {row['build_s']:.2f} s); layout "
             f"expanded {1e3 * row['layout_expanded_s']:.1f} ms, collapsed "
             f"({row['collapsed_nodes']} nodes) {1e3 * row['layout_collapsed_s']:.1f} ms"
             + (f"; grandalf expanded {1e3 * grandalf:.0f} ms" if grandalf is not None else "")
@@ -143,6 +152,15 @@ def graph_layout(args: argparse.Namespace) -> list[Check]:
                 row["layout_expanded_s"],
                 f"<= {EXPANDED_TARGET_S:.2f} s",
                 row["layout_expanded_s"] <= EXPANDED_TARGET_S,
+                " s",
+            )
+        )
+        checks.append(
+            Check(
+                f"{name} statistics + layout, expanded",
+                row["stats_s"] + row["layout_expanded_s"],
+                f"<= {EXPANDED_TARGET_S:.2f} s",
+                row["stats_s"] + row["layout_expanded_s"] <= EXPANDED_TARGET_S,
                 " s",
             )
         )
