@@ -28,8 +28,11 @@ startup: `cnnstudio` to its first shown window, in a fresh process
   (benchmarks/gui_startup.py).
 gui: training through the app's training view with live charts against the headless engine, and
   the GUI thread's stalls meanwhile (benchmarks/gui_training.py).
-graph_view: the layer graph view on DenseNet-201, ResNet-152 and Inception v3, expanded and
-  collapsed: from asking to a drawn graph, and zoom/pan frame times (benchmarks/graph_view.py).
+graph: statistics and layout of DenseNet-201, ResNet-152 and Inception v3 (expanded and
+  collapsed), grandalf's layout where installed, and `keras.utils.plot_model` as the anchor
+  where pydot and Graphviz are (benchmarks/graph_layout.py).
+graph_view: the layer graph view on the same models: from asking to a drawn graph, and zoom/pan
+  frame times (benchmarks/graph_view.py).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Imported by `main` in this order, which is the order the benchmarks run in.
-MODULES = ("training", "gui_startup", "gui_training", "graph_view")
+MODULES = ("training", "gui_startup", "gui_training", "graph_layout", "graph_view")
 
 
 @dataclass(frozen=True)

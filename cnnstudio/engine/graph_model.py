@@ -191,9 +191,8 @@ def block_role(block: str, layers: Iterable[LayerStats]) -> str:
     types = {layer.type for layer in layers}
     if block.startswith(("inception_", "mixed")):
         return "Inception module"
-    is_stage = not _UNIT.match(block) and any(
-        _UNIT.match(layer.block) and block_chain(layer.block)[0] == block for layer in layers
-    )
+    # A stage holds its units' layers, whose own block is the unit (conv3 holds conv3_block1).
+    is_stage = any(layer.block != block for layer in layers) and not _UNIT.match(block)
     if is_stage:
         return "dense block" if "Concatenate" in types and "Add" not in types else "stage"
     if "Add" in types:
@@ -234,10 +233,14 @@ def build_graph(stats: ModelStats, expanded: Expanded = "all") -> ModelGraph:
     collapsible = {block for block, layers in members.items() if len(layers) >= 2}
     layer_names = {layer.name for layer in stats.layers}
 
+    ids: dict[str, str] = {}
+
     def block_id(block: str) -> str:
         # A block named like a layer outside it (rare) gets a distinct id.
-        inside = {layer.name for layer in members[block]}
-        return block if block not in layer_names or block in inside else f"{block} [block]"
+        if block not in ids:
+            inside = block in layer_names and any(layer.name == block for layer in members[block])
+            ids[block] = block if block not in layer_names or inside else f"{block} [block]"
+        return ids[block]
 
     # Which visible node each layer belongs to.
     owner: dict[str, str] = {}

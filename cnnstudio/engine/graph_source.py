@@ -69,28 +69,64 @@ def zoo_stats(
     options: Mapping[str, Any] | None = None,
 ) -> ModelStats:
     """Statistics of a zoo model as `create_model` would build it (None: the registry's
-    canonical input or default classes), built without weights and memoised (small LRU).
+    canonical input or default classes), answered from the first of: this process's memo
+    (small LRU), the shipped canonical statistics, the local cache (engine/stats_store.py), or
+    a build without weights, which is then kept in both.
 
     Raises ValueError with `create_model`'s message for a bad name, shape or option.
     """
-    from cnnstudio.engine.layer_stats import compute_model_stats
-    from cnnstudio.model_metadata import parse_input_shape
-    from cnnstudio.models import get_model_info
+    from cnnstudio.engine import stats_store
 
-    info = get_model_info(name)
-    shape = info.canonical_input if input_shape is None else parse_input_shape(input_shape)
-    resolved = info.resolve_options(dict(options or {}))
-    key = (info.name, tuple(shape), num_classes, tuple(sorted(resolved.items())))
+    key = stats_key(name, input_shape, num_classes, options)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    stats = compute_model_stats(shape_only(info.name, shape, num_classes, **dict(options or {})))
+    stats = stats_store.shipped_stats(key) or stats_store.cached_stats(key)
+    if stats is None:
+        stats = compute_zoo_stats(key)
+        stats_store.store_stats(key, stats)
     with _cache_lock:
         _cache[key] = stats
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return stats
+
+
+def stats_key(
+    name: str,
+    input_shape: tuple[int, int, int] | str | None = None,
+    num_classes: int | None = 10,
+    options: Mapping[str, Any] | None = None,
+) -> tuple:
+    """The configuration, normalised: (registry name, input shape, classes, every option with
+    its default filled in, sorted). Names and options are validated here; shapes and classes by
+    `create_model` when the configuration is built (no store holds an invalid one)."""
+    from cnnstudio.model_metadata import parse_input_shape
+    from cnnstudio.models import get_model_info
+
+    info = get_model_info(name)
+    shape = info.canonical_input if input_shape is None else parse_input_shape(input_shape)
+    classes = info.default_classes if num_classes is None else num_classes
+    resolved = info.resolve_options(dict(options or {}))
+    return (info.name, tuple(shape), classes, tuple(sorted(resolved.items())))
+
+
+def canonical_key(name: str) -> tuple:
+    """A model's configuration at its canonical input, default classes and options."""
+    return stats_key(name, None, None)
+
+
+def compute_zoo_stats(key: tuple) -> ModelStats:
+    """Build the configuration `key` (from `stats_key`) without weights and describe it."""
+    from cnnstudio.engine.layer_stats import compute_model_stats
+    from cnnstudio.engine.seeding import isolated_build
+
+    name, shape, classes, options = key
+    # Keras draws initializer seeds from Python's global random even here: a build for figures
+    # must not shift a seeded training run's initial weights.
+    model = isolated_build(lambda: shape_only(name, shape, classes, **dict(options)))
+    return compute_model_stats(model)
 
 
 def clear_cache() -> None:

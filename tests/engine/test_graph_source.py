@@ -3,17 +3,21 @@ models from a .keras file, weight statistics and convolution filters."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
-from cnnstudio.engine import graph_source
+from cnnstudio.engine import graph_source, stats_store
 from cnnstudio.engine.graph_source import (
+    canonical_key,
     conv_filters,
     trained_model,
     weight_statistics,
     without_weights,
     zoo_stats,
 )
+from tests.engine.graph_zoo import ZOO, canonical_stats
 
 pytestmark = pytest.mark.xdist_group("graph")
 
@@ -117,3 +121,47 @@ def test_missing_or_foreign_trained_models_say_why(tmp_path):
         trained_model(not_a_model)
     with pytest.raises(ValueError, match="no run 'nosuchrun'"):
         trained_model("nosuchrun")
+
+
+# --- the stores: shipped canonical statistics and the local cache ---------------------------
+
+
+@pytest.mark.parametrize("name", ZOO)
+def test_shipped_statistics_are_current(name):
+    """When this fails after a model change: python -m cnnstudio.engine.stats_store --write"""
+    shipped = stats_store.shipped_stats(canonical_key(name))
+    assert shipped is not None, f"{name} is missing from {stats_store.SHIPPED_PATH.name}"
+    fresh = canonical_stats(name)
+    assert shipped.to_dict() | {"keras_version": ""} == fresh.to_dict() | {"keras_version": ""}
+
+
+def test_statistics_survive_the_round_trip_through_json():
+    stats = canonical_stats("inception_v1")
+    again = stats_store.stats_from_dict(json.loads(json.dumps(stats.to_dict())))
+    assert again == stats
+
+
+def test_canonical_statistics_come_from_the_shipped_file(monkeypatch):
+    graph_source.clear_cache()
+    monkeypatch.setattr(graph_source, "compute_zoo_stats", _must_not_build)
+    stats = zoo_stats("densenet201", None, None)
+    assert len(stats.layers) == 709 and stats.params == canonical_stats("densenet201").params
+
+
+def test_other_configurations_are_cached_on_disk(cnnstudio_home, monkeypatch):
+    graph_source.clear_cache()
+    built = zoo_stats("lenet5", (36, 36, 1), 7, {"pooling": "max"})
+    assert list((cnnstudio_home / "cache" / "graph-stats").glob("lenet5-*.json"))
+    graph_source.clear_cache()
+    monkeypatch.setattr(graph_source, "compute_zoo_stats", _must_not_build)
+    assert zoo_stats("lenet5", "36x36x1", 7, {"pooling": "max"}) == built
+    # A damaged entry is recomputed, never an error.
+    for path in (cnnstudio_home / "cache" / "graph-stats").glob("*.json"):
+        path.write_text("{not json")
+    graph_source.clear_cache()
+    monkeypatch.undo()
+    assert zoo_stats("lenet5", (36, 36, 1), 7, {"pooling": "max"}) == built
+
+
+def _must_not_build(key):
+    raise AssertionError(f"built {key} instead of reading a store")
