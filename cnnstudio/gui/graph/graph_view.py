@@ -158,7 +158,7 @@ class GraphView(QWidget):
         header.addWidget(self.status)
         header.addWidget(self.busy)
 
-        side = QSplitter(Qt.Orientation.Vertical, objectName="graphSide")
+        self.side = side = QSplitter(Qt.Orientation.Vertical, objectName="graphSide")
         side.addWidget(self.legend)
         side.addWidget(self.inspector)
         side.addWidget(self.minimap)
@@ -188,7 +188,9 @@ class GraphView(QWidget):
         return ComparePanel(self.context)
 
     def _toggle_compare(self, on: bool) -> None:
+        """The comparison takes the graph's place; the graph's side panel has nothing to say."""
         self.pages.setCurrentWidget(self.compare_page if on else self.canvas)
+        self.side.setVisible(not on)
 
     # -- what to show -----------------------------------------------------------------------------
 
@@ -421,3 +423,6 @@ class GraphView(QWidget):
 
     def shutdown(self) -> None:
         self.worker.stop_and_wait()
+        stop = getattr(self.compare_page, "shutdown", None)
+        if callable(stop):
+            stop()

@@ -242,3 +242,16 @@ def test_a_trained_model_shows_weight_statistics_and_filters(view, qtbot, tmp_pa
     # Picking a model in the picker shows that model again.
     show_model(qtbot, view, "lenet5", {"pooling": "max"})
     assert view.result.model is None and view.inspector.weights.isHidden()
+
+
+def test_the_compare_button_shows_the_comparison_in_place_of_the_graph(view, qtbot):
+    from cnnstudio.gui.graph.compare_panel import ComparePanel
+
+    assert isinstance(view.compare_page, ComparePanel)
+    view.compare_button.click()
+    assert view.pages.currentWidget() is view.compare_page and view.side.isHidden()
+    qtbot.waitUntil(lambda: view.compare_page.comparison is not None, timeout=READY_MS)
+    qtbot.waitUntil(lambda: not view.compare_page.busy(), timeout=READY_MS)
+    assert view.compare_page.table.rowCount() > 2
+    view.compare_button.click()
+    assert view.pages.currentWidget() is view.canvas and not view.side.isHidden()
