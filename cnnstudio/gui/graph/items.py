@@ -32,6 +32,7 @@ class NodeItem(QGraphicsItem):
         super().__init__()
         self.node = node
         self._rect = QRectF(0, 0, box.width, box.height)
+        self._bounds = self._rect.adjusted(-2, -2, 2, 2)  # asked for thousands of times a frame
         self._metrics = metrics
         self._lines = style.node_lines(node)
         self._fill = style.kind_colour(node.kind)
@@ -50,7 +51,7 @@ class NodeItem(QGraphicsItem):
         return self.node.id
 
     def boundingRect(self) -> QRectF:
-        return self._rect.adjusted(-2, -2, 2, 2)
+        return self._bounds
 
     def set_share(self, share: float, text: str) -> None:
         if (share, text) != (self.share, self.share_text):
@@ -114,12 +115,14 @@ class EdgeItem(QGraphicsItem):
         for point in points[1:]:
             self._path.lineTo(point)
         self._arrow = _arrowhead(points[-2] if len(points) > 1 else points[0], points[-1])
-        self._bounds = self._path.boundingRect().united(self._arrow.boundingRect())
+        self._bounds = (
+            self._path.boundingRect().united(self._arrow.boundingRect()).adjusted(-2, -2, 2, 2)
+        )
         self.highlighted = False
         self.setZValue(-1)  # under the boxes
 
     def boundingRect(self) -> QRectF:
-        return self._bounds.adjusted(-2, -2, 2, 2)
+        return self._bounds
 
     def set_highlighted(self, highlighted: bool) -> None:
         if highlighted != self.highlighted:
