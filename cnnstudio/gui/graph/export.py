@@ -85,6 +85,13 @@ class Header:
             painter.drawText(QPointF(x + SWATCH + 4, y + SWATCH - 1), style.KIND_TITLES[kind])
 
 
+def graph_area(header: Header, source: QRectF) -> QRectF:
+    """Where the graph goes in the picture: under the header, centred when the header is wider."""
+    return QRectF(
+        (header.width - source.width()) / 2, header.height, source.width(), source.height()
+    )
+
+
 def export_svg(scene: GraphScene, path: Path, title: str = "") -> Path:
     source = scene.graph_rect()
     header = Header(title, kinds_shown(scene), source.width())
@@ -93,6 +100,9 @@ def export_svg(scene: GraphScene, path: Path, title: str = "") -> Path:
     generator.setFileName(str(path))
     generator.setSize(QSize(math.ceil(width), math.ceil(height)))
     generator.setViewBox(QRectF(0, 0, width, height))
+    # The boxes were measured at the screen's 96 dpi; at the generator's default of 72 a 9 pt
+    # label would be 9 units high in a box made for 12.
+    generator.setResolution(96)
     generator.setTitle(title or "Layer graph")
     generator.setDescription("CNN Studio layer graph")
     painter = QPainter()
@@ -100,7 +110,7 @@ def export_svg(scene: GraphScene, path: Path, title: str = "") -> Path:
         raise OSError(f"could not write {path}")
     try:
         header.paint(painter)
-        scene.render(painter, QRectF(0, header.height, source.width(), source.height()), source)
+        scene.render(painter, graph_area(header, source), source)
     finally:
         painter.end()
     if not path.exists():
@@ -117,7 +127,7 @@ def export_png(scene: GraphScene, path: Path, title: str = "") -> list[Path]:
     source = scene.graph_rect()
     header = Header(title, kinds_shown(scene), source.width())
     width, height = header.width, source.height() + header.height
-    graph_part = QRectF(0, header.height, source.width(), source.height())
+    graph_part = graph_area(header, source)
     columns, rows = page_grid(width, height, MAX_SIDE)
     page_w, page_h = math.ceil(width / columns), math.ceil(height / rows)
     paths = []
@@ -145,7 +155,7 @@ def export_png(scene: GraphScene, path: Path, title: str = "") -> list[Path]:
                 scene.render(
                     painter,
                     part.translated(-window.x(), -window.y()),
-                    part.translated(source.x(), source.y() - header.height),
+                    part.translated(source.x() - graph_part.x(), source.y() - graph_part.y()),
                 )
             painter.end()
             if rows * columns == 1:
