@@ -8,12 +8,14 @@ of layer it shows.
 
 from __future__ import annotations
 
+import html
 import math
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from cnnstudio.gui.graph import style
 from cnnstudio.gui.graph.scene import GraphScene
@@ -166,3 +168,17 @@ def export_png(scene: GraphScene, path: Path, title: str = "") -> list[Path]:
                 raise OSError(f"could not write {target}")
             paths.append(target)
     return paths
+
+
+def ask_and_export(parent: QWidget, scene: GraphScene, title: str, name: str) -> str:
+    """Ask where, export, and say what happened in one line (rich text) for a status label."""
+    path, _ = QFileDialog.getSaveFileName(
+        parent, "Export the layer graph", name, "SVG image (*.svg);;PNG image (*.png)"
+    )
+    if not path:
+        return ""
+    try:
+        written = export_graph(scene, path, title)
+    except (OSError, ValueError) as error:
+        return f"<span style='color:#b00020'>{html.escape(str(error))}</span>"
+    return html.escape(f"Saved {', '.join(p.name for p in written)}")

@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.engine.catalog import load_model_metadata
 from cnnstudio.engine.datasets import get_dataset_info
 from cnnstudio.gui.graph.canvas import GraphCanvas
-from cnnstudio.gui.graph.export import export_graph
+from cnnstudio.gui.graph.export import ask_and_export, export_graph
 from cnnstudio.gui.graph.graph_worker import (
     ALL,
     GraphRequest,
@@ -38,6 +37,7 @@ from cnnstudio.gui.graph.graph_worker import (
     GraphWorker,
     WeightsRequest,
     WeightsResult,
+    toggled,
 )
 from cnnstudio.gui.graph.inspector import Inspector
 from cnnstudio.gui.graph.legend import Legend
@@ -333,21 +333,12 @@ class GraphView(QWidget):
 
     def toggle_node(self, node_id: str) -> None:
         """A collapsed block opens; a layer inside an expanded block closes that block."""
-        if self.result is None or node_id not in self.result.graph:
+        if self.result is None:
             return
-        node = self.result.graph.node(node_id)
-        blocks = set(self.result.blocks)
-        current = self.expanded()
-        opened = set(blocks) if current == ALL else set(current)
-        if node.collapsed:
-            opened.add(node.label)
-            self._focus_block = node.label
-        else:
-            inner = next((b for b in reversed(node.blocks) if b in blocks and b in opened), None)
-            if inner is None:
-                return
-            opened.discard(inner)
-        self._expand_to(ALL if opened >= blocks and blocks else frozenset(opened))
+        change = toggled(self.result, node_id)
+        if change is not None:
+            expanded, self._focus_block = change
+            self._expand_to(expanded)
 
     # -- selection and weights --------------------------------------------------------------------
 
@@ -377,20 +368,9 @@ class GraphView(QWidget):
         return export_graph(self.scene, path, self.title.text())
 
     def ask_export(self) -> None:
-        if self.result is None:
-            return
-        name = f"{self.result.request.model or 'model'}-graph.svg"
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export the layer graph", name, "SVG image (*.svg);;PNG image (*.png)"
-        )
-        if not path:
-            return
-        try:
-            written = self.export(path)
-        except (OSError, ValueError) as error:
-            self.status.setText(f"<span style='color:#b00020'>{html.escape(str(error))}</span>")
-            return
-        self.status.setText(f"Saved {', '.join(p.name for p in written)}")
+        if self.result is not None:
+            name = f"{self.result.request.model or 'model'}-graph.svg"
+            self.status.setText(ask_and_export(self, self.scene, self.title.text(), name))
 
     # -- state ------------------------------------------------------------------------------------
 

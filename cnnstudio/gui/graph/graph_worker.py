@@ -136,6 +136,27 @@ def with_enclosing(expanded: frozenset[str] | str, blocks: frozenset[str]) -> fr
     return frozenset(expanded).union(*(block_chain(block) for block in blocks))
 
 
+def toggled(result: GraphResult, node_id: str) -> tuple[frozenset[str] | str, str] | None:
+    """What a double click on `node_id` opens: (the new expanded blocks, the block to show), or
+    None when nothing changes. A collapsed block opens; a layer closes its innermost open
+    block."""
+    if node_id not in result.graph:
+        return None
+    node = result.graph.node(node_id)
+    blocks = set(result.blocks)
+    opened = set(blocks) if result.expanded == ALL else set(result.expanded)
+    focus = ""
+    if node.collapsed:
+        opened.add(node.label)
+        focus = node.label
+    else:
+        inner = next((b for b in reversed(node.blocks) if b in blocks and b in opened), None)
+        if inner is None:
+            return None
+        opened.discard(inner)
+    return (ALL if blocks and opened >= blocks else frozenset(opened)), focus
+
+
 def read_weights(request: WeightsRequest) -> WeightsResult:
     from cnnstudio.engine.graph_source import conv_filters, weight_statistics
 
