@@ -60,7 +60,9 @@ def test_expanding_one_block_shows_its_layers(capsys, tmp_path):
     )
     assert status == 0, err
     texts = svg_texts(out)
-    assert "inception_3a_5x5_conv" in texts and "inception_3a" not in texts
+    assert "inception_3a_5x5_conv" in texts
+    assert texts.count("inception_3a") == 1  # now the name over its layers' frame
+    assert "Inception module, 14 layers" in texts  # inception_3b and the others stay closed
     assert "inception_3b" in texts and "inception_3b_5x5_conv" not in texts
 
 

@@ -37,6 +37,7 @@ from cnnstudio.gui.graph.graph_worker import (
     GraphWorker,
     WeightsRequest,
     WeightsResult,
+    innermost_open,
     toggled,
 )
 from cnnstudio.gui.graph.inspector import Inspector
@@ -270,7 +271,11 @@ class GraphView(QWidget):
         same_model = previous is not None and previous.request.source() == result.request.source()
         self.result = result
         self.scene.show_graph(
-            result.graph, result.layout, self.metrics, self.metric_choice.currentData()
+            result.graph,
+            result.layout,
+            self.metrics,
+            self.metric_choice.currentData(),
+            frames=innermost_open(result),
         )
         self.legend.set_kinds([node.kind for node in result.graph.nodes])
         self.title.setText(graph_title(result, self._display_name(result)))

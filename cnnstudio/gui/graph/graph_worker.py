@@ -136,6 +136,26 @@ def with_enclosing(expanded: frozenset[str] | str, blocks: frozenset[str]) -> fr
     return frozenset(expanded).union(*(block_chain(block) for block in blocks))
 
 
+def innermost_open(result: GraphResult) -> list[str]:
+    """The opened blocks whose layers show as layers (none of their own blocks opened): the
+    ones the view frames. None when everything is open (a frame per block would be noise)."""
+    if result.expanded == ALL:
+        return []
+    opened = set(result.expanded) & set(result.blocks)
+    shown = {block for node in result.graph.nodes for block in node.blocks}
+    inner = []
+    for block in sorted(opened & shown):
+        holds_open = any(
+            block in node.blocks
+            and node.blocks.index(block) < len(node.blocks) - 1
+            and node.blocks[-1] in opened
+            for node in result.graph.nodes
+        )
+        if not holds_open:
+            inner.append(block)
+    return inner
+
+
 def toggled(result: GraphResult, node_id: str) -> tuple[frozenset[str] | str, str] | None:
     """What a double click on `node_id` opens: (the new expanded blocks, the block to show), or
     None when nothing changes. A collapsed block opens; a layer closes its innermost open

@@ -158,3 +158,36 @@ def _arrowhead(before: QPointF, tip: QPointF) -> QPolygonF:
             QPointF(base.x() + uy * half, base.y() - ux * half),
         ]
     )
+
+
+class BlockFrame(QGraphicsItem):
+    """A light frame behind the layers of an opened block, its name above them: after a double
+    click, where the block's layers are (and that a double click on one closes it)."""
+
+    PAD = 8.0
+    LABEL = 14.0  # room for the name above the first row
+
+    def __init__(self, name: str, around: QRectF) -> None:
+        super().__init__()
+        self.name = name
+        self._rect = around.adjusted(-self.PAD, -self.PAD - self.LABEL, self.PAD, self.PAD)
+        self._bounds = self._rect.adjusted(-1, -1, 1, 1)
+        self.setZValue(-2)  # under edges and boxes
+        self.setToolTip(f"{name}: double click one of its layers to close it")
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        pen = QPen(style.FRAME_BORDER, 1, Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(style.FRAME_FILL)
+        painter.drawRoundedRect(self._rect, 6, 6)
+        if self.LABEL * lod * 0.75 < TEXT_MIN_PX:
+            return
+        painter.setPen(style.FRAME_BORDER)
+        painter.setFont(style.node_font(bold=True))
+        painter.drawText(QPointF(self._rect.x() + 6, self._rect.y() + self.LABEL - 1), self.name)

@@ -7,7 +7,12 @@ import os
 from pathlib import Path
 
 from cnnstudio.engine.formatting import format_count, format_int
-from cnnstudio.gui.graph.graph_worker import GraphRequest, GraphResult, build_graph_result
+from cnnstudio.gui.graph.graph_worker import (
+    GraphRequest,
+    GraphResult,
+    build_graph_result,
+    innermost_open,
+)
 from cnnstudio.gui.graph.style import shape_text
 
 
@@ -51,6 +56,8 @@ def draw(result: GraphResult, out: str | Path, display_name: str = "") -> list[P
     from cnnstudio.gui.graph.style import TextMetrics
 
     scene = GraphScene()
-    scene.show_graph(result.graph, result.layout, TextMetrics.measure())
+    scene.show_graph(
+        result.graph, result.layout, TextMetrics.measure(), frames=innermost_open(result)
+    )
     name = display_name or result.request.model or Path(result.request.trained).name
     return export_graph(scene, out, graph_title(result, name))

@@ -8,14 +8,14 @@ exports and the headless `cnnstudio graph` all show this same scene.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRectF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
-from cnnstudio.gui.graph.items import EdgeItem, NodeItem
+from cnnstudio.gui.graph.items import BlockFrame, EdgeItem, NodeItem
 from cnnstudio.gui.graph.style import TextMetrics
 
 # The engine's graph modules import Keras: type hints only, so the window opens without it.
@@ -46,8 +46,10 @@ class GraphScene(QGraphicsScene):
         layout: GraphLayout,
         metrics: TextMetrics,
         metric: str = "params",
+        frames: Collection[str] = (),
     ) -> None:
-        """Replace the scene's contents with `graph` placed by `layout`."""
+        """Replace the scene's contents with `graph` placed by `layout`, with a frame around the
+        visible layers of each block in `frames`."""
         self.clearSelection()
         self.clear()
         self.graph = graph
@@ -56,6 +58,13 @@ class GraphScene(QGraphicsScene):
             item = NodeItem(node, layout.boxes[node.id], metrics)
             self.addItem(item)
             self.nodes[node.id] = item
+        for block in frames:
+            members = [item for item in self.nodes.values() if block in item.node.blocks]
+            if members:
+                around = members[0].sceneBoundingRect()
+                for item in members[1:]:
+                    around = around.united(item.sceneBoundingRect())
+                self.addItem(BlockFrame(block, around.adjusted(2, 2, -2, -2)))
         for route in layout.routes:
             edge = EdgeItem(route)
             self.addItem(edge)

@@ -52,6 +52,8 @@ SELECTED_BORDER = QColor("#1565c0")
 MATCH_FILL = QColor("#ffeb3b")
 EDGE_COLOUR = QColor("#7a7a7a")
 BAR_COLOUR = QColor("#37474f")
+FRAME_BORDER = QColor("#7986cb")
+FRAME_FILL = QColor(121, 134, 203, 28)
 
 POINT_SIZE = 9.0  # the node text; at 100 % it is about 12 px high, so exports stay readable
 PADDING = 8.0  # inside a box, around the text

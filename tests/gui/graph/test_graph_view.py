@@ -43,6 +43,12 @@ def wait_for_nodes(qtbot, view: GraphView, before) -> None:
     qtbot.waitUntil(lambda: view.is_ready() and view.result is not before, timeout=READY_MS)
 
 
+def frames(view: GraphView) -> list[str]:
+    from cnnstudio.gui.graph.items import BlockFrame
+
+    return sorted(item.name for item in view.scene.items() if isinstance(item, BlockFrame))
+
+
 def test_the_view_shows_the_pickers_model_with_its_options(view, qtbot):
     assert view.result.request.model == "lenet5"  # the first start's model
     assert "AveragePooling2D" in node_types(view)
@@ -81,12 +87,14 @@ def test_deep_models_open_collapsed_and_blocks_expand_and_collapse_consistently(
     expanded = view.result.graph
     assert len(expanded.nodes) == len(result.graph.nodes) - 1 + len(collapsed.layers)
     assert "inception_3a_1x1_conv" in view.scene.nodes and "inception_3a" not in expanded
+    assert frames(view) == ["inception_3a"]  # its layers framed, under its name
     assert totals() == (stats.params, stats.macs)
 
     before = view.result
     view.toggle_node("inception_3a_1x1_conv")  # a member's double click closes its block
     wait_for_nodes(qtbot, view, before)
     assert [n.id for n in view.result.graph.nodes] == [n.id for n in result.graph.nodes]
+    assert "inception_3a" not in frames(view)
 
     before = view.result
     view.expand_all_button.click()
