@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from cnnstudio.cli import main
+from cnnstudio.models import list_models
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -97,3 +98,21 @@ def test_bad_input_is_one_line_with_status_2(capsys, tmp_path, monkeypatch, argv
     assert status == 2
     assert message in err and len(err.strip().splitlines()) == 1, err
     assert not list(tmp_path.iterdir())  # nothing half written
+
+
+@pytest.mark.parametrize("name", [info.name for info in list_models()])
+def test_every_model_of_the_zoo_renders_with_every_label(capsys, tmp_path, name):
+    """At its canonical input the statistics are shipped, so this costs the drawing only."""
+    from cnnstudio.engine.graph_model import build_graph, default_expanded
+    from cnnstudio.engine.graph_source import zoo_stats
+    from cnnstudio.models import get_model_info
+
+    out = tmp_path / f"{name}.svg"
+    status, stdout, err = run(capsys, "graph", name, "--out", str(out))
+    assert status == 0, err
+    info = get_model_info(name)
+    stats = zoo_stats(name, info.canonical_input, info.default_classes)
+    graph = build_graph(stats, default_expanded(stats))
+    assert f"{len(graph.nodes)} nodes for {len(stats.layers)} layers" in stdout
+    texts = set(svg_texts(out))
+    assert {node.label for node in graph.nodes} <= texts
