@@ -145,13 +145,17 @@ def _fingerprint() -> str:
     """Changes whenever a model file or layer_stats changes (size or modification time)."""
     import keras
 
+    import cnnstudio
     import cnnstudio.models
 
     sources = sorted(Path(cnnstudio.models.__file__).parent.glob("*.py"))
     sources.append(Path(__file__).with_name("layer_stats.py"))
-    digest = hashlib.sha256(keras.__version__.encode())
+    digest = hashlib.sha256(f"{keras.__version__};{cnnstudio.__version__};".encode())
     for source in sources:
-        stat = source.stat()
+        try:
+            stat = source.stat()
+        except OSError:  # a frozen app keeps no sources: its version stands for them
+            continue
         digest.update(f"{source.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
     return digest.hexdigest()[:16]
 
