@@ -73,8 +73,8 @@ def _grandalf_seconds(graph) -> float | None:
     return time.perf_counter() - start
 
 
-def _plot_model_seconds() -> tuple[float | None, str]:
-    """plot_model(densenet201, show_shapes=True) as SVG, or None and why not."""
+def _plot_model_seconds(suffix: str = ".svg") -> tuple[float | None, str]:
+    """plot_model(densenet201, show_shapes=True) as SVG (or PNG), or None and why not."""
     try:
         import pydot  # noqa: F401
     except ImportError:
@@ -87,11 +87,11 @@ def _plot_model_seconds() -> tuple[float | None, str]:
 
     model = shape_only("densenet201", (224, 224, 3), 1000)
     with tempfile.TemporaryDirectory(prefix="cnnstudio-plot-") as folder:
-        path = Path(folder) / "densenet201.svg"
+        path = Path(folder) / f"densenet201{suffix}"
         start = time.perf_counter()
         keras.utils.plot_model(model, to_file=str(path), show_shapes=True)
         seconds = time.perf_counter() - start
-    return seconds, "keras.utils.plot_model(densenet201, show_shapes=True) -> SVG"
+    return seconds, f"keras.utils.plot_model(densenet201, show_shapes=True) -> {suffix[1:].upper()}"
 
 
 def measure() -> dict:
@@ -127,8 +127,23 @@ def measure() -> dict:
             ),
             "grandalf_expanded_s": _grandalf_seconds(full),
         }
-    plot_s, plot_note = _plot_model_seconds()
-    return {"models": results, "plot_model_s": plot_s, "plot_model_note": plot_note}
+    from cnnstudio.engine import stats_store
+
+    # A data set's configuration (DenseNet-201 on CIFAR-10), as the view asks for it.
+    graph_source.clear_cache()
+    start = time.perf_counter()
+    zoo_stats("densenet201", (32, 32, 3), 10)
+    dataset_s = time.perf_counter() - start
+    plot_s, plot_note = _plot_model_seconds(".svg")
+    png_s, _ = _plot_model_seconds(".png") if plot_s is not None else (None, "")
+    return {
+        "models": results,
+        "plot_model_s": plot_s,
+        "plot_model_png_s": png_s,
+        "plot_model_note": plot_note,
+        "dataset_stats_s": dataset_s,
+        "dataset_entries_current": stats_store.shipped_extra_current(),
+    }
 
 
 @benchmark("graph")
@@ -173,11 +188,22 @@ def graph_layout(args: argparse.Namespace) -> list[Check]:
                 " s",
             )
         )
+    current = result["dataset_entries_current"]
+    print(
+        f"  DenseNet-201 at CIFAR-10's 32x32x3, 10 classes: statistics "
+        f"{1e3 * result['dataset_stats_s']:.0f} ms; shipped data-set statistics "
+        + {True: "current", False: "STALE (python -m cnnstudio.engine.stats_store --write)"}.get(
+            current, "not checked (no sources)"
+        )
+    )
     if plot_s is None:
         print(f"  plot_model anchor skipped: {result['plot_model_note']}")
     else:
         dense = result["models"]["densenet201"]
-        print(f"  {result['plot_model_note']}: {plot_s:.2f} s")
+        print(
+            f"  {result['plot_model_note']}: {plot_s:.2f} s "
+            f"(PNG: {result['plot_model_png_s']:.2f} s)"
+        )
         for label, value in (
             ("layout", dense["layout_expanded_s"]),
             ("statistics + layout", dense["stats_s"] + dense["layout_expanded_s"]),

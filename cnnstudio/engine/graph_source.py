@@ -1,11 +1,11 @@
 """Where the graph view's statistics come from, fast: zoo models built without weights, and
 trained models (a run or a `.keras` file, opened in safe mode) with their learned weights.
 
-Statistics need only a model's structure. Built inside `keras.StatelessScope(
-initialize_variables=False)`, each variable keeps its shape and initializer but no value, so
-ResNet-152 at 224x224x3 builds in well under a second with exact parameter counts and next to no
-memory, where a real VGG-19 build adds 1.4 GB. Such a model cannot be called or trained. The
-tests build their shape-only models with the same `without_weights`.
+Statistics need only a model's structure. Built without weight buffers
+(`cnnstudio.models.structure`: `keras.StatelessScope(initialize_variables=False)` plus cutting
+Keras's list of pending variables), ResNet-152 at 224x224x3 builds in well under a second with
+exact parameter counts and next to no memory, where a real VGG-19 build adds 1.4 GB. The
+canonical and data-set configurations need no build at all (engine/stats_store.py).
 
 Keras is imported inside the functions: importing this module stays cheap on a GUI thread.
 """
@@ -27,10 +27,6 @@ if TYPE_CHECKING:
 
     from cnnstudio.engine.layer_stats import ModelStats
 
-# Keras lists every variable made without a value in its (thread-local) global state and gives
-# them all real buffers when the next outermost StatelessScope that initializes variables
-# closes. Nothing public forgets them, so the list is cut back to what it held before.
-_PENDING = "uninitialized_variables"
 _CACHE_SIZE = 16
 
 _cache: OrderedDict[tuple, ModelStats] = OrderedDict()
@@ -40,26 +36,19 @@ _cache_lock = threading.Lock()
 @contextlib.contextmanager
 def without_weights() -> Iterator[None]:
     """Layers and models built inside get shapes but no weight buffers, now or later."""
-    import keras
-    from keras.src.backend.common import global_state
+    from cnnstudio.models.structure import without_weights as structure_only
 
-    pending = global_state.get_global_attribute(_PENDING, [], set_to_default=True)
-    before = len(pending)
-    try:
-        with keras.StatelessScope(initialize_variables=False):
-            yield
-    finally:
-        del global_state.get_global_attribute(_PENDING, [], set_to_default=True)[before:]
+    with structure_only():
+        yield
 
 
 def shape_only(
     name: str, input_shape: Any = None, num_classes: int | None = None, **options: Any
 ) -> keras.Model:
     """`create_model(...)` without weight buffers: for shapes, names and counts only."""
-    from cnnstudio.models import create_model
+    from cnnstudio.models.structure import shape_only as build
 
-    with without_weights():
-        return create_model(name, input_shape, num_classes, **options)
+    return build(name, input_shape, num_classes, **options)
 
 
 def zoo_stats(

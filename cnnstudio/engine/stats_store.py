@@ -4,10 +4,16 @@ Building DenseNet-201 for its statistics takes seconds even without weight buffe
 per-layer bookkeeping), more than the graph view's whole budget. Two stores answer first:
 
 * the shipped file `zoo_graph_stats.json.gz` next to this module: every zoo model at its
-  canonical input, default classes and default options (about 80 kB). Regenerate it after
-  changing a model (tests/engine/test_graph_source.py checks that it is current):
+  canonical input, default classes and default options, and at the input and classes of each
+  registered data set (as training would build it: the images grown to the model's smallest
+  input), with default options. Regenerate it after changing a model:
 
       python -m cnnstudio.engine.stats_store --write
+
+  tests/engine/test_graph_source.py checks the canonical entries against fresh builds. The
+  data-set entries carry a hash of the sources that shape the statistics (the zoo, the model
+  metadata, layer_stats) and of the Keras version, and are used only while it matches: an edited
+  model makes them slower (built again), never wrong. `make bench` says whether they are current.
 
 * a cache of every other configuration computed on this machine, one JSON file per
   configuration in `$CNNSTUDIO_HOME/cache/graph-stats` (else the platform's user cache folder),
@@ -82,24 +88,79 @@ def stats_from_dict(data: dict[str, Any]) -> ModelStats:
 
 
 @cache
-def _shipped() -> dict[str, dict[str, Any]]:
+def _shipped_file() -> dict[str, Any]:
+    """The shipped file, read once per process ({} if missing or damaged)."""
     try:
         with gzip.open(SHIPPED_PATH, "rt", encoding="utf-8") as handle:
-            return json.load(handle)["models"]
-    except (OSError, ValueError, KeyError, EOFError):
+            data = json.load(handle)
+    except (OSError, ValueError, EOFError):
         return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _shipped() -> dict[str, dict[str, Any]]:
+    models = _shipped_file().get("models")
+    return models if isinstance(models, dict) else {}
+
+
+def _shipped_extra() -> tuple[str, dict[str, dict[str, Any]]]:
+    """(source hash, {key text: stats dict}) of the shipped data-set configurations."""
+    try:
+        extra = _shipped_file()["extra"]
+        return str(extra["source_hash"]), dict(extra["entries"])
+    except (KeyError, TypeError, ValueError):
+        return "", {}
+
+
+def _key_text(key: Key) -> str:
+    return json.dumps([key[0], *_config_json(*key[1:])])
 
 
 def shipped_stats(key: Key) -> ModelStats | None:
-    """The shipped statistics for `key` if it is a model's canonical configuration."""
+    """The shipped statistics for `key`: a model's canonical configuration, or a data set's
+    while the sources it was computed from are unchanged."""
     name, shape, classes, options = key
     entry = _shipped().get(name)
-    if entry is None or entry["config"] != _config_json(shape, classes, options):
+    data = None
+    if entry is not None and entry["config"] == _config_json(shape, classes, options):
+        data = entry["stats"]
+    else:
+        source_hash, entries = _shipped_extra()
+        current = source_hash_now()
+        # A frozen app has no sources to hash: it trusts the file it was built with.
+        if current is None or current == source_hash:
+            data = entries.get(_key_text(key))
+    if data is None:
         return None
     try:
-        return stats_from_dict(entry["stats"])
+        return stats_from_dict(data)
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def shipped_extra_current() -> bool | None:
+    """Whether the shipped data-set configurations match the sources (None: no sources)."""
+    current = source_hash_now()
+    return None if current is None else current == _shipped_extra()[0]
+
+
+def dataset_keys() -> list[Key]:
+    """Every zoo model at each registered data set's input and classes, default options, as
+    training builds it; canonical configurations left out (shipped anyway)."""
+    from cnnstudio.engine.datasets import list_datasets
+    from cnnstudio.engine.graph_source import canonical_key, stats_key
+    from cnnstudio.engine.recipe import choose_input_shape
+    from cnnstudio.models import list_models
+
+    keys: dict[Key, None] = {}
+    for info in list_models():
+        canonical = canonical_key(info.name)
+        for dataset in list_datasets():
+            shape = choose_input_shape(info.min_input, tuple(dataset.image_shape))
+            key = stats_key(info.name, shape, dataset.num_classes)
+            if key != canonical:
+                keys[key] = None
+    return list(keys)
 
 
 def _config_json(shape: Sequence[int], classes: int, options: Sequence[tuple[str, Any]]) -> Any:
@@ -118,13 +179,21 @@ def write_shipped(path: Path = SHIPPED_PATH) -> Path:
         stats = compute_zoo_stats(key)
         models[info.name] = {"config": _config_json(*key[1:]), "stats": stats.to_dict()}
         print(f"{info.name}: {len(stats.layers)} layers", flush=True)
-    text = json.dumps({"about": __doc__.splitlines()[0], "models": models}, separators=(",", ":"))
+    entries = {}
+    for key in dataset_keys():
+        entries[_key_text(key)] = compute_zoo_stats(key).to_dict()
+        print(f"{_key_text(key)}", flush=True)
+    extra = {"source_hash": source_hash_now() or "", "entries": entries}
+    text = json.dumps(
+        {"about": __doc__.splitlines()[0], "models": models, "extra": extra},
+        separators=(",", ":"),
+    )
     temporary = path.with_name(path.name + ".tmp")
     # mtime=0: the same statistics give the same bytes.
     with open(temporary, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
         handle.write(text.encode("utf-8"))
     os.replace(temporary, path)
-    _shipped.cache_clear()
+    _shipped_file.cache_clear()
     return path
 
 
@@ -140,24 +209,49 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("cnnstudio", appauthor=False)) / "graph-stats"
 
 
-@cache
-def _fingerprint() -> str:
-    """Changes whenever a model file or layer_stats changes (size or modification time)."""
-    import keras
+# In cnnstudio/models but not deciding any model's structure: training-time augmentation layers
+# and the weightless-build helper. Leaving them out keeps the shipped entries valid when they
+# change.
+_NOT_STRUCTURE = ("augmentation.py", "structure.py")
 
+
+def _sources() -> list[Path]:
+    """The files whose content decides a zoo model's statistics."""
     import cnnstudio.models
 
-    sources = sorted(Path(cnnstudio.models.__file__).parent.glob("*.py"))
+    package = Path(cnnstudio.models.__file__).parent
+    sources = [path for path in sorted(package.glob("*.py")) if path.name not in _NOT_STRUCTURE]
+    sources.append(package.parent / "model_metadata.py")
     sources.append(Path(__file__).with_name("layer_stats.py"))
+    return sources
+
+
+@cache
+def source_hash_now() -> str | None:
+    """A hash of the sources' content and the Keras version (the same in every checkout);
+    None where the sources cannot be read (a frozen app)."""
+    import keras
+
     digest = hashlib.sha256(keras.__version__.encode())
-    for source in sources:
-        stat = source.stat()
-        digest.update(f"{source.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    try:
+        for source in _sources():
+            digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    except OSError:
+        return None
     return digest.hexdigest()[:16]
 
 
+def _fingerprint() -> str:
+    """What a local cache entry was computed from (a frozen app: its version)."""
+    import keras
+
+    import cnnstudio
+
+    return source_hash_now() or f"{keras.__version__};{cnnstudio.__version__}"
+
+
 def _cache_path(key: Key) -> Path:
-    text = json.dumps([_fingerprint(), key[0], *_config_json(*key[1:])])
+    text = json.dumps([_fingerprint(), _key_text(key)])
     return cache_dir() / f"{key[0]}-{hashlib.sha256(text.encode()).hexdigest()[:20]}.json"
 
 

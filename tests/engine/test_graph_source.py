@@ -165,3 +165,29 @@ def test_other_configurations_are_cached_on_disk(cnnstudio_home, monkeypatch):
 
 def _must_not_build(key):
     raise AssertionError(f"built {key} instead of reading a store")
+
+
+DATASET_CONFIGS = [
+    ("lenet5", (32, 32, 3), 10),  # CIFAR-10
+    ("vgg11", (32, 32, 3), 100),  # CIFAR-100
+    ("nin", (28, 28, 1), 10),  # MNIST
+]
+
+
+@pytest.mark.parametrize(("name", "shape", "classes"), DATASET_CONFIGS)
+def test_data_set_configurations_are_shipped_and_equal_fresh_builds(name, shape, classes):
+    key = graph_source.stats_key(name, shape, classes)
+    assert key in stats_store.dataset_keys()
+    if not stats_store.shipped_extra_current():
+        pytest.skip("the shipped data-set statistics are stale: " + stats_store.REGENERATE_COMMAND)
+    shipped = stats_store.shipped_stats(key)
+    assert shipped is not None
+    fresh = graph_source.compute_zoo_stats(key)
+    assert shipped.to_dict() | {"keras_version": ""} == fresh.to_dict() | {"keras_version": ""}
+
+
+def test_data_set_entries_are_ignored_once_the_sources_change(monkeypatch):
+    dataset_key = graph_source.stats_key("lenet5", (32, 32, 3), 10)
+    monkeypatch.setattr(stats_store, "source_hash_now", lambda: "edited")
+    assert stats_store.shipped_stats(dataset_key) is None
+    assert stats_store.shipped_stats(canonical_key("lenet5")) is not None  # checked by tests
