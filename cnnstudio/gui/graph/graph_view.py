@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -252,7 +252,9 @@ class GraphView(QWidget):
     def _on_built(self, result: GraphResult) -> None:
         if result.request != self._wanted:
             return  # an answer to an older question
-        self._answered = result.request
+        # Ready once what showing it queued (children shown, layouts) has run: a screenshot
+        # taken then has the legend and the scroll bars.
+        QTimer.singleShot(0, lambda: setattr(self, "_answered", result.request))
         self._set_busy(False)
         if result.error:
             self.status.setText(f"<span style='color:#b00020'>{html.escape(result.error)}</span>")

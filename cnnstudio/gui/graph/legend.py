@@ -46,4 +46,6 @@ class Legend(QWidget):
             text = QLabel(style.KIND_TITLES[kind])
             self._grid.addWidget(box, row, 2 * column)
             self._grid.addWidget(text, row, 2 * column + 1)
+            box.show()  # children added to a shown widget are shown later, queued: now
+            text.show()
         self._grid.setColumnStretch(2 * COLUMNS - 1, 1)
