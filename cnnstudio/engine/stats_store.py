@@ -3,10 +3,11 @@
 Building DenseNet-201 for its statistics takes seconds even without weight buffers (Keras's
 per-layer bookkeeping), more than the graph view's whole budget. Two stores answer first:
 
-* the shipped file `zoo_graph_stats.json.gz` next to this module: every zoo model at its
-  canonical input, default classes and default options, and at the input and classes of each
-  registered data set (as training would build it: the images grown to the model's smallest
-  input), with default options. Regenerate it after changing a model:
+* the shipped archive `zoo_graph_stats.zip` next to this module, one member per
+  configuration: every zoo model at its canonical input, default classes and default options,
+  and at the input and classes of each registered data set (as training would build it: the
+  images grown to the model's smallest input), with default options. Regenerate it after
+  changing a model:
 
       python -m cnnstudio.engine.stats_store --write
 
@@ -27,11 +28,11 @@ Both hold `ModelStats.to_dict()`; `stats_from_dict` turns it back. A damaged ent
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
 import json
 import os
 import sys
+import zipfile
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -40,7 +41,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from cnnstudio.engine.layer_stats import ModelStats
 
-SHIPPED_PATH = Path(__file__).with_name("zoo_graph_stats.json.gz")
+SHIPPED_PATH = Path(__file__).with_name("zoo_graph_stats.zip")
+_INDEX = "index.json"
 REGENERATE_COMMAND = "python -m cnnstudio.engine.stats_store --write"
 Key = tuple[str, tuple[int, ...], int, tuple[tuple[str, Any], ...]]
 
@@ -88,28 +90,25 @@ def stats_from_dict(data: dict[str, Any]) -> ModelStats:
 
 
 @cache
-def _shipped_file() -> dict[str, Any]:
-    """The shipped file, read once per process ({} if missing or damaged)."""
+def _index() -> dict[str, Any]:
+    """The shipped archive's index, read once per process ({} if missing or damaged):
+    {"canonical": {model: {"config", "member"}}, "source_hash", "extra": {key text: member}}."""
     try:
-        with gzip.open(SHIPPED_PATH, "rt", encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError, EOFError):
+        with zipfile.ZipFile(SHIPPED_PATH) as archive:
+            data = json.loads(archive.read(_INDEX))
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
-def _shipped() -> dict[str, dict[str, Any]]:
-    models = _shipped_file().get("models")
-    return models if isinstance(models, dict) else {}
-
-
-def _shipped_extra() -> tuple[str, dict[str, dict[str, Any]]]:
-    """(source hash, {key text: stats dict}) of the shipped data-set configurations."""
+def _member(name: str) -> dict[str, Any] | None:
+    """One configuration's statistics from the archive: only that member is read and parsed
+    (a single JSON of every configuration took a quarter of a second to parse)."""
     try:
-        extra = _shipped_file()["extra"]
-        return str(extra["source_hash"]), dict(extra["entries"])
-    except (KeyError, TypeError, ValueError):
-        return "", {}
+        with zipfile.ZipFile(SHIPPED_PATH) as archive:
+            return json.loads(archive.read(name))
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError):
+        return None
 
 
 def _key_text(key: Key) -> str:
@@ -120,16 +119,17 @@ def shipped_stats(key: Key) -> ModelStats | None:
     """The shipped statistics for `key`: a model's canonical configuration, or a data set's
     while the sources it was computed from are unchanged."""
     name, shape, classes, options = key
-    entry = _shipped().get(name)
-    data = None
+    index = _index()
+    entry = (index.get("canonical") or {}).get(name)
+    member = None
     if entry is not None and entry["config"] == _config_json(shape, classes, options):
-        data = entry["stats"]
+        member = entry["member"]
     else:
-        source_hash, entries = _shipped_extra()
         current = source_hash_now()
         # A frozen app has no sources to hash: it trusts the file it was built with.
-        if current is None or current == source_hash:
-            data = entries.get(_key_text(key))
+        if current is None or current == index.get("source_hash"):
+            member = (index.get("extra") or {}).get(_key_text(key))
+    data = _member(member) if member else None
     if data is None:
         return None
     try:
@@ -141,7 +141,7 @@ def shipped_stats(key: Key) -> ModelStats | None:
 def shipped_extra_current() -> bool | None:
     """Whether the shipped data-set configurations match the sources (None: no sources)."""
     current = source_hash_now()
-    return None if current is None else current == _shipped_extra()[0]
+    return None if current is None else current == _index().get("source_hash")
 
 
 def dataset_keys() -> list[Key]:
@@ -173,28 +173,49 @@ def write_shipped(path: Path = SHIPPED_PATH) -> Path:
     from cnnstudio.engine.graph_source import canonical_key, compute_zoo_stats
     from cnnstudio.models import list_models
 
-    models = {}
+    canonical = {}
     for info in list_models():
         key = canonical_key(info.name)
         stats = compute_zoo_stats(key)
-        models[info.name] = {"config": _config_json(*key[1:]), "stats": stats.to_dict()}
+        canonical[info.name] = (_config_json(*key[1:]), stats.to_dict())
         print(f"{info.name}: {len(stats.layers)} layers", flush=True)
-    entries = {}
+    extra = {}
     for key in dataset_keys():
-        entries[_key_text(key)] = compute_zoo_stats(key).to_dict()
-        print(f"{_key_text(key)}", flush=True)
-    extra = {"source_hash": source_hash_now() or "", "entries": entries}
-    text = json.dumps(
-        {"about": __doc__.splitlines()[0], "models": models, "extra": extra},
-        separators=(",", ":"),
-    )
-    temporary = path.with_name(path.name + ".tmp")
-    # mtime=0: the same statistics give the same bytes.
-    with open(temporary, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as handle:
-        handle.write(text.encode("utf-8"))
-    os.replace(temporary, path)
-    _shipped_file.cache_clear()
+        extra[_key_text(key)] = compute_zoo_stats(key).to_dict()
+        print(_key_text(key), flush=True)
+    write_archive(path, canonical, source_hash_now() or "", extra)
     return path
+
+
+def write_archive(
+    path: Path,
+    canonical: dict[str, tuple[Any, dict[str, Any]]],
+    source_hash: str,
+    extra: dict[str, dict[str, Any]],
+) -> None:
+    """The archive: an index and one compressed JSON member per configuration, written to a
+    temporary file and moved into place; fixed member dates, so equal statistics give equal
+    bytes."""
+    index: dict[str, Any] = {"about": __doc__.splitlines()[0], "canonical": {}}
+    members: dict[str, dict[str, Any]] = {}
+    for name, (config, stats) in canonical.items():
+        index["canonical"][name] = {"config": config, "member": f"canonical/{name}.json"}
+        members[f"canonical/{name}.json"] = stats
+    index["source_hash"] = source_hash
+    index["extra"] = {}
+    for key_text, stats in extra.items():
+        digest = hashlib.sha256(key_text.encode()).hexdigest()[:12]
+        member = f"datasets/{json.loads(key_text)[0]}-{digest}.json"
+        index["extra"][key_text] = member
+        members[member] = stats
+    temporary = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in [(_INDEX, index), *members.items()]:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, json.dumps(data, separators=(",", ":")))
+    os.replace(temporary, path)
+    _index.cache_clear()
 
 
 # --- the local cache --------------------------------------------------------------------------

@@ -191,3 +191,28 @@ def test_data_set_entries_are_ignored_once_the_sources_change(monkeypatch):
     monkeypatch.setattr(stats_store, "source_hash_now", lambda: "edited")
     assert stats_store.shipped_stats(dataset_key) is None
     assert stats_store.shipped_stats(canonical_key("lenet5")) is not None  # checked by tests
+
+
+def test_the_archive_is_deterministic_and_a_damaged_one_is_only_slower(tmp_path, monkeypatch):
+    stats = canonical_stats("lenet5")
+    key = canonical_key("lenet5")
+    dataset_key = graph_source.stats_key("lenet5", (32, 32, 3), 10)
+    canonical = {"lenet5": (stats_store._config_json(*key[1:]), stats.to_dict())}
+    extra = {stats_store._key_text(dataset_key): stats.to_dict()}
+    first, second = tmp_path / "a.zip", tmp_path / "b.zip"
+    stats_store.write_archive(first, canonical, "hash", extra)
+    stats_store.write_archive(second, canonical, "hash", extra)
+    assert first.read_bytes() == second.read_bytes()
+
+    monkeypatch.setattr(stats_store, "SHIPPED_PATH", first)
+    monkeypatch.setattr(stats_store, "source_hash_now", lambda: "hash")
+    stats_store._index.cache_clear()
+    try:
+        assert stats_store.shipped_stats(key) == stats
+        assert stats_store.shipped_stats(dataset_key) == stats
+        assert stats_store.shipped_stats(canonical_key("vgg11")) is None
+        first.write_bytes(first.read_bytes()[:100])  # truncated
+        stats_store._index.cache_clear()
+        assert stats_store.shipped_stats(key) is None
+    finally:
+        stats_store._index.cache_clear()
