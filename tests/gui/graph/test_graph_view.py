@@ -263,3 +263,29 @@ def test_the_compare_button_shows_the_comparison_in_place_of_the_graph(view, qtb
     assert view.compare_page.table.rowCount() > 2
     view.compare_button.click()
     assert view.pages.currentWidget() is view.canvas and not view.side.isHidden()
+
+
+def test_the_wheel_zooms_and_dragging_the_background_pans(view, qtbot):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    canvas = view.canvas
+    canvas.set_zoom(2.0)
+    viewport = canvas.viewport()
+    at = QPointF(40, 40)  # background: the graph is a column in the middle
+    wheel = QWheelEvent(
+        at, canvas.mapToGlobal(at.toPoint()).toPointF(), QPoint(0, 0), QPoint(0, 120),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )  # fmt: skip
+    QApplication.sendEvent(viewport, wheel)
+    assert canvas.zoom() == pytest.approx(2.0 * 1.2)
+    bar = canvas.verticalScrollBar()
+    before = bar.value()
+    start = QPoint(40, 300)
+    assert canvas.itemAt(start) is None or not isinstance(canvas.itemAt(start), NodeItem)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(viewport, QPoint(40, 200))
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=QPoint(40, 200))
+    assert bar.value() == before + 100  # the graph follows the hand
