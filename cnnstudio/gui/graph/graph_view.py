@@ -270,6 +270,7 @@ class GraphView(QWidget):
                 self.scene.graph = None
                 self.result = None
                 self.inspector.show_nothing(result.error)
+                self.minimap.invalidate()
             return
         self._show(result)
 
@@ -288,7 +289,7 @@ class GraphView(QWidget):
         self.legend.set_kinds([node.kind for node in result.graph.nodes])
         self.title.setText(graph_title(result, self._display_name(result)))
         timing = sum(result.seconds.values())
-        self.status.setText(f"{timing:.2f} s")
+        self.status.setText(f"ready in {timing:.2f} s")
         self.status.setToolTip(", ".join(f"{k} {v:.3f} s" for k, v in result.seconds.items()))
         self.minimap.invalidate()
         self.search.rerun()
@@ -397,8 +398,9 @@ class GraphView(QWidget):
             self.status.setText(text)
 
     def _on_failed(self, message: str) -> None:
+        """The worker itself failed (not the model): say so; the next change asks again."""
         self._set_busy(False)
-        self._wanted = None
+        self._answered, self._wanted = self._wanted, None
         self.status.setText(f"<span style='color:#b00020'>{html.escape(message)}</span>")
 
     def _on_engine_failed(self, message: str) -> None:
