@@ -33,6 +33,8 @@ graph: statistics and layout of DenseNet-201, ResNet-152 and Inception v3 (expan
   where pydot and Graphviz are (benchmarks/graph_layout.py).
 graph_view: the layer graph view on the same models: from asking to a drawn graph, and zoom/pan
   frame times (benchmarks/graph_view.py).
+gui-memory: the app's resident memory over ten runs in one training view; it must level off
+  (benchmarks/gui_memory.py).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Imported by `main` in this order, which is the order the benchmarks run in.
-MODULES = ("training", "gui_startup", "gui_training", "graph_layout", "graph_view")
+MODULES = ("training", "gui_startup", "gui_training", "gui_memory", "graph_layout", "graph_view")
 
 
 @dataclass(frozen=True)
