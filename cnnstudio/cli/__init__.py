@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--model",
         metavar="NAME",
-        help="the model to select first, e.g. resnet50",
+        help="the model to select first, e.g. resnet50 (or a .keras file for --view graph)",
     )
     parser.add_argument(
         "--expand",

@@ -120,9 +120,12 @@ def run_app(
 
 
 def _select_model(window: MainWindow, model: str | None, expand: list[str] | None) -> bool:
-    """Select `model` (a registered name) and the graph view's expanded blocks (`all`, `none`
-    or names), for pictures of a given model; False after saying why it cannot."""
-    if model is not None:
+    """Select `model` (a registered name, or a .keras file the graph view shows) and the graph
+    view's expanded blocks (`all`, `none` or names), for pictures of a given model; False after
+    saying why it cannot."""
+    if model is not None and model.endswith(".keras") and "graph" in window.view_keys():
+        window.view("graph").show_trained(model)  # a trained model, for the graph view
+    elif model is not None:
         from cnnstudio.engine.catalog import load_model_metadata
 
         names = list(load_model_metadata())

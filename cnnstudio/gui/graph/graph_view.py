@@ -72,6 +72,7 @@ class GraphView(QWidget):
         self._also_expand: frozenset[str] = frozenset()  # opened on top of the default
         self._focus_block = ""  # after expanding it, show its first node
         self._answered: GraphRequest | None = None  # the last request answered (or failed)
+        self._weights_for = ""  # the layer whose trained weights are being read
 
         self.scene = GraphScene(self)
         self.canvas = GraphCanvas(self.scene)
@@ -363,9 +364,12 @@ class GraphView(QWidget):
         self.inspector.show_node(node, self.result.stats)
         if self.result.model is not None and not node.collapsed:
             self.inspector.show_weights_pending()
+            self._weights_for = node.id
             self.worker.request_weights(WeightsRequest(self.result.model, node.id))
 
     def _on_weights(self, result: WeightsResult) -> None:
+        if result.request.layer == self._weights_for:
+            self._weights_for = ""
         node = self.scene.selected_node()
         if node is None or node.id != result.request.layer:
             return
@@ -411,10 +415,15 @@ class GraphView(QWidget):
         self.refresh()
 
     def is_ready(self) -> bool:
-        """The graph of the current request is shown (or the engine failed)."""
+        """The graph of the current request is shown, with the selected layer's trained weights
+        if it has any (or the engine failed)."""
         if self.context.engine_error:
             return True
-        return self.context.engine_ready and self._answered == self.current_request()
+        return (
+            self.context.engine_ready
+            and self._answered == self.current_request()
+            and not self._weights_for
+        )
 
     def shutdown(self) -> None:
         self.worker.stop_and_wait()

@@ -70,6 +70,18 @@ class WeightsResult:
     error: str | None = None
 
 
+def inner_model(model: Any) -> Any:
+    """The network inside a trained model's wrapper: the engine saves a run's model as the zoo
+    model behind an input standardisation layer, so the file's own graph is three nodes. A
+    nested model that holds (nearly) all the parameters is the one to draw and inspect."""
+    nested = [layer for layer in model.layers if getattr(layer, "layers", None)]
+    if len(nested) == 1:
+        inner = nested[0]
+        if inner.count_params() >= 0.99 * model.count_params():
+            return inner
+    return model
+
+
 def build_graph_result(request: GraphRequest, metrics: TextMetrics, progress=None) -> GraphResult:
     """Statistics (memoised by the engine), graph and layout for `request` (any thread: no Qt).
     Bad input (a model that cannot take the input, a file that is not a model) comes back as
@@ -87,7 +99,7 @@ def build_graph_result(request: GraphRequest, metrics: TextMetrics, progress=Non
             from cnnstudio.engine.layer_stats import compute_model_stats
 
             say(f"Opening {request.trained}…")
-            model = trained_model(request.trained)
+            model = inner_model(trained_model(request.trained))
             stats = compute_model_stats(model)
         else:
             from cnnstudio.engine.graph_source import zoo_stats

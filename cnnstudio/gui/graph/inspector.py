@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from cnnstudio.engine.graph_model import GraphNode
     from cnnstudio.engine.layer_stats import LayerStats, ModelStats
 
-FILTER_CELL = 28  # pixels per filter in the grid
+FILTER_CELL = 40  # pixels per filter in the grid: a 5x5 kernel at 8 px a weight
 FILTER_COLUMNS = 8
 BLOCK_LAYERS_SHOWN = 40
 

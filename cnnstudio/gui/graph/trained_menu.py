@@ -1,5 +1,5 @@
-"""The "Open trained…" menu: a .keras file (opened in safe mode), or one of the newest runs that
-saved a model. It emits the source to show; the graph view does the rest."""
+"""The "Open trained…" menu: a .keras file (opened in safe mode), the bundled LeNet-5, or one of
+the newest runs that saved a model. It emits the source to show; the graph view does the rest."""
 
 from __future__ import annotations
 
@@ -25,6 +25,15 @@ def trained_runs(store: RunStore, limit: int = RUNS_SHOWN) -> list[tuple[str, st
     return choices
 
 
+def bundled_lenet5() -> Path | None:
+    """The LeNet-5 shipped with the app, trained on MNIST, if this installation has it."""
+    # Here, not at the top: the recognizer module imports NumPy, which the window need not wait for.
+    from cnnstudio.engine.digit_recognizer import bundled_model_path
+
+    path = bundled_model_path()
+    return path if path.is_file() else None
+
+
 class TrainedMenu(QMenu):
     chosen = Signal(str)  # a run folder or a .keras path
 
@@ -37,6 +46,11 @@ class TrainedMenu(QMenu):
     def refill(self) -> None:
         self.clear()
         self.addAction("A .keras file…", self.ask_file)
+        bundled = bundled_lenet5()
+        if bundled is not None:
+            self.addAction(
+                "The bundled LeNet-5 (trained on MNIST)", lambda: self.chosen.emit(str(bundled))
+            )
         try:
             runs = trained_runs(self._store)
         except OSError as error:  # an unreadable runs folder: say so here, go on

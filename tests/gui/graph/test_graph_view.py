@@ -231,14 +231,21 @@ def test_a_tall_png_is_split_into_pages_at_full_scale(view, tmp_path, monkeypatc
 
 
 def test_a_trained_model_shows_weight_statistics_and_filters(view, qtbot, tmp_path):
+    import keras
+
     from cnnstudio.models import create_model
 
+    # As the engine saves a run's model: the zoo model behind an input layer of its own.
+    inputs = keras.Input((32, 32, 1), name="images")
+    scaled = keras.layers.Rescaling(1 / 255, name="scale")(inputs)
+    outputs = create_model("lenet5", (32, 32, 1), 10)(scaled)  # 62 k weights: small and real
     path = tmp_path / "lenet.keras"
-    create_model("lenet5", (32, 32, 1), 10).save(path)  # 62 k weights: small and real
+    keras.Model(inputs, outputs).save(path)
     view.show_trained(path)
     qtbot.waitUntil(view.is_ready, timeout=READY_MS)
     assert view.result.request.trained == str(path) and view.result.model is not None
     assert "lenet.keras" in view.title.text()
+    assert "c1_conv" in view.scene.nodes and "scale" not in view.scene.nodes  # the inner model
     view.scene.select_node("c1_conv")
     assert "5*5*1*6 + 6 = 156" in view.inspector.plain_text()
     qtbot.waitUntil(lambda: "kernel" in view.inspector.weights.toPlainText(), timeout=30_000)

@@ -25,7 +25,11 @@ def test_runs_with_a_model_are_offered_newest_first(qtbot, tmp_path):
     qtbot.addWidget(menu)
     menu.refill()
     texts = [action.text() for action in menu.actions() if not action.isSeparator()]
-    assert texts[0] == "A .keras file…" and len(texts) == 3
+    assert texts[:2] == ["A .keras file…", "The bundled LeNet-5 (trained on MNIST)"]
+    assert len(texts) == 4
     with qtbot.waitSignal(menu.chosen) as chosen:
-        menu.actions()[2].trigger()  # after the file entry and the separator: the newest run
+        menu.actions()[3].trigger()  # after the file, the bundled model, a separator: newest run
     assert chosen.args == [str(new.path)]
+    with qtbot.waitSignal(menu.chosen) as chosen:
+        menu.actions()[1].trigger()
+    assert chosen.args[0].endswith("lenet5_mnist.keras")
