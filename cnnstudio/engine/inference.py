@@ -28,15 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cnnstudio.engine.digit_preprocessing import ImageTooSmall
 from cnnstudio.engine.runs import RUN_FILE, Run, RunStore
 
 if TYPE_CHECKING:
     import keras
-
-
-class ImageTooSmall(ValueError):
-    """An image too small to say anything about: blown up to the model's input, a 1x1 image is
-    one flat colour, and its "prediction" would be a confident-looking number about nothing."""
 
 
 # The shortest side an image may have, as a fraction of the training images' side (7 pixels
@@ -128,17 +124,27 @@ class Predictor:
 
     @classmethod
     def latest(cls, runs: RunStore | None = None) -> Predictor:
-        """The newest finished run that has a model."""
+        """The newest finished run that has a model. Newer runs passed over are named with the
+        reason (still running, stopped, damaged, ...) in the description, so that a person who
+        expected their newest run knows why another answered."""
         store = runs or RunStore()
+        passed_over: list[str] = []
         for handle in reversed(store.list()):
             try:
-                if handle.status == "finished" and handle.model_file.is_file():
-                    return cls.from_run(handle)
-            except (OSError, ValueError):
-                continue
+                status = handle.status
+                if status == "finished" and handle.model_file.is_file():
+                    predictor = cls.from_run(handle)
+                    if passed_over:
+                        predictor.description += f"; passed over newer: {_listed(passed_over)}"
+                    return predictor
+                reason = "finished without a model.keras" if status == "finished" else status
+            except (OSError, ValueError) as error:
+                reason = f"unreadable: {error}"
+            passed_over.append(f"{handle.id} ({reason})")
+        passed = f" (passed over: {_listed(passed_over)})" if passed_over else ""
         raise ValueError(
-            f"no finished run with a model in {store.root}; train one (cnnstudio train) or "
-            f"pass --model RUN|MODEL_FILE"
+            f"no finished run with a model in {store.root}{passed}; train one (cnnstudio train) "
+            f"or pass --model RUN|MODEL_FILE"
         )
 
     # -- preprocessing ------------------------------------------------------------------------
@@ -198,22 +204,26 @@ class Predictor:
             try:
                 images.append(self.load_image(path))
                 rows.append(index)
-            except FileNotFoundError:
-                results[index] = Prediction(str(path), [], "no such file")
-            except IsADirectoryError:
-                reason = "a folder, not an image file (give its images, e.g. FOLDER/*.png)"
-                results[index] = Prediction(str(path), [], reason)
-            except ImageTooSmall as error:
-                results[index] = Prediction(str(path), [], str(error))
             except Exception as error:  # Pillow raises many types for bad files
-                from cnnstudio.engine.datasets import _image_error_reason
-
-                results[index] = Prediction(str(path), [], _image_error_reason(error))
+                results[index] = Prediction(str(path), [], image_error_reason(error))
         if images:
             probabilities = self.probabilities(np.stack(images))
             for row, index in enumerate(rows):
                 results[index] = Prediction(str(paths[index]), self.top(probabilities[row], top))
         return [result for result in results if result is not None]
+
+
+def image_error_reason(error: Exception) -> str:
+    """Why an image file could not be read, in a few words (`predict` prints one line each)."""
+    if isinstance(error, FileNotFoundError):
+        return "no such file"
+    if isinstance(error, IsADirectoryError):
+        return "a folder, not an image file (give its images, e.g. FOLDER/*.png)"
+    if isinstance(error, ImageTooSmall):
+        return str(error)
+    from cnnstudio.engine.datasets import _image_error_reason
+
+    return _image_error_reason(error)
 
 
 def _shape(value: Any) -> tuple[int, int, int] | None:
@@ -236,9 +246,18 @@ def _dataset_shape(name: Any) -> tuple[int, int, int] | None:
         return None
 
 
+LATEST = "latest"  # `--model latest`: the newest finished run
+
+
+def _listed(items: list[str], shown: int = 3) -> str:
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
+
+
 def load_predictor(model: str | None, runs: RunStore | None = None) -> Predictor:
-    """`--model` as the CLI takes it: a run id / folder, a model file, or None (latest run)."""
-    if model is None:
+    """`--model` as the CLI takes it: a run id / folder, a model file, or "latest" (or None):
+    the newest finished run."""
+    if model is None or model == LATEST:
         return Predictor.latest(runs)
     path = Path(model).expanduser()
     if path.is_file():
