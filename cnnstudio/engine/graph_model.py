@@ -182,8 +182,42 @@ def _members(stats: ModelStats) -> dict[str, list[LayerStats]]:
 
 def collapsible_blocks(stats: ModelStats) -> list[str]:
     """Blocks of two or more layers (Inception modules, residual blocks, dense blocks and their
-    dense layers, transitions, VGG blocks, ...), outer before inner, in model order."""
-    return [block for block, layers in _members(stats).items() if len(layers) >= 2]
+    dense layers, transitions, VGG blocks, ...), outer before inner, in model order. A block
+    that a path leaves and re-enters cannot be one node (it would make a cycle) and is left out:
+    Keras's auto-names in a foreign model (`conv2d`, `conv2d_1`, ... read as block `conv2d`)."""
+    members = _members(stats)
+    return _collapsible(stats, members)
+
+
+def _collapsible(stats: ModelStats, members: dict[str, list[LayerStats]]) -> list[str]:
+    index = {layer.name: i for i, layer in enumerate(stats.layers)}
+    successors: dict[str, list[str]] = {layer.name: [] for layer in stats.layers}
+    for source, target in stats.edges():
+        successors[source].append(target)
+    result = []
+    for block, layers in members.items():
+        if len(layers) < 2:
+            continue
+        inside = {layer.name for layer in layers}
+        last = max(index[name] for name in inside)
+        # Walk forward from the block through outside layers; Keras's order is topological, so
+        # nothing past the block's last layer can lead back into it.
+        frontier = [
+            t for name in inside for t in successors[name] if t not in inside and index[t] < last
+        ]
+        seen = set(frontier)
+        convex = True
+        while frontier and convex:
+            for target in successors[frontier.pop()]:
+                if target in inside:
+                    convex = False
+                    break
+                if target not in seen and index[target] < last:
+                    seen.add(target)
+                    frontier.append(target)
+        if convex:
+            result.append(block)
+    return result
 
 
 def block_role(block: str, layers: Iterable[LayerStats]) -> str:
@@ -224,13 +258,13 @@ def build_graph(stats: ModelStats, expanded: Expanded = "all") -> ModelGraph:
     """The visible graph of `stats` with every block not in `expanded` collapsed.
 
     `expanded="all"` gives one node per layer and one edge per connection. Names in `expanded`
-    that are not blocks of this model are ignored. Raises ValueError if collapsing would make a
-    cycle (a block whose layers are not contiguous in the graph).
+    that are not blocks of this model are ignored, and so are blocks that cannot collapse (see
+    `collapsible_blocks`).
     """
     expand_all = isinstance(expanded, str) and expanded == "all"
     opened = frozenset() if expand_all else frozenset(expanded)
     members = _members(stats) if not expand_all else {}
-    collapsible = {block for block, layers in members.items() if len(layers) >= 2}
+    collapsible = set(_collapsible(stats, members)) if members else set()
     layer_names = {layer.name for layer in stats.layers}
 
     ids: dict[str, str] = {}
@@ -290,9 +324,17 @@ def build_graph(stats: ModelStats, expanded: Expanded = "all") -> ModelGraph:
         else:
             block, outer = owner_block[node_id]
             nodes[node_id] = _block_node(stats, node_id, block, outer, members[block], context)
+    ordered, stuck = _topological(order, edges)
+    if stuck:
+        # Blocks each convex on their own can still point at each other both ways: open the
+        # ones on the cycle and try again (at most once per block).
+        blocks = {owner_block[node][0] for node in stuck if node in owner_block}
+        if not blocks:
+            raise ValueError(f"the layer graph has a cycle through {', '.join(stuck[:3])}")
+        return build_graph(stats, opened | blocks)
     return ModelGraph(
         name=stats.name,
-        nodes=tuple(nodes[node_id] for node_id in _topological(order, edges)),
+        nodes=tuple(nodes[node_id] for node_id in ordered),
         edges=tuple(GraphEdge(source, target) for source, target in edges),
     )
 
@@ -348,8 +390,11 @@ def _block_node(
     )
 
 
-def _topological(order: dict[str, int], edges: Iterable[tuple[str, str]]) -> list[str]:
-    """Kahn's algorithm, ties broken by first appearance in the model (Keras's order)."""
+def _topological(
+    order: dict[str, int], edges: Iterable[tuple[str, str]]
+) -> tuple[list[str], list[str]]:
+    """Kahn's algorithm, ties broken by first appearance in the model (Keras's order): the
+    nodes in order, and those left on a cycle (sorted; none for an acyclic graph)."""
     successors: dict[str, list[str]] = {node: [] for node in order}
     indegree = dict.fromkeys(order, 0)
     for source, target in edges:
@@ -365,7 +410,5 @@ def _topological(order: dict[str, int], edges: Iterable[tuple[str, str]]) -> lis
             indegree[target] -= 1
             if indegree[target] == 0:
                 heapq.heappush(ready, (order[target], target))
-    if len(result) != len(order):
-        stuck = sorted(node for node, degree in indegree.items() if degree > 0)
-        raise ValueError(f"collapsing these blocks makes a cycle through {', '.join(stuck[:3])}")
-    return result
+    stuck = sorted(node for node, degree in indegree.items() if degree > 0)
+    return result, stuck

@@ -177,3 +177,53 @@ def test_graph_module_does_not_import_keras():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def _functional(build) -> object:
+    """Statistics of a small functional model made by `build(keras, input) -> output`."""
+    import keras
+
+    from cnnstudio.engine.graph_source import without_weights
+    from cnnstudio.engine.layer_stats import compute_model_stats
+
+    with without_weights():
+        inputs = keras.Input((8, 8, 1), name="input")
+        return compute_model_stats(keras.Model(inputs, build(keras, inputs)))
+
+
+def test_keras_auto_names_do_not_make_blocks_that_would_cycle():
+    # A foreign Sequential-style model: conv2d, max_pooling2d, conv2d_1, ... read as blocks
+    # "conv2d" and "max_pooling2d" that a path leaves and re-enters.
+    def build(keras, x):
+        x = keras.layers.Conv2D(2, 3, padding="same", name="conv2d")(x)
+        x = keras.layers.MaxPooling2D(name="max_pooling2d")(x)
+        x = keras.layers.Conv2D(2, 3, padding="same", name="conv2d_1")(x)
+        x = keras.layers.MaxPooling2D(name="max_pooling2d_1")(x)
+        x = keras.layers.Flatten(name="flatten")(x)
+        return keras.layers.Dense(3, name="dense")(x)
+
+    stats = _functional(build)
+    assert collapsible_blocks(stats) == []
+    graph = build_graph(stats, ())
+    assert [node.id for node in graph.nodes] == [layer.name for layer in stats.layers]
+    assert_consistent(graph, stats)
+
+
+def test_blocks_pointing_at_each_other_both_ways_stay_open():
+    # conv1 = {conv1_a, conv1_b} and conv2 = {conv2_a, conv2_b} are each convex, but conv1_a
+    # feeds conv2_a while conv2_b feeds conv1_b: as two nodes they would form a cycle.
+    def build(keras, x):
+        conv1_a = keras.layers.Conv2D(2, 1, name="conv1_a")(x)
+        conv2_a = keras.layers.Conv2D(2, 1, name="conv2_a")(conv1_a)
+        conv2_b = keras.layers.Conv2D(2, 1, name="conv2_b")(x)
+        conv1_b = keras.layers.Conv2D(2, 1, name="conv1_b")(conv2_b)
+        return keras.layers.Add(name="merge")([conv2_a, conv1_b])
+
+    stats = _functional(build)
+    assert collapsible_blocks(stats) == ["conv1", "conv2"]
+    graph = build_graph(stats, ())
+    assert_consistent(graph, stats)
+    assert not any(node.collapsed for node in graph.nodes)
+    # Either alone collapses.
+    assert build_graph(stats, {"conv2"}).node("conv1").collapsed
+    assert_consistent(build_graph(stats, {"conv2"}), stats)

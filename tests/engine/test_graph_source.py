@@ -216,3 +216,19 @@ def test_the_archive_is_deterministic_and_a_damaged_one_is_only_slower(tmp_path,
         assert stats_store.shipped_stats(key) is None
     finally:
         stats_store._index.cache_clear()
+
+
+def test_a_run_opens_by_id_or_folder(saved_lenet):
+    import shutil
+
+    from cnnstudio.engine.runs import RunStore
+
+    path, kernel = saved_lenet
+    run = RunStore().create("lenet5", "mnist-5k")
+    run.write_record({"status": "finished", "config": {"model": "lenet5"}})
+    with pytest.raises(ValueError, match=r"no model\.keras yet"):
+        trained_model(run.id)
+    shutil.copy(path, run.model_file)
+    for source in (run.id, str(run.path)):
+        model = trained_model(source)
+        np.testing.assert_allclose(model.get_layer("c1_conv").get_weights()[0], kernel)
