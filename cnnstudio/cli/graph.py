@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from cnnstudio.cli.common import UsageError, parse_options
 
@@ -73,7 +74,8 @@ def _request(args: argparse.Namespace):
                 "--model draws a trained model as it is: no NAME, --input, "
                 "--classes or --option with it"
             )
-        return GraphRequest(trained=args.trained, expanded=expanded, also_expand=also), args.trained
+        request = GraphRequest(trained=args.trained, expanded=expanded, also_expand=also)
+        return request, Path(args.trained).name
     if not args.name:
         raise UsageError("give a model NAME (see `cnnstudio models`) or --model RUN_OR_FILE")
     from cnnstudio.model_metadata import parse_input_shape

@@ -116,3 +116,16 @@ def test_every_model_of_the_zoo_renders_with_every_label(capsys, tmp_path, name)
     assert f"{len(graph.nodes)} nodes for {len(stats.layers)} layers" in stdout
     texts = set(svg_texts(out))
     assert {node.label for node in graph.nodes} <= texts
+
+
+def test_a_trained_model_file_renders(capsys, tmp_path):
+    from cnnstudio.engine.digit_recognizer import bundled_model_path
+
+    out = tmp_path / "trained.svg"
+    status, stdout, err = run(
+        capsys, "graph", "--model", str(bundled_model_path()), "--out", str(out)
+    )
+    assert status == 0, err
+    assert "13 nodes for 13 layers" in stdout  # LeNet-5 itself, not its standardising wrapper
+    texts = svg_texts(out)
+    assert "c1_conv" in texts and any(t.startswith("lenet5_mnist.keras") for t in texts)
