@@ -52,7 +52,12 @@ def frames(view: GraphView) -> list[str]:
 def test_the_view_shows_the_pickers_model_with_its_options(view, qtbot):
     assert view.result.request.model == "lenet5"  # the first start's model
     assert "AveragePooling2D" in node_types(view)
+    assert view.busy.isHidden()
+    view.context.set_model("lenet5", {"pooling": "max"})
+    # The work goes to the worker: the window says so and goes on.
+    assert not view.busy.isHidden() and not view.is_ready()
     show_model(qtbot, view, "lenet5", {"pooling": "max"})
+    assert view.busy.isHidden() and view.status.text().startswith("ready in")
     assert "MaxPooling2D" in node_types(view) and "AveragePooling2D" not in node_types(view)
     assert set(view.scene.nodes) == {node.id for node in view.result.graph.nodes}
     assert len(view.scene.edges) == len(view.result.graph.edges)
