@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from cnnstudio import __version__
-from cnnstudio.cli import models, runs, training
+from cnnstudio.cli import graph, models, runs, training
 from cnnstudio.cli.common import EXIT_FAILURE, EXIT_USAGE, Parser, UsageError, describe_os_error
 from cnnstudio.cli.tf_logging import (
     VERBOSE_ENV,
@@ -47,7 +47,7 @@ def _open_app(args: argparse.Namespace) -> int:
         return 1
     from cnnstudio.gui.app import run_app
 
-    return run_app(screenshot=args.screenshot, view=args.view)
+    return run_app(screenshot=args.screenshot, view=args.view, model=args.model, expand=args.expand)
 
 
 def _self_test(args: argparse.Namespace) -> int:
@@ -73,6 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--view", metavar="NAME", help="the view to show first, e.g. models or data"
     )
     parser.add_argument(
+        "--model",
+        metavar="NAME",
+        help="the model to select first, e.g. resnet50 (or a .keras file for --view graph)",
+    )
+    parser.add_argument(
+        "--expand",
+        nargs="+",
+        metavar="BLOCK",
+        help="blocks the graph view opens expanded: all, none or names (for --screenshot)",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="check this installation (TensorFlow, the model zoo, a short training, export, "
@@ -82,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_commands(sub)
     training.add_commands(sub)
     runs.add_commands(sub)
+    graph.add_commands(sub)
     parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     for command in sub.choices.values():
         # After the command too (`cnnstudio train --verbose`); SUPPRESS keeps a --verbose given

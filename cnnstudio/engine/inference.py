@@ -124,17 +124,27 @@ class Predictor:
 
     @classmethod
     def latest(cls, runs: RunStore | None = None) -> Predictor:
-        """The newest finished run that has a model."""
+        """The newest finished run that has a model. Newer runs passed over are named with the
+        reason (still running, stopped, damaged, ...) in the description, so that a person who
+        expected their newest run knows why another answered."""
         store = runs or RunStore()
+        passed_over: list[str] = []
         for handle in reversed(store.list()):
             try:
-                if handle.status == "finished" and handle.model_file.is_file():
-                    return cls.from_run(handle)
-            except (OSError, ValueError):
-                continue
+                status = handle.status
+                if status == "finished" and handle.model_file.is_file():
+                    predictor = cls.from_run(handle)
+                    if passed_over:
+                        predictor.description += f"; passed over newer: {_listed(passed_over)}"
+                    return predictor
+                reason = "finished without a model.keras" if status == "finished" else status
+            except (OSError, ValueError) as error:
+                reason = f"unreadable: {error}"
+            passed_over.append(f"{handle.id} ({reason})")
+        passed = f" (passed over: {_listed(passed_over)})" if passed_over else ""
         raise ValueError(
-            f"no finished run with a model in {store.root}; train one (cnnstudio train) or "
-            f"pass --model RUN|MODEL_FILE"
+            f"no finished run with a model in {store.root}{passed}; train one (cnnstudio train) "
+            f"or pass --model RUN|MODEL_FILE"
         )
 
     # -- preprocessing ------------------------------------------------------------------------
@@ -237,6 +247,11 @@ def _dataset_shape(name: Any) -> tuple[int, int, int] | None:
 
 
 LATEST = "latest"  # `--model latest`: the newest finished run
+
+
+def _listed(items: list[str], shown: int = 3) -> str:
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
 
 
 def load_predictor(model: str | None, runs: RunStore | None = None) -> Predictor:

@@ -59,7 +59,13 @@ def window_ready(window: MainWindow) -> bool:
     return not callable(is_ready) or bool(is_ready())
 
 
-def run_app(*, screenshot: str | Path | None = None, view: str | None = None) -> int:
+def run_app(
+    *,
+    screenshot: str | Path | None = None,
+    view: str | None = None,
+    model: str | None = None,
+    expand: list[str] | None = None,
+) -> int:
     # Qt aborts the whole process (a core dump) when its platform plugin cannot load: check first.
     problem = xcb_problem()
     if problem is not None:
@@ -69,6 +75,9 @@ def run_app(*, screenshot: str | Path | None = None, view: str | None = None) ->
     probe = os.environ.get(STARTUP_PROBE_ENV) == "1"
     context = StudioContext()
     window = MainWindow(context, use_settings=screenshot is None and not probe)
+    if not _select_model(window, model, expand):
+        window.close()
+        return 2
     if view is not None:
         if view not in window.view_keys():
             print(
@@ -121,6 +130,32 @@ def run_app(*, screenshot: str | Path | None = None, view: str | None = None) ->
     finally:
         error_report.uninstall(reporter)
     return outcome["status"]
+
+
+def _select_model(window: MainWindow, model: str | None, expand: list[str] | None) -> bool:
+    """Select `model` (a registered name, or a .keras file the graph view shows) and the graph
+    view's expanded blocks (`all`, `none` or names), for pictures of a given model; False after
+    saying why it cannot."""
+    if model is not None and model.endswith(".keras") and "graph" in window.view_keys():
+        window.view("graph").show_trained(model)  # a trained model, for the graph view
+    elif model is not None:
+        from cnnstudio.engine.catalog import load_model_metadata
+
+        names = list(load_model_metadata())
+        if model not in names:
+            print(
+                f"cnnstudio: error: no model {model!r}; the models are: {', '.join(names)}",
+                file=sys.stderr,
+            )
+            return False
+        window.context.set_model(model)
+    if expand and "graph" in window.view_keys():
+        graph = window.view("graph")
+        if expand in (["all"], ["none"]):
+            graph.set_expanded("all" if expand == ["all"] else frozenset())
+        else:
+            graph.open_blocks(frozenset(expand))
+    return True
 
 
 def _close_on_ctrl_c(window: MainWindow) -> None:

@@ -335,3 +335,30 @@ def test_resume_past_a_damaged_checkpoint_says_so_on_screen(capsys, monkeypatch)
     (warning,) = [line for line in captured.err.splitlines() if "warning" in line]
     assert warning.startswith("cnnstudio: warning: checkpoint file epoch-0002.npz")
     assert "moved to quarantine/" in warning and "using the previous checkpoint" in warning
+
+
+def test_predict_latest_names_the_newer_runs_it_passed_over_and_why(trained_run, tmp_path, capsys):
+    import shutil
+
+    from PIL import Image
+
+    runs = tmp_path / "runs"
+    shutil.copytree(trained_run.path, runs / trained_run.id)
+    store = RunStore(runs)
+    stopped = store.create("lenet5", "mnist-5k")
+    stopped.write_record({"status": "stopped", "config": {"model": "lenet5"}})
+    damaged = store.create("lenet5", "mnist-5k")
+    damaged.run_file.write_bytes(b"\x00garbage")
+    image = tmp_path / "digit.png"
+    Image.new("L", (28, 28), 0).save(image)
+
+    from cnnstudio.engine.inference import Predictor
+
+    described = Predictor.latest(store).description
+    assert described.startswith(f"run {trained_run.id} (model.keras); passed over newer: ")
+    assert f"{damaged.id} (unreadable: " in described and f"{stopped.id} (stopped)" in described
+    assert described.index(f"{damaged.id} (") < described.index(f"{stopped.id} (")  # newest first
+
+    shutil.rmtree(runs / trained_run.id)
+    with pytest.raises(ValueError, match=f"passed over: {damaged.id}"):
+        Predictor.latest(store)

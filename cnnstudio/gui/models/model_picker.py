@@ -14,8 +14,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSplitter,
     QTextBrowser,
     QTreeWidgetItem,
@@ -110,7 +112,14 @@ class ModelPicker(QWidget):
         right = QWidget(objectName="modelDetailPane")
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(6, 0, 0, 0)
-        right_layout.addWidget(self.title)
+        self.graph_button = QPushButton("Layer graph", objectName="layerGraphButton")
+        self.graph_button.setAccessibleName("Show the layer graph")
+        self.graph_button.setToolTip("Open this model, with its options, in the graph view")
+        self.graph_button.clicked.connect(lambda: self.context.viewRequested.emit("graph"))
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.graph_button)
+        right_layout.addLayout(title_row)
         right_layout.addWidget(self.figures)
         right_layout.addWidget(self.card, 1)
         right_layout.addWidget(options_box)

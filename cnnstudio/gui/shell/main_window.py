@@ -112,9 +112,11 @@ class MainWindow(QMainWindow):
         """Every view of the window, in sidebar order. One line (or two) per view."""
         # Imported here, not at module level, so a test can build the window's parts alone.
         from cnnstudio.gui.data.data_panel import DataPanel
+        from cnnstudio.gui.graph.graph_view import GraphView
         from cnnstudio.gui.models.model_picker import ModelPicker
 
         self.add_view("models", "Models", ModelPicker(self.context))
+        self.add_view("graph", "Graph", GraphView(self.context))
         self.add_view("data", "Data", DataPanel(self.context))
         # Closing while training: the training view asks (confirm_close), then stops the run
         # and waits for its thread (shutdown); the run keeps its last epoch's checkpoint.
@@ -125,8 +127,8 @@ class MainWindow(QMainWindow):
         runs.resumeRequested.connect(training.resume_run)
         self.add_view("training", "Training", training)
         self.add_view("runs", "Runs", runs)
-        # Later views slot in the same way, in the order a person works: the layer graph
-        # after "models", the drawing pad after "runs".
+        # Later views slot in the same way, in the order a person works: the drawing pad
+        # after "runs".
 
     def add_view(self, key: str, title: str, widget: QWidget) -> None:
         if key in self._views:

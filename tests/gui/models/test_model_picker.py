@@ -162,3 +162,9 @@ def test_a_model_that_cannot_take_the_input_says_why(picker, qtbot):
     qtbot.waitUntil(lambda: "Cannot build" in picker.figures.text(), timeout=FIGURES_TIMEOUT_MS)
     assert "needs inputs of at least 32x32" in picker.figures.text()
     assert picker.tree.items["resnet50"].text(2) == "n/a"
+
+
+def test_the_layer_graph_button_asks_for_the_graph_view(picker, qtbot):
+    with qtbot.waitSignal(picker.context.viewRequested) as request:
+        picker.graph_button.click()
+    assert request.args == ["graph"]

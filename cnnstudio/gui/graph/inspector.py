@@ -1,0 +1,213 @@
+"""The inspector: what the selected node is. A layer: type, block, inputs, shapes, parameters with
+the formula behind them, MACs, receptive field; a collapsed block: its totals, in/out shapes and
+layers. For a trained model, weight statistics per tensor and the learned filters of a
+convolution as a grid of small images."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QLabel, QScrollArea, QTextBrowser, QVBoxLayout, QWidget
+
+from cnnstudio.engine.formatting import format_count, format_int
+from cnnstudio.gui.graph.style import shape_text
+
+# The engine's graph modules import Keras: type hints only, so the window opens without it.
+if TYPE_CHECKING:
+    import numpy as np
+
+    from cnnstudio.engine.graph_model import GraphNode
+    from cnnstudio.engine.layer_stats import LayerStats, ModelStats
+
+FILTER_CELL = 40  # pixels per filter in the grid: a 5x5 kernel at 8 px a weight
+FILTER_COLUMNS = 8
+BLOCK_LAYERS_SHOWN = 40
+
+
+def _row(name: str, value: str) -> str:
+    return f"<tr><td style='color:#555;padding-right:8px'>{name}</td><td>{value}</td></tr>"
+
+
+def _share(value: int, total: int) -> str:
+    if not (total and value):
+        return ""
+    share = 100 * value / total
+    return f" ({share:.1f} % of the model)" if share >= 0.05 else " (&lt; 0.1 % of the model)"
+
+
+def layer_html(layer: LayerStats, stats: ModelStats) -> str:
+    e = html.escape
+    rows = [
+        _row("Type", e(layer.type)),
+        _row("Block", e(layer.block) or "(top level)"),
+        _row("Inputs from", e(", ".join(layer.inbound)) or "-"),
+        _row("Input shape", e(shape_text(layer.input_shapes))),
+        _row("Output shape", e(shape_text(layer.output_shapes))),
+    ]
+    if layer.params:
+        rows.append(
+            _row("Parameters", f"<b>{e(layer.formula)}</b>{_share(layer.params, stats.params)}")
+        )
+        if layer.non_trainable_params:
+            rows.append(
+                _row(
+                    "",
+                    f"{format_int(layer.trainable_params)} trainable, "
+                    f"{format_int(layer.non_trainable_params)} not trainable",
+                )
+            )
+    else:
+        rows.append(_row("Parameters", "none"))
+    if layer.macs:
+        rows.append(
+            _row(
+                "MACs",
+                f"{format_int(layer.macs)} ({format_count(layer.macs)}; FLOPs "
+                f"{format_count(layer.flops)}){_share(layer.macs, stats.macs)}",
+            )
+        )
+    else:
+        rows.append(_row("MACs", "0"))
+    field = layer.receptive_field
+    rows.append(
+        _row(
+            "Receptive field",
+            f"{field} px (jump {'x'.join(str(j) for j in sorted(set(field.jump)))})"
+            if field is not None
+            else "- (no spatial axes)",
+        )
+    )
+    if layer.calls > 1:
+        rows.append(_row("Calls", f"{layer.calls} (shared layer: MACs count every call)"))
+    return f"<h3>{e(layer.name)}</h3><table>{''.join(rows)}</table>"
+
+
+def block_html(node: GraphNode, stats: ModelStats) -> str:
+    e = html.escape
+    rows = [
+        _row("Collapsed block", f"{len(node.layers)} layers (double click to expand)"),
+        _row("Input shape", e(shape_text(node.input_shapes))),
+        _row("Output shape", e(shape_text(node.output_shapes))),
+        _row("Parameters", f"<b>{format_int(node.params)}</b>{_share(node.params, stats.params)}"),
+        _row("MACs", f"{format_int(node.macs)} ({format_count(node.macs)})"),
+    ]
+    by_name = {layer.name: layer for layer in stats.layers}
+    members = []
+    for name in node.layers[:BLOCK_LAYERS_SHOWN]:
+        layer = by_name.get(name)
+        kind = e(layer.type) if layer else ""
+        params = f", {format_int(layer.params)}" if layer is not None and layer.params else ""
+        members.append(f"<li>{e(name)} <span style='color:#666'>{kind}{params}</span></li>")
+    if len(node.layers) > BLOCK_LAYERS_SHOWN:
+        members.append(f"<li>… {len(node.layers) - BLOCK_LAYERS_SHOWN} more</li>")
+    return (
+        f"<h3>{e(node.label)}</h3><table>{''.join(rows)}</table>"
+        f"<p><b>Layers</b></p><ul style='margin-left:-20px'>{''.join(members)}</ul>"
+    )
+
+
+def weights_html(rows: Sequence[Any]) -> str:
+    """TensorStats rows (name, shape, min, max, mean, std, zero_fraction) as a table."""
+    if not rows:
+        return "<p style='color:#666'>No weights.</p>"
+    head = "".join(
+        f"<th style='text-align:right;padding:0 4px'>{h}</th>"
+        for h in ("min", "max", "mean", "std", "zeros")
+    )
+    body = []
+    for row in rows:
+        shape = "x".join(str(n) for n in row.shape)
+        cells = "".join(
+            f"<td style='text-align:right;padding:0 4px'>{value:.3g}</td>"
+            for value in (row.min, row.max, row.mean, row.std)
+        )
+        body.append(
+            f"<tr><td>{html.escape(row.name)} <span style='color:#666'>{shape}</span></td>"
+            f"{cells}<td style='text-align:right;padding:0 4px'>"
+            f"{100 * row.zero_fraction:.1f} %</td></tr>"
+        )
+    return f"<p><b>Trained weights</b></p><table><tr><th></th>{head}</tr>{''.join(body)}</table>"
+
+
+def filter_grid_image(filters: np.ndarray, cell: int = FILTER_CELL) -> QImage:
+    """(n, kh, kw) values in [0, 1] as a grayscale grid, each filter scaled up without blur."""
+    import numpy as np  # here: the window opens before NumPy is needed
+
+    count, kh, kw = filters.shape
+    columns = min(FILTER_COLUMNS, count)
+    rows = -(-count // columns)
+    scale = max(1, cell // max(kh, kw))
+    gap = 2
+    height = rows * (kh * scale + gap) + gap
+    width = columns * (kw * scale + gap) + gap
+    canvas = np.full((height, width), 255, dtype=np.uint8)
+    pixels = np.clip(filters * 255.0, 0, 255).astype(np.uint8)
+    for index in range(count):
+        row, column = divmod(index, columns)
+        y, x = gap + row * (kh * scale + gap), gap + column * (kw * scale + gap)
+        big = np.kron(pixels[index], np.ones((scale, scale), dtype=np.uint8))
+        canvas[y : y + kh * scale, x : x + kw * scale] = big
+    canvas = np.ascontiguousarray(canvas)
+    image = QImage(canvas.data, width, height, width, QImage.Format.Format_Grayscale8)
+    return image.copy()  # own the pixels: the array goes away
+
+
+class Inspector(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("graphInspector")
+        self.setAccessibleName("Layer inspector")
+        self.text = QTextBrowser(objectName="graphInspectorText")
+        self.text.setAccessibleName("Selected layer")
+        self.weights = QTextBrowser(objectName="graphWeights")
+        self.weights.setAccessibleName("Weight statistics")
+        self.filters = QLabel(objectName="graphFilters")
+        self.filters.setAccessibleName("Learned filters")
+        self.filters.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.filters_area = QScrollArea()
+        self.filters_area.setWidget(self.filters)
+        self.filters_area.setWidgetResizable(True)
+        self.filters_area.setMaximumHeight(200)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.text, 3)
+        layout.addWidget(self.weights, 2)
+        layout.addWidget(self.filters_area)
+        self.show_nothing()
+
+    def show_nothing(self, message: str = "Select a layer to see its details.") -> None:
+        self.text.setHtml(f"<p style='color:#666'>{html.escape(message)}</p>")
+        self.clear_weights()
+
+    def show_node(self, node: GraphNode, stats: ModelStats) -> None:
+        if node.collapsed:
+            self.text.setHtml(block_html(node, stats))
+        else:
+            self.text.setHtml(layer_html(stats.layer(node.id), stats))
+        self.clear_weights()
+
+    def clear_weights(self) -> None:
+        self.weights.hide()
+        self.filters_area.hide()
+        self.filters.clear()
+
+    def show_weights_pending(self) -> None:
+        self.weights.setHtml("<p style='color:#666'>Reading the trained weights…</p>")
+        self.weights.show()
+
+    def show_weights(self, rows: Sequence[Any], filters: np.ndarray | None) -> None:
+        self.weights.setHtml(weights_html(rows))
+        self.weights.show()
+        if filters is not None and len(filters):
+            self.filters.setPixmap(QPixmap.fromImage(filter_grid_image(filters)))
+            self.filters.setToolTip(f"The first {len(filters)} learned filters (dark = low)")
+            self.filters_area.show()
+        else:
+            self.filters_area.hide()
+
+    def plain_text(self) -> str:
+        return self.text.toPlainText()

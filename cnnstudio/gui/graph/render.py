@@ -1,0 +1,63 @@
+"""Draw a layer graph to a file with no window: the same scene as the view, exported. Used by
+`cnnstudio graph` and the benchmarks; Qt runs offscreen unless QT_QPA_PLATFORM says otherwise."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cnnstudio.engine.formatting import format_count, format_int
+from cnnstudio.gui.graph.graph_worker import (
+    GraphRequest,
+    GraphResult,
+    build_graph_result,
+    innermost_open,
+)
+from cnnstudio.gui.graph.style import shape_text
+
+
+def application():
+    """The process's QApplication, made offscreen when there is none (no display needed: the
+    scene is only ever exported)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication(["cnnstudio-graph"])
+
+
+def graph_title(result: GraphResult, display_name: str) -> str:
+    """'LeNet-5 · input 32x32x1 · 10 classes · 61,706 parameters · 429 k MACs · 12 nodes of 12
+    layers'."""
+    stats = result.stats
+    classes = stats.output_shapes[0][-1] if stats.output_shapes else "?"
+    return (
+        f"{display_name} · input {shape_text(stats.input_shapes)} · {classes} classes · "
+        f"{format_int(stats.params)} parameters · {format_count(stats.macs)} MACs · "
+        f"{len(result.graph.nodes)} nodes of {len(stats.layers)} layers"
+    )
+
+
+def build(request: GraphRequest) -> GraphResult:
+    """Statistics, graph and layout of `request`; raises ValueError (one line) on bad input."""
+    application()
+    from cnnstudio.gui.graph.style import TextMetrics
+
+    result = build_graph_result(request, TextMetrics.measure())
+    if result.error:
+        raise ValueError(result.error)
+    return result
+
+
+def draw(result: GraphResult, out: str | Path, display_name: str = "") -> list[Path]:
+    """Export `result` as `out` (.svg, or .png split into pages when large); the files."""
+    application()
+    from cnnstudio.gui.graph.export import export_graph
+    from cnnstudio.gui.graph.scene import GraphScene
+    from cnnstudio.gui.graph.style import TextMetrics
+
+    scene = GraphScene()
+    scene.show_graph(
+        result.graph, result.layout, TextMetrics.measure(), frames=innermost_open(result)
+    )
+    name = display_name or result.request.model or Path(result.request.trained).name
+    return export_graph(scene, out, graph_title(result, name))
