@@ -142,7 +142,10 @@ def place(config: TrainingConfig) -> Placement:
 
     if kind == "multi-worker":
         strategy, role = multi_worker_strategy()
-        devices = _local_devices(list_devices(), config.device)
+        # The cluster's devices are all listed; this worker's are those of its own task.
+        task = f"/job:{role.task_type}/replica:0/task:{role.task_id}/"
+        local = [d for d in list_devices() if role.task_type is None or task in d.tf_name]
+        devices = _local_devices(local, config.device)
         return Placement(kind, devices, strategy, strategy.num_replicas_in_sync, role)
     devices = _local_devices(list_devices(), config.device)
     strategy = tf.distribute.MirroredStrategy(devices=[device.tf_name for device in devices])

@@ -44,7 +44,11 @@ from cnnstudio.engine.events import (
 )
 from cnnstudio.engine.run_liveness import Heartbeat
 from cnnstudio.engine.runs import Run, RunStore
-from cnnstudio.engine.tf_workarounds import forgetting_custom_gradients
+from cnnstudio.engine.tf_workarounds import (
+    build_from_local_batch,
+    forgetting_custom_gradients,
+    multi_worker_scalar_means,
+)
 
 if TYPE_CHECKING:
     import keras
@@ -105,6 +109,7 @@ class TrainingSession:
         self._placement: Any = None  # distribute.Placement, made first thing in `_train`
         self._policy, self._jit = "float32", False  # precision.choose's answer for the run
         self._scratch: Any = None  # a non-chief worker's temporary run store, removed at the end
+        self._backup: Any = None  # BackupAndRestore's folder (multi-worker)
         self._callback_state: dict[str, Any] = {}  # from the checkpoint a resume starts at
         # The learning-rate schedule's segments before this session (a resume may add one).
         self._earlier_segments: list[list[int]] = schedules.initial_segments(self.config.epochs)
@@ -246,7 +251,9 @@ class TrainingSession:
         self._policy, self._jit = precision.choose(
             config.mixed_precision, config.xla, placement.devices
         )
-        hardware = placement.describe(policy=self._policy, xla=self._jit, batch_size=config.batch_size)
+        hardware = placement.describe(
+            policy=self._policy, xla=self._jit, batch_size=config.batch_size
+        )
         self.run_handle.update_record(device=placement.label, hardware=hardware)
         try:
             dataset = self._dataset or load_training_data(
@@ -392,8 +399,15 @@ class TrainingSession:
         # The checkpointer after those: a checkpoint holds what early stopping and the plateau
         # made of the epoch.
         callbacks = [hooks, *schedule, Checkpointer(self), self._scalars]
+        workaround = contextlib.nullcontext()
         if self._placement.kind == "multi-worker":
             callbacks.append(self._backup_and_restore())
+            build_from_local_batch(self.trainer)
+            workaround = multi_worker_scalar_means()
+        with workaround:
+            self._fit_with(pipelines, callbacks)
+
+    def _fit_with(self, pipelines: recipe.Pipelines, callbacks: list[Any]) -> None:
         self.trainer.fit(
             pipelines.train,
             validation_data=pipelines.validation,
@@ -415,8 +429,8 @@ class TrainingSession:
 
         from cnnstudio.engine.distribute import backup_dir
 
-        where = backup_dir(self.config, self._placement.role, self.run_handle.path)
-        return keras.callbacks.BackupAndRestore(str(where))
+        self._backup = backup_dir(self.config, self._placement.role, self.run_handle.path)
+        return keras.callbacks.BackupAndRestore(str(self._backup))
 
     # -- checkpoints and resume (see `cnnstudio.engine.resume`) -------------------------------
 
@@ -510,8 +524,11 @@ class TrainingSession:
             elapsed_seconds=elapsed,
             early_stopped=early_stopped,
         )
-        if self._scratch is not None:  # a multi-worker worker's own temporary run store
-            shutil.rmtree(self._scratch, ignore_errors=True)
+        # A multi-worker worker's own temporary run store; a finished run's emptied backup.
+        done = status == "finished" and self._backup is not None
+        for folder in (self._scratch, self._backup.parent if done else None):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
         # The run is over and recorded; a broken observer cannot change that.
         with contextlib.suppress(Exception):
             self.emit(_final_event(self.result))
