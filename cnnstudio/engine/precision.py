@@ -113,6 +113,11 @@ def as_float32(model: keras.Model) -> keras.Model:
     with building_under("float32"):
         rebuilt = model.__class__.from_config(config)
     rebuilt.set_weights(model.get_weights())
+    for layer in _all_layers(rebuilt):
+        # Normalization computes from its adapted mean and variance once, when loaded or
+        # adapted; set_weights alone leaves it standardising with mean 0 and variance 1.
+        if callable(getattr(layer, "finalize_state", None)):
+            layer.finalize_state()
     return rebuilt
 
 
