@@ -40,20 +40,25 @@ def _env(**extra: str) -> dict[str, str]:
 
 def _start(runs: Path, report: Path, config: dict, *extra: str, **env: str) -> subprocess.Popen:
     command = [sys.executable, str(WORKER), str(runs), str(report), json.dumps(config), *extra]
-    return subprocess.Popen(
-        command, env=_env(**env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    # Output to a file, not a pipe: nobody reads a pipe while this process trains, and a full
+    # one would block the child.
+    with report.with_suffix(".log").open("w") as log:
+        return subprocess.Popen(command, env=_env(**env), stdout=log, stderr=subprocess.STDOUT)
 
 
 def _finish(process: subprocess.Popen, report: Path, timeout: float) -> list[dict]:
     try:
-        output, _ = process.communicate(timeout=timeout)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
-        output, _ = process.communicate()
-        pytest.fail(f"training process did not finish in {timeout} s:\n{output[-3000:]}")
-    assert process.returncode == 0 and report.is_file(), output[-3000:]
+        process.wait()
+        pytest.fail(f"training process did not finish in {timeout} s:\n{_log_tail(report)}")
+    assert process.returncode == 0 and report.is_file(), _log_tail(report)
     return json.loads(report.read_text())
+
+
+def _log_tail(report: Path) -> str:
+    return report.with_suffix(".log").read_text(errors="replace")[-3000:]
 
 
 def _free_ports(count: int) -> list[int]:
