@@ -34,21 +34,10 @@ from cnnstudio.engine import recipe, record, resume, schedules
 from cnnstudio.engine.checkpoints import CheckpointStore
 from cnnstudio.engine.config import TrainingConfig
 from cnnstudio.engine.controls import LossNotFinite, RunControls, StopRequested
-from cnnstudio.engine.events import (
-    RunFailed,
-    RunFinished,
-    RunStarted,
-    RunStopped,
-    TrainingEvent,
-    TrainingObserver,
-)
+from cnnstudio.engine.events import RunStarted, TrainingEvent, TrainingObserver, final_event
 from cnnstudio.engine.run_liveness import Heartbeat
 from cnnstudio.engine.runs import Run, RunStore
-from cnnstudio.engine.tf_workarounds import (
-    build_from_local_batch,
-    forgetting_custom_gradients,
-    multi_worker_scalar_means,
-)
+from cnnstudio.engine.tf_workarounds import forgetting_custom_gradients
 
 if TYPE_CHECKING:
     import keras
@@ -109,7 +98,6 @@ class TrainingSession:
         self._placement: Any = None  # distribute.Placement, made first thing in `_train`
         self._policy, self._jit = "float32", False  # precision.choose's answer for the run
         self._scratch: Any = None  # a non-chief worker's temporary run store, removed at the end
-        self._backup: Any = None  # BackupAndRestore's folder (multi-worker)
         self._callback_state: dict[str, Any] = {}  # from the checkpoint a resume starts at
         # The learning-rate schedule's segments before this session (a resume may add one).
         self._earlier_segments: list[list[int]] = schedules.initial_segments(self.config.epochs)
@@ -399,12 +387,8 @@ class TrainingSession:
         # The checkpointer after those: a checkpoint holds what early stopping and the plateau
         # made of the epoch.
         callbacks = [hooks, *schedule, Checkpointer(self), self._scalars]
-        workaround = contextlib.nullcontext()
-        if self._placement.kind == "multi-worker":
-            callbacks.append(self._backup_and_restore())
-            build_from_local_batch(self.trainer)
-            workaround = multi_worker_scalar_means()
-        with workaround:
+        # Multi-worker: BackupAndRestore, and Keras workarounds while fit runs (`distribute`).
+        with self._placement.fitting(self.trainer, callbacks, self.config, self.run_handle.path):
             self._fit_with(pipelines, callbacks)
 
     def _fit_with(self, pipelines: recipe.Pipelines, callbacks: list[Any]) -> None:
@@ -422,15 +406,6 @@ class TrainingSession:
             verbose=0,
             shuffle=False,  # the pipeline shuffles
         )
-
-    def _backup_and_restore(self) -> keras.callbacks.Callback:
-        """Keras's fault tolerance for multi-worker training (`cnnstudio.engine.distribute`)."""
-        import keras
-
-        from cnnstudio.engine.distribute import backup_dir
-
-        self._backup = backup_dir(self.config, self._placement.role, self.run_handle.path)
-        return keras.callbacks.BackupAndRestore(str(self._backup))
 
     # -- checkpoints and resume (see `cnnstudio.engine.resume`) -------------------------------
 
@@ -524,35 +499,9 @@ class TrainingSession:
             elapsed_seconds=elapsed,
             early_stopped=early_stopped,
         )
-        # A multi-worker worker's own temporary run store; a finished run's emptied backup.
-        done = status == "finished" and self._backup is not None
-        for folder in (self._scratch, self._backup.parent if done else None):
-            if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
+        if self._scratch is not None:  # a multi-worker worker's own temporary run store
+            shutil.rmtree(self._scratch, ignore_errors=True)
         # The run is over and recorded; a broken observer cannot change that.
         with contextlib.suppress(Exception):
-            self.emit(_final_event(self.result))
+            self.emit(final_event(self.result))
         return self.result
-
-
-def _final_event(result: RunResult) -> TrainingEvent:
-    """The observer's last event: the same facts as the result."""
-    best = dict(result.best)
-    if result.status == "finished":
-        return RunFinished(
-            result.run_dir or "",
-            result.epochs_completed,
-            best,
-            result.elapsed_seconds,
-            result.early_stopped,
-        )
-    if result.status == "stopped":
-        return RunStopped(
-            result.run_dir or "", result.epochs_completed, best, result.elapsed_seconds
-        )
-    return RunFailed(
-        result.run_dir,
-        result.reason or "unknown error",
-        result.epochs_completed,
-        result.elapsed_seconds,
-    )
