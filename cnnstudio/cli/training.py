@@ -254,11 +254,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _prepare_devices(config) -> None:
     """Before anything else touches TensorFlow: GPU memory growth and a multi-worker strategy
     (`cnnstudio.engine.distribute.prepare`); one line when `auto` finds no GPU."""
-    from cnnstudio.engine.devices import auto_choice
+    from cnnstudio.engine.devices import auto_choice, resolve_devices
     from cnnstudio.engine.distribute import prepare
 
     prepare(config)
-    if config.device == "auto":
+    if config.device != "auto":
+        resolve_devices(config.device)  # a device that is not there: one line, exit 2
+    else:
         device, why = auto_choice()
         if not device.is_gpu:
             print(f"Note: training on the CPU ({why}).")
