@@ -31,6 +31,8 @@ startup: `cnnstudio` to its first shown window, in a fresh process
   (benchmarks/gui_startup.py).
 gui: training through the app's training view with live charts against the headless engine, and
   the GUI thread's stalls meanwhile (benchmarks/gui_training.py).
+gui-memory: the app's resident memory over ten runs in one training view; it must level off
+  (benchmarks/gui_memory.py).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Imported by `main` in this order, which is the order the benchmarks run in.
-MODULES = ("training", "devices", "gui_startup", "gui_training")
+MODULES = ("training", "devices", "gui_startup", "gui_training", "gui_memory")
 
 
 @dataclass(frozen=True)

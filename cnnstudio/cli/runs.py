@@ -22,20 +22,35 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     export.add_argument(
         "--format", required=True, dest="fmt", choices=("savedmodel", "keras", "tflite", "onnx")
     )
-    export.add_argument("--out", metavar="PATH", help="export folder (default: RUN/exports/FORMAT)")
+    export.add_argument(
+        "--out",
+        metavar="PATH",
+        help="export folder (default: RUN/exports/FORMAT, or RUN/exports/FORMAT-best with --best)",
+    )
+    export.add_argument(
+        "--best",
+        action="store_true",
+        help="export the epoch with the best validation accuracy (from its checkpoint) instead "
+        "of the final model.keras; metadata.json says which epoch an export holds either way",
+    )
     export.set_defaults(handler=_cmd_export)
 
     predict = sub.add_parser(
         "predict",
-        help="classify image files with a trained model",
-        description="Print the most likely classes of each image, preprocessed as the model's "
-        "training images were (grayscale or RGB, size, padding, scaling).",
+        help="recognise drawn digits (bundled LeNet-5), or classify images with a trained model",
+        description="Print the most likely classes of each image. Without --model: the "
+        "bundled LeNet-5 and the drawing pad's own preprocessing (MNIST's: the digit's box "
+        "scaled to 20x20, centred by its centre of mass), so a saved drawing, dark on light "
+        "or light on dark, of any size, gets the pad's answer; works offline. With --model: "
+        "preprocessed as the model's training images were (grayscale or RGB, size, padding, "
+        "scaling). Exit status 1 when an image could not be read.",
     )
     predict.add_argument("images", nargs="+", metavar="IMAGE")
     predict.add_argument(
         "--model",
-        metavar="RUN|MODEL_FILE",
-        help="a run id or folder, or a .keras file (default: the newest finished run)",
+        metavar="RUN|MODEL_FILE|latest",
+        help="a run id or folder, a .keras file, or 'latest' for the newest finished run "
+        "(default: the bundled LeNet-5, for digits)",
     )
     predict.add_argument(
         "--top", type=int, default=3, metavar="K", help="classes shown per image (default: 3)"
@@ -98,13 +113,18 @@ def _cmd_runs(args: argparse.Namespace) -> int:
         return _delete_runs(store, args.runs, args.yes, args.force)
 
     summaries = []
+    damaged = 0
     for summary in store.summaries():
         if summary.status == DAMAGED:  # one line each, and the healthy runs still listed
             print(f"cnnstudio runs: skipped {summary.path}: {summary.reason}", file=sys.stderr)
+            damaged += 1
         else:
             summaries.append(summary)
     if not summaries:
-        print(f"No runs yet in {store.root}. Start one with: cnnstudio train")
+        if damaged:  # "no runs yet" would be false: there are runs, none readable
+            print(f"No readable runs in {store.root} ({damaged} damaged, named above).")
+        else:
+            print(f"No runs yet in {store.root}. Start one with: cnnstudio train")
         return 0
     rows = [["ID", "Status", "Model", "Data set", "Best val acc", "Epochs", "Size", "Started"]]
     named = any(run.name or run.tags for run in summaries)
@@ -170,6 +190,7 @@ def _delete_runs(store, names: list[str], yes: bool, force: bool) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from cnnstudio.engine.export import ExportError, export_run
+    from cnnstudio.engine.export_readme import weights_text
     from cnnstudio.engine.modelfile import ModelFileError
 
     try:
@@ -178,6 +199,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             args.fmt,
             args.out,
             progress=lambda text: print(text, file=sys.stderr, flush=True),
+            weights="best" if args.best else "final",
         )
     except (ExportError, ModelFileError) as error:
         print(f"cnnstudio export: error: {error}", file=sys.stderr)
@@ -186,6 +208,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         print(f"cnnstudio export: error: {result.message}", file=sys.stderr)
         return 1
     print(f"Exported {result.format}: {result.path}")
+    print(f"Weights: {weights_text(result.metadata.get('weights') or {})}")
     print(
         f"Round trip: reloaded and compared on {result.metadata['check']['inputs']}; largest "
         f"difference {result.max_abs_diff:.3g} (tolerance {result.tolerance:g}): OK"
@@ -197,16 +220,26 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_predict(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise UsageError(f"--top must be at least 1; received {args.top}")
-    from cnnstudio.engine.inference import load_predictor
+    if args.model is None:
+        from cnnstudio.engine.digit_recognizer import DigitRecognizer
 
-    predictor = load_predictor(args.model)
-    print(f"Model: {predictor.description}")
+        recognizer = DigitRecognizer.bundled()
+        print(f"Model: {recognizer.source}")
+        predictions = recognizer.recognize_files(args.images, top=args.top)
+    else:
+        from cnnstudio.engine.inference import load_predictor
+
+        predictor = load_predictor(args.model)
+        print(f"Model: {predictor.description}")
+        predictions = predictor.predict_files(args.images, top=args.top)
     failures = 0
-    for prediction in predictor.predict_files(args.images, top=args.top):
+    for prediction in predictions:
         if prediction.error:
             failures += 1
             print(f"{prediction.path}: skipped ({prediction.error})")
             continue
         ranked = "  ".join(f"{name} {probability:.1%}" for name, probability in prediction.top)
         print(f"{prediction.path}: {ranked}")
-    return 1 if failures == len(args.images) else 0
+    # Every readable image was answered; a non-zero status still tells a script that some
+    # were not.
+    return 1 if failures else 0

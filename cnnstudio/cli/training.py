@@ -104,6 +104,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="random shifts, rotations, zooms (and flips where they make sense)",
     )
     train.add_argument(
+        "--augment-stroke",
+        dest="stroke_augmentation",
+        type=float,
+        metavar="AMOUNT",
+        help="with --augment, also thicker and thinner strokes: up to AMOUNT (0-1) of a "
+        "one-pixel dilation or erosion (default: 0, off; for digits drawn with other pens)",
+    )
+    train.add_argument(
         "--standardize",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -175,6 +183,7 @@ _TRAIN_FLAGS = (
     "xla",
     "validation_fraction",
     "augment",
+    "stroke_augmentation",
     "standardize",
     "limit_batches",
     "steps_per_execution",
@@ -270,13 +279,17 @@ def _image_folder_first(config):
     """An image folder, loaded before the session makes a run folder: an empty folder, one
     class, or a class without a readable image is bad input (one line, exit 2), not a `failed`
     run left on disk. None for a registered data set, which the session loads itself."""
+    from cnnstudio.engine.data_notes import data_notes
     from cnnstudio.engine.datasets import list_datasets, load_dataset
 
     if config.dataset in {info.name for info in list_datasets()}:
         return None
-    return load_dataset(
+    dataset = load_dataset(
         config.dataset, validation_fraction=config.validation_fraction, seed=config.seed
     )
+    for note in data_notes(dataset):
+        print(f"cnnstudio train: warning: {note}", file=sys.stderr)
+    return dataset
 
 
 def _run_session(session, progress: ConsoleProgress) -> int:

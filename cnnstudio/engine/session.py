@@ -24,16 +24,20 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import re
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from cnnstudio.engine import recipe, record, resume, schedules
 from cnnstudio.engine.checkpoints import CheckpointStore
 from cnnstudio.engine.config import TrainingConfig
-from cnnstudio.engine.controls import LossNotFinite, RunControls, StopRequested
+from cnnstudio.engine.controls import (
+    LossNotFinite,
+    RunControls,
+    StopRequested,
+    describe_failure,
+)
 from cnnstudio.engine.events import RunStarted, TrainingEvent, TrainingObserver, final_event
 from cnnstudio.engine.run_liveness import Heartbeat
 from cnnstudio.engine.runs import Run, RunStore
@@ -94,6 +98,7 @@ class TrainingSession:
         self._started = False
         self._resume_target: Run | None = None
         self._elapsed_offset = 0.0  # training time of earlier sessions of the same run
+        self._log_mark = 0  # log.txt lines before this session began (`_preparation_warnings`)
         self._device_name: str | None = None
         self._placement: Any = None  # distribute.Placement, made first thing in `_train`
         self._policy, self._jit = "float32", False  # precision.choose's answer for the run
@@ -190,7 +195,8 @@ class TrainingSession:
         except LossNotFinite as error:
             return self._finish("failed", str(error))
         except Exception as error:  # the reason must never be lost, whatever it is
-            return self._finish("failed", self._describe_failure(error))
+            device = self._device_name or self.config.device
+            return self._finish("failed", describe_failure(error, self.config.batch_size, device))
         return self._finish("finished", None, save=True)
 
     def _use_scratch_store_unless_chief(self) -> None:
@@ -200,20 +206,6 @@ class TrainingSession:
         self._scratch = scratch_store_root(self.config)
         if self._scratch is not None:
             self.runs = RunStore(self._scratch)
-
-    def _describe_failure(self, error: BaseException) -> str:
-        import tensorflow as tf
-
-        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        out_of_memory = re.search(r"\bOOM\b|out of memory", str(error), re.IGNORECASE)
-        if isinstance(error, tf.errors.ResourceExhaustedError) or out_of_memory:
-            smaller = max(1, self.config.batch_size // 2)
-            return (
-                f"out of memory with batch size {self.config.batch_size} on "
-                f"{self._device_name or self.config.device}; try a smaller batch size "
-                f"(--batch-size {smaller}) or a smaller model"
-            )
-        return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
     def elapsed_seconds(self) -> float:
         """Training time of the whole run: earlier sessions (resume) plus this one."""
@@ -235,6 +227,7 @@ class TrainingSession:
         gc.collect()
         keras.utils.set_random_seed(config.seed)
 
+        self._log_mark = len(self.run_handle.log_lines())  # see `_preparation_warnings`
         self._device_name = placement.label
         self._policy, self._jit = precision.choose(
             config.mixed_precision, config.xla, placement.devices
@@ -294,6 +287,7 @@ class TrainingSession:
         # same weights; `model` stays the one saved and exported).
         trainer = model
         augment = recipe.DEFAULT_AUGMENTATION.for_dataset(dataset.info)
+        augment = replace(augment, stroke=config.stroke_augmentation)
         if config.augment and not augment.is_identity:
             trainer = recipe.with_training_augmentation(model, augment, seed=config.seed)
         self.trainer = trainer
@@ -373,7 +367,18 @@ class TrainingSession:
                 train_size=len(dataset.train.labels),
                 validation_size=pipelines.validation_images,
                 initial_epoch=self.initial_epoch,
+                warnings=self._preparation_warnings(),
             )
+        )
+
+    def _preparation_warnings(self) -> tuple[str, ...]:
+        """The warnings log.txt got while the run was prepared (a damaged checkpoint passed
+        over or quarantined, no usable checkpoint, lost early-stopping weights), so that the
+        observer says them on screen rather than only in the log."""
+        lines = self.run_handle.log_lines()[self._log_mark :]
+        texts = [line.split(" ", 1)[-1] for line in lines]
+        return tuple(
+            text for text in texts if text.startswith("WARNING") or "no usable checkpoint" in text
         )
 
     def _fit(self, pipelines: recipe.Pipelines) -> None:
