@@ -23,6 +23,9 @@ import pytest
 
 from cnnstudio.engine.config import TrainingConfig
 
+# Each test runs two training processes at once: one worker runs them, one after the other.
+pytestmark = pytest.mark.xdist_group("distribute")
+
 WORKER = Path(__file__).with_name("distributed_worker.py")
 REPO = Path(__file__).resolve().parents[2]
 ACCURACY_FLOOR = 0.78
