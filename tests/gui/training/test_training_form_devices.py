@@ -11,8 +11,7 @@ from tests.gui.training_helpers import ready_context
 
 CPU = Device("cpu", "cpu", "/device:CPU:0", "CPU")
 GPUS = [
-    Device(f"gpu:{i}", "gpu", f"/device:GPU:{i}", "NVIDIA A100", 40 << 30, (8, 0))
-    for i in range(3)
+    Device(f"gpu:{i}", "gpu", f"/device:GPU:{i}", "NVIDIA A100", 40 << 30, (8, 0)) for i in range(3)
 ]
 
 
