@@ -364,6 +364,7 @@ def export_run(
     usable checkpoint for `weights="best"`).
     """
     from cnnstudio.engine.modelfile import load_model_file
+    from cnnstudio.engine.precision import as_float32
     from cnnstudio.engine.record import software_versions
 
     if fmt not in FORMATS:
@@ -388,7 +389,8 @@ def export_run(
         )
     _make_staging(folder).rmdir()  # a read-only folder is said now, not after the slow work
     _say(progress, f"loading {source}")
-    model = load_model_file(source)
+    # Exports are float32 whatever the training policy (`cnnstudio.engine.precision`).
+    model = as_float32(load_model_file(source))
     held = _weights_held(handle, model, weights, progress)
     input_shape = tuple(int(d) for d in model.input_shape[1:])
     inputs, where = sample_inputs(handle, input_shape)

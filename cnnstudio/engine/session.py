@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import re
+import shutil
 import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -32,15 +32,13 @@ from typing import TYPE_CHECKING, Any
 from cnnstudio.engine import recipe, record, resume, schedules
 from cnnstudio.engine.checkpoints import CheckpointStore
 from cnnstudio.engine.config import TrainingConfig
-from cnnstudio.engine.controls import LossNotFinite, RunControls, StopRequested
-from cnnstudio.engine.events import (
-    RunFailed,
-    RunFinished,
-    RunStarted,
-    RunStopped,
-    TrainingEvent,
-    TrainingObserver,
+from cnnstudio.engine.controls import (
+    LossNotFinite,
+    RunControls,
+    StopRequested,
+    describe_failure,
 )
+from cnnstudio.engine.events import RunStarted, TrainingEvent, TrainingObserver, final_event
 from cnnstudio.engine.run_liveness import Heartbeat
 from cnnstudio.engine.runs import Run, RunStore
 from cnnstudio.engine.tf_workarounds import forgetting_custom_gradients
@@ -49,7 +47,6 @@ if TYPE_CHECKING:
     import keras
 
     from cnnstudio.engine.data_types import Dataset
-    from cnnstudio.engine.devices import Device
     from cnnstudio.models import ModelInfo
 
 
@@ -103,6 +100,9 @@ class TrainingSession:
         self._elapsed_offset = 0.0  # training time of earlier sessions of the same run
         self._log_mark = 0  # log.txt lines before this session began (`_preparation_warnings`)
         self._device_name: str | None = None
+        self._placement: Any = None  # distribute.Placement, made first thing in `_train`
+        self._policy, self._jit = "float32", False  # precision.choose's answer for the run
+        self._scratch: Any = None  # a non-chief worker's temporary run store, removed at the end
         self._callback_state: dict[str, Any] = {}  # from the checkpoint a resume starts at
         # The learning-rate schedule's segments before this session (a resume may add one).
         self._earlier_segments: list[list[int]] = schedules.initial_segments(self.config.epochs)
@@ -177,6 +177,7 @@ class TrainingSession:
                     self.run_handle, self.config, self.progress
                 )
             else:
+                self._use_scratch_store_unless_chief()
                 self.run_handle = self.runs.create(self.config.model, self.config.dataset)
                 self.run_handle.write_record(record.initial_record(self.config))
         except OSError as error:
@@ -194,22 +195,17 @@ class TrainingSession:
         except LossNotFinite as error:
             return self._finish("failed", str(error))
         except Exception as error:  # the reason must never be lost, whatever it is
-            return self._finish("failed", self._describe_failure(error))
+            device = self._device_name or self.config.device
+            return self._finish("failed", describe_failure(error, self.config.batch_size, device))
         return self._finish("finished", None, save=True)
 
-    def _describe_failure(self, error: BaseException) -> str:
-        import tensorflow as tf
+    def _use_scratch_store_unless_chief(self) -> None:
+        """Under multi-worker only the chief writes the run folder (`distribute`)."""
+        from cnnstudio.engine.distribute import scratch_store_root
 
-        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        out_of_memory = re.search(r"\bOOM\b|out of memory", str(error), re.IGNORECASE)
-        if isinstance(error, tf.errors.ResourceExhaustedError) or out_of_memory:
-            smaller = max(1, self.config.batch_size // 2)
-            return (
-                f"out of memory with batch size {self.config.batch_size} on "
-                f"{self._device_name or self.config.device}; try a smaller batch size "
-                f"(--batch-size {smaller}) or a smaller model"
-            )
-        return f"{type(error).__name__}: {text}" if text else type(error).__name__
+        self._scratch = scratch_store_root(self.config)
+        if self._scratch is not None:
+            self.runs = RunStore(self._scratch)
 
     def elapsed_seconds(self) -> float:
         """Training time of the whole run: earlier sessions (resume) plus this one."""
@@ -217,13 +213,14 @@ class TrainingSession:
 
     def _train(self) -> None:
         import keras
-        import tensorflow as tf
 
-        from cnnstudio.engine.devices import resolve_device
+        from cnnstudio.engine import distribute, precision
         from cnnstudio.engine.downloads import load_training_data
         from cnnstudio.models import get_model_info
 
         config = self.config
+        # First: a multi-worker strategy must exist before TensorFlow initialises its runtime.
+        placement = self._placement = distribute.place(config)
         # Old models, graphs and name counters of earlier runs in this thread go now, so that
         # many runs in one process do not grow memory.
         keras.backend.clear_session()
@@ -231,9 +228,14 @@ class TrainingSession:
         keras.utils.set_random_seed(config.seed)
 
         self._log_mark = len(self.run_handle.log_lines())  # see `_preparation_warnings`
-        device = resolve_device(config.device)
-        self._device_name = device.name
-        self.run_handle.update_record(device=device.name)
+        self._device_name = placement.label
+        self._policy, self._jit = precision.choose(
+            config.mixed_precision, config.xla, placement.devices
+        )
+        hardware = placement.describe(
+            policy=self._policy, xla=self._jit, batch_size=config.batch_size
+        )
+        self.run_handle.update_record(device=placement.label, hardware=hardware)
         try:
             dataset = self._dataset or load_training_data(
                 config, cancelled=lambda: self.controls.stop_requested, note=self.run_handle.log
@@ -247,29 +249,37 @@ class TrainingSession:
         input_shape = recipe.choose_input_shape(
             model_info.min_input, tuple(dataset.info.image_shape)
         )
-        with tf.device(device.tf_name):
-            pipelines, steps_per_execution = self._assemble(dataset, input_shape, device)
+        with placement.scope():
+            pipelines, steps_per_execution = self._assemble(dataset, input_shape)
             if self._resume_target is not None:
                 self.initial_epoch = self._restore(self.trainer)
             self.controls.raise_if_stopped()  # after standardisation, calibration, restore
-            self._announce(model_info, dataset, input_shape, device, pipelines, steps_per_execution)
+            self._announce(model_info, dataset, input_shape, pipelines, steps_per_execution)
             self._fit(pipelines)
 
     def _assemble(
-        self, dataset: Dataset, input_shape: tuple[int, int, int], device: Device
+        self, dataset: Dataset, input_shape: tuple[int, int, int]
     ) -> tuple[recipe.Pipelines, int]:
         """Build the model and what fit trains, the data pipelines, and compile; returns the
         pipelines and the number of batches per call into TensorFlow."""
         config = self.config
-        model = recipe.build_model(config, input_shape, dataset.info.num_classes)
+        from cnnstudio.engine import distribute, precision
+
+        placement = self._placement
+        model = recipe.build_model(
+            config, input_shape, dataset.info.num_classes, policy=self._policy
+        )
         self.model = model
         if self._resume_target is not None:
             # Where the run continues decides the data seed (see `cnnstudio.engine.resume`).
             self.initial_epoch = self._peek_checkpoint_epoch()
         schedule_segments = self._schedule_segments()
+        # The pipeline batches the global batch; the strategy splits it across the replicas.
+        global_batch = config.replace(batch_size=placement.global_batch(config.batch_size))
         pipelines = recipe.training_pipelines(
-            config, dataset, input_shape, initial_epoch=self.initial_epoch
+            global_batch, dataset, input_shape, initial_epoch=self.initial_epoch
         )
+        pipelines = distribute.sharded(pipelines, placement)
         if config.standardize:
             model = recipe.with_input_standardization(model, pipelines.train)
             self.model = model
@@ -281,13 +291,19 @@ class TrainingSession:
         if config.augment and not augment.is_identity:
             trainer = recipe.with_training_augmentation(model, augment, seed=config.seed)
         self.trainer = trainer
+        if self._jit and trainer is not model:  # see `precision.NO_XLA_WITH_AUGMENTATION`
+            self._jit = False
+            self.run_handle.log(precision.NO_XLA_WITH_AUGMENTATION)
+            hardware = self.run_handle.reload().get("hardware") or {}
+            self.run_handle.update_record(hardware={**hardware, "xla": False})
         steps_per_execution = self._steps_per_execution(model, pipelines)
         recipe.compile_trainer(
             trainer,
             config,
             steps_per_epoch=pipelines.steps_per_epoch,
             steps_per_execution=steps_per_execution,
-            on_gpu=device.is_gpu,
+            jit_compile=self._jit,
+            policy=self._policy,
             schedule_segments=schedule_segments,
         )
         return pipelines, steps_per_execution
@@ -300,7 +316,11 @@ class TrainingSession:
         return segments
 
     def _steps_per_execution(self, model: keras.Model, pipelines: recipe.Pipelines) -> int:
-        """As configured, else as the resumed run recorded, else measured on this machine."""
+        """As configured, else as the resumed run recorded, else measured on this machine;
+        1 under a strategy (Keras 3's grouped steps break under tf.distribute:
+        keras-team/keras#19246, "You must feed a value for placeholder tensor")."""
+        if self._placement.strategy is not None:
+            return 1
         recorded = (
             self.run_handle.record.get("steps_per_execution")
             if self._resume_target is not None
@@ -319,7 +339,6 @@ class TrainingSession:
         model_info: ModelInfo,
         dataset: Dataset,
         input_shape: tuple[int, int, int],
-        device: Device,
         pipelines: recipe.Pipelines,
         steps_per_execution: int,
     ) -> None:
@@ -345,7 +364,7 @@ class TrainingSession:
                 num_classes=dataset.info.num_classes,
                 params=model.count_params(),
                 trainable_params=record.trainable_params(model),
-                device=device.name,
+                device=self._device_name,
                 epochs=self.config.epochs,
                 steps_per_epoch=pipelines.steps_per_epoch,
                 batch_size=self.config.batch_size,
@@ -378,6 +397,11 @@ class TrainingSession:
         # The checkpointer after those: a checkpoint holds what early stopping and the plateau
         # made of the epoch.
         callbacks = [hooks, *schedule, Checkpointer(self), self._scalars]
+        # Multi-worker: BackupAndRestore, and Keras workarounds while fit runs (`distribute`).
+        with self._placement.fitting(self.trainer, callbacks, self.config, self.run_handle.path):
+            self._fit_with(pipelines, callbacks)
+
+    def _fit_with(self, pipelines: recipe.Pipelines, callbacks: list[Any]) -> None:
         self.trainer.fit(
             pipelines.train,
             validation_data=pipelines.validation,
@@ -485,30 +509,9 @@ class TrainingSession:
             elapsed_seconds=elapsed,
             early_stopped=early_stopped,
         )
+        if self._scratch is not None:  # a multi-worker worker's own temporary run store
+            shutil.rmtree(self._scratch, ignore_errors=True)
         # The run is over and recorded; a broken observer cannot change that.
         with contextlib.suppress(Exception):
-            self.emit(_final_event(self.result))
+            self.emit(final_event(self.result))
         return self.result
-
-
-def _final_event(result: RunResult) -> TrainingEvent:
-    """The observer's last event: the same facts as the result."""
-    best = dict(result.best)
-    if result.status == "finished":
-        return RunFinished(
-            result.run_dir or "",
-            result.epochs_completed,
-            best,
-            result.elapsed_seconds,
-            result.early_stopped,
-        )
-    if result.status == "stopped":
-        return RunStopped(
-            result.run_dir or "", result.epochs_completed, best, result.elapsed_seconds
-        )
-    return RunFailed(
-        result.run_dir,
-        result.reason or "unknown error",
-        result.epochs_completed,
-        result.elapsed_seconds,
-    )
