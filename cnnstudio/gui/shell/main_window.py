@@ -125,6 +125,9 @@ class MainWindow(QMainWindow):
         runs.resumeRequested.connect(training.resume_run)
         self.add_view("training", "Training", training)
         self.add_view("runs", "Runs", runs)
+        from cnnstudio.gui.pad.pad_view import DrawingPad
+
+        self.add_view("pad", "Draw", DrawingPad(self.context))
         # Later views slot in the same way, in the order a person works: the layer graph
         # after "models", the drawing pad after "runs".
 

@@ -1,0 +1,163 @@
+"""Recognition off the GUI thread: one long-lived worker that always works on the newest request.
+
+The pad asks far more often than a network answers while a stroke grows, so requests are not
+queued: each new canvas replaces the one waiting (`submit`), and a model switch (`set_model`)
+replaces the model waiting. The worker answers in two steps, the probabilities first (what the
+bars need at once), then the feature maps, which it skips when a newer canvas is already
+waiting: they would be stale before they were shown.
+
+The recognizer (`cnnstudio.engine.digit_recognizer.DigitRecognizer`) is created on this thread,
+once per model source, and kept: switching back to a model is instant. Each recognizer holds its
+own copy of its model, loaded from disk, never a model a training thread is updating.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from cnnstudio.gui.workers import Worker
+
+BUNDLED, RUN, FILE = "bundled", "run", "file"
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where the pad's model comes from: the bundled LeNet-5, a finished run, or a .keras file."""
+
+    kind: str = BUNDLED
+    location: str = ""  # the run's folder, or the file's path
+    label: str = "Bundled LeNet-5"
+
+
+def open_recognizer(source: ModelSource) -> Any:
+    """The engine's recognizer for a source (raises UnsuitableModel with the reason)."""
+    from cnnstudio.engine.digit_recognizer import DigitRecognizer
+
+    if source.kind == RUN:
+        return DigitRecognizer.from_run(source.location)
+    if source.kind == FILE:
+        return DigitRecognizer.from_file(source.location)
+    return DigitRecognizer.bundled()
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the view shows of a loaded recognizer."""
+
+    source: ModelSource
+    description: str  # the recognizer's own `source` text, e.g. "bundled LeNet-5 (val acc 98.9%)"
+    input_shape: tuple[int, ...]
+    class_names: tuple[str, ...]
+
+
+class RecognitionWorker(Worker):
+    """Signals (queued to the GUI thread):
+
+    * `modelReady(ModelInfo)` / `modelRefused(ModelSource, reason)` after each `set_model`;
+    * `recognized(seq, Recognition | None)` for the newest canvas (None: nearly empty);
+    * `featureMaps(seq, list[FeatureMaps])` for the same canvas, unless a newer one came.
+    """
+
+    modelReady = Signal(object)
+    modelRefused = Signal(object, str)
+    recognized = Signal(int, object)
+    featureMaps = Signal(int, object)
+    stop_timeout_ms = 60_000  # loading and tracing a model cannot be interrupted
+
+    def __init__(
+        self,
+        opener: Callable[[ModelSource], Any] = open_recognizer,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__("padRecognitionWorker", parent)
+        self._opener = opener
+        self._wake = threading.Condition()
+        self._pending_canvas: tuple[int, np.ndarray] | None = None
+        self._pending_model: ModelSource | None = None
+        self._recognizers: dict[ModelSource, Any] = {}
+        self._recognizer: Any = None
+        self.with_feature_maps = True
+
+    # -- any thread -----------------------------------------------------------------------------
+
+    def submit(self, seq: int, canvas: np.ndarray) -> None:
+        """Recognise this canvas next, in place of any canvas still waiting."""
+        with self._wake:
+            self._pending_canvas = (seq, canvas)
+            self._wake.notify()
+
+    def set_model(self, source: ModelSource) -> None:
+        with self._wake:
+            self._pending_model = source
+            self._wake.notify()
+
+    def stop(self) -> None:
+        super().stop()
+        with self._wake:
+            self._wake.notify()
+
+    # -- the worker thread ----------------------------------------------------------------------
+
+    def work(self) -> None:
+        while True:
+            with self._wake:
+                while not self.stopping() and not (self._pending_model or self._pending_canvas):
+                    self._wake.wait()
+                if self.stopping():
+                    return
+                source, self._pending_model = self._pending_model, None
+                request = None
+                if source is None:
+                    request, self._pending_canvas = self._pending_canvas, None
+            if source is not None:
+                self._load(source)
+            elif request is not None:
+                try:
+                    self._recognize(*request)
+                except Exception as error:  # one bad canvas must not end recognition for good
+                    self.failed.emit(self.describe_error(error))
+
+    def _load(self, source: ModelSource) -> None:
+        recognizer = self._recognizers.get(source)
+        if recognizer is None:
+            try:
+                recognizer = self._opener(source)
+            except Exception as error:  # UnsuitableModel, OSError, a damaged file: say why
+                self.modelRefused.emit(source, _reason(error))
+                return
+            self._recognizers[source] = recognizer
+        self._recognizer = recognizer
+        self.modelReady.emit(
+            ModelInfo(
+                source,
+                str(getattr(recognizer, "source", source.label)),
+                tuple(recognizer.input_shape),
+                tuple(recognizer.class_names),
+            )
+        )
+
+    def _recognize(self, seq: int, canvas: np.ndarray) -> None:
+        recognizer = self._recognizer
+        if recognizer is None:
+            return  # no model yet: the view submits again once one is ready
+        recognition = recognizer.recognize(canvas)
+        self.recognized.emit(seq, recognition)
+        if recognition is None or not self.with_feature_maps:
+            return
+        with self._wake:
+            stale = self._pending_canvas is not None or self._pending_model is not None
+        if not stale:
+            self.featureMaps.emit(seq, recognizer.feature_maps(recognition.prepared))
+
+
+def _reason(error: Exception) -> str:
+    # UnsuitableModel is a ValueError whose text is the reason, written for the person.
+    if isinstance(error, ValueError | OSError):
+        return str(error) or type(error).__name__
+    return f"{type(error).__name__}: {error}"
