@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,10 @@ def open_recognizer(source: ModelSource) -> Any:
     from cnnstudio.engine.digit_recognizer import DigitRecognizer
 
     if source.kind == RUN:
-        return DigitRecognizer.from_run(source.location)
+        from cnnstudio.engine.runs import Run
+
+        # The folder, not the id: the context's run store may live anywhere.
+        return DigitRecognizer.from_run(Run(Path(source.location)))
     if source.kind == FILE:
         return DigitRecognizer.from_file(source.location)
     return DigitRecognizer.bundled()

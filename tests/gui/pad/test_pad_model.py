@@ -1,0 +1,68 @@
+"""The pad with the real engine: the bundled LeNet-5 recognises digits drawn with mouse events,
+shows its C1, S2, C3 and S4 maps, and a .keras file with the wrong input is refused with the
+engine's reason while the bundled model keeps answering."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnnstudio.gui.pad.demo_digits import DIGITS
+from tests.gui.pad.test_pad_view import draw
+from tests.gui.training_helpers import ready_context
+
+
+@pytest.fixture
+def pad(qtbot):
+    from cnnstudio.gui.pad.pad_view import DrawingPad
+
+    widget = DrawingPad(ready_context())
+    qtbot.addWidget(widget)
+    widget.resize(1200, 700)
+    widget.show()
+    qtbot.waitUntil(lambda: widget.model_info is not None, timeout=60_000)
+    yield widget
+    widget.shutdown()
+
+
+def draw_digit(qtbot, pad, digit: str):
+    pad.canvas.clear()
+    for polyline in DIGITS[digit]:
+        draw(qtbot, pad.canvas, polyline)
+    qtbot.waitUntil(
+        lambda: pad.recognition is not None and pad._shown_seq == pad._seq, timeout=10_000
+    )
+    return pad.recognition
+
+
+def test_the_bundled_lenet5_reads_mouse_drawn_digits_and_shows_its_maps(qtbot, pad):
+    assert pad.model_info.description.startswith("bundled LeNet-5")
+    assert pad.model_info.input_shape == (32, 32, 1)
+    for digit in DIGITS:
+        recognition = draw_digit(qtbot, pad, digit)
+        assert recognition.probabilities.shape == (10,)
+        assert float(recognition.probabilities.sum()) == pytest.approx(1.0, abs=1e-5)
+        assert recognition.top[0][0] == digit, recognition.top
+        assert pad.answer.headline.text().startswith(f"{digit}  (")
+    assert pad.prepared.pixels.shape == (32, 32, 1)
+    qtbot.waitUntil(lambda: len(pad.maps.grids) == 4, timeout=10_000)
+    counts = {layer: len(grid.images) for layer, grid in pad.maps.grids.items()}
+    assert list(counts.values()) == [6, 6, 16, 16]
+    first = next(iter(pad.maps.grids.values()))
+    assert first.tooltip_at(first.cell_rect(0).center()).startswith("c1 (Conv2D")
+
+
+def test_a_file_with_the_wrong_input_is_refused_with_its_reason(qtbot, pad, tmp_path):
+    import keras
+
+    inputs = keras.Input((32, 32, 4), name="input")
+    outputs = keras.layers.Dense(10, activation="softmax", name="scores")(
+        keras.layers.Flatten(name="flatten")(inputs)
+    )
+    path = tmp_path / "four-channels.keras"
+    keras.Model(inputs, outputs, name="four").save(path)
+    with qtbot.waitSignal(pad.modelRefused, timeout=30_000) as refused:
+        pad.chooser.choose_file(path)
+    assert "32, 32, 4" in refused.args[0]  # the engine names the input it cannot feed
+    assert "Cannot use File four-channels.keras" in pad.message.text()
+    assert pad.model_info.description.startswith("bundled LeNet-5")
+    assert draw_digit(qtbot, pad, "7").top[0][0] == "7"
