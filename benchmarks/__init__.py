@@ -28,6 +28,8 @@ startup: `cnnstudio` to its first shown window, in a fresh process
   (benchmarks/gui_startup.py).
 gui: training through the app's training view with live charts against the headless engine, and
   the GUI thread's stalls meanwhile (benchmarks/gui_training.py).
+pad: scripted strokes on the drawing pad; stroke end to updated bars (p50/p95/max) and the worst
+  gap between paints while drawing (benchmarks/pad_latency.py).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Imported by `main` in this order, which is the order the benchmarks run in.
-MODULES = ("training", "gui_startup", "gui_training")
+MODULES = ("training", "gui_startup", "gui_training", "pad_latency")
 
 
 @dataclass(frozen=True)

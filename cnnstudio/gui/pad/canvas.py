@@ -52,7 +52,9 @@ class PadCanvas(QWidget):
             "Draw a digit with the mouse, a pen or a finger. Esc or Delete clears, Ctrl+Z undoes."
         )
         self.setMinimumSize(MIN_SIDE, MIN_SIDE)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents, True)
         self.setAcceptDrops(True)
@@ -69,6 +71,12 @@ class PadCanvas(QWidget):
 
     def sizeHint(self) -> QSize:
         return QSize(420, 420)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return width  # square
 
     @property
     def side(self) -> int:
@@ -92,9 +100,12 @@ class PadCanvas(QWidget):
 
     def image_array(self) -> np.ndarray:
         """The canvas as shown, H x W uint8 grey (a copy, safe to hand to another thread)."""
-        grey = self._image.convertToFormat(QImage.Format.Format_Grayscale8)
-        rows = np.frombuffer(grey.constBits(), np.uint8).reshape(grey.height(), -1)
-        return rows[:, : grey.width()].copy()
+        # The image is grey painted as RGB32 (the fast format to paint on): one byte of each
+        # pixel's four is its grey level. Slicing it out costs ~0.1 ms where
+        # convertToFormat(Grayscale8) cost several ms per call on a busy 2-core machine.
+        image = self._image
+        rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1)
+        return rows[:, : 4 * image.width() : 4].copy()
 
     def set_stroke_width(self, width: float) -> None:
         """Width of the next strokes, in pixels of a 280-pixel canvas."""

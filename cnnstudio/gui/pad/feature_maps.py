@@ -12,34 +12,35 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QHelpEvent, QImage, QPainter, QPaintEvent, qRgb
+from PySide6.QtGui import QHelpEvent, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
-CELL = 40  # pixels per map
+CELL = 36  # pixels per map: eight in a row fit beside the pad at 1280 pixels
 GAP = 3
 MAX_COLUMNS = 8
 # Anchors of a magma-like scale: black, purple, red-orange, pale yellow.
 _ANCHORS = np.array([[0, 0, 4], [80, 18, 123], [229, 80, 57], [252, 253, 191]], np.float64)
 
 
-def _colour_table() -> list[int]:
+def _colour_table() -> np.ndarray:
+    """256 RGB32 pixels (0xffRRGGBB) along the scale."""
     steps = np.linspace(0, len(_ANCHORS) - 1, 256)
     low = np.floor(steps).astype(int).clip(0, len(_ANCHORS) - 2)
     share = (steps - low)[:, None]
-    rgb = _ANCHORS[low] * (1 - share) + _ANCHORS[low + 1] * share
-    return [qRgb(*(round(c) for c in colour)) for colour in rgb]
+    rgb = np.rint(_ANCHORS[low] * (1 - share) + _ANCHORS[low + 1] * share).astype(np.uint32)
+    return (0xFF000000 | rgb[:, 0] << 16 | rgb[:, 1] << 8 | rgb[:, 2]).astype(np.uint32)
 
 
 COLOUR_TABLE = _colour_table()
 
 
 def map_image(plane: np.ndarray) -> QImage:
-    """One H x W map in [0, 1] as an indexed QImage in the colour scale (owning its bytes)."""
-    data = np.ascontiguousarray(np.clip(plane * 255.0 + 0.5, 0, 255).astype(np.uint8))
-    height, width = data.shape
-    image = QImage(data.data, width, height, width, QImage.Format.Format_Indexed8).copy()
-    image.setColorTable(COLOUR_TABLE)
-    return image
+    """One H x W map in [0, 1] as an RGB32 QImage in the colour scale (owning its bytes); a
+    NumPy lookup, several times cheaper than an indexed image with its colour table."""
+    levels = np.clip(plane * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    pixels = np.ascontiguousarray(COLOUR_TABLE[levels])
+    height, width = pixels.shape
+    return QImage(pixels.data, width, height, 4 * width, QImage.Format.Format_RGB32).copy()
 
 
 class FeatureMapGrid(QWidget):

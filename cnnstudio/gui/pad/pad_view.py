@@ -100,10 +100,12 @@ class DrawingPad(QWidget):
         metrics = self.polarity_button.fontMetrics()
         self.polarity_button.setMinimumWidth(metrics.horizontalAdvance("Black on white") + 24)
         self.buttons: dict[str, QPushButton] = {}
+        self.width_slider.setMinimumWidth(120)
+        pen = QHBoxLayout()
+        pen.addWidget(QLabel("Stroke width"))
+        pen.addWidget(self.width_slider, 1)
+        pen.addWidget(self.polarity_button)
         tools = QHBoxLayout()
-        tools.addWidget(QLabel("Stroke"))
-        tools.addWidget(self.width_slider, 1)
-        tools.addWidget(self.polarity_button)
         for key, text, tip, slot in (
             ("undo", "Undo", "Undo the last stroke (Ctrl+Z)", self.canvas.undo),
             ("clear", "Clear", "Clear the pad (Esc or Delete)", self.canvas.clear),
@@ -115,9 +117,12 @@ class DrawingPad(QWidget):
             self.buttons[key] = button
             tools.addWidget(button)
 
+        tools.addStretch(1)
         left = QVBoxLayout()
-        left.addWidget(self.canvas, 1)
+        left.addWidget(self.canvas)  # as tall as it is wide (heightForWidth); the rest below
+        left.addLayout(pen)
         left.addLayout(tools)
+        left.addStretch(1)
         answer_box = QGroupBox("The network's answer", objectName="padAnswerBox")
         answer_layout = QVBoxLayout(answer_box)
         answer_layout.addWidget(self.answer)
@@ -128,9 +133,10 @@ class DrawingPad(QWidget):
         maps_box = QGroupBox("What the network sees", objectName="padMapsBox")
         scroll = QScrollArea(objectName="padMapsScroll", widgetResizable=True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.maps)
         QVBoxLayout(maps_box).addWidget(scroll)
-        maps_box.setMinimumWidth(360)
+        maps_box.setMinimumWidth(350)
 
         row = QHBoxLayout()
         row.addLayout(left, 3)

@@ -1,0 +1,192 @@
+"""Benchmark `pad`: how fast the drawing pad answers, and whether drawing stutters meanwhile.
+
+`measure_pad_latency()` shows the "Draw" view (offscreen) with the bundled LeNet-5 and replays
+the scripted digits of `cnnstudio.gui.pad.demo_digits` as real mouse events (press, a move every
+`MOVE_MS` like a 125 Hz mouse, release), with a pause between strokes as a person makes. The pad
+recognises during each stroke (throttled) and after it, on its worker thread, with the feature
+maps. Measured:
+
+* latency: from the release of a stroke to the bars showing that stroke (`DrawingPad.latencies_ms`:
+  the release handler stamps the time, the bars' update reads it); p50, p95, max. Target (issue
+  12): p95 <= 30 ms.
+* paint gaps: the time between successive paint events of the canvas while the pen moves (each
+  move asks for a repaint); the worst one says whether recognition ever held up the drawing.
+  Target: max <= 50 ms (under 20 frames per second a stroke visibly lags the pen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import statistics
+import sys
+import time
+from typing import Any
+
+from benchmarks import Check, benchmark
+
+MOVE_MS = 8
+PAUSE_MS = 150
+TARGET_P95_MS = 30.0
+TARGET_GAP_MS = 50.0
+
+
+def _application():
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "bench"])
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def _events(pad: Any, rounds: int) -> list[tuple[str, Any]]:
+    """The script: ("clear", None), ("press"|"move"|"release", QPointF), ("pause", ms)."""
+    from PySide6.QtCore import QPointF
+
+    from cnnstudio.gui.pad.demo_digits import DIGITS
+
+    rect = pad.canvas._image_rect()
+    script: list[tuple[str, Any]] = []
+    for _ in range(rounds):
+        for strokes in DIGITS.values():
+            script.append(("clear", None))
+            for polyline in strokes:
+                points = [
+                    QPointF(rect.left() + x * rect.width(), rect.top() + y * rect.height())
+                    for x, y in polyline
+                ]
+                script.append(("press", points[0]))
+                script += [("move", point) for point in points[1:]]
+                script.append(("release", points[-1]))
+                script.append(("pause", PAUSE_MS))
+    return script
+
+
+def measure_pad_latency(rounds: int = 8) -> dict[str, Any]:
+    app = _application()
+    import keras  # noqa: F401  (what the app's engine loader does before engineReady)
+    from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
+    from PySide6.QtGui import QMouseEvent
+
+    from cnnstudio.gui.pad.pad_view import DrawingPad
+    from cnnstudio.gui.shell.context import StudioContext
+
+    context = StudioContext()
+    context.mark_engine_ready()
+    pad = DrawingPad(context)
+    pad.resize(1280, 760)
+    pad.show()
+    deadline = time.monotonic() + 120
+    while pad.model_info is None and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    if pad.model_info is None:
+        raise RuntimeError("the pad's model did not load within 2 minutes")
+
+    paints: list[tuple[float, bool]] = []  # (time, a stroke in progress)
+
+    class PaintClock(QObject):
+        def eventFilter(self, watched: Any, event: Any) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                paints.append((time.perf_counter(), pad.canvas.drawing()))
+            return False
+
+    clock = PaintClock()
+    pad.canvas.installEventFilter(clock)
+    script = _events(pad, rounds)
+    timer = QTimer(interval=MOVE_MS)
+    finished = {"done": False}
+    waiting_until = {"t": 0.0}
+
+    def mouse(kind: QEvent.Type, point: QPointF, buttons: Qt.MouseButton) -> None:
+        event = QMouseEvent(
+            kind,
+            point,
+            pad.canvas.mapToGlobal(point),
+            Qt.MouseButton.LeftButton if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton,
+            buttons,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        app.sendEvent(pad.canvas, event)
+
+    def step() -> None:
+        if time.perf_counter() < waiting_until["t"]:
+            return
+        if not script:
+            timer.stop()
+            finished["done"] = True
+            return
+        kind, value = script.pop(0)
+        if kind == "clear":
+            pad.canvas.clear()
+        elif kind == "press":
+            mouse(QEvent.Type.MouseButtonPress, value, Qt.MouseButton.LeftButton)
+        elif kind == "move":
+            mouse(QEvent.Type.MouseMove, value, Qt.MouseButton.LeftButton)
+        elif kind == "release":
+            mouse(QEvent.Type.MouseButtonRelease, value, Qt.MouseButton.NoButton)
+        else:
+            waiting_until["t"] = time.perf_counter() + value / 1000
+
+    timer.timeout.connect(step)
+    timer.start()
+    began = time.perf_counter()
+    while not finished["done"]:
+        app.processEvents()
+        time.sleep(0.0005)
+    wall = time.perf_counter() - began
+    end = time.monotonic() + 1.0
+    while time.monotonic() < end:  # the last answer
+        app.processEvents()
+        time.sleep(0.005)
+    pad.shutdown()
+    pad.close()
+
+    gaps = [1000 * (b[0] - a[0]) for a, b in itertools.pairwise(paints) if a[1] and b[1]]
+    latencies = pad.latencies_ms
+    return {
+        "strokes": len(latencies),
+        "p50_ms": statistics.median(latencies),
+        "p95_ms": _percentile(latencies, 0.95),
+        "max_ms": max(latencies),
+        "paints_while_drawing": len(gaps),
+        "gap_p99_ms": _percentile(gaps, 0.99),
+        "gap_max_ms": max(gaps) if gaps else float("nan"),
+        "wall_s": wall,
+    }
+
+
+@benchmark("pad")
+def pad_latency(args: argparse.Namespace) -> list[Check]:
+    result = measure_pad_latency()
+    print(
+        f"pad: {result['strokes']} scripted strokes on the offscreen pad (bundled LeNet-5, moves "
+        f"every {MOVE_MS} ms, feature maps on), {result['wall_s']:.0f} s"
+    )
+    print(
+        f"  stroke end -> bars: p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms, "
+        f"max {result['max_ms']:.1f} ms; paint gaps while drawing ({result['paints_while_drawing']}"
+        f"): p99 {result['gap_p99_ms']:.1f} ms, max {result['gap_max_ms']:.1f} ms"
+    )
+    p95, gap = result["p95_ms"], result["gap_max_ms"]
+    return [
+        Check(
+            "pad: stroke end to bars, 95th percentile",
+            p95,
+            f"<= {TARGET_P95_MS:.0f} ms",
+            p95 <= TARGET_P95_MS,
+            " ms",
+        ),
+        Check(
+            "pad: worst gap between paints while drawing",
+            gap,
+            f"<= {TARGET_GAP_MS:.0f} ms",
+            gap <= TARGET_GAP_MS,
+            " ms",
+        ),
+    ]
