@@ -118,10 +118,18 @@ class DrawingPad(QWidget):
             tools.addWidget(button)
 
         tools.addStretch(1)
+        hint = QLabel(
+            "Draw with the mouse, a pen or a finger. Esc or Delete clears, Ctrl+Z undoes the "
+            "last stroke; drop a PNG or JPEG on the pad to read it instead.",
+            objectName="padHint",
+            wordWrap=True,
+        )
+        hint.setStyleSheet("color: palette(dark);")
         left = QVBoxLayout()
         left.addWidget(self.canvas)  # as tall as it is wide (heightForWidth); the rest below
         left.addLayout(pen)
         left.addLayout(tools)
+        left.addWidget(hint)
         left.addStretch(1)
         answer_box = QGroupBox("The network's answer", objectName="padAnswerBox")
         answer_layout = QVBoxLayout(answer_box)
@@ -130,6 +138,7 @@ class DrawingPad(QWidget):
         answer_layout.addWidget(self.prepared_caption)
         answer_layout.addWidget(self.prepared, 0, Qt.AlignmentFlag.AlignLeft)
         answer_layout.addStretch(1)
+        answer_box.setMaximumWidth(320)  # the bars need no more; the pad gets the rest
         maps_box = QGroupBox("What the network sees", objectName="padMapsBox")
         scroll = QScrollArea(objectName="padMapsScroll", widgetResizable=True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -137,11 +146,12 @@ class DrawingPad(QWidget):
         scroll.setWidget(self.maps)
         QVBoxLayout(maps_box).addWidget(scroll)
         maps_box.setMinimumWidth(350)
+        maps_box.setMaximumWidth(380)  # eight maps a row; wider would only add empty space
 
         row = QHBoxLayout()
-        row.addLayout(left, 3)
-        row.addWidget(answer_box, 2)
-        row.addWidget(maps_box, 2)
+        row.addLayout(left, 1)
+        row.addWidget(answer_box)
+        row.addWidget(maps_box)
         layout = QVBoxLayout(self)
         layout.addWidget(self.chooser)
         layout.addWidget(self.message)
@@ -221,7 +231,7 @@ class DrawingPad(QWidget):
         if stroke_end:
             self._stroke_end = (self._seq, time.perf_counter())
         if self.worker is not None and self.model_info is not None:
-            self.worker.submit(self._seq, self.canvas.image_array())
+            self.worker.submit(self._seq, self.canvas.image_array(), not self.canvas.drawing())
 
     def _on_recognized(self, seq: int, recognition: Any) -> None:
         if seq < self._shown_seq:

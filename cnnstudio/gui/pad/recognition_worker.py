@@ -4,7 +4,8 @@ The pad asks far more often than a network answers while a stroke grows, so requ
 queued: each new canvas replaces the one waiting (`submit`), and a model switch (`set_model`)
 replaces the model waiting. The worker answers in two steps, the probabilities first (what the
 bars need at once), then the feature maps, which it skips when a newer canvas is already
-waiting: they would be stale before they were shown.
+waiting (they would be stale before they were shown) and, while a stroke grows, computes at most
+every MAPS_INTERVAL_S; the canvas that ends a stroke always gets them.
 
 The recognizer (`cnnstudio.engine.digit_recognizer.DigitRecognizer`) is created on this thread,
 once per model source, and kept: switching back to a model is instant. Each recognizer holds its
@@ -14,6 +15,7 @@ own copy of its model, loaded from disk, never a model a training thread is upda
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ from PySide6.QtCore import QObject, Signal
 from cnnstudio.gui.workers import Worker
 
 BUNDLED, RUN, FILE = "bundled", "run", "file"
+MAPS_INTERVAL_S = 0.1  # feature maps while a stroke grows: 10 a second still look live
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,8 @@ class RecognitionWorker(Worker):
         super().__init__("padRecognitionWorker", parent)
         self._opener = opener
         self._wake = threading.Condition()
-        self._pending_canvas: tuple[int, np.ndarray] | None = None
+        self._pending_canvas: tuple[int, np.ndarray, bool] | None = None
+        self._maps_at = 0.0  # perf_counter of the last feature maps sent
         self._pending_model: ModelSource | None = None
         self._recognizers: dict[ModelSource, Any] = {}
         self._recognizer: Any = None
@@ -90,10 +94,11 @@ class RecognitionWorker(Worker):
 
     # -- any thread -----------------------------------------------------------------------------
 
-    def submit(self, seq: int, canvas: np.ndarray) -> None:
-        """Recognise this canvas next, in place of any canvas still waiting."""
+    def submit(self, seq: int, canvas: np.ndarray, final: bool = True) -> None:
+        """Recognise this canvas next, in place of any canvas still waiting. `final` False: a
+        stroke still growing, whose feature maps may be skipped (see MAPS_INTERVAL_S)."""
         with self._wake:
-            self._pending_canvas = (seq, canvas)
+            self._pending_canvas = (seq, canvas, final)
             self._wake.notify()
 
     def set_model(self, source: ModelSource) -> None:
@@ -146,7 +151,7 @@ class RecognitionWorker(Worker):
             )
         )
 
-    def _recognize(self, seq: int, canvas: np.ndarray) -> None:
+    def _recognize(self, seq: int, canvas: np.ndarray, final: bool) -> None:
         recognizer = self._recognizer
         if recognizer is None:
             return  # no model yet: the view submits again once one is ready
@@ -156,8 +161,12 @@ class RecognitionWorker(Worker):
             return
         with self._wake:
             stale = self._pending_canvas is not None or self._pending_model is not None
-        if not stale:
-            self.featureMaps.emit(seq, recognizer.feature_maps(recognition.prepared))
+        # While a stroke grows, maps at most every MAPS_INTERVAL_S: the bars come first, and a
+        # stroke's end then rarely waits behind maps that are about to be replaced anyway.
+        if stale or (not final and time.perf_counter() - self._maps_at < MAPS_INTERVAL_S):
+            return
+        self.featureMaps.emit(seq, recognizer.feature_maps(recognition.prepared))
+        self._maps_at = time.perf_counter()
 
 
 def _reason(error: Exception) -> str:
