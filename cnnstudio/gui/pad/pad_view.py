@@ -42,6 +42,11 @@ from cnnstudio.gui.shell.context import StudioContext
 THROTTLE_MS = 40
 _ERROR_STYLE = "background:#fdecea; color:#611a15; border:1px solid #f5c2c0; padding:6px;"
 _INFO_STYLE = "background:#e8f1fb; color:#0b3d6e; border:1px solid #b6d4f2; padding:6px;"
+_HINT_STYLE = "color: palette(dark); padding:6px;"
+HINT = (
+    "Draw with the mouse, a pen or a finger. Esc or Delete clears, Ctrl+Z undoes the last "
+    "stroke; drop a PNG or JPEG on the pad to read it instead."
+)
 
 
 class DrawingPad(QWidget):
@@ -69,6 +74,7 @@ class DrawingPad(QWidget):
         self._build()
         context.engineReady.connect(self._start)
         context.runsChanged.connect(self.chooser.refresh)
+        self.show_message("")
 
     # -- layout ---------------------------------------------------------------------------------
 
@@ -78,9 +84,13 @@ class DrawingPad(QWidget):
         self.canvas.message.connect(self.show_message)
         self.chooser = ModelChooser(self.context.run_store, self)
         self.chooser.sourceChosen.connect(self._load_model)
+        # One status area under the pad, of a fixed height: the key hint, or what happened
+        # (a picture that could not be read, a refused model). Showing a message never moves
+        # the pad, so a drawing keeps its size and place.
         self.message = QLabel(objectName="padMessage", wordWrap=True)
         self.message.setAccessibleName("Pad message")
-        self.message.hide()
+        self.message.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.message.setFixedHeight(4 * self.message.fontMetrics().lineSpacing() + 14)
         self.answer = AnswerPanel(self)
         self.prepared = PreparedView(self)
         self.prepared_caption = QLabel("What the model receives", objectName="padPreparedCaption")
@@ -118,18 +128,11 @@ class DrawingPad(QWidget):
             tools.addWidget(button)
 
         tools.addStretch(1)
-        hint = QLabel(
-            "Draw with the mouse, a pen or a finger. Esc or Delete clears, Ctrl+Z undoes the "
-            "last stroke; drop a PNG or JPEG on the pad to read it instead.",
-            objectName="padHint",
-            wordWrap=True,
-        )
-        hint.setStyleSheet("color: palette(dark);")
         left = QVBoxLayout()
         left.addWidget(self.canvas)  # as tall as it is wide (heightForWidth); the rest below
         left.addLayout(pen)
         left.addLayout(tools)
-        left.addWidget(hint)
+        left.addWidget(self.message)
         left.addStretch(1)
         answer_box = QGroupBox("The network's answer", objectName="padAnswerBox")
         answer_layout = QVBoxLayout(answer_box)
@@ -154,15 +157,18 @@ class DrawingPad(QWidget):
         row.addWidget(maps_box)
         layout = QVBoxLayout(self)
         layout.addWidget(self.chooser)
-        layout.addWidget(self.message)
         layout.addLayout(row, 1)
 
     def show_message(self, text: str, *, error: bool | None = None) -> None:
+        """Show `text` under the pad (an error in red); empty text brings the key hint back."""
+        if not text:
+            self.message.setStyleSheet(_HINT_STYLE)
+            self.message.setText(HINT)
+            return
         if error is None:
             error = text.startswith(("Could not", "Cannot"))
         self.message.setStyleSheet(_ERROR_STYLE if error else _INFO_STYLE)
         self.message.setText(text)
-        self.message.setVisible(bool(text))
 
     # -- the worker and the model ---------------------------------------------------------------
 

@@ -246,3 +246,46 @@ def test_refusal_reasons_reach_the_view_for_any_file(qtbot, pad, tmp_path):
         pad.use_model(source)
     assert source in pad.chooser.sources()  # offered again, to retry after fixing the file
     assert pad.chooser.current == ModelSource()
+
+
+def test_an_unsure_answer_says_so_in_words(qtbot):
+    from cnnstudio.gui.pad.panels import AnswerPanel
+    from tests.gui.pad.fakes import FakeRecognition
+
+    panel = AnswerPanel()
+    qtbot.addWidget(panel)
+    probabilities = np.array([0.05] * 6 + [0.1, 0.0, 0.2, 0.4], np.float32)
+    top = (("9", 0.4), ("8", 0.2), ("6", 0.1))
+    names = tuple("0123456789")
+    panel.show_recognition(
+        FakeRecognition(probabilities, names, top, np.zeros((32, 32, 1)), True, "Not sure: 9 or 8?")
+    )
+    assert panel.headline.text() == "Not sure: 9 or 8?"
+    assert panel.detail.text() == "Top three: 9 40.0%,  8 20.0%,  6 10.0%"
+    panel.show_recognition(
+        FakeRecognition(probabilities, names, top, np.zeros((32, 32, 1)), False, "9 (40%)")
+    )
+    assert panel.headline.text() == "9  (40.0%)"
+
+
+def test_the_screenshot_draws_a_digit_and_waits_for_its_maps(qtbot, pad):
+    assert pad.is_ready()  # a model, nothing asked for the picture
+    pad.prepare_screenshot()
+    assert not pad.is_ready()
+    qtbot.waitUntil(pad.is_ready, timeout=5000)
+    assert pad.recognition is not None and list(pad.maps.grids) == ["c1", "s2"]
+
+
+def test_the_window_lists_the_pad_after_the_runs_and_starts_it_only_when_shown(qtbot):
+    from cnnstudio.gui.shell.context import StudioContext
+    from cnnstudio.gui.shell.main_window import MainWindow
+
+    window = MainWindow(StudioContext(), use_settings=False)
+    qtbot.addWidget(window)
+    keys = window.view_keys()
+    assert keys.index("pad") == keys.index("runs") + 1
+    pad = window.view("pad")
+    window.show()
+    window.context.mark_engine_ready()
+    assert pad.worker is None  # hidden behind the first view: TensorFlow work can wait
+    window.close()
