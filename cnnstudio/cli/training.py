@@ -81,6 +81,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="random shifts, rotations, zooms (and flips where they make sense)",
     )
     train.add_argument(
+        "--augment-stroke",
+        dest="stroke_augmentation",
+        type=float,
+        metavar="AMOUNT",
+        help="with --augment, also thicker and thinner strokes: up to AMOUNT (0-1) of a "
+        "one-pixel dilation or erosion (default: 0, off; for digits drawn with other pens)",
+    )
+    train.add_argument(
         "--standardize",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -149,6 +157,7 @@ _TRAIN_FLAGS = (
     "device",
     "validation_fraction",
     "augment",
+    "stroke_augmentation",
     "standardize",
     "limit_batches",
     "steps_per_execution",

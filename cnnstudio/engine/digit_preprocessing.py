@@ -185,7 +185,9 @@ def resize_bilinear(image: np.ndarray, height: int, width: int) -> np.ndarray:
 
 
 class ImageTooSmall(ValueError):
-    """An image with too few pixels to hold a recognisable digit."""
+    """An image too small to say anything about: blown up to a model's input, a 1x1 image is
+    one flat colour, and its "prediction" would be a confident-looking number about nothing.
+    (Raised here and by `inference.Predictor`.)"""
 
 
 MIN_IMAGE_SIDE = 8  # pixels; a 28 x 28 MNIST digit's strokes need at least this many

@@ -31,7 +31,7 @@ from cnnstudio.engine.digit_preprocessing import fit_to_input, prepare_digit
 if TYPE_CHECKING:
     import keras
 
-    from cnnstudio.engine.inference import Predictor
+    from cnnstudio.engine.inference import Prediction, Predictor
     from cnnstudio.engine.runs import Run
 
 PRETRAINED_DIR = Path(__file__).resolve().parent.parent / "resources" / "pretrained"
@@ -257,6 +257,29 @@ class DigitRecognizer:
             FeatureMaps(layer.name, title, _for_display(np.asarray(output)[0]))
             for (layer, title), output in zip(self._stages, outputs, strict=True)
         ]
+
+    def recognize_files(self, paths: list[str | Path], top: int = 3) -> list[Prediction]:
+        """`predict` for drawings saved as images: each file (any size, either polarity, any
+        format Pillow reads) through the pad's own preprocessing. A file that cannot be read,
+        or holds no digit, gets an error (one line), never an exception."""
+        from cnnstudio.engine.digit_preprocessing import load_canvas
+        from cnnstudio.engine.inference import Prediction, image_error_reason
+
+        results = []
+        for path in paths:
+            try:
+                canvas = load_canvas(path)
+            except Exception as error:  # Pillow raises many types for bad files
+                results.append(Prediction(str(path), [], image_error_reason(error)))
+                continue
+            recognition = self.recognize(canvas)
+            if recognition is None:
+                results.append(Prediction(str(path), [], "blank: no digit in it"))
+                continue
+            order = np.argsort(-recognition.probabilities, kind="stable")[: max(1, top)]
+            ranked = [(self.class_names[i], float(recognition.probabilities[i])) for i in order]
+            results.append(Prediction(str(path), ranked))
+        return results
 
 
 def _predictor_from_file(path: Path) -> Predictor:

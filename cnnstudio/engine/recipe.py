@@ -46,6 +46,7 @@ DEFAULT_AUGMENTATION = Augmentation(shift=0.1, rotation=10.0, zoom=0.1, flip=Tru
 STANDARDIZATION_BATCHES = 64
 STANDARDIZATION_LAYER = "input_standardization"
 AUGMENTATION_LAYER = "training_augmentation"
+STROKE_AUGMENTATION_LAYER = "training_stroke_augmentation"
 
 
 @dataclass
@@ -121,8 +122,14 @@ def with_training_augmentation(
     """
     import keras
 
+    from cnnstudio.models.augmentation import RandomStroke
+
     inputs = keras.Input(shape=model.input_shape[1:], name="images")
-    augmented = augmentation_layer(augment, seed)(inputs)
+    augmented = inputs
+    if augment.stroke:  # pen width first, then where the digit lies: as a hand draws it
+        stroke = RandomStroke(augment.stroke, seed=seed, name=STROKE_AUGMENTATION_LAYER)
+        augmented = stroke(augmented)
+    augmented = augmentation_layer(augment, seed)(augmented)
     return keras.Model(inputs, model(augmented), name=f"{model.name}_training")
 
 

@@ -26,7 +26,7 @@ import contextlib
 import gc
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from cnnstudio.engine import recipe, record, resume, schedules
@@ -275,6 +275,7 @@ class TrainingSession:
         # same weights; `model` stays the one saved and exported).
         trainer = model
         augment = recipe.DEFAULT_AUGMENTATION.for_dataset(dataset.info)
+        augment = replace(augment, stroke=config.stroke_augmentation)
         if config.augment and not augment.is_identity:
             trainer = recipe.with_training_augmentation(model, augment, seed=config.seed)
         self.trainer = trainer
