@@ -66,3 +66,21 @@ def test_a_file_with_the_wrong_input_is_refused_with_its_reason(qtbot, pad, tmp_
     assert "Cannot use File four-channels.keras" in pad.message.text()
     assert pad.model_info.description.startswith("bundled LeNet-5")
     assert draw_digit(qtbot, pad, "7").top[0][0] == "7"
+
+
+def test_predict_on_the_saved_drawing_says_what_the_pad_says(qtbot, pad, tmp_path, capsys):
+    from cnnstudio import cli
+
+    expected = {}
+    for name, digit, dark_on_light in (("two.png", "2", False), ("three-dark.png", "3", True)):
+        if dark_on_light != pad.polarity_button.isChecked():
+            pad.polarity_button.click()
+        recognition = draw_digit(qtbot, pad, digit)
+        path = tmp_path / name
+        assert pad.canvas.save_png(path)
+        top = "  ".join(f"{label} {p:.1%}" for label, p in recognition.top)
+        expected[str(path)] = top
+    capsys.readouterr()
+    assert cli.main(["predict", *expected]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:] == [f"{path}: {top}" for path, top in expected.items()]
