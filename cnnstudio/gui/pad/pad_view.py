@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
@@ -73,6 +73,7 @@ class DrawingPad(QWidget):
         self._throttle.timeout.connect(self._send)
         self._build()
         context.engineReady.connect(self._start)
+        context.engineFailed.connect(self._on_engine_failed)
         context.runsChanged.connect(self.chooser.refresh)
         self.show_message("")
 
@@ -126,6 +127,17 @@ class DrawingPad(QWidget):
             button.clicked.connect(slot)
             self.buttons[key] = button
             tools.addWidget(button)
+        # The keys work wherever the focus is in the view (after clicking a button too); the
+        # canvas also handles them itself when it has the focus and the window is not active.
+        for keys, slot in (
+            ((QKeySequence(Qt.Key.Key_Escape), QKeySequence(Qt.Key.Key_Delete)), self.canvas.clear),
+            ((QKeySequence(QKeySequence.StandardKey.Undo),), self.canvas.undo),
+        ):
+            for key in keys:
+                shortcut = QShortcut(
+                    key, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut
+                )
+                shortcut.activated.connect(slot)
 
         tools.addStretch(1)
         left = QVBoxLayout()
@@ -189,6 +201,10 @@ class DrawingPad(QWidget):
         self.worker.failed.connect(lambda text: self.show_message(f"Could not recognise: {text}"))
         self.worker.start()
         self.worker.set_model(self.chooser.current)
+
+    def _on_engine_failed(self, reason: str) -> None:
+        self.chooser.description.setText("No model: the engine did not load")
+        self.show_message(f"Cannot recognise: the engine did not load ({reason})", error=True)
 
     def use_model(self, source: ModelSource) -> None:
         """Switch the pad to another model (as if chosen in the combo)."""
@@ -293,6 +309,8 @@ class DrawingPad(QWidget):
         QTimer.singleShot(0, lambda: play(self.canvas, "3"))
 
     def is_ready(self) -> bool:
+        if self.context.engine_error is not None:
+            return True  # nothing more will come: picture the message
         if self.model_info is None:
             return False
         if self._screenshot_digit is None:

@@ -8,14 +8,16 @@ waiting (they would be stale before they were shown) and, while a stroke grows, 
 every MAPS_INTERVAL_S; the canvas that ends a stroke always gets them.
 
 The recognizer (`cnnstudio.engine.digit_recognizer.DigitRecognizer`) is created on this thread,
-once per model source, and kept: switching back to a model is instant. Each recognizer holds its
-own copy of its model, loaded from disk, never a model a training thread is updating.
+once per model source, and the last few are kept: switching back to a model is instant. Each
+recognizer holds its own copy of its model, loaded from disk, never a model a training thread is
+updating.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,7 @@ from PySide6.QtCore import QObject, Signal
 from cnnstudio.gui.workers import Worker
 
 BUNDLED, RUN, FILE = "bundled", "run", "file"
+KEEP_RECOGNIZERS = 3  # models kept loaded (the one in use and the last two)
 MAPS_INTERVAL_S = 0.1  # feature maps while a stroke grows: 10 a second still look live
 
 
@@ -88,7 +91,7 @@ class RecognitionWorker(Worker):
         self._pending_canvas: tuple[int, np.ndarray, bool] | None = None
         self._maps_at = 0.0  # perf_counter of the last feature maps sent
         self._pending_model: ModelSource | None = None
-        self._recognizers: dict[ModelSource, Any] = {}
+        self._recognizers: OrderedDict[ModelSource, Any] = OrderedDict()  # least recent first
         self._recognizer: Any = None
         self.with_feature_maps = True
 
@@ -141,6 +144,10 @@ class RecognitionWorker(Worker):
                 self.modelRefused.emit(source, _reason(error))
                 return
             self._recognizers[source] = recognizer
+            # A few kept for instant switching back; a large run's model is not held for ever.
+            while len(self._recognizers) > KEEP_RECOGNIZERS:
+                self._recognizers.popitem(last=False)
+        self._recognizers.move_to_end(source)
         self._recognizer = recognizer
         self.modelReady.emit(
             ModelInfo(

@@ -289,3 +289,84 @@ def test_the_window_lists_the_pad_after_the_runs_and_starts_it_only_when_shown(q
     window.context.mark_engine_ready()
     assert pad.worker is None  # hidden behind the first view: TensorFlow work can wait
     window.close()
+
+
+def test_a_finger_and_a_pen_draw_too_the_pen_with_its_pressure(qtbot, pad):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
+    from PySide6.QtTest import QTest
+
+    canvas = pad.canvas
+    finger = QTest.createTouchDevice()
+    polyline = DIGITS["1"][0]
+    with qtbot.waitSignal(pad.predicted, check_params_cb=lambda r: r is not None, timeout=5000):
+        QTest.touchEvent(canvas, finger).press(0, _point(canvas, *polyline[0])).commit()
+        for x, y in polyline[1:]:
+            QTest.touchEvent(canvas, finger).move(0, _point(canvas, x, y)).commit()
+        QTest.touchEvent(canvas, finger).release(0, _point(canvas, *polyline[-1])).commit()
+    assert len(canvas.strokes) == 1 and canvas.strokes[0].finished
+    assert len(canvas.strokes[0].points) >= len(polyline) - 1
+
+    pen = QPointingDevice(
+        "test pen",
+        7,
+        QInputDevice.DeviceType.Stylus,
+        QPointingDevice.PointerType.Pen,
+        QInputDevice.Capability.Position | QInputDevice.Capability.Pressure,
+        1,
+        3,
+    )
+
+    def tablet(kind: QEvent.Type, x: float, pressure: float) -> None:
+        point = QPointF(_point(canvas, x, 0.5))
+        event = QTabletEvent(
+            kind,
+            pen,
+            point,
+            QPointF(canvas.mapToGlobal(point)),
+            pressure,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            Qt.KeyboardModifier.NoModifier,
+            Qt.MouseButton.LeftButton,
+            Qt.MouseButton.LeftButton,
+        )
+        canvas.tabletEvent(event)
+        assert event.isAccepted()  # no synthesised mouse events on top
+
+    tablet(QEvent.Type.TabletPress, 0.2, 0.2)
+    tablet(QEvent.Type.TabletMove, 0.5, 0.6)
+    tablet(QEvent.Type.TabletMove, 0.8, 1.0)
+    tablet(QEvent.Type.TabletRelease, 0.8, 0.0)
+    assert len(canvas.strokes) == 2
+    assert [round(p[2], 1) for p in canvas.strokes[1].points] == [0.2, 0.6, 1.0]
+
+
+def test_the_keys_work_from_anywhere_in_the_view(qtbot, pad):
+    draw_answered(qtbot, pad, DIGITS["1"][0])
+    draw_answered(qtbot, pad, DIGITS["7"][0])
+    pad.activateWindow()
+    pad.buttons["save"].setFocus()
+    qtbot.waitUntil(lambda: pad.buttons["save"].hasFocus(), timeout=2000)
+    qtbot.keyClick(pad.buttons["save"], Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(pad.canvas.strokes) == 1
+    qtbot.keyClick(pad.buttons["save"], Qt.Key.Key_Delete)
+    assert pad.canvas.is_blank()
+
+
+def test_the_worker_keeps_the_last_three_models(qtbot):
+    opener = FakeOpener()
+    worker = RecognitionWorker(opener=opener)
+    worker.start()
+    sources = [ModelSource(FILE, f"/models/m{i}.keras", f"m{i}") for i in range(4)]
+    try:
+        for source in [*sources, sources[3], sources[0]]:
+            with qtbot.waitSignal(worker.modelReady, timeout=5000):
+                worker.set_model(source)
+    finally:
+        worker.stop_and_wait()
+    # m0 was dropped when m3 came (three kept), so going back to it opened it again.
+    assert [source.label for source in opener.opened] == ["m0", "m1", "m2", "m3", "m0"]
