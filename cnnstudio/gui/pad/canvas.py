@@ -22,7 +22,6 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QImage,
-    QImageReader,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -33,9 +32,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from cnnstudio.gui.pad.pictures import PictureError, dropped_file, read_picture
 from cnnstudio.gui.pad.strokes import MOUSE_PRESSURE, Stroke, StrokePainter
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 DEFAULT_WIDTH = 22.0  # pixels at 280: close to an MNIST stroke once scaled to the 20x20 box
 MIN_SIDE = 280
 
@@ -142,18 +141,14 @@ class PadCanvas(QWidget):
         self.changed.emit(True)
 
     def load_image(self, path: str | Path) -> bool:
-        """Put a PNG/JPEG (any format Qt reads) on the canvas, in place of the drawing. An
-        unreadable file keeps the drawing and says why through `message`."""
+        """Put a picture (PNG, JPEG, any format Pillow reads) on the canvas, in place of the
+        drawing. An unreadable file keeps the drawing and says why through `message`."""
         path = Path(path)
-        reader = QImageReader(str(path))
-        picture = reader.read()
-        if picture.isNull():
-            reason = reader.errorString() if path.exists() else "no such file"
-            self.message.emit(f"Could not load {path.name}: {reason}. The drawing is unchanged.")
+        try:
+            grey = read_picture(path)
+        except PictureError as error:
+            self.message.emit(f"Could not load {path.name}: {error}. The drawing is unchanged.")
             return False
-        grey = picture.convertToFormat(QImage.Format.Format_Grayscale8)
-        if _border_mean(grey) > 127:  # dark on light: keep it light on dark, like the strokes
-            grey.invertPixels()
         self._picture = grey
         self._current = None
         self.strokes.clear()
@@ -165,6 +160,7 @@ class PadCanvas(QWidget):
     def save_png(self, path: str | Path) -> bool:
         grey = self._image.convertToFormat(QImage.Format.Format_Grayscale8)
         if grey.save(str(path), "PNG"):
+            self.message.emit(f"Saved {Path(path).name}")
             return True
         self.message.emit(f"Could not save {Path(path).name}: is the folder writable?")
         return False
@@ -304,23 +300,11 @@ class PadCanvas(QWidget):
             super().keyPressEvent(event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _dropped_file(event) is not None:
+        if dropped_file(event) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        path = _dropped_file(event)
+        path = dropped_file(event)
         if path is not None:
             self.load_image(path)
             event.acceptProposedAction()
-
-
-def _dropped_file(event: QDragEnterEvent | QDropEvent) -> Path | None:
-    urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-    files = [Path(url.toLocalFile()) for url in urls if url.isLocalFile()]
-    return next((path for path in files if path.suffix.lower() in IMAGE_SUFFIXES), None)
-
-
-def _border_mean(grey: QImage) -> float:
-    rows = np.frombuffer(grey.constBits(), np.uint8).reshape(grey.height(), -1)[:, : grey.width()]
-    border = np.concatenate([rows[0], rows[-1], rows[:, 0], rows[:, -1]])
-    return float(border.mean())

@@ -1,11 +1,11 @@
 """The "Draw" view: the pad, the network's answer, the image it receives and what it sees.
 
-It composes the canvas (`canvas`), the answer and prepared-image panels (`panels`), the feature
-map grids (`feature_maps`) and the model chooser (`model_choice`), and drives one
-`RecognitionWorker`. While a stroke grows the canvas is sent at most every `THROTTLE_MS`; when it
-ends, at once. The worker answers the newest canvas only, so drawing never waits for the network.
-The worker starts once the engine is up and the view has been shown (TensorFlow loads behind the
-window; a pad nobody opened costs nothing).
+It composes the canvas (`canvas`) and its controls (`pad_tools`), the answer and prepared-image
+panels (`panels`), the feature map grids (`feature_maps`) and the model chooser
+(`model_choice`), and drives one `RecognitionWorker`. While a stroke grows the canvas is sent at
+most every `THROTTLE_MS`; when it ends, at once. The worker answers the newest canvas only, so
+drawing never waits for the network. The worker starts once the engine is up and the view has
+been shown (TensorFlow loads behind the window; a pad nobody opened costs nothing).
 
 `predicted(Recognition | None)` is emitted each time the bars change (None: nothing drawn);
 `latencies_ms` keeps, per finished stroke, the time from its end to the bars showing it (the
@@ -15,19 +15,15 @@ latency benchmark reads it).
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QScrollArea,
-    QSlider,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +31,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.gui.pad.canvas import PadCanvas
 from cnnstudio.gui.pad.feature_maps import FeatureMapsPanel
 from cnnstudio.gui.pad.model_choice import ModelChooser
+from cnnstudio.gui.pad.pad_tools import PadTools
 from cnnstudio.gui.pad.panels import AnswerPanel, PreparedView
 from cnnstudio.gui.pad.recognition_worker import ModelInfo, ModelSource, RecognitionWorker
 from cnnstudio.gui.shell.context import StudioContext
@@ -97,53 +94,12 @@ class DrawingPad(QWidget):
         self.prepared_caption = QLabel("What the model receives", objectName="padPreparedCaption")
         self.maps = FeatureMapsPanel(self)
 
-        self.width_slider = QSlider(Qt.Orientation.Horizontal, objectName="padWidthSlider")
-        self.width_slider.setAccessibleName("Stroke width")
-        self.width_slider.setRange(6, 48)
-        self.width_slider.setValue(int(self.canvas.stroke_width))
-        self.width_slider.setToolTip("Stroke width")
-        self.width_slider.valueChanged.connect(self.canvas.set_stroke_width)
-        self.polarity_button = QPushButton("White on black", objectName="padPolarityButton")
-        self.polarity_button.setCheckable(True)
-        self.polarity_button.setToolTip("Switch between white ink on black and black on white")
-        self.polarity_button.toggled.connect(self._on_polarity)
-        # Wide enough for either text, so switching does not shift the layout (and the pad).
-        metrics = self.polarity_button.fontMetrics()
-        self.polarity_button.setMinimumWidth(metrics.horizontalAdvance("Black on white") + 24)
-        self.buttons: dict[str, QPushButton] = {}
-        self.width_slider.setMinimumWidth(120)
-        pen = QHBoxLayout()
-        pen.addWidget(QLabel("Stroke width"))
-        pen.addWidget(self.width_slider, 1)
-        pen.addWidget(self.polarity_button)
-        tools = QHBoxLayout()
-        for key, text, tip, slot in (
-            ("undo", "Undo", "Undo the last stroke (Ctrl+Z)", self.canvas.undo),
-            ("clear", "Clear", "Clear the pad (Esc or Delete)", self.canvas.clear),
-            ("load", "Load image…", "Load a PNG or JPEG (or drop one on the pad)", self._ask_load),
-            ("save", "Save PNG…", "Save the drawing as a PNG image", self._ask_save),
-        ):
-            button = QPushButton(text, objectName=f"pad{key.title()}Button", toolTip=tip)
-            button.clicked.connect(slot)
-            self.buttons[key] = button
-            tools.addWidget(button)
-        # The keys work wherever the focus is in the view (after clicking a button too); the
-        # canvas also handles them itself when it has the focus and the window is not active.
-        for keys, slot in (
-            ((QKeySequence(Qt.Key.Key_Escape), QKeySequence(Qt.Key.Key_Delete)), self.canvas.clear),
-            ((QKeySequence(QKeySequence.StandardKey.Undo),), self.canvas.undo),
-        ):
-            for key in keys:
-                shortcut = QShortcut(
-                    key, self, context=Qt.ShortcutContext.WidgetWithChildrenShortcut
-                )
-                shortcut.activated.connect(slot)
-
-        tools.addStretch(1)
+        self.tools = PadTools(self.canvas, scope=self, parent=self)
+        # Shortcuts for tests and scripts.
+        self.buttons, self.polarity_button = self.tools.buttons, self.tools.polarity_button
         left = QVBoxLayout()
         left.addWidget(self.canvas)  # as tall as it is wide (heightForWidth); the rest below
-        left.addLayout(pen)
-        left.addLayout(tools)
+        left.addWidget(self.tools)
         left.addWidget(self.message)
         left.addStretch(1)
         answer_box = QGroupBox("The network's answer", objectName="padAnswerBox")
@@ -279,24 +235,6 @@ class DrawingPad(QWidget):
         if seq == self._shown_seq:
             self._maps_seq = seq
             self.maps.set_maps(feature_maps)
-
-    # -- files, polarity ------------------------------------------------------------------------
-
-    def _on_polarity(self, dark_on_light: bool) -> None:
-        self.polarity_button.setText("Black on white" if dark_on_light else "White on black")
-        self.canvas.set_light_on_dark(not dark_on_light)
-
-    def _ask_load(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Load an image", "", "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp)"
-        )
-        if name:
-            self.canvas.load_image(name)
-
-    def _ask_save(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Save the drawing", "digit.png", "PNG (*.png)")
-        if name and self.canvas.save_png(name):
-            self.show_message(f"Saved {Path(name).name}", error=False)
 
     # -- the window's hooks ---------------------------------------------------------------------
 

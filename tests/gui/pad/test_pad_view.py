@@ -370,3 +370,21 @@ def test_the_worker_keeps_the_last_three_models(qtbot):
         worker.stop_and_wait()
     # m0 was dropped when m3 came (three kept), so going back to it opened it again.
     assert [source.label for source in opener.opened] == ["m0", "m1", "m2", "m3", "m0"]
+
+
+def test_pictures_are_read_as_the_command_line_reads_them(qtbot, pad, tmp_path):
+    from PIL import Image
+
+    # Black strokes saved on transparency: the pad shows them as ink, light on dark.
+    rgba = np.zeros((200, 200, 4), np.uint8)
+    rgba[40:160, 90:110, 3] = 255
+    Image.fromarray(rgba, mode="RGBA").save(tmp_path / "on-nothing.png")
+    with qtbot.waitSignal(pad.predicted, check_params_cb=lambda r: r is not None, timeout=5000):
+        assert pad.canvas.load_image(tmp_path / "on-nothing.png")
+    shown = pad.canvas.image_array()
+    assert shown[0, 0] == 0 and shown[shown.shape[0] // 2, shown.shape[1] // 2] == 255
+    # Too small to hold a digit: refused with the engine's reason, the picture kept.
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(tmp_path / "tiny.png")
+    assert not pad.canvas.load_image(tmp_path / "tiny.png")
+    assert "too small" in pad.message.text()
+    np.testing.assert_array_equal(pad.canvas.image_array(), shown)
