@@ -15,6 +15,7 @@ latency benchmark reads it).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -51,7 +52,13 @@ class DrawingPad(QWidget):
     modelChanged = Signal(object)  # ModelInfo
     modelRefused = Signal(str)  # the reason
 
-    def __init__(self, context: StudioContext, parent: QWidget | None = None, *, opener=None):
+    def __init__(
+        self,
+        context: StudioContext,
+        parent: QWidget | None = None,
+        *,
+        opener: Callable[[ModelSource], Any] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("drawingPad")
         self.setAccessibleName("Drawing pad view")
@@ -64,7 +71,7 @@ class DrawingPad(QWidget):
         self._seq = 0  # of the last canvas sent
         self._shown_seq = 0  # of the last answer shown
         self._stroke_end: tuple[int, float] | None = None  # seq, perf_counter at a stroke's end
-        self._maps_seq = 0
+        self._maps_seq = 0  # of the canvas whose feature maps are shown
         self._screenshot_digit: str | None = None
         self._throttle = QTimer(self, singleShot=True, interval=THROTTLE_MS)
         self._throttle.timeout.connect(self._send)
@@ -95,7 +102,7 @@ class DrawingPad(QWidget):
         self.maps = FeatureMapsPanel(self)
 
         self.tools = PadTools(self.canvas, scope=self, parent=self)
-        # Shortcuts for tests and scripts.
+        # Short names (tests and scripts press these).
         self.buttons, self.polarity_button = self.tools.buttons, self.tools.polarity_button
         left = QVBoxLayout()
         left.addWidget(self.canvas)  # as tall as it is wide (heightForWidth); the rest below
