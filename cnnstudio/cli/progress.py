@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from cnnstudio.engine.formatting import format_duration, format_shape
 
 
@@ -57,6 +59,9 @@ class ConsoleProgress:
                 file=self.stream,
                 flush=True,
             )
+        for warning in event.warnings:  # also in the run's log.txt
+            text = warning.removeprefix("WARNING: ")
+            print(f"cnnstudio: warning: {text}", file=sys.stderr, flush=True)
 
     def _batch(self, event) -> None:
         import time

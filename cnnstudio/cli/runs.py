@@ -22,7 +22,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     export.add_argument(
         "--format", required=True, dest="fmt", choices=("savedmodel", "keras", "tflite", "onnx")
     )
-    export.add_argument("--out", metavar="PATH", help="export folder (default: RUN/exports/FORMAT)")
+    export.add_argument(
+        "--out",
+        metavar="PATH",
+        help="export folder (default: RUN/exports/FORMAT, or RUN/exports/FORMAT-best with --best)",
+    )
+    export.add_argument(
+        "--best",
+        action="store_true",
+        help="export the epoch with the best validation accuracy (from its checkpoint) instead "
+        "of the final model.keras; metadata.json says which epoch an export holds either way",
+    )
     export.set_defaults(handler=_cmd_export)
 
     predict = sub.add_parser(
@@ -103,13 +113,18 @@ def _cmd_runs(args: argparse.Namespace) -> int:
         return _delete_runs(store, args.runs, args.yes, args.force)
 
     summaries = []
+    damaged = 0
     for summary in store.summaries():
         if summary.status == DAMAGED:  # one line each, and the healthy runs still listed
             print(f"cnnstudio runs: skipped {summary.path}: {summary.reason}", file=sys.stderr)
+            damaged += 1
         else:
             summaries.append(summary)
     if not summaries:
-        print(f"No runs yet in {store.root}. Start one with: cnnstudio train")
+        if damaged:  # "no runs yet" would be false: there are runs, none readable
+            print(f"No readable runs in {store.root} ({damaged} damaged, named above).")
+        else:
+            print(f"No runs yet in {store.root}. Start one with: cnnstudio train")
         return 0
     rows = [["ID", "Status", "Model", "Data set", "Best val acc", "Epochs", "Size", "Started"]]
     named = any(run.name or run.tags for run in summaries)
@@ -175,6 +190,7 @@ def _delete_runs(store, names: list[str], yes: bool, force: bool) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from cnnstudio.engine.export import ExportError, export_run
+    from cnnstudio.engine.export_readme import weights_text
     from cnnstudio.engine.modelfile import ModelFileError
 
     try:
@@ -183,6 +199,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             args.fmt,
             args.out,
             progress=lambda text: print(text, file=sys.stderr, flush=True),
+            weights="best" if args.best else "final",
         )
     except (ExportError, ModelFileError) as error:
         print(f"cnnstudio export: error: {error}", file=sys.stderr)
@@ -191,6 +208,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         print(f"cnnstudio export: error: {result.message}", file=sys.stderr)
         return 1
     print(f"Exported {result.format}: {result.path}")
+    print(f"Weights: {weights_text(result.metadata.get('weights') or {})}")
     print(
         f"Round trip: reloaded and compared on {result.metadata['check']['inputs']}; largest "
         f"difference {result.max_abs_diff:.3g} (tolerance {result.tolerance:g}): OK"

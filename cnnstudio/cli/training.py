@@ -237,13 +237,17 @@ def _image_folder_first(config):
     """An image folder, loaded before the session makes a run folder: an empty folder, one
     class, or a class without a readable image is bad input (one line, exit 2), not a `failed`
     run left on disk. None for a registered data set, which the session loads itself."""
+    from cnnstudio.engine.data_notes import data_notes
     from cnnstudio.engine.datasets import list_datasets, load_dataset
 
     if config.dataset in {info.name for info in list_datasets()}:
         return None
-    return load_dataset(
+    dataset = load_dataset(
         config.dataset, validation_fraction=config.validation_fraction, seed=config.seed
     )
+    for note in data_notes(dataset):
+        print(f"cnnstudio train: warning: {note}", file=sys.stderr)
+    return dataset
 
 
 def _run_session(session, progress: ConsoleProgress) -> int:

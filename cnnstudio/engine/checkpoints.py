@@ -378,8 +378,46 @@ def restore(model: keras.Model, checkpoint: Checkpoint) -> None:
                 )
         for key, variable in zip(stored, variables, strict=True):
             variable.assign(arrays[key])
-    # Layers that keep a derived copy of their variables (Normalization's mean and variance
-    # tensors) rebuild it, as Keras does after loading a file.
+    _finalize_states(model)
+
+
+def load_model_weights(model: keras.Model, checkpoint: Checkpoint) -> None:
+    """Assign a checkpoint's model weights to `model`, the deployable model (model.keras): the
+    model the run trained without what only training has (the augmentation layer in front, the
+    optimizer). Its variables are found among the checkpoint's in order, by path and shape; a
+    variable with no counterpart is refused, naming it, before anything is assigned."""
+    from cnnstudio.engine.modelfile import load_checkpoint_arrays
+
+    arrays = load_checkpoint_arrays(checkpoint.data_path)
+    name = checkpoint.data_path.name
+    stored = sorted(key for key in arrays if key.startswith("model/"))
+    recorded = (checkpoint.manifest.get("variables") or {}).get("model")
+    if not isinstance(recorded, list) or len(recorded) != len(stored):
+        raise CheckpointError(f"checkpoint {name} does not record its variables' paths")
+    assignments = []
+    position = 0
+    for variable in model.variables:
+        wanted = _identity(variable.path, "model")
+        while position < len(stored) and not (
+            _identity(recorded[position], "model") == wanted
+            and tuple(arrays[stored[position]].shape) == tuple(variable.shape)
+        ):
+            position += 1
+        if position == len(stored):
+            raise CheckpointError(
+                f"checkpoint {name} holds no {variable.path!r} of shape {tuple(variable.shape)} "
+                f"(is it a checkpoint of another model?)"
+            )
+        assignments.append((variable, arrays[stored[position]]))
+        position += 1
+    for variable, value in assignments:
+        variable.assign(value)
+    _finalize_states(model)
+
+
+def _finalize_states(model: keras.Model) -> None:
+    """Layers that keep a derived copy of their variables (Normalization's mean and variance
+    tensors) rebuild it, as Keras does after loading a file."""
     for layer in _all_layers(model):
         finalize = getattr(layer, "finalize_state", None)
         if callable(finalize):

@@ -44,6 +44,9 @@ class RunStarted:
     validation_size: int  # the images each validation measures (fewer with limit_batches)
     # A resumed run continues after this many completed epochs (0: a new run).
     initial_epoch: int = 0
+    # What went wrong but was worked around while the run was prepared (a damaged checkpoint
+    # passed over, ...), also in log.txt: observers say them to the person.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

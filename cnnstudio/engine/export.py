@@ -18,10 +18,17 @@ probabilities is reported, and above `TOLERANCE` the export fails and is not ins
                 turns the captured statistics of a Normalization layer into graph inputs
                 (tf2onnx, Keras 3.15), which freezing first avoids.
 
-The export folder (default `RUN/exports/<format>/`) holds the artifact, `metadata.json` (input
-shape and dtype, preprocessing, class names, tensor names, the measured difference) and a short
-README.md. It is built in a hidden temporary folder and moved into place when it checks out, so
-a failed or interrupted export never leaves a half-written artifact where a good one was.
+Which weights: by default model.keras's, the epoch run.json's `model_weights` names (the rule is
+`resume.settle_saved_weights`); with `weights="best"`, the checkpoint with the best validation
+accuracy (the run's "best epoch"), loaded into model.keras's architecture. Either way
+metadata.json's `weights` says which epoch the export holds and that epoch's metrics.
+
+The export folder (default `RUN/exports/<format>/`, `RUN/exports/<format>-best/` for the best
+epoch) holds the artifact, `metadata.json` (input shape and dtype, preprocessing, class names,
+tensor names, which epoch's weights, the measured difference) and a short README.md
+(`export_readme`). It is built in a hidden temporary folder and moved into place when it checks
+out, so a failed or interrupted export never leaves a half-written artifact where a good one
+was.
 
 Preprocessing is part of the contract: inputs are float32 in [0, 1] (uint8 / 255), resized or
 zero-padded to the model's input as `pipeline.plan_fit` decides; input standardisation, when the
@@ -43,12 +50,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cnnstudio.engine.atomic_files import make_directory
+from cnnstudio.engine.export_readme import export_readme
 from cnnstudio.engine.runs import Run, RunStore, atomic_write_json, atomic_write_text, now_iso
 
 if TYPE_CHECKING:
     import keras
 
 FORMATS = ("savedmodel", "keras", "tflite", "onnx")
+WEIGHTS = ("final", "best")  # model.keras as saved, or the best validation accuracy's checkpoint
 ARTIFACTS = {
     "savedmodel": "saved_model",
     "keras": "model.keras",
@@ -110,6 +119,41 @@ def model_source(run: Run) -> Path:
         f"run {run.id!r} has no model.keras yet (it is training or was interrupted); resume "
         f"it with `cnnstudio resume {run.id}` and stop it (Ctrl-C) to write one"
     )
+
+
+def _weights_held(
+    run: Run, model: keras.Model, weights: str, progress: Callable[[str], None] | None
+) -> dict[str, Any]:
+    """Which epoch's weights `model` holds (loading the best checkpoint's first when
+    `weights="best"`), with that epoch's metrics, for metadata.json."""
+    from cnnstudio.engine.checkpoints import (
+        MONITOR,
+        CheckpointError,
+        CheckpointStore,
+        load_model_weights,
+    )
+
+    if weights == "final":
+        saved = run.record.get("model_weights")
+        if not isinstance(saved, dict):
+            return {"epoch": None, "metrics": {}, "rule": "model.keras (epoch not recorded)"}
+        return {
+            "epoch": saved.get("epoch"),
+            "metrics": dict(saved.get("metrics") or {}),
+            "rule": str(saved.get("rule") or "model.keras"),
+        }
+    best = CheckpointStore(run.checkpoints_dir).best() if run.checkpoints_dir.is_dir() else None
+    if best is None:
+        raise ExportError(
+            f"run {run.id!r} has no usable checkpoint to take the best epoch from; export its "
+            f"final model instead (without --best)"
+        )
+    _say(progress, f"loading the best epoch's weights (epoch {best.epoch}, {best.data_path.name})")
+    try:
+        load_model_weights(model, best)
+    except (CheckpointError, OSError, ValueError) as error:
+        raise ExportError(f"cannot load the best epoch ({best.epoch}): {error}") from None
+    return {"epoch": best.epoch, "metrics": best.metrics, "rule": f"best {MONITOR} checkpoint"}
 
 
 def _make_staging(folder: Path) -> Path:
@@ -270,51 +314,6 @@ def _describe_preprocessing(run: Run | None, input_shape: tuple[int, ...]) -> di
     }
 
 
-def _readme(metadata: dict[str, Any]) -> str:
-    shape = "x".join(str(d) for d in metadata["input_shape"])
-    classes = metadata["class_names"]
-    shown = ", ".join(classes[:20]) + (" ..." if len(classes) > 20 else "")
-    how = {
-        "savedmodel": "tf.saved_model.load(path).signatures['serving_default'](**{"
-        f"'{metadata.get('input_name')}': images}})",
-        "keras": "keras.models.load_model(path)  # safe_mode is on by default",
-        "tflite": "tf.lite.Interpreter(model_path=path)  (or ai_edge_litert)",
-        "onnx": "onnxruntime.InferenceSession(path).run(None, {"
-        f"'{metadata.get('input_name')}': images}})",
-    }[metadata["format"]]
-    pre = metadata["preprocessing"]
-    return "\n".join(
-        [
-            f"# {metadata['model']} from run {metadata['run_id']} ({metadata['format']})",
-            "",
-            f"Artifact: `{metadata['artifact']}`. Load it with `{how}`.",
-            *(
-                [
-                    "TF Serving wants a numbered version folder: copy `saved_model` to "
-                    "`MODEL_BASE/1/` and serve MODEL_BASE (signature `serving_default`).",
-                ]
-                if metadata["format"] == "savedmodel"
-                else []
-            ),
-            "",
-            f"* Input: float32 batch of shape (N, {shape.replace('x', ', ')}), "
-            f"tensor `{metadata.get('input_name')}`.",
-            f"* Preprocessing: {pre['scaling']}; {pre['channels']}; {pre['fit']}; "
-            f"standardisation: {pre['standardization']}.",
-            f"* Output: {metadata['num_classes']} class probabilities (softmax), tensor "
-            f"`{metadata.get('output_name')}`.",
-            f"* Classes (index order): {shown}",
-            "",
-            f"Checked on {metadata['check']['inputs']}: largest absolute difference from the "
-            f"trained Keras model {metadata['check']['max_abs_diff']:.3g} (tolerance "
-            f"{metadata['check']['tolerance']:g}).",
-            "",
-            f"Exported {metadata['exported']} by CNN Studio {metadata['versions']['cnnstudio']}.",
-            "",
-        ]
-    )
-
-
 def _install(staging: Path, folder: Path) -> None:
     """Move the finished staging folder to `folder`, replacing an earlier export there; if
     that fails, the earlier export is put back where it was."""
@@ -345,19 +344,23 @@ def export_run(
     *,
     runs: RunStore | None = None,
     tolerance: float = TOLERANCE,
+    weights: str = "final",
 ) -> ExportResult:
     """Export `run` (a Run or a run id) as `fmt` into the folder `out` (default
     `RUN/exports/<fmt>`), reload it, compare it with the trained model.
 
     Returns an ExportResult; `ok` is False (and nothing is installed) when the reloaded export
     differs by more than `tolerance`. Raises ValueError for a bad format or run and
-    ExportError when the export cannot be made at all (ONNX packages missing, no model).
+    ExportError when the export cannot be made at all (ONNX packages missing, no model, no
+    usable checkpoint for `weights="best"`).
     """
     from cnnstudio.engine.modelfile import load_model_file
     from cnnstudio.engine.record import software_versions
 
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}; received {fmt!r}")
+    if weights not in WEIGHTS:
+        raise ValueError(f"weights must be one of {', '.join(WEIGHTS)}; received {weights!r}")
     handle = run if isinstance(run, Run) else (runs or RunStore()).find(str(run))
     _ = handle.record  # a damaged or newer run.json is refused before any slow work
     if fmt == "onnx":
@@ -366,7 +369,8 @@ def export_run(
         _say(progress, "the run is still training: exporting its newest saved state")
     began = time.perf_counter()
     source = model_source(handle)
-    folder = Path(out).expanduser() if out is not None else handle.exports_dir / fmt
+    default_name = fmt if weights == "final" else f"{fmt}-best"
+    folder = Path(out).expanduser() if out is not None else handle.exports_dir / default_name
     if folder.exists() and (
         not folder.is_dir() or (any(folder.iterdir()) and not (folder / METADATA_FILE).is_file())
     ):
@@ -376,6 +380,7 @@ def export_run(
     _make_staging(folder).rmdir()  # a read-only folder is said now, not after the slow work
     _say(progress, f"loading {source}")
     model = load_model_file(source)
+    held = _weights_held(handle, model, weights, progress)
     input_shape = tuple(int(d) for d in model.input_shape[1:])
     inputs, where = sample_inputs(handle, input_shape)
     expected = _reference(model, inputs)
@@ -417,6 +422,7 @@ def export_run(
             "num_classes": num_classes,
             "class_names": class_names,
             "preprocessing": _describe_preprocessing(handle, input_shape),
+            "weights": held,
             **info,
             "check": {"inputs": where, "max_abs_diff": diff, "tolerance": tolerance, "ok": ok},
             "exported": now_iso(),
@@ -442,7 +448,7 @@ def export_run(
                 metadata,
             )
         atomic_write_json(staging / METADATA_FILE, metadata)
-        atomic_write_text(staging / "README.md", _readme(metadata))
+        atomic_write_text(staging / "README.md", export_readme(metadata))
         _install(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -101,6 +101,7 @@ class TrainingSession:
         self._started = False
         self._resume_target: Run | None = None
         self._elapsed_offset = 0.0  # training time of earlier sessions of the same run
+        self._log_mark = 0  # log.txt lines before this session began (`_preparation_warnings`)
         self._device_name: str | None = None
         self._callback_state: dict[str, Any] = {}  # from the checkpoint a resume starts at
         # The learning-rate schedule's segments before this session (a resume may add one).
@@ -229,6 +230,7 @@ class TrainingSession:
         gc.collect()
         keras.utils.set_random_seed(config.seed)
 
+        self._log_mark = len(self.run_handle.log_lines())  # see `_preparation_warnings`
         device = resolve_device(config.device)
         self._device_name = device.name
         self.run_handle.update_record(device=device.name)
@@ -351,7 +353,18 @@ class TrainingSession:
                 train_size=len(dataset.train.labels),
                 validation_size=pipelines.validation_images,
                 initial_epoch=self.initial_epoch,
+                warnings=self._preparation_warnings(),
             )
+        )
+
+    def _preparation_warnings(self) -> tuple[str, ...]:
+        """The warnings log.txt got while the run was prepared (a damaged checkpoint passed
+        over or quarantined, no usable checkpoint, lost early-stopping weights), so that the
+        observer says them on screen rather than only in the log."""
+        lines = self.run_handle.log_lines()[self._log_mark :]
+        texts = [line.split(" ", 1)[-1] for line in lines]
+        return tuple(
+            text for text in texts if text.startswith("WARNING") or "no usable checkpoint" in text
         )
 
     def _fit(self, pipelines: recipe.Pipelines) -> None:

@@ -184,3 +184,13 @@ def test_runs_rename_while_the_trainer_writes_its_epochs_loses_nothing(corpus, c
     capsys.readouterr()
     record = Run(trainer.path).record
     assert (record["name"], record["epochs_completed"]) == (f"try {names}", 2 + rounds)
+
+
+def test_a_store_of_damaged_runs_only_is_not_called_empty(capsys):
+    store = RunStore()
+    run = store.create("lenet5", "garbage")
+    run.run_file.write_bytes(DAMAGE["garbage"])
+    code, out, err = run_cli(capsys, "runs")
+    assert code == 0 and "No runs yet" not in out
+    assert out.strip() == f"No readable runs in {store.root} (1 damaged, named above)."
+    assert str(run.path) in err

@@ -263,3 +263,75 @@ def test_predict_prints_top_classes_preprocessed_as_in_training(trained_run, tmp
     assert latest.description == f"run {trained_run.id} (model.keras)"
     assert cli.main(["predict", "--model", "latest", paths[0]]) == 2
     assert "no finished run with a model" in capsys.readouterr().err
+
+
+def test_exports_say_which_epoch_they_hold_and_the_best_epoch_can_be_exported(
+    trained_run, tmp_path, capsys
+):
+    import shutil
+
+    from cnnstudio.engine.export import ExportError, export_run
+    from cnnstudio.engine.modelfile import load_checkpoint_arrays, load_model_file
+
+    # A copy of the shared run whose epoch 1 is made the best by its manifest (the arrays'
+    # sha256 covers the .npz only), so that the best epoch and the last one differ.
+    runs = tmp_path / "runs"
+    shutil.copytree(trained_run.path, runs / trained_run.id)
+    run = RunStore(runs).get(trained_run.id)
+    manifest_path = run.checkpoints_dir / "epoch-0001.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["last"]["val_accuracy"] = 1.0
+    manifest_path.write_text(json.dumps(manifest))
+
+    final = export_run(run, "keras")
+    assert final.metadata["weights"]["epoch"] == 2
+    assert final.metadata["weights"]["rule"] == "last epoch"
+    assert "* Weights: epoch 2 (last epoch)" in (final.folder / "README.md").read_text()
+
+    assert cli.main(["export", str(run.path), "--format", "keras", "--best"]) == 0
+    printed = capsys.readouterr().out
+    assert "Weights: epoch 1 (best val_accuracy checkpoint): val_accuracy 1.0000" in printed
+    best_folder = run.exports_dir / "keras-best"
+    metadata = json.loads((best_folder / "metadata.json").read_text())
+    assert metadata["weights"]["epoch"] == 1 and metadata["check"]["ok"]
+    # The best export holds epoch 1's weights, not model.keras's (epoch 2).
+    arrays = load_checkpoint_arrays(run.checkpoints_dir / "epoch-0001.npz")
+    paths = manifest["variables"]["model"]
+    epoch1 = arrays[
+        sorted(k for k in arrays if k.startswith("model/"))[paths.index("c1_conv/kernel")]
+    ]
+    kernel = {v.path: v for v in load_model_file(best_folder / "model.keras").variables}
+    final_kernel = {v.path: v for v in load_model_file(run.model_file).variables}
+    np.testing.assert_array_equal(np.asarray(kernel["c1_conv/kernel"]), epoch1)
+    assert not np.array_equal(np.asarray(final_kernel["c1_conv/kernel"]), epoch1)
+
+    # No usable checkpoint: the best epoch cannot be had, and the message says what can.
+    shutil.rmtree(run.checkpoints_dir)
+    with pytest.raises(ExportError, match=r"no usable checkpoint.*without --best"):
+        export_run(run, "keras", weights="best")
+
+
+def test_resume_past_a_damaged_checkpoint_says_so_on_screen(capsys, monkeypatch):
+    from cnnstudio.engine.events import BatchEnd
+
+    original = ConsoleProgress.on_event
+
+    def interrupt_in_epoch_3(self, event):
+        original(self, event)
+        if isinstance(event, BatchEnd) and event.epoch == 3:
+            signal.raise_signal(signal.SIGINT)  # as if the user pressed Ctrl-C
+
+    monkeypatch.setattr(ConsoleProgress, "on_event", interrupt_in_epoch_3)
+    assert cli.main(["train", *QUICK, "--epochs", "3"]) == 130
+    monkeypatch.setattr(ConsoleProgress, "on_event", original)
+    (run,) = RunStore().list()
+    newest = run.checkpoints_dir / "epoch-0002.npz"
+    newest.write_bytes(newest.read_bytes()[:100])  # a truncated copy, a bad disk
+    capsys.readouterr()
+
+    assert cli.main(["resume", run.id]) == 0
+    captured = capsys.readouterr()
+    assert "Resuming after epoch 1 (its checkpoint)" in captured.out
+    (warning,) = [line for line in captured.err.splitlines() if "warning" in line]
+    assert warning.startswith("cnnstudio: warning: checkpoint file epoch-0002.npz")
+    assert "moved to quarantine/" in warning and "using the previous checkpoint" in warning

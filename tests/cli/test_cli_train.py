@@ -180,3 +180,23 @@ def test_an_image_folder_run_records_the_folder_absolute(capsys, tmp_path, monke
     (run,) = RunStore().list()
     # As typed ("images"), a resume from any other directory would not find it.
     assert run.record["config"]["dataset"] == f"folder:{tmp_path / 'images'}"
+
+
+def test_train_names_skipped_files_and_classes_validation_cannot_measure(capsys, tmp_path):
+    from PIL import Image
+
+    root = tmp_path / "images"
+    for label, count in (("dark", 8), ("owl", 1)):
+        (root / label).mkdir(parents=True)
+        for index in range(count):
+            Image.new("L", (12, 12), 40 * index).save(root / label / f"{index}.png")
+    for index in range(7):  # files that are not images
+        (root / "dark" / f"notes{index}.txt").write_text("not an image")
+    assert cli.main(["train", "--data", str(root), *QUICK, "--epochs", "1"]) == 0
+    err = capsys.readouterr().err
+    skipped = next(line for line in err.splitlines() if "skipped" in line)
+    assert "skipped 7 file(s) of the image folder, loaded 9 images" in skipped
+    assert "notes0.txt: " in skipped and "notes4.txt" in skipped and "and 2 more" in skipped
+    assert "notes5.txt" not in skipped  # the first five are named, the rest counted
+    assert "no validation image for class(es) 'owl' (1 image)" in err
+    assert "dark" not in err.split("no validation image")[1]

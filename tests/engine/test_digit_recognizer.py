@@ -38,8 +38,21 @@ def small_model(input_shape, classes=10, *, logits=False):
 
 
 def test_the_bundled_lenet5_ships_in_the_package(bundled):
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    import cnnstudio
+
     assert bundled_model_path().is_file()
     assert bundled_model_path().stat().st_size < 400_000
+    # Installed with the package (a wheel, the frozen app): package-data names it and its notes.
+    root = Path(cnnstudio.__file__).parent
+    pyproject = tomllib.loads((root.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    globs = pyproject["tool"]["setuptools"]["package-data"]["cnnstudio"]
+    for shipped in ("lenet5_mnist.keras", "metadata.json", "README.md"):
+        relative = (bundled_model_path().parent / shipped).relative_to(root).as_posix()
+        assert any(fnmatch.fnmatch(relative, pattern) for pattern in globs), relative
     assert bundled.input_shape == (32, 32, 1)
     assert bundled.class_names == tuple(str(digit) for digit in range(10))
     assert bundled.source.startswith("bundled LeNet-5 (val acc ")
@@ -192,6 +205,18 @@ def test_a_model_file_gets_numbered_classes_and_a_run_its_own(tmp_path):
     small_model((28, 28, 1), 5).save(path)
     from_file = DigitRecognizer.from_file(path)
     assert from_file.class_names == ("0", "1", "2", "3", "4") and from_file.source == str(path)
+    # An export's metadata.json beside the file names the classes.
+    exported = tmp_path / "export"
+    exported.mkdir()
+    small_model((28, 28, 1), 3).save(exported / "model.keras")
+    (exported / "metadata.json").write_text('{"class_names": ["cat", "dog", "owl"]}')
+    named = DigitRecognizer.from_file(exported / "model.keras")
+    assert named.class_names == ("cat", "dog", "owl")
+    assert {name for name, _ in named.recognize(render(STYLES[8]["two loops"], width=9)).top} == {
+        "cat",
+        "dog",
+        "owl",
+    }
 
     config = TrainingConfig(epochs=1, batch_size=64, limit_batches=2, augment=False)
     store = RunStore(tmp_path / "runs")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnstudio.engine.data_notes import unmeasured_classes_note
 from cnnstudio.engine.data_types import Dataset
 from cnnstudio.engine.datasets import get_dataset_info, list_datasets
 from cnnstudio.engine.formatting import format_shape
@@ -309,6 +310,9 @@ class DataPanel(QWidget):
         )
         self.counts.show_dataset(dataset)
         self.report.show_report(dataset.report, self._folder)
+        unmeasured = unmeasured_classes_note(dataset)
+        if unmeasured:
+            self._show_message(f"Warning: {unmeasured}.", error=False)
 
     def _on_failed(self, message: str) -> None:
         if self._is_stale():

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnstudio.engine.export_readme import weights_text
 from cnnstudio.gui.workers import Worker
 
 EXPORT_FORMATS = (
@@ -41,15 +42,19 @@ class ExportThread(Worker):
     done = Signal(object)
     stop_timeout_ms = 600_000  # converting a large model to ONNX or TFLite takes minutes
 
-    def __init__(self, run_dir: Path, fmt: str, parent: Any = None) -> None:
+    def __init__(self, run_dir: Path, fmt: str, weights: str = "final", parent: Any = None) -> None:
         super().__init__("exportThread", parent)
-        self.run_dir, self.fmt = run_dir, fmt
+        self.run_dir, self.fmt, self.weights = run_dir, fmt, weights
 
     def work(self) -> None:  # worker thread: touches no widget
         from cnnstudio.engine.export import export_run
         from cnnstudio.engine.runs import Run
 
-        self.done.emit(export_run(Run(self.run_dir), self.fmt, progress=self.progress.emit))
+        self.done.emit(
+            export_run(
+                Run(self.run_dir), self.fmt, progress=self.progress.emit, weights=self.weights
+            )
+        )
 
     def describe_error(self, error: Exception) -> str:
         # ExportError, ValueError, a converter's own error: their messages say it all.
@@ -70,6 +75,12 @@ class ExportPanel(QWidget):
         self.format_combo.setAccessibleName("Export format")
         for title, fmt in EXPORT_FORMATS:
             self.format_combo.addItem(title, fmt)
+        # The final model.keras, or the best validation accuracy's checkpoint; either way the
+        # export's metadata.json and README say which epoch it holds.
+        self.weights_combo = QComboBox(objectName="exportWeightsCombo")
+        self.weights_combo.setAccessibleName("Which epoch's weights to export")
+        self.weights_combo.addItem("Final model", "final")
+        self.weights_combo.addItem("Best epoch (checkpoint)", "best")
         self.export_button = QPushButton("Export", objectName="exportRunButton")
         self.export_button.setAccessibleName("Export the selected run")
         self.export_button.clicked.connect(lambda: self.start())
@@ -78,6 +89,8 @@ class ExportPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(QLabel("Format"))
         row.addWidget(self.format_combo)
+        row.addWidget(QLabel("Weights"))
+        row.addWidget(self.weights_combo)
         row.addWidget(self.export_button)
         row.addStretch(1)
         layout = QVBoxLayout(self)
@@ -98,8 +111,10 @@ class ExportPanel(QWidget):
             return False
         run_id, folder = self.run
         fmt = fmt or self.format_combo.currentData()
-        self.log.setPlainText(f"Exporting {run_id} as {fmt}…")
-        thread = ExportThread(folder, fmt, self)
+        weights = self.weights_combo.currentData()
+        which = "the best epoch" if weights == "best" else "the final model"
+        self.log.setPlainText(f"Exporting {which} of {run_id} as {fmt}…")
+        thread = ExportThread(folder, fmt, weights, self)
         thread.progress.connect(self.log.appendPlainText)
         thread.done.connect(self._on_done)
         thread.failed.connect(self._on_failed)
@@ -114,7 +129,8 @@ class ExportPanel(QWidget):
         self.log.appendPlainText(
             f"{verdict}: {result.message}\nRound trip: largest difference "
             f"{result.max_abs_diff:.3g} on {result.samples} images (tolerance "
-            f"{result.tolerance:g}), {result.seconds:.1f} s"
+            f"{result.tolerance:g}), {result.seconds:.1f} s\n"
+            f"Weights: {weights_text(result.metadata.get('weights') or {})}"
         )
 
     def _on_failed(self, text: str) -> None:

@@ -82,13 +82,20 @@ class LiveRunView(QWidget):
             "background: #fdecea; color: #8a1c1c; border: 1px solid #e0a0a0; padding: 6px;"
         )
         self.error_label.hide()
+        # What the engine worked around while preparing the run (a damaged checkpoint passed
+        # over on resume, ...): said here, not only in the run's log.txt.
+        self.warning_label = selectable_label("trainingWarningLabel", "Training warnings")
+        self.warning_label.setStyleSheet(
+            "background: #fff6e0; color: #6b4a00; border: 1px solid #e8c77a; padding: 6px;"
+        )
+        self.warning_label.hide()
         self.chart_placeholder = QLabel(
             "The charts load with the engine…", objectName="chartPlaceholder"
         )
         self.chart_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.status_label, self.progress, self.error_label):
+        for widget in (self.status_label, self.progress, self.error_label, self.warning_label):
             layout.addWidget(widget)
         layout.addWidget(self.chart_placeholder, 1)
 
@@ -181,6 +188,10 @@ class LiveRunView(QWidget):
             )
         series.learning_rate_hint = self._learning_rate
         self.series = series
+        self.warning_label.setText(
+            "\n".join(f"Warning: {w.removeprefix('WARNING: ')}" for w in event.warnings)
+        )
+        self.warning_label.setVisible(bool(event.warnings))
         if self.chart is not None:
             self.chart.clear()
             self.chart.add_series(series)

@@ -79,6 +79,15 @@ def test_image_folder_report_lists_the_skipped_files(panel, qtbot, tmp_path):
     assert any("notes.txt" in line and "not an image file type" in line for line in lines)
     assert set(panel.grid.labels()) == {"circle", "square"}
     assert panel.counts.item(2, 0).text() == "Total"
+    assert panel.message.isHidden()  # every class has validation images
+
+    # A class of one image stays in training: validation cannot measure it, and it says so.
+    (root / "triangle").mkdir()
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(root / "triangle" / "0.png")
+    panel.open_folder(root)
+    qtbot.waitUntil(panel.is_ready, timeout=LOAD_TIMEOUT_MS)
+    assert not panel.message.isHidden()
+    assert "no validation image for class(es) 'triangle' (1 image)" in panel.message.text()
 
 
 def test_a_keras_data_set_waits_for_the_engine_before_loading(panel, empty_keras_home):

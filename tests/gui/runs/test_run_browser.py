@@ -185,4 +185,15 @@ def test_an_interrupted_run_resumes_through_the_training_view(panel, qtbot):
     log = browser.export_panel.log.toPlainText()
     assert "OK: exported keras" in log and "largest difference" in log, log
     assert (run.path / "exports" / "keras" / "model.keras").is_file()
+    assert "Weights: epoch 3 (last epoch)" in log, log
     assert browser.export_panel.export_button.isEnabled()
+
+    # The best epoch (by validation accuracy) from its checkpoint, into its own folder.
+    combo = browser.export_panel.weights_combo
+    combo.setCurrentIndex(combo.findData("best"))
+    best_epoch = final["best"]["epoch"]
+    with qtbot.waitSignal(browser.exportFinished, timeout=120_000):
+        assert browser.export_selected("keras")
+    log = browser.export_panel.log.toPlainText()
+    assert f"Weights: epoch {best_epoch} (best val_accuracy checkpoint)" in log, log
+    assert (run.path / "exports" / "keras-best" / "model.keras").is_file()
