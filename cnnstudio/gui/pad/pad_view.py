@@ -243,6 +243,33 @@ class DrawingPad(QWidget):
             self._maps_seq = seq
             self.maps.set_maps(feature_maps)
 
+    # -- preferences ----------------------------------------------------------------------------
+
+    def restore_settings(self, settings: Any) -> None:
+        """The pen as the person left it: stroke width and ink polarity."""
+        from cnnstudio.gui.shell.settings import read_json
+
+        pen = read_json(settings, "pad/pen", {})
+        if not isinstance(pen, dict):
+            return
+        width = pen.get("width")
+        if isinstance(width, int | float) and not isinstance(width, bool):
+            self.tools.width_slider.setValue(int(width))  # clamped to the slider's range
+        if isinstance(pen.get("dark_on_light"), bool):
+            self.polarity_button.setChecked(pen["dark_on_light"])
+
+    def save_settings(self, settings: Any) -> None:
+        from cnnstudio.gui.shell.settings import write_json
+
+        write_json(
+            settings,
+            "pad/pen",
+            {
+                "width": self.tools.width_slider.value(),
+                "dark_on_light": self.polarity_button.isChecked(),
+            },
+        )
+
     # -- the window's hooks ---------------------------------------------------------------------
 
     def prepare_screenshot(self) -> None:

@@ -388,3 +388,22 @@ def test_pictures_are_read_as_the_command_line_reads_them(qtbot, pad, tmp_path):
     assert not pad.canvas.load_image(tmp_path / "tiny.png")
     assert "too small" in pad.message.text()
     np.testing.assert_array_equal(pad.canvas.image_array(), shown)
+
+
+def test_the_pen_is_kept_between_sessions(qtbot, pad, opener):
+    from cnnstudio.gui.pad.pad_view import DrawingPad
+    from cnnstudio.gui.shell.settings import app_settings, write_json
+
+    pad.tools.width_slider.setValue(40)
+    pad.polarity_button.click()
+    settings = app_settings()
+    pad.save_settings(settings)
+    again = DrawingPad(pad.context, opener=opener)
+    qtbot.addWidget(again)
+    again.restore_settings(settings)
+    assert again.canvas.stroke_width == 40 and not again.canvas.light_on_dark
+    write_json(settings, "pad/pen", {"width": "wide", "dark_on_light": 3})  # damaged: ignored
+    fresh = DrawingPad(pad.context, opener=opener)
+    qtbot.addWidget(fresh)
+    fresh.restore_settings(settings)
+    assert fresh.canvas.light_on_dark and fresh.tools.width_slider.value() == 22
