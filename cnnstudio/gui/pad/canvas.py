@@ -63,8 +63,9 @@ class PadCanvas(QWidget):
         self.light_on_dark = True  # MNIST's way: white ink on black
         self._picture: QImage | None = None  # a loaded picture, grey, light on dark
         self._current: Stroke | None = None
-        self._image = QImage(MIN_SIDE, MIN_SIDE, QImage.Format.Format_RGB32)
-        self._render()
+        self._side = 0  # in logical pixels; the image has devicePixelRatio times as many
+        self._image = QImage()
+        self._make_image(MIN_SIDE)
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -79,7 +80,18 @@ class PadCanvas(QWidget):
 
     @property
     def side(self) -> int:
-        return self._image.width()
+        """The square's side in logical pixels (the widget's coordinates)."""
+        return self._side
+
+    def _make_image(self, side: int) -> None:
+        # At the screen's own resolution, so strokes stay sharp on a high-DPI screen; painters
+        # on it work in logical pixels (Qt scales by the image's devicePixelRatio).
+        ratio = max(1.0, self.devicePixelRatioF())
+        physical = round(side * ratio)
+        self._side = side
+        self._image = QImage(physical, physical, QImage.Format.Format_RGB32)
+        self._image.setDevicePixelRatio(ratio)
+        self._render()
 
     def ink(self) -> QColor:
         return QColor(Qt.GlobalColor.white if self.light_on_dark else Qt.GlobalColor.black)
@@ -231,9 +243,8 @@ class PadCanvas(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         side = max(MIN_SIDE // 2, min(event.size().width(), event.size().height()))
-        if side != self.side:
-            self._image = QImage(side, side, QImage.Format.Format_RGB32)
-            self._render()
+        if side != self.side or self._image.devicePixelRatio() != self.devicePixelRatioF():
+            self._make_image(side)
         super().resizeEvent(event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -289,6 +300,8 @@ class PadCanvas(QWidget):
         if kind == QEvent.Type.TouchCancel:
             self.end_stroke()
             return True
+        if kind == QEvent.Type.DevicePixelRatioChange:  # moved to a screen of another density
+            self._make_image(self.side)
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
