@@ -115,3 +115,31 @@ def test_a_mnist_digit_loaded_on_the_pad_reaches_the_model_as_it_was(qtbot, pad,
         differences.append(float(np.abs(prepared - digit / 255.0).mean()))
     assert max(differences) < ROUND_TRIP_THROUGH_THE_PAD, differences
     assert np.mean(differences) < ROUND_TRIP_THROUGH_THE_PAD_MEAN, differences
+
+
+def test_switching_to_a_finished_run_uses_its_own_copy_and_class_names(qtbot, pad):
+    import shutil
+
+    from cnnstudio.engine.digit_recognizer import bundled_model_path
+
+    store = pad.context.run_store
+    run = store.create("lenet5", "mnist-5k", started=1_700_000_000)
+    names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    run.write_record(
+        {
+            "status": "finished",
+            "config": {"model": "lenet5", "dataset": "mnist-5k"},
+            "dataset": {"name": "mnist-5k", "class_names": names, "image_shape": [28, 28, 1]},
+            "best": {"val_accuracy": 0.97},
+        }
+    )
+    shutil.copy(bundled_model_path(), run.model_file)
+    pad.context.runsChanged.emit()
+    source = next(s for s in pad.chooser.sources() if s.kind == "run")
+    with qtbot.waitSignal(pad.modelChanged, timeout=60_000) as changed:
+        pad.use_model(source)
+    assert changed.args[0].description.startswith(f"run {run.id}")
+    recognition = draw_digit(qtbot, pad, "7")
+    assert recognition.top[0][0] == "seven"
+    assert pad.answer.bars.class_names == tuple(names)
+    assert pad.answer.headline.text().startswith("seven  (")
