@@ -213,7 +213,11 @@ def load_canvas(path) -> np.ndarray:
         image = ImageOps.exif_transpose(image)
         has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
         rgba = image.convert("RGBA") if has_alpha else None
-        grey = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+        if image.mode.startswith("I;16"):
+            # 16-bit grey (scanners, some PNGs): Pillow's convert("L") clips it to white.
+            grey = np.asarray(image, dtype=np.float32) / 65535.0
+        else:
+            grey = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
     if rgba is not None:
         alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255.0
         if alpha.min() < 1.0:

@@ -161,8 +161,10 @@ class DigitRecognizer:
         self._predict = tf.function(
             lambda x: model(x, training=False), input_signature=signature, jit_compile=False
         )
-        self._stages = feature_stages(model)
-        feature_model = feature_model_for(model, [layer for layer, _ in self._stages])
+        stages = feature_stages(model)
+        feature_model, shown = feature_model_for(model, [layer for layer, _ in stages])
+        kept = {id(layer) for layer in shown}
+        self._stages = [(layer, title) for layer, title in stages if id(layer) in kept]
         self._features = None
         if feature_model is not None:
             self._features = tf.function(
@@ -375,25 +377,25 @@ def feature_stages(model: keras.Model) -> list[tuple[Any, str]]:
     return stages
 
 
-def feature_model_for(model: keras.Model, layers: list[Any]) -> keras.Model | None:
+def feature_model_for(
+    model: keras.Model, layers: list[Any]
+) -> tuple[keras.Model | None, list[Any]]:
     """A model from `model`'s input to the outputs of `layers` (which may sit in a nested model,
-    as a run's network sits behind its standardisation layer), built once; None if none."""
+    as a run's network sits behind its standardisation layer), and the layers it gives, in
+    order: those in the same (nested) model as the first. (None, []) when there are none."""
     import keras
 
-    if not layers:
-        return None
-    path = _owner_path(model, layers[0])
+    path = _owner_path(model, layers[0]) if layers else None
     if path is None:
-        return None
+        return None, []
     owner = path[-1]
-    if any(_owner_path(model, layer) != path for layer in layers):
-        layers = [layer for layer in layers if _owner_path(model, layer) == path]
+    layers = [layer for layer in layers if _owner_path(model, layer) == path]
     sub = keras.Model(owner.inputs, [layer.output for layer in layers])
     # Wire the nested model's inputs to the tensors that feed it in each enclosing graph.
     for parent, child in zip(reversed(path[:-1]), reversed(path[1:]), strict=True):
         feed = child._inbound_nodes[0].input_tensors
         sub = keras.Model(parent.inputs, sub(feed[0] if len(feed) == 1 else feed))
-    return sub
+    return sub, layers
 
 
 def _owner_path(model: keras.Model, target: Any) -> list[keras.Model] | None:
