@@ -70,7 +70,9 @@ class PreparedView(QWidget):
             return
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         painter.drawImage(target, self._image)
-        painter.drawImage(target.topLeft(), self._grid(int(side)))
+        if side >= 4 * max(self._image.width(), self._image.height()):
+            # A grid only where pixels are big enough to see (not for a 224 x 224 input).
+            painter.drawImage(target.topLeft(), self._grid(int(side)))
 
     def _grid(self, side: int) -> QImage:
         """The faint pixel grid as a transparent overlay, drawn once per size: 60 lines drawn
