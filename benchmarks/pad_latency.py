@@ -169,6 +169,15 @@ def measure_pad_latency(rounds: int = 16) -> dict[str, Any]:
 
     latencies = pad.latencies_ms
     with_recognition, without = gaps(True), gaps(False)
+    # The worst gaps with recognition, (perf_counter at their start, ms), to tell their cause.
+    worst = sorted(
+        (
+            (1000 * (b[0] - a[0]), a[0])
+            for a, b in itertools.pairwise(paints)
+            if a[1] and b[1] and a[2] == b[2] is True
+        ),
+        reverse=True,
+    )[:5]
     return {
         "strokes": len(latencies),
         "p50_ms": statistics.median(latencies),
@@ -180,6 +189,7 @@ def measure_pad_latency(rounds: int = 16) -> dict[str, Any]:
         "baseline_gap_p99_ms": _percentile(without, 0.99),
         "baseline_gap_max_ms": max(without, default=float("nan")),
         "wall_s": wall,
+        "worst_gaps": [(at, ms) for ms, at in worst],
     }
 
 
