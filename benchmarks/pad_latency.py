@@ -77,7 +77,7 @@ def _events(pad: Any, rounds: int) -> list[tuple[str, Any]]:
 def measure_pad_latency(rounds: int = 16) -> dict[str, Any]:
     app = _application()
     import keras  # noqa: F401  (what the app's engine loader does before engineReady)
-    from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, QPointF, Qt, QTimer
     from PySide6.QtGui import QMouseEvent
 
     from cnnstudio.gui.pad.pad_view import DrawingPad
@@ -108,7 +108,10 @@ def measure_pad_latency(rounds: int = 16) -> dict[str, Any]:
     pad.canvas.installEventFilter(clock)
     script = _events(pad, rounds)
     timer = QTimer(interval=MOVE_MS)
-    finished = {"done": False}
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    # The app's own way of waiting: the GUI thread sleeps in Qt's event loop and wakes for the
+    # next mouse event or the worker's answer (no polling loop adding latency of its own).
+    loop = QEventLoop()
     waiting_until = {"t": 0.0}
 
     def mouse(kind: QEvent.Type, point: QPointF, buttons: Qt.MouseButton) -> None:
@@ -127,7 +130,7 @@ def measure_pad_latency(rounds: int = 16) -> dict[str, Any]:
             return
         if not script:
             timer.stop()
-            finished["done"] = True
+            loop.quit()
             return
         kind, value = script.pop(0)
         if kind == "recognition":
@@ -149,9 +152,7 @@ def measure_pad_latency(rounds: int = 16) -> dict[str, Any]:
     timer.timeout.connect(step)
     timer.start()
     began = time.perf_counter()
-    while not finished["done"]:
-        app.processEvents()
-        time.sleep(0.0005)
+    loop.exec()
     wall = time.perf_counter() - began
     end = time.monotonic() + 1.0
     while time.monotonic() < end:  # the last answer
