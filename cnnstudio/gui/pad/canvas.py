@@ -6,9 +6,12 @@ person sees, painted incrementally while the pen moves (one smooth piece per eve
 image as H x W grey bytes, exactly as shown (white on black like MNIST, or black on white): the
 engine's preprocessing handles both, as it does for a saved drawing given to `cnnstudio predict`.
 
+The image has the screen's pixel density (twice the widget's pixels on a 2x screen), and so has
+`image_array()`; the preprocessing takes any size.
+
 `changed(final)` reports every change: `final` False while a stroke grows (the view debounces),
 True when a stroke ends and on clear, undo, load or a polarity switch. `message(text)` says what
-went wrong with a picture (nothing is lost: the drawing stays).
+came of a load or a save; a picture that cannot be read leaves the drawing as it was.
 """
 
 from __future__ import annotations
