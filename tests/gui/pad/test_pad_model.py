@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cnnstudio.gui.pad.demo_digits import DIGITS
-from tests.gui.pad.test_pad_view import draw
+from tests.gui.pad.drawing import draw
 from tests.gui.training_helpers import ready_context
 
 

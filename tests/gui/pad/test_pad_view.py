@@ -13,6 +13,7 @@ from PySide6.QtGui import QDropEvent
 
 from cnnstudio.gui.pad.demo_digits import DIGITS
 from cnnstudio.gui.pad.recognition_worker import FILE, RUN, ModelSource, RecognitionWorker
+from tests.gui.pad.drawing import canvas_point, draw
 from tests.gui.pad.fakes import FakeOpener, FakeRecognizer
 
 
@@ -35,20 +36,6 @@ def pad(qtbot, opener):
     qtbot.waitUntil(lambda: widget.model_info is not None, timeout=5000)
     yield widget
     widget.shutdown()
-
-
-def _point(canvas, x: float, y: float) -> QPoint:
-    rect = canvas._image_rect()
-    return QPoint(round(rect.left() + x * rect.width()), round(rect.top() + y * rect.height()))
-
-
-def draw(qtbot, canvas, polyline, *, release: bool = True) -> None:
-    """One stroke with real mouse events: press, a move per point, release."""
-    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=_point(canvas, *polyline[0]))
-    for x, y in polyline[1:]:
-        qtbot.mouseMove(canvas, _point(canvas, x, y))
-    if release:
-        qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=_point(canvas, *polyline[-1]))
 
 
 def draw_answered(qtbot, pad, polyline):
@@ -127,8 +114,8 @@ def test_pressure_varies_the_width(qtbot, pad):
     ink = []
     for pressure in (0.1, 1.0):
         canvas.clear()
-        canvas.begin_stroke(QPointF(_point(canvas, 0.2, 0.5)), pressure)
-        canvas.extend_stroke(QPointF(_point(canvas, 0.8, 0.5)), pressure)
+        canvas.begin_stroke(QPointF(canvas_point(canvas, 0.2, 0.5)), pressure)
+        canvas.extend_stroke(QPointF(canvas_point(canvas, 0.8, 0.5)), pressure)
         canvas.end_stroke()
         ink.append(int((canvas.image_array() > 127).sum()))
     assert ink[1] > 2 * ink[0]
@@ -300,10 +287,10 @@ def test_a_finger_and_a_pen_draw_too_the_pen_with_its_pressure(qtbot, pad):
     finger = QTest.createTouchDevice()
     polyline = DIGITS["1"][0]
     with qtbot.waitSignal(pad.predicted, check_params_cb=lambda r: r is not None, timeout=5000):
-        QTest.touchEvent(canvas, finger).press(0, _point(canvas, *polyline[0])).commit()
+        QTest.touchEvent(canvas, finger).press(0, canvas_point(canvas, *polyline[0])).commit()
         for x, y in polyline[1:]:
-            QTest.touchEvent(canvas, finger).move(0, _point(canvas, x, y)).commit()
-        QTest.touchEvent(canvas, finger).release(0, _point(canvas, *polyline[-1])).commit()
+            QTest.touchEvent(canvas, finger).move(0, canvas_point(canvas, x, y)).commit()
+        QTest.touchEvent(canvas, finger).release(0, canvas_point(canvas, *polyline[-1])).commit()
     assert len(canvas.strokes) == 1 and canvas.strokes[0].finished
     assert len(canvas.strokes[0].points) >= len(polyline) - 1
 
@@ -318,7 +305,7 @@ def test_a_finger_and_a_pen_draw_too_the_pen_with_its_pressure(qtbot, pad):
     )
 
     def tablet(kind: QEvent.Type, x: float, pressure: float) -> None:
-        point = QPointF(_point(canvas, x, 0.5))
+        point = QPointF(canvas_point(canvas, x, 0.5))
         event = QTabletEvent(
             kind,
             pen,
