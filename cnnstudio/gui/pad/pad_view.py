@@ -73,6 +73,7 @@ class DrawingPad(QWidget):
         self._stroke_end: tuple[int, float] | None = None  # seq, perf_counter at a stroke's end
         self._maps_seq = 0  # of the canvas whose feature maps are shown
         self._screenshot_digit: str | None = None
+        self._refused_first = False  # the first model was refused: the pad has none
         self._throttle = QTimer(self, singleShot=True, interval=THROTTLE_MS)
         self._throttle.timeout.connect(self._send)
         self._build()
@@ -193,6 +194,7 @@ class DrawingPad(QWidget):
         self._send()
 
     def _on_model_refused(self, source: ModelSource, reason: str) -> None:
+        self._refused_first = self.model_info is None
         self.chooser.revert()
         self.show_message(f"Cannot use {source.label}: {reason}", error=True)
         self.modelRefused.emit(reason)
@@ -281,7 +283,7 @@ class DrawingPad(QWidget):
         QTimer.singleShot(0, lambda: play(self.canvas, "3"))
 
     def is_ready(self) -> bool:
-        if self.context.engine_error is not None:
+        if self.context.engine_error is not None or self._refused_first:
             return True  # nothing more will come: picture the message
         if self.model_info is None:
             return False

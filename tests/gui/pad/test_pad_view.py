@@ -394,3 +394,25 @@ def test_the_pen_is_kept_between_sessions(qtbot, pad, opener):
     qtbot.addWidget(fresh)
     fresh.restore_settings(settings)
     assert fresh.canvas.light_on_dark and fresh.tools.width_slider.value() == 22
+
+
+def test_without_any_usable_model_the_pad_says_why_and_is_done_loading(qtbot):
+    from cnnstudio.gui.pad.pad_view import DrawingPad
+    from cnnstudio.gui.shell.context import StudioContext
+
+    def missing(source):
+        raise FileNotFoundError("the bundled LeNet-5 is missing; reinstall CNN Studio")
+
+    context = StudioContext()
+    context.mark_engine_ready()
+    pad = DrawingPad(context, opener=missing)
+    qtbot.addWidget(pad)
+    pad.show()
+    try:
+        qtbot.waitUntil(pad.is_ready, timeout=5000)
+        assert pad.model_info is None
+        assert "the bundled LeNet-5 is missing" in pad.message.text()
+        draw(qtbot, pad.canvas, DIGITS["1"][0])  # drawing still works, nothing answers
+        assert len(pad.canvas.strokes) == 1 and pad.recognition is None
+    finally:
+        pad.shutdown()
