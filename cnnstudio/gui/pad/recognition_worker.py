@@ -93,7 +93,6 @@ class RecognitionWorker(Worker):
         self._pending_model: ModelSource | None = None
         self._recognizers: OrderedDict[ModelSource, Any] = OrderedDict()  # least recent first
         self._recognizer: Any = None
-        self.with_feature_maps = True
 
     # -- any thread -----------------------------------------------------------------------------
 
@@ -119,7 +118,11 @@ class RecognitionWorker(Worker):
     def work(self) -> None:
         while True:
             with self._wake:
-                while not self.stopping() and not (self._pending_model or self._pending_canvas):
+                while (
+                    not self.stopping()
+                    and self._pending_model is None
+                    and self._pending_canvas is None
+                ):
                     self._wake.wait()
                 if self.stopping():
                     return
@@ -164,7 +167,7 @@ class RecognitionWorker(Worker):
             return  # no model yet: the view submits again once one is ready
         recognition = recognizer.recognize(canvas)
         self.recognized.emit(seq, recognition)
-        if recognition is None or not self.with_feature_maps:
+        if recognition is None:
             return
         with self._wake:
             stale = self._pending_canvas is not None or self._pending_model is not None
