@@ -191,5 +191,5 @@ class AnswerPanel(QWidget):
             self.headline.setText(recognition.message or "Not sure")
         else:
             self.headline.setText(f"{best}  ({percent(confidence)})")
-        ranked = [f"{name} {percent(p)}" for name, p in recognition.top]
+        ranked = [f"{name}\u00a0{percent(p)}" for name, p in recognition.top]  # kept whole
         self.detail.setText("Top three: " + ",  ".join(ranked))

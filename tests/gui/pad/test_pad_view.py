@@ -248,7 +248,7 @@ def test_an_unsure_answer_says_so_in_words(qtbot):
         FakeRecognition(probabilities, names, top, np.zeros((32, 32, 1)), True, "Not sure: 9 or 8?")
     )
     assert panel.headline.text() == "Not sure: 9 or 8?"
-    assert panel.detail.text() == "Top three: 9 40.0%,  8 20.0%,  6 10.0%"
+    assert panel.detail.text() == "Top three: 9\u00a040.0%,  8\u00a020.0%,  6\u00a010.0%"
     panel.show_recognition(
         FakeRecognition(probabilities, names, top, np.zeros((32, 32, 1)), False, "9 (40%)")
     )
