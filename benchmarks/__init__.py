@@ -38,6 +38,8 @@ graph: statistics and layout of DenseNet-201, ResNet-152 and Inception v3 (expan
   where pydot and Graphviz are (benchmarks/graph_layout.py).
 graph_view: the layer graph view on the same models: from asking to a drawn graph, and zoom/pan
   frame times (benchmarks/graph_view.py).
+pad: scripted strokes on the drawing pad; stroke end to updated bars (p50/p95/max) and the worst
+  gap between paints while drawing (benchmarks/pad_latency.py).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ MODULES = (
     "gui_memory",
     "graph_layout",
     "graph_view",
+    "pad_latency",
 )
 
 

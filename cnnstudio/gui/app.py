@@ -90,6 +90,10 @@ def run_app(
         window.show_view(view)
     if screenshot is not None:
         window.resize(*SCREENSHOT_SIZE)
+        # A view may set itself up for the picture (the pad draws a digit).
+        prepare = getattr(window.view(window.current_view()), "prepare_screenshot", None)
+        if callable(prepare):
+            prepare()
 
     outcome = {"status": 0}
     if probe:

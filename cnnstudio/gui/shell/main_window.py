@@ -127,8 +127,10 @@ class MainWindow(QMainWindow):
         runs.resumeRequested.connect(training.resume_run)
         self.add_view("training", "Training", training)
         self.add_view("runs", "Runs", runs)
-        # Later views slot in the same way, in the order a person works: the drawing pad
-        # after "runs".
+        from cnnstudio.gui.pad.pad_view import DrawingPad
+
+        self.add_view("pad", "Draw", DrawingPad(self.context))
+        # Later views slot in the same way, in the order a person works.
 
     def add_view(self, key: str, title: str, widget: QWidget) -> None:
         if key in self._views:

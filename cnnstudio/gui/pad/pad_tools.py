@@ -1,0 +1,89 @@
+"""The controls under the pad: stroke width, ink polarity, undo, clear, load and save.
+
+`PadTools` acts on one `PadCanvas` and nothing else; the canvas reports what came of a load or a
+save through its own `message` signal. Esc/Delete and Ctrl+Z are shortcuts of the widget given
+as `scope` (the whole view), so they work wherever the focus is in it, after clicking a button
+too; the canvas also handles them itself when it has the focus.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnnstudio.gui.pad.canvas import PadCanvas
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp)"
+
+
+class PadTools(QWidget):
+    def __init__(self, canvas: PadCanvas, scope: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("padTools")
+        self.canvas = canvas
+        self.width_slider = QSlider(Qt.Orientation.Horizontal, objectName="padWidthSlider")
+        self.width_slider.setAccessibleName("Stroke width")
+        self.width_slider.setRange(6, 48)  # pixels of a 280-pixel pad; MNIST's is about 22
+        self.width_slider.setValue(int(canvas.stroke_width))
+        self.width_slider.setToolTip("Stroke width")
+        self.width_slider.setMinimumWidth(120)
+        self.width_slider.valueChanged.connect(canvas.set_stroke_width)
+        self.polarity_button = QPushButton("White on black", objectName="padPolarityButton")
+        self.polarity_button.setCheckable(True)
+        self.polarity_button.setToolTip("Switch between white ink on black and black on white")
+        self.polarity_button.toggled.connect(self._on_polarity)
+        # Wide enough for either text, so switching does not shift the layout (and the pad).
+        metrics = self.polarity_button.fontMetrics()
+        self.polarity_button.setMinimumWidth(metrics.horizontalAdvance("Black on white") + 24)
+        pen = QHBoxLayout()
+        pen.addWidget(QLabel("Stroke width"))
+        pen.addWidget(self.width_slider, 1)
+        pen.addWidget(self.polarity_button)
+
+        self.buttons: dict[str, QPushButton] = {}
+        row = QHBoxLayout()
+        for key, text, tip, slot in (
+            ("undo", "Undo", "Undo the last stroke (Ctrl+Z)", canvas.undo),
+            ("clear", "Clear", "Clear the pad (Esc or Delete)", canvas.clear),
+            ("load", "Load image…", "Load a PNG or JPEG (or drop one on the pad)", self.ask_load),
+            ("save", "Save PNG…", "Save the drawing as a PNG image", self.ask_save),
+        ):
+            button = QPushButton(text, objectName=f"pad{key.title()}Button", toolTip=tip)
+            button.clicked.connect(slot)
+            self.buttons[key] = button
+            row.addWidget(button)
+        row.addStretch(1)
+        for key, slot in (
+            (QKeySequence(Qt.Key.Key_Escape), canvas.clear),
+            (QKeySequence(Qt.Key.Key_Delete), canvas.clear),
+            (QKeySequence(QKeySequence.StandardKey.Undo), canvas.undo),
+        ):
+            shortcut = QShortcut(key, scope, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(pen)
+        layout.addLayout(row)
+
+    def _on_polarity(self, dark_on_light: bool) -> None:
+        self.polarity_button.setText("Black on white" if dark_on_light else "White on black")
+        self.canvas.set_light_on_dark(not dark_on_light)
+
+    def ask_load(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Load an image", "", IMAGE_FILTER)
+        if name:
+            self.canvas.load_image(name)
+
+    def ask_save(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Save the drawing", "digit.png", "PNG (*.png)")
+        if name:
+            self.canvas.save_png(name)
