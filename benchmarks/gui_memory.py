@@ -13,12 +13,10 @@ import argparse
 import gc
 import os
 import tempfile
-import time
 from pathlib import Path
-from typing import Any
 
 from benchmarks import Check, benchmark
-from benchmarks.gui_training import _application, _through_panel
+from benchmarks.gui_training import _application, _through_panel, open_training_panel
 from benchmarks.training import resident_memory_bytes
 
 RUNS = 10
@@ -30,22 +28,10 @@ def measure_gui_memory(runs: int = RUNS, epochs: int = 2) -> list[float]:
     """Resident megabytes after each of `runs` training runs through one training view."""
     app = _application()
     import cnnstudio.models  # noqa: F401  (what the app's engine loader does)
-    from cnnstudio.engine.devices import list_devices
     from cnnstudio.engine.runs import RunStore
-    from cnnstudio.gui.shell.context import StudioContext
-    from cnnstudio.gui.shell.engine_loader import EngineStatus
-    from cnnstudio.gui.training.training_panel import TrainingPanel
 
     home = Path(tempfile.mkdtemp(prefix="cnnstudio-bench-memory-"))
-    context = StudioContext(RunStore(home / "runs"))
-    context.mark_engine_ready(EngineStatus("", "", tuple(list_devices())))
-    panel: Any = TrainingPanel(context)
-    panel.resize(1280, 800)
-    panel.show()
-    deadline = time.monotonic() + 60
-    while panel.chart is None and time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.02)
+    panel = open_training_panel(app, RunStore(home / "runs"))
     megabytes = []
     try:
         for _ in range(runs):

@@ -156,17 +156,14 @@ def measure_gui_training(epochs: int = 3, cycles: int = 3) -> dict[str, Any]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def _measure(app: Any, epochs: int, cycles: int) -> dict[str, Any]:
-    import cnnstudio.models  # noqa: F401  (what the app's engine loader does)
-    from cnnstudio.engine.datasets import load_dataset
+def open_training_panel(app: Any, runs: Any) -> Any:
+    """The app's training view on `runs`, engine marked ready, shown (offscreen) with its chart
+    built, as a person would find it."""
     from cnnstudio.engine.devices import list_devices
-    from cnnstudio.engine.runs import RunStore
     from cnnstudio.gui.shell.context import StudioContext
     from cnnstudio.gui.shell.engine_loader import EngineStatus
     from cnnstudio.gui.training.training_panel import TrainingPanel
 
-    train_images = len(load_dataset("mnist-5k").train.labels)
-    runs = RunStore(Path(os.environ["CNNSTUDIO_HOME"]) / "runs")
     context = StudioContext(runs)
     context.mark_engine_ready(EngineStatus("", "", tuple(list_devices())))
     panel = TrainingPanel(context)
@@ -176,6 +173,17 @@ def _measure(app: Any, epochs: int, cycles: int) -> dict[str, Any]:
     while panel.chart is None and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.02)
+    return panel
+
+
+def _measure(app: Any, epochs: int, cycles: int) -> dict[str, Any]:
+    import cnnstudio.models  # noqa: F401  (what the app's engine loader does)
+    from cnnstudio.engine.datasets import load_dataset
+    from cnnstudio.engine.runs import RunStore
+
+    train_images = len(load_dataset("mnist-5k").train.labels)
+    runs = RunStore(Path(os.environ["CNNSTUDIO_HOME"]) / "runs")
+    panel = open_training_panel(app, runs)
     headless: list[float] = []
     gui: dict[str, list[float]] = {}
     headless_run_means: list[float] = []
