@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from cnnstudio import __version__
-from cnnstudio.cli import models, runs, training
+from cnnstudio.cli import devices, models, runs, training
 from cnnstudio.cli.common import EXIT_FAILURE, EXIT_USAGE, Parser, UsageError, describe_os_error
 from cnnstudio.cli.tf_logging import (
     VERBOSE_ENV,
@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_commands(sub)
     training.add_commands(sub)
     runs.add_commands(sub)
+    devices.add_commands(sub)
     parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     for command in sub.choices.values():
         # After the command too (`cnnstudio train --verbose`); SUPPRESS keeps a --verbose given

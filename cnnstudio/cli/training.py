@@ -12,7 +12,8 @@ from cnnstudio.engine.formatting import format_duration, format_shape
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    from cnnstudio.engine.config import OPTIMIZERS, SCHEDULES, TrainingConfig
+    from cnnstudio.engine.config import OPTIMIZERS, SCHEDULES, STRATEGIES, TrainingConfig
+    from cnnstudio.engine.precision import MIXED_PRECISION_CHOICES, XLA_CHOICES
 
     defaults = TrainingConfig()
     train = sub.add_parser(
@@ -70,7 +71,29 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="a model option, e.g. activation=relu (repeatable)",
     )
     train.add_argument("--seed", type=int, help=f"default: {defaults.seed}")
-    train.add_argument("--device", help="auto, cpu, gpu:0, ... (default: auto, a GPU if any)")
+    train.add_argument(
+        "--device",
+        help="auto, cpu, gpu:0, or several: gpu:0,gpu:1 (default: auto, a GPU if any); "
+        "see `cnnstudio devices`",
+    )
+    train.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        help="none: one device; mirrored: every GPU (or those --device names) of this machine; "
+        "multi-worker: several machines from TF_CONFIG or Slurm (default: auto, mirrored when "
+        "--device names several); --batch-size is per device",
+    )
+    train.add_argument(
+        "--mixed-precision",
+        choices=MIXED_PRECISION_CHOICES,
+        help="auto: float16 on GPUs of compute capability 7.0 or newer, else off (default: auto)",
+    )
+    train.add_argument(
+        "--xla",
+        choices=XLA_CHOICES,
+        help="XLA compilation; auto: on for GPUs of compute capability 7.0 or newer, off on "
+        "the CPU (default: auto)",
+    )
     train.add_argument(
         "--validation-fraction", type=float, metavar="F", help="image folders only (default: 0.2)"
     )
@@ -147,6 +170,9 @@ _TRAIN_FLAGS = (
     "early_stopping",
     "seed",
     "device",
+    "strategy",
+    "mixed_precision",
+    "xla",
     "validation_fraction",
     "augment",
     "standardize",
@@ -215,6 +241,7 @@ def _stop_on_interrupt(session, progress: ConsoleProgress):
 
 def _cmd_train(args: argparse.Namespace) -> int:
     config = _training_config(args)  # ValueError: one line, exit 2
+    _prepare_devices(config)
     dataset = _image_folder_first(config)
 
     from cnnstudio.engine.session import TrainingSession
@@ -222,6 +249,19 @@ def _cmd_train(args: argparse.Namespace) -> int:
     progress = ConsoleProgress(sys.stdout, interactive=sys.stdout.isatty())
     session = TrainingSession(config, progress, dataset=dataset)
     return _run_session(session, progress)
+
+
+def _prepare_devices(config) -> None:
+    """Before anything else touches TensorFlow: GPU memory growth and a multi-worker strategy
+    (`cnnstudio.engine.distribute.prepare`); one line when `auto` finds no GPU."""
+    from cnnstudio.engine.devices import auto_choice
+    from cnnstudio.engine.distribute import prepare
+
+    prepare(config)
+    if config.device == "auto":
+        device, why = auto_choice()
+        if not device.is_gpu:
+            print(f"Note: training on the CPU ({why}).")
 
 
 def _image_folder_first(config):
@@ -273,6 +313,7 @@ def _cmd_resume(args: argparse.Namespace) -> int:
         warn_if_forced(handle, "resuming")
     progress = ConsoleProgress(sys.stdout, interactive=sys.stdout.isatty())
     session = TrainingSession.resume_run(handle, progress, epochs=args.epochs, force=args.force)
+    _prepare_devices(session.config)
     return _run_session(session, progress)
 
 

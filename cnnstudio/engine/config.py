@@ -24,6 +24,10 @@ OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 # step: x0.1 at 50% and again at 75% of the epochs; cosine: to 0 over the run;
 # plateau: x0.5 when the validation loss has not improved for 2 epochs.
 SCHEDULES = ("constant", "step", "cosine", "plateau")
+# auto: mirrored when `device` lists several devices, else none (one device). mirrored:
+# tf.distribute.MirroredStrategy over the devices (all GPUs for `auto`); multi-worker:
+# MultiWorkerMirroredStrategy from TF_CONFIG or Slurm (`cnnstudio.engine.distribute`).
+STRATEGIES = ("auto", "none", "mirrored", "multi-worker")
 
 
 def _is_int(value: Any) -> bool:
@@ -56,7 +60,14 @@ class TrainingConfig:
     # Patience in epochs on validation loss; 0 disables early stopping.
     early_stopping: int = 0
     seed: int = 0
+    # "auto", "cpu", "gpu:N", or several devices ("gpu:0,gpu:1"), which train mirrored.
     device: str = "auto"
+    strategy: str = "auto"
+    # Mixed precision (auto|off|float16|bfloat16) and XLA (auto|on|off); auto: mixed_float16
+    # and XLA on GPUs of compute capability >= 7.0, float32 and no XLA elsewhere
+    # (`cnnstudio.engine.precision`). run.json's `hardware` records what was used.
+    mixed_precision: str = "auto"
+    xla: str = "auto"
     validation_fraction: float = 0.2
     augment: bool = True
     # Put a Normalization layer adapted to the training images in front of the model
@@ -86,6 +97,8 @@ class TrainingConfig:
         self._check_positive_int("batch_size", self.batch_size)
         self._check_choice("optimizer", self.optimizer, OPTIMIZERS)
         self._check_choice("schedule", self.schedule, SCHEDULES)
+        self._check_choice("strategy", self.strategy, STRATEGIES)
+        self._validate_acceleration()
         self._check_range("learning_rate", self.learning_rate, low=0.0, low_open=True)
         self._check_range("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
         self._check_range("weight_decay", self.weight_decay, low=0.0)
@@ -114,12 +127,28 @@ class TrainingConfig:
         from cnnstudio.engine.devices import validate_device_name
 
         self.device = validate_device_name(self.device)
+        self.strategy = self.strategy.lower()
+        if "," in self.device and self.strategy == "none":
+            raise ValueError(
+                f"strategy 'none' trains on one device; device {self.device!r} names several "
+                "(use strategy 'mirrored' or 'auto')"
+            )
         self.optimizer = self.optimizer.lower()
         self.schedule = self.schedule.lower()
         self._validate_model()
         if check_dataset:
             self._validate_dataset()
         return self
+
+    def _validate_acceleration(self) -> None:
+        from cnnstudio.engine.precision import MIXED_PRECISION_CHOICES, XLA_CHOICES
+
+        if isinstance(self.xla, bool):  # JSON true/false read as on/off
+            self.xla = "on" if self.xla else "off"
+        self._check_choice("mixed_precision", self.mixed_precision, MIXED_PRECISION_CHOICES)
+        self._check_choice("xla", self.xla, XLA_CHOICES)
+        self.mixed_precision = self.mixed_precision.lower()
+        self.xla = self.xla.lower()
 
     def _validate_model(self) -> None:
         if not isinstance(self.model, str) or not self.model.strip():

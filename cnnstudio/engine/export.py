@@ -355,6 +355,7 @@ def export_run(
     usable checkpoint for `weights="best"`).
     """
     from cnnstudio.engine.modelfile import load_model_file
+    from cnnstudio.engine.precision import as_float32
     from cnnstudio.engine.record import software_versions
 
     if fmt not in FORMATS:
@@ -381,6 +382,8 @@ def export_run(
     _say(progress, f"loading {source}")
     model = load_model_file(source)
     held = _weights_held(handle, model, weights, progress)
+    # Exports are float32 whatever the training policy (`cnnstudio.engine.precision`).
+    model = as_float32(model)
     input_shape = tuple(int(d) for d in model.input_shape[1:])
     inputs, where = sample_inputs(handle, input_shape)
     expected = _reference(model, inputs)

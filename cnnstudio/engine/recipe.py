@@ -7,7 +7,8 @@ the training step, where it does not compete with it for the CPU cores); Keras r
 is paid once per group instead of once per batch, and our batch hook, which makes Keras wait for the
 numbers, fires once per group too. The group size is chosen so that the hook fires about
 `EVENTS_PER_SECOND` times a second (measured on a compiled forward pass), never more than
-`MAX_STEPS_PER_EXECUTION`. XLA is left off on the CPU, where it made LeNet-5 slower.
+`MAX_STEPS_PER_EXECUTION`. XLA and mixed precision are chosen by `precision` (off on the CPU,
+where XLA made LeNet-5 slower).
 
 Standardisation (`with_input_standardization`) is the trained model's first layer: a Keras
 `Normalization` adapted to the training images' per-channel mean and variance. The pipeline's
@@ -73,23 +74,30 @@ def choose_input_shape(min_input: int, image_shape: tuple[int, int, int]) -> tup
 
 
 def build_model(
-    config: TrainingConfig, input_shape: tuple[int, int, int], num_classes: int
+    config: TrainingConfig,
+    input_shape: tuple[int, int, int],
+    num_classes: int,
+    *,
+    policy: str = "float32",
 ) -> keras.Model:
     """The registered model `config` names, with its main output only; its initial weights
-    depend on `config.seed` alone, whatever other threads build meanwhile."""
+    depend on `config.seed` alone, whatever other threads build meanwhile. Under a mixed
+    `policy` its layers compute in float16/bfloat16 except the output (`precision`)."""
     import keras
 
+    from cnnstudio.engine import precision
     from cnnstudio.engine.seeding import seeded_build
     from cnnstudio.models import create_model
 
-    model = seeded_build(
-        config.seed,
-        lambda: create_model(config.model, input_shape, num_classes, **config.model_options),
-    )
+    def build() -> keras.Model:
+        with precision.building_under(policy):
+            return create_model(config.model, input_shape, num_classes, **config.model_options)
+
+    model = seeded_build(config.seed, build)
     if len(model.outputs) > 1:
         # Auxiliary heads (Inception) are not trained here: the main output is first.
         model = keras.Model(model.inputs, model.outputs[0], name=model.name)
-    return model
+    return precision.float32_outputs(model)
 
 
 def augmentation_layer(augment: Augmentation, seed: int = 0) -> keras.layers.Layer:
@@ -237,15 +245,20 @@ def compile_trainer(
     *,
     steps_per_epoch: int,
     steps_per_execution: int,
-    on_gpu: bool,
+    jit_compile: bool = False,
+    policy: str = "float32",
     schedule_segments: list[list[int]] | None = None,
 ) -> None:
-    """Compile what fit trains: optimizer, loss (label smoothing needs one-hot labels), accuracy."""
+    """Compile what fit trains: optimizer (with loss scaling under mixed_float16), loss (label
+    smoothing needs one-hot labels), accuracy; XLA as `precision.choose` decided."""
     import keras
 
+    from cnnstudio.engine.precision import loss_scaled
+
     smoothing = config.label_smoothing > 0
+    optimizer = build_optimizer(config, steps_per_epoch, schedule_segments)
     trainer.compile(
-        optimizer=build_optimizer(config, steps_per_epoch, schedule_segments),
+        optimizer=loss_scaled(optimizer, policy),
         loss=(
             keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
             if smoothing
@@ -257,10 +270,7 @@ def compile_trainer(
             else keras.metrics.SparseCategoricalAccuracy(name="accuracy")
         ],
         steps_per_execution=steps_per_execution,
-        # On the CPU (oneDNN), XLA made LeNet-5 at batch 256 slower (11,000 against
-        # 18,000 images/s on 2 cores) and costs a compile per run; on a GPU Keras
-        # decides.
-        jit_compile="auto" if on_gpu else False,
+        jit_compile=jit_compile,
     )
 
 

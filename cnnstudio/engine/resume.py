@@ -282,7 +282,7 @@ def checkpoint_state(
         "epochs": progress.epoch_entries,
         "elapsed_seconds": round(elapsed_seconds, 3),
         "learning_rate": float(optimizer.learning_rate),
-        "iterations": int(optimizer.iterations),
+        "iterations": int(optimizer.iterations.numpy()),  # a MirroredVariable under mirrored
         "rng": {"seed": seed, "data_seed": seed + initial_epoch},
         "callbacks": {},
     }

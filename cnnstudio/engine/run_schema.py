@@ -53,6 +53,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "versions": (dict,),
     "steps_per_epoch": (int,),
     "steps_per_execution": (int,),
+    "hardware": (dict,),
 }
 # Nested values the run list, resume and predict read directly.
 _NESTED_TYPES: dict[tuple[str, str], tuple[type, ...]] = {

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -43,13 +44,16 @@ from cnnstudio.engine.events import (
 )
 from cnnstudio.engine.run_liveness import Heartbeat
 from cnnstudio.engine.runs import Run, RunStore
-from cnnstudio.engine.tf_workarounds import forgetting_custom_gradients
+from cnnstudio.engine.tf_workarounds import (
+    build_from_local_batch,
+    forgetting_custom_gradients,
+    multi_worker_scalar_means,
+)
 
 if TYPE_CHECKING:
     import keras
 
     from cnnstudio.engine.data_types import Dataset
-    from cnnstudio.engine.devices import Device
     from cnnstudio.models import ModelInfo
 
 
@@ -103,6 +107,10 @@ class TrainingSession:
         self._elapsed_offset = 0.0  # training time of earlier sessions of the same run
         self._log_mark = 0  # log.txt lines before this session began (`_preparation_warnings`)
         self._device_name: str | None = None
+        self._placement: Any = None  # distribute.Placement, made first thing in `_train`
+        self._policy, self._jit = "float32", False  # precision.choose's answer for the run
+        self._scratch: Any = None  # a non-chief worker's temporary run store, removed at the end
+        self._backup: Any = None  # BackupAndRestore's folder (multi-worker)
         self._callback_state: dict[str, Any] = {}  # from the checkpoint a resume starts at
         # The learning-rate schedule's segments before this session (a resume may add one).
         self._earlier_segments: list[list[int]] = schedules.initial_segments(self.config.epochs)
@@ -177,6 +185,7 @@ class TrainingSession:
                     self.run_handle, self.config, self.progress
                 )
             else:
+                self._use_scratch_store_unless_chief()
                 self.run_handle = self.runs.create(self.config.model, self.config.dataset)
                 self.run_handle.write_record(record.initial_record(self.config))
         except OSError as error:
@@ -196,6 +205,14 @@ class TrainingSession:
         except Exception as error:  # the reason must never be lost, whatever it is
             return self._finish("failed", self._describe_failure(error))
         return self._finish("finished", None, save=True)
+
+    def _use_scratch_store_unless_chief(self) -> None:
+        """Under multi-worker only the chief writes the run folder (`distribute`)."""
+        from cnnstudio.engine.distribute import scratch_store_root
+
+        self._scratch = scratch_store_root(self.config)
+        if self._scratch is not None:
+            self.runs = RunStore(self._scratch)
 
     def _describe_failure(self, error: BaseException) -> str:
         import tensorflow as tf
@@ -217,13 +234,14 @@ class TrainingSession:
 
     def _train(self) -> None:
         import keras
-        import tensorflow as tf
 
-        from cnnstudio.engine.devices import resolve_device
+        from cnnstudio.engine import distribute, precision
         from cnnstudio.engine.downloads import load_training_data
         from cnnstudio.models import get_model_info
 
         config = self.config
+        # First: a multi-worker strategy must exist before TensorFlow initialises its runtime.
+        placement = self._placement = distribute.place(config)
         # Old models, graphs and name counters of earlier runs in this thread go now, so that
         # many runs in one process do not grow memory.
         keras.backend.clear_session()
@@ -231,9 +249,14 @@ class TrainingSession:
         keras.utils.set_random_seed(config.seed)
 
         self._log_mark = len(self.run_handle.log_lines())  # see `_preparation_warnings`
-        device = resolve_device(config.device)
-        self._device_name = device.name
-        self.run_handle.update_record(device=device.name)
+        self._device_name = placement.label
+        self._policy, self._jit = precision.choose(
+            config.mixed_precision, config.xla, placement.devices
+        )
+        hardware = placement.describe(
+            policy=self._policy, xla=self._jit, batch_size=config.batch_size
+        )
+        self.run_handle.update_record(device=placement.label, hardware=hardware)
         try:
             dataset = self._dataset or load_training_data(
                 config, cancelled=lambda: self.controls.stop_requested, note=self.run_handle.log
@@ -247,29 +270,37 @@ class TrainingSession:
         input_shape = recipe.choose_input_shape(
             model_info.min_input, tuple(dataset.info.image_shape)
         )
-        with tf.device(device.tf_name):
-            pipelines, steps_per_execution = self._assemble(dataset, input_shape, device)
+        with placement.scope():
+            pipelines, steps_per_execution = self._assemble(dataset, input_shape)
             if self._resume_target is not None:
                 self.initial_epoch = self._restore(self.trainer)
             self.controls.raise_if_stopped()  # after standardisation, calibration, restore
-            self._announce(model_info, dataset, input_shape, device, pipelines, steps_per_execution)
+            self._announce(model_info, dataset, input_shape, pipelines, steps_per_execution)
             self._fit(pipelines)
 
     def _assemble(
-        self, dataset: Dataset, input_shape: tuple[int, int, int], device: Device
+        self, dataset: Dataset, input_shape: tuple[int, int, int]
     ) -> tuple[recipe.Pipelines, int]:
         """Build the model and what fit trains, the data pipelines, and compile; returns the
         pipelines and the number of batches per call into TensorFlow."""
         config = self.config
-        model = recipe.build_model(config, input_shape, dataset.info.num_classes)
+        from cnnstudio.engine import distribute
+
+        placement = self._placement
+        model = recipe.build_model(
+            config, input_shape, dataset.info.num_classes, policy=self._policy
+        )
         self.model = model
         if self._resume_target is not None:
             # Where the run continues decides the data seed (see `cnnstudio.engine.resume`).
             self.initial_epoch = self._peek_checkpoint_epoch()
         schedule_segments = self._schedule_segments()
+        # The pipeline batches the global batch; the strategy splits it across the replicas.
+        global_batch = config.replace(batch_size=placement.global_batch(config.batch_size))
         pipelines = recipe.training_pipelines(
-            config, dataset, input_shape, initial_epoch=self.initial_epoch
+            global_batch, dataset, input_shape, initial_epoch=self.initial_epoch
         )
+        pipelines = distribute.sharded(pipelines, placement)
         if config.standardize:
             model = recipe.with_input_standardization(model, pipelines.train)
             self.model = model
@@ -286,7 +317,8 @@ class TrainingSession:
             config,
             steps_per_epoch=pipelines.steps_per_epoch,
             steps_per_execution=steps_per_execution,
-            on_gpu=device.is_gpu,
+            jit_compile=self._jit,
+            policy=self._policy,
             schedule_segments=schedule_segments,
         )
         return pipelines, steps_per_execution
@@ -299,7 +331,11 @@ class TrainingSession:
         return segments
 
     def _steps_per_execution(self, model: keras.Model, pipelines: recipe.Pipelines) -> int:
-        """As configured, else as the resumed run recorded, else measured on this machine."""
+        """As configured, else as the resumed run recorded, else measured on this machine;
+        1 under a strategy (Keras 3's grouped steps break under tf.distribute:
+        keras-team/keras#19246, "You must feed a value for placeholder tensor")."""
+        if self._placement.strategy is not None:
+            return 1
         recorded = (
             self.run_handle.record.get("steps_per_execution")
             if self._resume_target is not None
@@ -318,7 +354,6 @@ class TrainingSession:
         model_info: ModelInfo,
         dataset: Dataset,
         input_shape: tuple[int, int, int],
-        device: Device,
         pipelines: recipe.Pipelines,
         steps_per_execution: int,
     ) -> None:
@@ -344,7 +379,7 @@ class TrainingSession:
                 num_classes=dataset.info.num_classes,
                 params=model.count_params(),
                 trainable_params=record.trainable_params(model),
-                device=device.name,
+                device=self._device_name,
                 epochs=self.config.epochs,
                 steps_per_epoch=pipelines.steps_per_epoch,
                 batch_size=self.config.batch_size,
@@ -377,6 +412,15 @@ class TrainingSession:
         # The checkpointer after those: a checkpoint holds what early stopping and the plateau
         # made of the epoch.
         callbacks = [hooks, *schedule, Checkpointer(self), self._scalars]
+        workaround = contextlib.nullcontext()
+        if self._placement.kind == "multi-worker":
+            callbacks.append(self._backup_and_restore())
+            build_from_local_batch(self.trainer)
+            workaround = multi_worker_scalar_means()
+        with workaround:
+            self._fit_with(pipelines, callbacks)
+
+    def _fit_with(self, pipelines: recipe.Pipelines, callbacks: list[Any]) -> None:
         self.trainer.fit(
             pipelines.train,
             validation_data=pipelines.validation,
@@ -391,6 +435,15 @@ class TrainingSession:
             verbose=0,
             shuffle=False,  # the pipeline shuffles
         )
+
+    def _backup_and_restore(self) -> keras.callbacks.Callback:
+        """Keras's fault tolerance for multi-worker training (`cnnstudio.engine.distribute`)."""
+        import keras
+
+        from cnnstudio.engine.distribute import backup_dir
+
+        self._backup = backup_dir(self.config, self._placement.role, self.run_handle.path)
+        return keras.callbacks.BackupAndRestore(str(self._backup))
 
     # -- checkpoints and resume (see `cnnstudio.engine.resume`) -------------------------------
 
@@ -484,6 +537,11 @@ class TrainingSession:
             elapsed_seconds=elapsed,
             early_stopped=early_stopped,
         )
+        # A multi-worker worker's own temporary run store; a finished run's emptied backup.
+        done = status == "finished" and self._backup is not None
+        for folder in (self._scratch, self._backup.parent if done else None):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
         # The run is over and recorded; a broken observer cannot change that.
         with contextlib.suppress(Exception):
             self.emit(_final_event(self.result))

@@ -51,3 +51,69 @@ def _gradient_registry() -> dict[Any, Any] | None:
     except (ImportError, AttributeError):
         return None
     return registry if isinstance(registry, dict) else None
+
+
+def build_from_local_batch(trainer: Any) -> None:
+    """Let `trainer.fit` build under MultiWorkerMirroredStrategy with several workers.
+
+    Keras 3 (3.15) builds a model's optimizer and metrics in `fit` from the first batch, which it
+    first reduces across replicas with `strategy.reduce("MEAN", ...)` only to learn its shapes;
+    with two workers that reduce fails ("Attempt to convert a value (PerReplica...) to a
+    Tensor"), so plain `fit` cannot train multi-worker at all. This builds from the first local
+    replica's batch instead (same shapes, no cross-worker traffic), as Keras does for one worker.
+    It replaces a private method on this one model; where Keras has renamed it, nothing changes.
+    """
+    if not hasattr(trainer, "_maybe_symbolic_build") or not hasattr(trainer, "_symbolic_build"):
+        return
+    import tensorflow as tf
+
+    def first_local(value: Any) -> Any:
+        if isinstance(value, tf.distribute.DistributedValues):
+            return trainer.distribute_strategy.experimental_local_results(value)[0]
+        return value
+
+    def maybe_symbolic_build(iterator: Any = None, data_batch: Any = None) -> None:
+        if iterator is not None and data_batch is None:
+            for _, _, batches in iterator:
+                data_batch = tf.nest.map_structure(first_local, next(batches))
+                break
+        with trainer.distribute_strategy.scope():
+            trainer._symbolic_build(data_batch=data_batch)
+
+    trainer._maybe_symbolic_build = maybe_symbolic_build
+
+
+@contextlib.contextmanager
+def multi_worker_scalar_means():
+    """While the block runs, reduce a multi-worker step's scalar logs without an axis.
+
+    Keras 3 (3.15) reduces each training step's logs (loss, metrics: scalars) across workers
+    with `strategy.reduce("MEAN", value, axis=0)`, which fails on a scalar ("Invalid reduction
+    dimension 0 for input with 0 dimensions"): `fit` cannot train multi-worker. The mean over
+    the replicas (axis None) is what it means; values with a batch axis keep Keras's own path.
+    """
+    from keras.src.backend.tensorflow import trainer as tf_trainer
+
+    original = getattr(tf_trainer, "reduce_per_replica", None)
+    multi_worker = getattr(tf_trainer, "_collective_all_reduce_multi_worker", None)
+    if original is None or multi_worker is None:
+        yield
+        return
+    import tensorflow as tf
+
+    def reduce_per_replica(values: Any, strategy: Any, reduction: str = "auto") -> Any:
+        if reduction not in ("auto", "mean") or not multi_worker(strategy):
+            return original(values, strategy, reduction)
+
+        def mean(value: Any) -> Any:
+            local = strategy.experimental_local_results(value)[0]
+            scalar = getattr(local, "shape", None) is not None and local.shape.rank == 0
+            return strategy.reduce("MEAN", value, axis=None if scalar else 0)
+
+        return tf.nest.map_structure(mean, values)
+
+    tf_trainer.reduce_per_replica = reduce_per_replica
+    try:
+        yield
+    finally:
+        tf_trainer.reduce_per_replica = original
