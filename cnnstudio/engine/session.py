@@ -34,6 +34,7 @@ from cnnstudio.engine import recipe, record, resume, schedules
 from cnnstudio.engine.checkpoints import CheckpointStore
 from cnnstudio.engine.config import TrainingConfig
 from cnnstudio.engine.controls import LossNotFinite, RunControls, StopRequested
+from cnnstudio.engine.epoch_writer import EpochWriter
 from cnnstudio.engine.events import (
     RunFailed,
     RunFinished,
@@ -118,6 +119,8 @@ class TrainingSession:
         self._early_stopping: keras.callbacks.EarlyStopping | None = None
         self._plateau: keras.callbacks.ReduceLROnPlateau | None = None
         self._scalars: Any = None
+        # The per-epoch history, checkpoint and TensorBoard writes, off the training thread.
+        self.epoch_writer = EpochWriter()
 
     @classmethod
     def resume_run(
@@ -417,8 +420,14 @@ class TrainingSession:
             callbacks.append(self._backup_and_restore())
             build_from_local_batch(self.trainer)
             workaround = multi_worker_scalar_means()
-        with workaround:
-            self._fit_with(pipelines, callbacks)
+        try:
+            with workaround:
+                self._fit_with(pipelines, callbacks)
+        finally:
+            # Every epoch's files are written before the run ends, whatever ended it.
+            failure = self.epoch_writer.close()
+        if failure is not None:
+            raise failure
 
     def _fit_with(self, pipelines: recipe.Pipelines, callbacks: list[Any]) -> None:
         self.trainer.fit(
@@ -506,6 +515,7 @@ class TrainingSession:
             and self._early_stopping is not None
             and self._early_stopping.stopped_epoch > 0
         )
+        self.epoch_writer.close()  # (already closed by `_fit`, unless it never began)
         if self._scalars is not None:  # fit does not end its callbacks when it raises
             with contextlib.suppress(Exception):
                 self._scalars.close()
