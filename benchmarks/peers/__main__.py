@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -59,7 +60,7 @@ def _engine_epochs(home: Path) -> tuple[list[float], int, float]:
     entries = [json.loads(line) for line in history.read_text().splitlines() if line.strip()]
     epochs = [e for e in entries if e.get("kind") == "epoch"]
     ends = [e["elapsed_seconds"] for e in epochs]
-    seconds = [ends[0], *(b - a for a, b in zip(ends, ends[1:], strict=False))]
+    seconds = [ends[0], *(b - a for a, b in itertools.pairwise(ends))]
     record = json.loads(next(home.glob("runs/*/run.json")).read_text())
     train = record.get("dataset", {}).get("train_size", 4000)
     return seconds, int(train), float(epochs[-1]["metrics"].get("val_accuracy", float("nan")))

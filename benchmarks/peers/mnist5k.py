@@ -37,5 +37,15 @@ def report(program: str, epoch_seconds: list[float], train_images: int, **extra)
     """The one line the runner (`benchmarks.peers.__main__`) reads from each peer."""
     import json
 
-    print("PEER " + json.dumps({"program": program, "epoch_seconds": epoch_seconds,
-                                "train_images": train_images, **extra}), flush=True)
+    print(
+        "PEER "
+        + json.dumps(
+            {
+                "program": program,
+                "epoch_seconds": epoch_seconds,
+                "train_images": train_images,
+                **extra,
+            }
+        ),
+        flush=True,
+    )
