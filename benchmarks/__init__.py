@@ -26,10 +26,15 @@ training (benchmarks/training.py): LeNet-5 on mnist-5k, three ways, in this one 
   cycles so that a slow spell of the machine does not land on one of them only.
 memory (benchmarks/training.py): 20 short training runs one after another; resident memory
   must not keep growing.
+devices (benchmarks/devices.py): LeNet-5 and ResNet-18 (32x32x3) trained with the engine's
+  automatic settings against XLA forced on, steps_per_execution=1, and MirroredStrategy on two
+  logical CPU devices, each in a fresh process.
 startup: `cnnstudio` to its first shown window, in a fresh process
   (benchmarks/gui_startup.py).
 gui: training through the app's training view with live charts against the headless engine, and
   the GUI thread's stalls meanwhile (benchmarks/gui_training.py).
+gui-memory: the app's resident memory over ten runs in one training view; it must level off
+  (benchmarks/gui_memory.py).
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Imported by `main` in this order, which is the order the benchmarks run in.
-MODULES = ("training", "gui_startup", "gui_training")
+MODULES = ("training", "devices", "gui_startup", "gui_training", "gui_memory")
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="random shifts, rotations, zooms (and flips where they make sense)",
     )
     train.add_argument(
+        "--augment-stroke",
+        dest="stroke_augmentation",
+        type=float,
+        metavar="AMOUNT",
+        help="with --augment, also thicker and thinner strokes: up to AMOUNT (0-1) of a "
+        "one-pixel dilation or erosion (default: 0, off; for digits drawn with other pens)",
+    )
+    train.add_argument(
         "--standardize",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -175,6 +183,7 @@ _TRAIN_FLAGS = (
     "xla",
     "validation_fraction",
     "augment",
+    "stroke_augmentation",
     "standardize",
     "limit_batches",
     "steps_per_execution",
@@ -254,11 +263,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _prepare_devices(config) -> None:
     """Before anything else touches TensorFlow: GPU memory growth and a multi-worker strategy
     (`cnnstudio.engine.distribute.prepare`); one line when `auto` finds no GPU."""
-    from cnnstudio.engine.devices import auto_choice
+    from cnnstudio.engine.devices import auto_choice, resolve_devices
     from cnnstudio.engine.distribute import prepare
 
     prepare(config)
-    if config.device == "auto":
+    if config.device != "auto":
+        resolve_devices(config.device)  # a device that is not there: one line, exit 2
+    else:
         device, why = auto_choice()
         if not device.is_gpu:
             print(f"Note: training on the CPU ({why}).")

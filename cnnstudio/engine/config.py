@@ -70,6 +70,10 @@ class TrainingConfig:
     xla: str = "auto"
     validation_fraction: float = 0.2
     augment: bool = True
+    # With `augment`: thicker and thinner strokes, up to this fraction of a one-pixel dilation
+    # or erosion (`Augmentation.stroke`); 0 = off. The bundled LeNet-5 for the drawing pad
+    # trains with it.
+    stroke_augmentation: float = 0.0
     # Put a Normalization layer adapted to the training images in front of the model
     # (recipe.with_input_standardization): zero-mean, unit-variance inputs.
     standardize: bool = True
@@ -113,6 +117,7 @@ class TrainingConfig:
             low_open=True,
             high_open=True,
         )
+        self._check_range("stroke_augmentation", self.stroke_augmentation, low=0.0, high=1.0)
         self._check_non_negative_int("early_stopping", self.early_stopping)
         self._check_non_negative_int("seed", self.seed)
         self._check_non_negative_int("steps_per_execution", self.steps_per_execution)

@@ -80,3 +80,20 @@ class RunControls:
         if self._stop.is_set():
             raise StopRequested
         return paused_seconds
+
+
+def describe_failure(error: BaseException, batch_size: int, device: str) -> str:
+    """A failed run's reason in one line: out of memory with a suggestion, else `Type: text`."""
+    import re
+
+    import tensorflow as tf
+
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    out_of_memory = re.search(r"\bOOM\b|out of memory", str(error), re.IGNORECASE)
+    if isinstance(error, tf.errors.ResourceExhaustedError) or out_of_memory:
+        smaller = max(1, batch_size // 2)
+        return (
+            f"out of memory with batch size {batch_size} on {device}; try a smaller batch "
+            f"size (--batch-size {smaller}) or a smaller model"
+        )
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

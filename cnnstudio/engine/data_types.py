@@ -83,6 +83,8 @@ class Augmentation:
         size (the classic CIFAR recipe); 0 turns it off.
     flip: random horizontal flips. Off by default, and wrong for digits (a mirrored 2 is not a
         2): ``for_dataset`` turns it off where ``DatasetInfo.flips_allowed`` is False.
+    stroke: thicker and thinner strokes, up to this fraction of a pixel's dilation or erosion
+        either way (``RandomStroke``); 0 turns it off. For handwriting drawn with other pens.
 
     Areas uncovered by shift, rotation and zoom are filled with zeros (the MNIST background).
     """
@@ -92,6 +94,7 @@ class Augmentation:
     zoom: float = 0.0
     crop: int = 0
     flip: bool = False
+    stroke: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("shift", "zoom"):
@@ -102,12 +105,16 @@ class Augmentation:
             raise ValueError(
                 f"Augmentation.rotation must be 0-180 degrees; received {self.rotation}"
             )
+        if not 0.0 <= self.stroke <= 1.0:
+            raise ValueError(f"Augmentation.stroke must be in [0, 1]; received {self.stroke}")
         if self.crop < 0:
             raise ValueError(f"Augmentation.crop must be >= 0 pixels; received {self.crop}")
 
     @property
     def is_identity(self) -> bool:
-        return not (self.shift or self.rotation or self.zoom or self.crop or self.flip)
+        return not (
+            self.shift or self.rotation or self.zoom or self.crop or self.flip or self.stroke
+        )
 
     def for_dataset(self, info: DatasetInfo) -> Augmentation:
         """This augmentation, without flips when the data set says they are wrong."""

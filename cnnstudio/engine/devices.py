@@ -173,9 +173,8 @@ def _one_name(part: str, whole: str) -> str:
             index = text[3:].lstrip(":") or "0"
             if index.isdigit():
                 return kind if kind == "cpu" and int(index) == 0 else f"{kind}:{int(index)}"
-    raise ValueError(
-        f"device must be 'auto', 'cpu', 'gpu:N' or a list such as 'gpu:0,gpu:1'; received {whole!r}"
-    )
+    several = " (or several: 'gpu:0,gpu:1')" if "," in whole else ""
+    raise ValueError(f"device must be 'auto', 'cpu' or 'gpu:N'{several}; received {whole!r}")
 
 
 def validate_device_name(name: str) -> str:

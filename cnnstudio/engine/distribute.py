@@ -31,7 +31,9 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,6 +97,30 @@ class Placement:
 
             return tf.device(self.devices[0].tf_name)
         return self.strategy.scope()
+
+    @contextlib.contextmanager
+    def fitting(
+        self, trainer: Any, callbacks: list[Any], config: TrainingConfig, run_dir: Path
+    ) -> Iterator[None]:
+        """Around `fit`: under multi-worker, Keras's BackupAndRestore joins `callbacks` and the
+        Keras 3.15 workarounds (`tf_workarounds`) hold; a finished fit's backup is removed."""
+        if self.kind != "multi-worker":
+            yield
+            return
+        import keras
+
+        from cnnstudio.engine.tf_workarounds import (
+            build_from_local_batch,
+            multi_worker_scalar_means,
+        )
+
+        backup = backup_dir(config, self.role, run_dir)
+        callbacks.append(keras.callbacks.BackupAndRestore(str(backup)))
+        build_from_local_batch(trainer)
+        with multi_worker_scalar_means():
+            yield
+        # Only after a fit that ended normally: a failed or stopped one keeps its backup.
+        shutil.rmtree(backup.parent, ignore_errors=True)
 
     def describe(self, *, policy: str, xla: bool, batch_size: int) -> dict[str, Any]:
         """run.json's `hardware`: what trained the run and how."""

@@ -151,3 +151,26 @@ class RecordingObserver(TrainingObserver):
 
     def of_type(self, kind: type) -> list[Any]:
         return [event for event in self.events if isinstance(event, kind)]
+
+
+def final_event(result: Any) -> TrainingEvent:
+    """The observer's last event for a session's RunResult: the same facts."""
+    best = dict(result.best)
+    if result.status == "finished":
+        return RunFinished(
+            result.run_dir or "",
+            result.epochs_completed,
+            best,
+            result.elapsed_seconds,
+            result.early_stopped,
+        )
+    if result.status == "stopped":
+        return RunStopped(
+            result.run_dir or "", result.epochs_completed, best, result.elapsed_seconds
+        )
+    return RunFailed(
+        result.run_dir,
+        result.reason or "unknown error",
+        result.epochs_completed,
+        result.elapsed_seconds,
+    )

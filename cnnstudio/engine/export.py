@@ -380,10 +380,9 @@ def export_run(
         )
     _make_staging(folder).rmdir()  # a read-only folder is said now, not after the slow work
     _say(progress, f"loading {source}")
-    model = load_model_file(source)
-    held = _weights_held(handle, model, weights, progress)
     # Exports are float32 whatever the training policy (`cnnstudio.engine.precision`).
-    model = as_float32(model)
+    model = as_float32(load_model_file(source))
+    held = _weights_held(handle, model, weights, progress)
     input_shape = tuple(int(d) for d in model.input_shape[1:])
     inputs, where = sample_inputs(handle, input_shape)
     expected = _reference(model, inputs)

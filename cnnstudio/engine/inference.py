@@ -28,15 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cnnstudio.engine.digit_preprocessing import ImageTooSmall
 from cnnstudio.engine.runs import RUN_FILE, Run, RunStore
 
 if TYPE_CHECKING:
     import keras
-
-
-class ImageTooSmall(ValueError):
-    """An image too small to say anything about: blown up to the model's input, a 1x1 image is
-    one flat colour, and its "prediction" would be a confident-looking number about nothing."""
 
 
 # The shortest side an image may have, as a fraction of the training images' side (7 pixels
@@ -198,22 +194,26 @@ class Predictor:
             try:
                 images.append(self.load_image(path))
                 rows.append(index)
-            except FileNotFoundError:
-                results[index] = Prediction(str(path), [], "no such file")
-            except IsADirectoryError:
-                reason = "a folder, not an image file (give its images, e.g. FOLDER/*.png)"
-                results[index] = Prediction(str(path), [], reason)
-            except ImageTooSmall as error:
-                results[index] = Prediction(str(path), [], str(error))
             except Exception as error:  # Pillow raises many types for bad files
-                from cnnstudio.engine.datasets import _image_error_reason
-
-                results[index] = Prediction(str(path), [], _image_error_reason(error))
+                results[index] = Prediction(str(path), [], image_error_reason(error))
         if images:
             probabilities = self.probabilities(np.stack(images))
             for row, index in enumerate(rows):
                 results[index] = Prediction(str(paths[index]), self.top(probabilities[row], top))
         return [result for result in results if result is not None]
+
+
+def image_error_reason(error: Exception) -> str:
+    """Why an image file could not be read, in a few words (`predict` prints one line each)."""
+    if isinstance(error, FileNotFoundError):
+        return "no such file"
+    if isinstance(error, IsADirectoryError):
+        return "a folder, not an image file (give its images, e.g. FOLDER/*.png)"
+    if isinstance(error, ImageTooSmall):
+        return str(error)
+    from cnnstudio.engine.datasets import _image_error_reason
+
+    return _image_error_reason(error)
 
 
 def _shape(value: Any) -> tuple[int, int, int] | None:
@@ -236,9 +236,13 @@ def _dataset_shape(name: Any) -> tuple[int, int, int] | None:
         return None
 
 
+LATEST = "latest"  # `--model latest`: the newest finished run
+
+
 def load_predictor(model: str | None, runs: RunStore | None = None) -> Predictor:
-    """`--model` as the CLI takes it: a run id / folder, a model file, or None (latest run)."""
-    if model is None:
+    """`--model` as the CLI takes it: a run id / folder, a model file, or "latest" (or None):
+    the newest finished run."""
+    if model is None or model == LATEST:
         return Predictor.latest(runs)
     path = Path(model).expanduser()
     if path.is_file():

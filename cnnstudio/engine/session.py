@@ -24,32 +24,25 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import re
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from cnnstudio.engine import recipe, record, resume, schedules
 from cnnstudio.engine.checkpoints import CheckpointStore
 from cnnstudio.engine.config import TrainingConfig
-from cnnstudio.engine.controls import LossNotFinite, RunControls, StopRequested
-from cnnstudio.engine.epoch_writer import EpochWriter
-from cnnstudio.engine.events import (
-    RunFailed,
-    RunFinished,
-    RunStarted,
-    RunStopped,
-    TrainingEvent,
-    TrainingObserver,
+from cnnstudio.engine.controls import (
+    LossNotFinite,
+    RunControls,
+    StopRequested,
+    describe_failure,
 )
+from cnnstudio.engine.epoch_writer import EpochWriter
+from cnnstudio.engine.events import RunStarted, TrainingEvent, TrainingObserver, final_event
 from cnnstudio.engine.run_liveness import Heartbeat
 from cnnstudio.engine.runs import Run, RunStore
-from cnnstudio.engine.tf_workarounds import (
-    build_from_local_batch,
-    forgetting_custom_gradients,
-    multi_worker_scalar_means,
-)
+from cnnstudio.engine.tf_workarounds import forgetting_custom_gradients
 
 if TYPE_CHECKING:
     import keras
@@ -111,7 +104,6 @@ class TrainingSession:
         self._placement: Any = None  # distribute.Placement, made first thing in `_train`
         self._policy, self._jit = "float32", False  # precision.choose's answer for the run
         self._scratch: Any = None  # a non-chief worker's temporary run store, removed at the end
-        self._backup: Any = None  # BackupAndRestore's folder (multi-worker)
         self._callback_state: dict[str, Any] = {}  # from the checkpoint a resume starts at
         # The learning-rate schedule's segments before this session (a resume may add one).
         self._earlier_segments: list[list[int]] = schedules.initial_segments(self.config.epochs)
@@ -206,7 +198,8 @@ class TrainingSession:
         except LossNotFinite as error:
             return self._finish("failed", str(error))
         except Exception as error:  # the reason must never be lost, whatever it is
-            return self._finish("failed", self._describe_failure(error))
+            device = self._device_name or self.config.device
+            return self._finish("failed", describe_failure(error, self.config.batch_size, device))
         return self._finish("finished", None, save=True)
 
     def _use_scratch_store_unless_chief(self) -> None:
@@ -216,20 +209,6 @@ class TrainingSession:
         self._scratch = scratch_store_root(self.config)
         if self._scratch is not None:
             self.runs = RunStore(self._scratch)
-
-    def _describe_failure(self, error: BaseException) -> str:
-        import tensorflow as tf
-
-        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        out_of_memory = re.search(r"\bOOM\b|out of memory", str(error), re.IGNORECASE)
-        if isinstance(error, tf.errors.ResourceExhaustedError) or out_of_memory:
-            smaller = max(1, self.config.batch_size // 2)
-            return (
-                f"out of memory with batch size {self.config.batch_size} on "
-                f"{self._device_name or self.config.device}; try a smaller batch size "
-                f"(--batch-size {smaller}) or a smaller model"
-            )
-        return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
     def elapsed_seconds(self) -> float:
         """Training time of the whole run: earlier sessions (resume) plus this one."""
@@ -311,6 +290,7 @@ class TrainingSession:
         # same weights; `model` stays the one saved and exported).
         trainer = model
         augment = recipe.DEFAULT_AUGMENTATION.for_dataset(dataset.info)
+        augment = replace(augment, stroke=config.stroke_augmentation)
         if config.augment and not augment.is_identity:
             trainer = recipe.with_training_augmentation(model, augment, seed=config.seed)
         self.trainer = trainer
@@ -415,13 +395,11 @@ class TrainingSession:
         # The checkpointer after those: a checkpoint holds what early stopping and the plateau
         # made of the epoch.
         callbacks = [hooks, *schedule, Checkpointer(self), self._scalars]
-        workaround = contextlib.nullcontext()
-        if self._placement.kind == "multi-worker":
-            callbacks.append(self._backup_and_restore())
-            build_from_local_batch(self.trainer)
-            workaround = multi_worker_scalar_means()
         try:
-            with workaround:
+            # Multi-worker: BackupAndRestore, and Keras workarounds while fit runs (`distribute`).
+            with self._placement.fitting(
+                self.trainer, callbacks, self.config, self.run_handle.path
+            ):
                 self._fit_with(pipelines, callbacks)
         finally:
             # Every epoch's files are written before the run ends, whatever ended it.
@@ -444,15 +422,6 @@ class TrainingSession:
             verbose=0,
             shuffle=False,  # the pipeline shuffles
         )
-
-    def _backup_and_restore(self) -> keras.callbacks.Callback:
-        """Keras's fault tolerance for multi-worker training (`cnnstudio.engine.distribute`)."""
-        import keras
-
-        from cnnstudio.engine.distribute import backup_dir
-
-        self._backup = backup_dir(self.config, self._placement.role, self.run_handle.path)
-        return keras.callbacks.BackupAndRestore(str(self._backup))
 
     # -- checkpoints and resume (see `cnnstudio.engine.resume`) -------------------------------
 
@@ -547,35 +516,9 @@ class TrainingSession:
             elapsed_seconds=elapsed,
             early_stopped=early_stopped,
         )
-        # A multi-worker worker's own temporary run store; a finished run's emptied backup.
-        done = status == "finished" and self._backup is not None
-        for folder in (self._scratch, self._backup.parent if done else None):
-            if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
+        if self._scratch is not None:  # a multi-worker worker's own temporary run store
+            shutil.rmtree(self._scratch, ignore_errors=True)
         # The run is over and recorded; a broken observer cannot change that.
         with contextlib.suppress(Exception):
-            self.emit(_final_event(self.result))
+            self.emit(final_event(self.result))
         return self.result
-
-
-def _final_event(result: RunResult) -> TrainingEvent:
-    """The observer's last event: the same facts as the result."""
-    best = dict(result.best)
-    if result.status == "finished":
-        return RunFinished(
-            result.run_dir or "",
-            result.epochs_completed,
-            best,
-            result.elapsed_seconds,
-            result.early_stopped,
-        )
-    if result.status == "stopped":
-        return RunStopped(
-            result.run_dir or "", result.epochs_completed, best, result.elapsed_seconds
-        )
-    return RunFailed(
-        result.run_dir,
-        result.reason or "unknown error",
-        result.epochs_completed,
-        result.elapsed_seconds,
-    )

@@ -1,11 +1,12 @@
 """One training process for the distribution tests, run as a script in its own interpreter:
 the logical CPU split and a multi-worker strategy must be set up before TensorFlow initialises.
 
-    python distributed_worker.py RUNS_DIR REPORT_FILE CONFIG_JSON [RESUME_EPOCHS]
+    python distributed_worker.py RUNS_DIR REPORT_FILE CONFIG_JSON [STOP_AFTER_EPOCH]
 
-Trains `CONFIG_JSON` (a TrainingConfig's fields) into RUNS_DIR; with RESUME_EPOCHS it then
-resumes that run to that many epochs. Writes a JSON report: each session's status, reason, best
-metrics, run folder and `hardware` record, and a checksum of the final weights.
+Trains `CONFIG_JSON` (a TrainingConfig's fields) into RUNS_DIR; with STOP_AFTER_EPOCH it stops
+the run (as the Stop button does) once that epoch has ended, then resumes it to the end. Writes a
+JSON report: each session's status, reason, best metrics, run folder, `hardware` record, the
+number of batch events, and a checksum of the final weights.
 """
 
 from __future__ import annotations
@@ -40,22 +41,44 @@ def report(session) -> dict:
     }
 
 
+class Observer:
+    """Counts the batch events (what the live charts draw) and stops after an epoch."""
+
+    def __init__(self, stop_after: int | None) -> None:
+        self.session = None
+        self.stop_after = stop_after
+        self.batches = 0
+
+    def on_event(self, event) -> None:
+        from cnnstudio.engine.events import BatchEnd, EpochEnd
+
+        if isinstance(event, BatchEnd):
+            self.batches += 1
+        if isinstance(event, EpochEnd) and event.epoch == self.stop_after:
+            self.session.stop()
+
+
 def main() -> None:
     from cnnstudio.engine.config import TrainingConfig
     from cnnstudio.engine.runs import RunStore
     from cnnstudio.engine.session import TrainingSession
 
     runs_dir, report_file, config_json = sys.argv[1:4]
+    stop_after = int(sys.argv[4]) if len(sys.argv) > 4 else None
     store = RunStore(runs_dir)
-    session = TrainingSession(TrainingConfig.from_json(config_json), runs=store)
+    observer = Observer(stop_after)
+    session = observer.session = TrainingSession(
+        TrainingConfig.from_json(config_json), observer, runs=store
+    )
     session.run()
-    reports = [report(session)]
-    if len(sys.argv) > 4 and session.result.run_id:
-        again = TrainingSession.resume_run(
-            session.result.run_id, runs=store, epochs=int(sys.argv[4])
+    reports = [{**report(session), "batch_events": observer.batches}]
+    if stop_after is not None and session.result.run_id:
+        observer = Observer(None)
+        again = observer.session = TrainingSession.resume_run(
+            session.result.run_id, observer, runs=store
         )
         again.run()
-        reports.append(report(again))
+        reports.append({**report(again), "batch_events": observer.batches})
     Path(report_file).write_text(json.dumps(reports))
 
 

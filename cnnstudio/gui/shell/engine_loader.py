@@ -27,6 +27,7 @@ class EngineStatus:
     tensorflow_version: str
     devices: tuple = field(default_factory=tuple)  # cnnstudio.engine.devices.Device
     seconds: float = 0.0
+    no_gpu_reason: str | None = None  # why TensorFlow sees no GPU, for the status bar
 
     @property
     def best_device(self):
@@ -60,12 +61,22 @@ class EngineLoader(Worker):
             import tensorflow as tf
 
             import cnnstudio.models  # noqa: F401  (registers every family)
-            from cnnstudio.engine.devices import list_devices
+            from cnnstudio.engine.devices import list_devices, no_gpu_reason, prepare_devices
 
+            # Memory growth before TensorFlow initialises the GPUs: the window, the drawing
+            # pad and a training run then share one GPU.
+            prepare_devices()
             devices = tuple(list_devices())  # a failure reaches the person as `failed`
+            no_gpu = None if any(d.is_gpu for d in devices) else no_gpu_reason()
         finally:
             gc.freeze()
             gc.enable()
         self.loaded.emit(
-            EngineStatus(keras.__version__, tf.__version__, devices, time.perf_counter() - started)
+            EngineStatus(
+                keras.__version__,
+                tf.__version__,
+                devices,
+                time.perf_counter() - started,
+                no_gpu,
+            )
         )

@@ -275,6 +275,8 @@ class MainWindow(QMainWindow):
             device = status.best_device
             if device is not None:
                 self._device_label.setText(f"Device: {device.name} ({device.description})")
+            if status.no_gpu_reason:  # one line: training works, on the CPU, and why
+                self._device_label.setText(f"Device: CPU (no GPU: {status.no_gpu_reason})")
         else:
             self._engine_label.setText("Engine ready")
 

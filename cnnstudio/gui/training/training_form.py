@@ -12,13 +12,27 @@ import dataclasses
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QWidget,
+)
 
 from cnnstudio.engine.config import OPTIMIZERS, SCHEDULES, TrainingConfig
+from cnnstudio.engine.precision import MIXED_PRECISION_CHOICES, XLA_CHOICES
 from cnnstudio.gui.shell.context import StudioContext
 
 FOLDER_DATASET = "folder"  # the data panel's name for "an image folder" (with image_folder)
 FOLDER_PREFIX = "folder:"  # cnnstudio.engine.datasets.FOLDER_PREFIX, without importing it
+
+# The device choice that trains on the GPUs ticked in the list below it (MirroredStrategy).
+SEVERAL_GPUS = "several"
+# Config fields shown as combo boxes (the device's items come from the engine).
+COMBO_FIELDS = ("optimizer", "schedule", "device", "mixed_precision", "xla")
 
 # field -> (label, kind, tooltip); kind: int / float text fields.
 # Config fields shown as check boxes.
@@ -102,6 +116,23 @@ class TrainingForm(QWidget):
             "channel, from the training images (as LeCun et al. prepared LeNet-5's inputs)",
         )
         self._add_choices(layout, "device", "Device", ("auto",), "auto")
+        # Several GPUs: tick those to mirror the model on (shown when there are two or more).
+        self.gpu_list = QListWidget(objectName="gpuList")
+        self.gpu_list.setAccessibleName("GPUs to train on")
+        self.gpu_list.setToolTip("Train on the ticked GPUs at once (tf.distribute mirrored)")
+        self.gpu_list.setMaximumHeight(72)
+        self.gpu_list.itemChanged.connect(self.changed)
+        self.gpu_list.hide()
+        layout.addRow("", self.gpu_list)
+        self.fields["device"].currentIndexChanged.connect(self._show_gpu_list)  # type: ignore[attr-defined]
+        self._add_choices(layout, "mixed_precision", "Precision", MIXED_PRECISION_CHOICES, "auto")
+        self.fields["mixed_precision"].setToolTip(  # type: ignore[attr-defined]
+            "auto: mixed float16 on GPUs of compute capability 7.0 or newer, float32 elsewhere"
+        )
+        self._add_choices(layout, "xla", "XLA", XLA_CHOICES, "auto")
+        self.fields["xla"].setToolTip(  # type: ignore[attr-defined]
+            "auto: on for GPUs of compute capability 7.0 or newer, off on the CPU (slower there)"
+        )
         self.setStyleSheet(
             'QLineEdit[invalid="true"], QComboBox[invalid="true"] '
             "{ border: 1px solid #c62828; background: #fdecea; }"
@@ -133,10 +164,53 @@ class TrainingForm(QWidget):
         )
         for device in devices:
             combo.addItem(f"{device.name} ({device.description})", device.name)
-        index = combo.findData(current)
-        combo.setCurrentIndex(max(0, index))
+        gpus = [device for device in devices if device.is_gpu]
+        self.gpu_list.blockSignals(True)
+        self.gpu_list.clear()
+        if len(gpus) > 1:
+            combo.addItem("several GPUs (mirrored)", SEVERAL_GPUS)
+            for device in gpus:
+                item = QListWidgetItem(f"{device.name} ({device.description})")
+                item.setData(Qt.ItemDataRole.UserRole, device.name)
+                item.setCheckState(Qt.CheckState.Checked)
+                self.gpu_list.addItem(item)
+        self.gpu_list.blockSignals(False)
         combo.blockSignals(False)
+        self._select_device(current)
         self.changed.emit()
+
+    def _select_device(self, device: str) -> None:
+        """Select `device` ("gpu:0,gpu:1" ticks those GPUs under "several GPUs")."""
+        combo: QComboBox = self.fields["device"]  # type: ignore[assignment]
+        names = str(device).split(",")
+        if len(names) > 1 and combo.findData(SEVERAL_GPUS) >= 0:
+            for row in range(self.gpu_list.count()):
+                item = self.gpu_list.item(row)
+                ticked = item.data(Qt.ItemDataRole.UserRole) in names
+                item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+            device = SEVERAL_GPUS
+        combo.setCurrentIndex(max(0, combo.findData(device)))
+        self._show_gpu_list()
+
+    def _show_gpu_list(self) -> None:
+        self.gpu_list.setVisible(self._combo_value("device") == SEVERAL_GPUS)
+
+    def _combo_value(self, name: str) -> str:
+        combo: QComboBox = self.fields[name]  # type: ignore[assignment]
+        return combo.currentData() or combo.currentText()
+
+    def _device_value(self) -> str:
+        """The device field as a config value: the ticked GPUs for "several GPUs"."""
+        value = self._combo_value("device")
+        if value != SEVERAL_GPUS:
+            return value
+        items = [self.gpu_list.item(row) for row in range(self.gpu_list.count())]
+        ticked = [
+            i.data(Qt.ItemDataRole.UserRole)
+            for i in items
+            if i.checkState() == Qt.CheckState.Checked
+        ]
+        return ",".join(ticked) if len(ticked) > 1 else (ticked[0] if ticked else "auto")
 
     # -- reading and validating -----------------------------------------------------------------
 
@@ -150,9 +224,9 @@ class TrainingForm(QWidget):
             except ValueError:
                 what = "an integer" if kind is int else "a number"
                 raise ValueError(f"{name} must be {what}; received {text!r}") from None
-        for name in ("optimizer", "schedule", "device"):
-            combo: QComboBox = self.fields[name]  # type: ignore[assignment]
-            values[name] = combo.currentData() or combo.currentText()
+        for name in COMBO_FIELDS:
+            values[name] = self._combo_value(name)
+        values["device"] = self._device_value()
         for name in CHECK_FIELDS:
             values[name] = self.fields[name].isChecked()  # type: ignore[attr-defined]
         return values
@@ -161,10 +235,9 @@ class TrainingForm(QWidget):
         """Show a config (a resumed run's) in the fields."""
         for name in TEXT_FIELDS:
             self.fields[name].setText(_text(getattr(config, name)))  # type: ignore[attr-defined]
-        for name in ("optimizer", "schedule"):
+        for name in ("optimizer", "schedule", "mixed_precision", "xla"):
             self.fields[name].setCurrentText(getattr(config, name))  # type: ignore[attr-defined]
-        device: QComboBox = self.fields["device"]  # type: ignore[assignment]
-        device.setCurrentIndex(max(0, device.findData(config.device)))
+        self._select_device(config.device)
         for name in CHECK_FIELDS:
             self.fields[name].setChecked(getattr(config, name))  # type: ignore[attr-defined]
 
@@ -174,9 +247,9 @@ class TrainingForm(QWidget):
             name: self.fields[name].text()  # type: ignore[attr-defined]
             for name in TEXT_FIELDS
         }
-        for name in ("optimizer", "schedule", "device"):
-            combo: QComboBox = self.fields[name]  # type: ignore[assignment]
-            texts[name] = combo.currentData() or combo.currentText()
+        for name in COMBO_FIELDS:
+            texts[name] = self._combo_value(name)
+        texts["device"] = self._device_value()
         for name in CHECK_FIELDS:
             texts[name] = self.fields[name].isChecked()  # type: ignore[attr-defined]
         return texts
@@ -186,8 +259,12 @@ class TrainingForm(QWidget):
         for name in TEXT_FIELDS:
             if isinstance(texts.get(name), str):
                 self.fields[name].setText(texts[name])  # type: ignore[attr-defined]
-        for name in ("optimizer", "schedule", "device"):
+        if isinstance(texts.get("device"), str) and "," in texts["device"]:
+            self._select_device(texts["device"])
+        for name in COMBO_FIELDS:
             combo: QComboBox = self.fields[name]  # type: ignore[assignment]
+            if name == "device" and "," in str(texts.get(name)):
+                continue
             index = combo.findData(texts.get(name))
             index = index if index >= 0 else combo.findText(str(texts.get(name)))
             if index >= 0:
@@ -236,6 +313,7 @@ class TrainingForm(QWidget):
     def set_enabled(self, enabled: bool) -> None:
         for widget in self.fields.values():
             widget.setEnabled(enabled)
+        self.gpu_list.setEnabled(enabled)
 
 
 def _text(value: Any) -> str:
