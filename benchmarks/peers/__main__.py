@@ -149,16 +149,25 @@ def main(argv: list[str] | None = None) -> int:
             ratio = f"{value:.2f} ({min(paired):.2f}-{max(paired):.2f})"
             if name in TARGETS:
                 checks.append((f"{reference} / {name}", value, TARGETS[name]))
-        share = ""
-        if not name.startswith("resnet") and peak == peak:
-            # Per training image: forward + backward (3 forward passes); validation: forward.
+        # Per training image: forward + backward (3 forward passes); LeNet-5's validation
+        # adds a forward pass of 1,000 images per 4,000 trained.
+        if name.startswith("resnet"):
+            macs = runs.get("resnet18-zoo", r).info.get("forward_macs") or 0
+            flops = 2 * macs * 3
+        else:
             flops = 2 * LENET5_FORWARD_MACS * (3 + 1000 / 4000)
-            share = f"{100 * median * flops / (peak * 1e9):.0f}%"
+        share = f"{100 * median * flops / (peak * 1e9):.0f}%" if flops and peak == peak else ""
         accuracy = statistics.median(r.accuracy)
         print(
             f"| {name} | {median:,.0f} ({min(r.rates):,.0f}-{max(r.rates):,.0f}) | {ratio} "
             f"| {statistics.median(r.walls):.1f} ({min(r.walls):.1f}-{max(r.walls):.1f}) "
             f"| {'' if accuracy != accuracy else f'{accuracy:.3f}'} | {share} |"
+        )
+    resnets = [runs[n].info.get("params") for n in ("resnet18-zoo", "resnet18-torchvision")
+               if n in runs]  # fmt: skip
+    if len(resnets) == 2:
+        print(
+            f"  ResNet-18 trainable parameters, zoo / torchvision: {resnets[0]:,} / {resnets[1]:,}"
         )
     if "engine" in runs and "pytorch" in runs:
         walls = [e / p for e, p in zip(runs["engine"].walls, runs["pytorch"].walls, strict=True)]

@@ -2,6 +2,11 @@
 or torchvision's, on the same random images (no data set at 32x32x3 ships offline), batch 128,
 SGD with momentum 0.9, `--steps` timed training steps after two warm-up steps.
 
+Both in the usual CIFAR form, which the zoo picks by itself below 64 pixels (its "small" stem):
+a 3x3 stride-1 first convolution and no max pool, so that 32x32 images reach the last stage at
+4x4. torchvision's is changed the way CIFAR users change it; the two have the same 11,173,962
+trainable parameters (printed and compared by the runner).
+
 python -m benchmarks.peers.resnet18 {zoo,torchvision} [--steps 6]
 """
 
@@ -15,7 +20,7 @@ import numpy as np
 BATCH = 128
 
 
-def zoo(x: np.ndarray, y: np.ndarray, steps: int) -> tuple[list[float], int]:
+def zoo(x: np.ndarray, y: np.ndarray, steps: int) -> tuple[list[float], int, int]:
     import keras
 
     from cnnstudio.models import create_model
@@ -32,15 +37,20 @@ def zoo(x: np.ndarray, y: np.ndarray, steps: int) -> tuple[list[float], int]:
         model.train_on_batch(x, y)
         if step >= 2:
             seconds.append(time.perf_counter() - begin)
-    return seconds, model.count_params()
+    from cnnstudio.engine.layer_stats import compute_model_stats
+
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    return seconds, trainable, compute_model_stats(model).macs
 
 
-def torchvision_resnet(x: np.ndarray, y: np.ndarray, steps: int) -> tuple[list[float], int]:
+def torchvision_resnet(x: np.ndarray, y: np.ndarray, steps: int) -> tuple[list[float], int, int]:
     import torch
     import torchvision
 
     torch.manual_seed(0)
     model = torchvision.models.resnet18(num_classes=10)
+    model.conv1 = torch.nn.Conv2d(3, 64, 3, stride=1, padding=1, bias=False)
+    model.maxpool = torch.nn.Identity()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     images = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
     labels = torch.from_numpy(y)
@@ -54,7 +64,7 @@ def torchvision_resnet(x: np.ndarray, y: np.ndarray, steps: int) -> tuple[list[f
         optimizer.step()
         if step >= 2:
             seconds.append(time.perf_counter() - begin)
-    return seconds, sum(p.numel() for p in model.parameters())
+    return seconds, sum(p.numel() for p in model.parameters()), 0
 
 
 def main() -> None:
@@ -68,9 +78,9 @@ def main() -> None:
     x = rng.random((BATCH, 32, 32, 3), dtype=np.float32)
     y = rng.integers(0, 10, BATCH).astype(np.int64)
     train = zoo if args.which == "zoo" else torchvision_resnet
-    seconds, params = train(x, y, args.steps)
+    seconds, params, macs = train(x, y, args.steps)
     # One "epoch" per step here: the runner's throughput is images / seconds of each.
-    report(f"resnet18-{args.which}", seconds, BATCH, params=params)
+    report(f"resnet18-{args.which}", seconds, BATCH, params=params, forward_macs=macs)
 
 
 if __name__ == "__main__":
