@@ -51,7 +51,8 @@ def format_report(report: dict[str, Any]) -> list[str]:
     lines.append("")
     lines.append(f"auto: {report['auto']} ({report['auto_reason']})")
     lines.append(
-        f"automatic settings there: precision {policy}, XLA {'on' if report['xla'] else 'off'}"
+        f"automatic settings there: precision {policy}, XLA "
+        + ("on (off for augmented runs: no XLA kernel)" if report["xla"] else "off")
     )
     if report["gpus"] > 1:
         lines.append(f"{report['gpus']} GPUs: --strategy mirrored trains on all of them")

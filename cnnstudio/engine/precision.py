@@ -35,6 +35,13 @@ XLA_CHOICES = ("auto", "on", "off")
 # The oldest GPUs with tensor cores (Volta).
 TENSOR_CORE_CAPABILITY = (7, 0)
 _POLICIES = {"off": "float32", "float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
+# The augmentation layer's resampling (ImageProjectiveTransformV3) has no XLA kernel: a train step
+# with it does not compile ("tf2xla conversion failed"), so the session trains such runs without
+# XLA, says so in log.txt and records xla false. `--no-augment` runs use XLA as chosen.
+NO_XLA_WITH_AUGMENTATION = (
+    "XLA off: the augmentation layer's image transform has no XLA kernel; "
+    "train with --no-augment to use XLA"
+)
 
 
 def has_tensor_cores(devices: Sequence[Device]) -> bool:

@@ -266,7 +266,7 @@ class TrainingSession:
         """Build the model and what fit trains, the data pipelines, and compile; returns the
         pipelines and the number of batches per call into TensorFlow."""
         config = self.config
-        from cnnstudio.engine import distribute
+        from cnnstudio.engine import distribute, precision
 
         placement = self._placement
         model = recipe.build_model(
@@ -294,6 +294,11 @@ class TrainingSession:
         if config.augment and not augment.is_identity:
             trainer = recipe.with_training_augmentation(model, augment, seed=config.seed)
         self.trainer = trainer
+        if self._jit and trainer is not model:  # see `precision.NO_XLA_WITH_AUGMENTATION`
+            self._jit = False
+            self.run_handle.log(precision.NO_XLA_WITH_AUGMENTATION)
+            hardware = self.run_handle.reload().get("hardware") or {}
+            self.run_handle.update_record(hardware={**hardware, "xla": False})
         steps_per_execution = self._steps_per_execution(model, pipelines)
         recipe.compile_trainer(
             trainer,

@@ -65,7 +65,10 @@ def test_gpus_are_shown_with_memory_and_compute_capability():
     }
     lines = format_report(report)
     assert lines[3].split() == ["gpu:0", "GPU", "NVIDIA", "A100-SXM4-40GB", "38.0", "GiB", "8.0"]
-    assert "automatic settings there: precision mixed_float16, XLA on" in lines
+    assert (
+        "automatic settings there: precision mixed_float16, XLA on "
+        "(off for augmented runs: no XLA kernel)" in lines
+    )
     assert lines[-1] == "2 GPUs: --strategy mirrored trains on all of them"
 
 

@@ -169,3 +169,18 @@ def test_a_bfloat16_run_records_its_policy_and_exports_float32(tmp_path):
     assert floats == {"float32"}  # (Normalization's count is an int64)
     outputs = model(np.random.default_rng(0).random((4, 32, 32, 1), dtype=np.float32))
     assert outputs.dtype == "float32"
+
+
+@pytest.mark.parametrize(("augment", "xla_used"), [(True, False), (False, True)])
+def test_xla_on_trains_and_records_what_was_used(tmp_path, augment, xla_used):
+    from cnnstudio.engine.runs import RunStore
+    from cnnstudio.engine.session import TrainingSession
+
+    config = TrainingConfig(epochs=1, limit_batches=2, xla="on", augment=augment)
+    session = TrainingSession(config, runs=RunStore(tmp_path))
+    result = session.run()
+    assert result.status == "finished", result.reason  # the augmentation has no XLA kernel
+    assert session.run_handle.reload()["hardware"]["xla"] is xla_used
+    log = session.run_handle.log_file
+    said = log.is_file() and precision.NO_XLA_WITH_AUGMENTATION in log.read_text()
+    assert said is not xla_used
