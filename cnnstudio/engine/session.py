@@ -406,9 +406,14 @@ class TrainingSession:
                 self.trainer, callbacks, self.config, self.run_handle.path
             ):
                 self._fit_with(pipelines, callbacks)
-        finally:
-            # Every epoch's files are written before the run ends, whatever ended it.
+        except BaseException:
+            # Every epoch's files are written before the run ends, whatever ended it; a write
+            # that failed meanwhile is said in the log, the run ends for the first reason.
             failure = self.epoch_writer.close()
+            if failure is not None:
+                self.run_handle.log(f"WARNING: an epoch's files were not written: {failure}")
+            raise
+        failure = self.epoch_writer.close()
         if failure is not None:
             raise failure
 

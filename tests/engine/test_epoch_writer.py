@@ -108,3 +108,34 @@ def test_a_snapshot_read_in_one_call_equals_reading_each_variable_and_is_a_copy(
 )
 def test_batches_per_call_are_split_evenly_over_the_epoch(step_seconds, steps_per_epoch, expected):
     assert recipe.auto_steps_per_execution(step_seconds, steps_per_epoch) == expected
+
+
+def test_a_checkpoint_that_cannot_be_written_fails_the_run_and_leaves_no_thread(
+    cnnstudio_home, monkeypatch
+):
+    from cnnstudio.engine.checkpoints import CheckpointStore
+    from tests.engine.test_training import make_session
+
+    def full_disk(self, taken, epoch, state):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(CheckpointStore, "write", full_disk)
+    result = make_session(epochs=3).run()
+    assert result.status == "failed"
+    assert "could not write the checkpoint of epoch 1" in (result.reason or "")
+    assert result.epochs_completed <= 2  # raised at the next epoch's end at the latest
+    assert not _writer_threads()
+
+
+def test_every_epochs_files_are_on_disk_when_the_run_ends(cnnstudio_home):
+    from tests.engine.test_training import make_session
+
+    session = make_session(epochs=3)
+    result = session.run()
+    assert result.status == "finished"
+    run = session.run_handle
+    epochs = [entry["epoch"] for entry in run.history() if entry["kind"] == "epoch"]
+    assert epochs == [1, 2, 3]
+    assert run.reload()["checkpoint"]["epoch"] == 3
+    assert session.checkpoint_store().latest_good().epoch == 3
+    assert not _writer_threads()
