@@ -33,7 +33,7 @@ from benchmarks import Check, benchmark
 # (model, data, batch, epochs, limit_batches): short enough to run in well under a minute each.
 WORKLOADS = {
     "lenet5": ("lenet5", "mnist-5k", 256, 4, 0),
-    "resnet18": ("resnet18", "random-32x32x3", 128, 3, 6),
+    "resnet18": ("resnet18", "random-32x32x3", 64, 3, 3),
 }
 VARIANTS = {
     "auto": ({}, {}),
