@@ -18,8 +18,9 @@ of them only:
   ResNet-18 at 32x32x3 (resnet18.py), batch 128, SGD: the zoo's in Keras on TensorFlow against
     torchvision's, timed training steps on random images.
 
-Per program: median images/s of the epochs after the first (the first traces and compiles) with
-the spread (lowest-highest of the rounds' medians), the whole command's wall time (start-up,
-imports and data included), the paired ratio engine / program per round (median and range) and
-the share of the CPU's float32 matmul peak (peak.py) that the epoch's arithmetic reaches.
+The table is printed after each round (the last is the run's). Per program: median images/s of the
+epochs after the first (the first traces and compiles) with the spread (lowest-highest of the
+rounds' medians), the whole command's wall time (start-up, imports and data included), the paired
+ratio engine / program per round (median and range) and the share of the CPU's float32 matmul peak
+(peak.py) that the epoch's arithmetic reaches.
 """

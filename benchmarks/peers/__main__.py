@@ -126,10 +126,15 @@ def main(argv: list[str] | None = None) -> int:
             runs[name].accuracy.append(accuracy)
             runs[name].info = extra
             print(f"  round {round_ + 1} {name:<22} {rate:>8,.0f} img/s  {wall:6.1f} s", flush=True)
+        # The table so far after each round, the last one being the run's.
+        table(runs, names, peak, round_ + 1, began)
+    return 0
 
+
+def table(runs: dict[str, Runs], names: list[str], peak: float, rounds: int, began: float) -> None:
     print(
         f"\n{_cpu()}, {os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
-        f"; {args.rounds} rounds in rotation; float32 matmul peak {peak:,.0f} GFLOP/s "
+        f"; {rounds} rounds in rotation; float32 matmul peak {peak:,.0f} GFLOP/s "
         f"(TensorFlow, 4096x4096)"
     )
     print(
@@ -179,8 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         wall = statistics.median(walls)
         verdict = "met" if wall <= WALL_TARGET else "MISSED"
         print(f"  target engine wall / pytorch wall <= {WALL_TARGET:.2f}: {wall:.2f}  {verdict}")
-    print(f"  ({time.perf_counter() - began:.0f} s)")
-    return 0
+    print(f"  ({time.perf_counter() - began:.0f} s)", flush=True)
 
 
 if __name__ == "__main__":
