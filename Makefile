@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Tests never open a real window and never touch the user's own runs.
 TEST_ENV := QT_QPA_PLATFORM=offscreen KERAS_BACKEND=tensorflow TF_CPP_MIN_LOG_LEVEL=2
 
-.PHONY: run test test-all bench lint format clean package
+.PHONY: run test test-all bench bench-peers lint format clean package
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "CNN Studio needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -45,6 +45,21 @@ package: $(PACKAGE_STAMP)
 bench: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m benchmarks
 
+# The engine side by side with PyTorch (eager, torch.compile), plain Keras on TensorFlow and on
+# JAX, and torchvision's ResNet-18 (benchmarks/peers/). Not CI: its own venv with the project
+# plus PyTorch (CPU is enough; pip's default wheel is a CUDA build of about 5.5 GB) and JAX.
+PEERS       := .venv-peers
+PEERS_STAMP := $(PEERS)/.installed
+
+$(PEERS_STAMP): pyproject.toml
+	test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet --upgrade pip
+	$(PEERS)/bin/python -m pip install --quiet -e . torch==2.14.1 torchvision==0.29.1 jax
+	touch $(PEERS_STAMP)
+
+bench-peers: $(PEERS_STAMP)
+	TF_CPP_MIN_LOG_LEVEL=2 $(PEERS)/bin/python -m benchmarks.peers $(PEERS_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check cnnstudio tests packaging benchmarks
 	$(BIN)/ruff format --check cnnstudio tests packaging benchmarks
@@ -54,4 +69,4 @@ format: $(STAMP)
 	$(BIN)/ruff format cnnstudio tests packaging benchmarks
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PEERS) build dist *.egg-info .pytest_cache .ruff_cache

@@ -8,7 +8,9 @@ Add new ones the same way, in a module of this package that `main` imports.
 training (benchmarks/training.py): LeNet-5 on mnist-5k, three ways, in this one process:
   (a) a plain Keras script as the docs write it: `model.fit(x, y, batch_size=32)` on NumPy float
       arrays padded to 32x32, compiled with Keras's defaults (`jit_compile="auto"`, which is XLA
-      off on a machine without a GPU) and `verbose=0`, which only helps it;
+      off on a machine without a GPU) and `verbose=0`, which only helps it; (a256) the same
+      script at batch 256 with `steps_per_execution=16`, what a user who tunes it writes (no
+      augmentation, so not a like-for-like target: `make bench-peers` has that comparison);
   (b) a hand-tuned `model.fit` of the engine's default recipe: its batch size, optimizer and
       schedule, input standardisation, a cached and prefetched `tf.data` pipeline, the engine's
       `steps_per_execution`, XLA off, and the augmentation written with Keras's own layers

@@ -2,7 +2,9 @@
 
 `SessionHooks` turns fit's batch and epoch ends into events, history and run.json updates, and
 honours stop and pause; `Checkpointer` writes each epoch's checkpoint after every other callback
-has seen the epoch; `EpochScalars` writes TensorBoard scalars.
+has seen the epoch; `EpochScalars` writes TensorBoard scalars. The three copy what they write in
+the training thread and hand the file work to the session's `EpochWriter`, which does it while
+the next epoch trains (`cnnstudio.engine.epoch_writer`).
 
 This module imports Keras: the session imports it only when a run starts, so that importing
 `cnnstudio.engine.session` (the GUI does, to show its window) does not load TensorFlow.
@@ -119,6 +121,9 @@ class SessionHooks(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         now = time.perf_counter()
+        # The previous epoch's writes are done (or their error raised here) before this
+        # epoch's are handed over: first callback, so first of this epoch's jobs.
+        self.session.epoch_writer.begin_epoch()
         metrics = {key: float(value) for key, value in logs.items() if key != "learning_rate"}
         epoch_seconds = now - self.epoch_start - (self.paused_seconds - self.paused_at_epoch_start)
         self.epoch_durations.append(epoch_seconds)
@@ -178,48 +183,67 @@ class SessionHooks(keras.callbacks.Callback):
         progress.pending.append(entry)
         progress.epoch_entries.append(entry)
         run = self.session.run_handle
-        run.append_history(progress.take_pending())
-        run.update_record(
-            epochs_completed=progress.epochs_completed,
-            best=progress.best,
-            last=progress.last,
-            elapsed_seconds=round(elapsed, 3),
-        )
+        entries = progress.take_pending()
+        counters = {
+            "epochs_completed": progress.epochs_completed,
+            "best": dict(progress.best),
+            "last": dict(progress.last),
+            "elapsed_seconds": round(elapsed, 3),
+        }
+
+        def write() -> None:
+            run.append_history(entries)
+            run.update_record(**counters)
+
+        self.session.epoch_writer.submit(write)
 
 
 class Checkpointer(keras.callbacks.Callback):
     """Writes the checkpoint of each completed epoch; runs after every other callback."""
 
     def __init__(self, session: TrainingSession):
+        from cnnstudio.engine.checkpoints import VariableReader
+
         super().__init__()
         self.session = session
         self.seconds: list[float] = []
+        # One call reads every variable; under a tf.distribute strategy each is read on its
+        # own, as the strategy's variables expect.
+        placement = getattr(session, "_placement", None)
+        self.read = VariableReader() if getattr(placement, "strategy", None) is None else None
 
     def on_train_begin(self, logs=None):
         self.session.restore_callback_state()
 
     def on_epoch_end(self, epoch, logs=None):
+        from cnnstudio.engine.checkpoints import snapshot
+
         session = self.session
         run = session.run_handle
-        begin = time.perf_counter()
-        try:
-            checkpoint = session.checkpoint_store().save(
-                session.trainer, epoch + 1, session.checkpoint_state()
+        store = session.checkpoint_store()
+        # What the checkpoint holds is taken now; the files are written while training goes on.
+        taken, state = snapshot(session.trainer, self.read), session.checkpoint_state()
+
+        def write() -> None:
+            begin = time.perf_counter()
+            try:
+                checkpoint = store.write(taken, epoch + 1, state)
+            except OSError as error:
+                raise OSError(
+                    f"could not write the checkpoint of epoch {epoch + 1}: {error}"
+                ) from error
+            seconds = time.perf_counter() - begin
+            self.seconds.append(seconds)
+            run.update_record(
+                checkpoint={
+                    "epoch": epoch + 1,
+                    "file": f"{CHECKPOINTS_DIR}/{checkpoint.data_path.name}",
+                    "seconds": round(seconds, 4),
+                    "mean_seconds": round(sum(self.seconds) / len(self.seconds), 4),
+                }
             )
-        except OSError as error:
-            raise OSError(
-                f"could not write the checkpoint of epoch {epoch + 1}: {error}"
-            ) from error
-        seconds = time.perf_counter() - begin
-        self.seconds.append(seconds)
-        run.update_record(
-            checkpoint={
-                "epoch": epoch + 1,
-                "file": f"{CHECKPOINTS_DIR}/{checkpoint.data_path.name}",
-                "seconds": round(seconds, 4),
-                "mean_seconds": round(sum(self.seconds) / len(self.seconds), 4),
-            }
-        )
+
+        session.epoch_writer.submit(write)
 
 
 class EpochScalars(keras.callbacks.Callback):
@@ -238,22 +262,26 @@ class EpochScalars(keras.callbacks.Callback):
         self.failed = False
 
     def on_epoch_end(self, epoch, logs=None):
+        logs = {key: float(value) for key, value in (logs or {}).items()}
+        logs.setdefault("learning_rate", float(self.session.trainer.optimizer.learning_rate))
+        self.session.epoch_writer.submit(lambda: self._write_logged(epoch + 1, logs))
+
+    def _write_logged(self, epoch: int, logs: dict[str, float]) -> None:
         if self.failed:
             return
         try:
-            self._write(epoch + 1, dict(logs or {}))
+            self._write(epoch, logs)
         except Exception as error:
             self.failed = True
             self.session.run_handle.log(f"WARNING: TensorBoard logs stopped: {error}")
 
-    def _write(self, epoch: int, logs: dict[str, Any]) -> None:
+    def _write(self, epoch: int, logs: dict[str, float]) -> None:
         import tensorflow as tf
         from tensorflow.core.framework import summary_pb2
 
         if self.writer is None:
             folder = self.session.run_handle.path / LOGS_DIR
             self.writer = tf.summary.create_file_writer(str(folder))
-        logs.setdefault("learning_rate", float(self.session.trainer.optimizer.learning_rate))
         metadata = summary_pb2.SummaryMetadata(
             plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
         )
@@ -268,4 +296,4 @@ class EpochScalars(keras.callbacks.Callback):
             self.writer = None
 
     def on_train_end(self, logs=None):
-        self.close()
+        self.session.epoch_writer.submit(self.close)  # after the last epoch's scalars

@@ -38,6 +38,7 @@ from cnnstudio.engine.controls import (
     StopRequested,
     describe_failure,
 )
+from cnnstudio.engine.epoch_writer import EpochWriter
 from cnnstudio.engine.events import RunStarted, TrainingEvent, TrainingObserver, final_event
 from cnnstudio.engine.run_liveness import Heartbeat
 from cnnstudio.engine.runs import Run, RunStore
@@ -110,6 +111,8 @@ class TrainingSession:
         self._early_stopping: keras.callbacks.EarlyStopping | None = None
         self._plateau: keras.callbacks.ReduceLROnPlateau | None = None
         self._scalars: Any = None
+        # The per-epoch history, checkpoint and TensorBoard writes, off the training thread.
+        self.epoch_writer = EpochWriter()
 
     @classmethod
     def resume_run(
@@ -397,9 +400,22 @@ class TrainingSession:
         # The checkpointer after those: a checkpoint holds what early stopping and the plateau
         # made of the epoch.
         callbacks = [hooks, *schedule, Checkpointer(self), self._scalars]
-        # Multi-worker: BackupAndRestore, and Keras workarounds while fit runs (`distribute`).
-        with self._placement.fitting(self.trainer, callbacks, self.config, self.run_handle.path):
-            self._fit_with(pipelines, callbacks)
+        try:
+            # Multi-worker: BackupAndRestore, and Keras workarounds while fit runs (`distribute`).
+            with self._placement.fitting(
+                self.trainer, callbacks, self.config, self.run_handle.path
+            ):
+                self._fit_with(pipelines, callbacks)
+        except BaseException:
+            # Every epoch's files are written before the run ends, whatever ended it; a write
+            # that failed meanwhile is said in the log, the run ends for the first reason.
+            failure = self.epoch_writer.close()
+            if failure is not None:
+                self.run_handle.log(f"WARNING: an epoch's files were not written: {failure}")
+            raise
+        failure = self.epoch_writer.close()
+        if failure is not None:
+            raise failure
 
     def _fit_with(self, pipelines: recipe.Pipelines, callbacks: list[Any]) -> None:
         self.trainer.fit(
@@ -478,6 +494,7 @@ class TrainingSession:
             and self._early_stopping is not None
             and self._early_stopping.stopped_epoch > 0
         )
+        self.epoch_writer.close()  # (already closed by `_fit`, unless it never began)
         if self._scalars is not None:  # fit does not end its callbacks when it raises
             with contextlib.suppress(Exception):
                 self._scalars.close()
