@@ -48,7 +48,7 @@ def _random_cifar_like(images: int = 1024):
     """A CIFAR-sized data set of random pixels (throughput does not depend on the pixels)."""
     import numpy as np
 
-    from cnnstudio.engine.data_types import Dataset, DatasetInfo, Split
+    from cnnstudio.engine.data.data_types import Dataset, DatasetInfo, Split
 
     rng = np.random.default_rng(0)
 
@@ -65,9 +65,9 @@ def _random_cifar_like(images: int = 1024):
 
 def run_case(workload: str, variant: str) -> dict:
     """In this process: train one case, return its throughput and what the engine chose."""
-    from cnnstudio.engine.config import TrainingConfig
-    from cnnstudio.engine.events import EpochEnd, RunStarted, TrainingObserver
-    from cnnstudio.engine.session import TrainingSession
+    from cnnstudio.engine.training.config import TrainingConfig
+    from cnnstudio.engine.training.events import EpochEnd, RunStarted, TrainingObserver
+    from cnnstudio.engine.training.session import TrainingSession
 
     model, data, batch, epochs, limit = WORKLOADS[workload]
     changes = dict(VARIANTS[variant][0])

@@ -83,7 +83,7 @@ def _plot_model_seconds(suffix: str = ".svg") -> tuple[float | None, str]:
         return None, "Graphviz's dot is not installed (apt-get install graphviz)"
     import keras
 
-    from cnnstudio.engine.graph_source import shape_only
+    from cnnstudio.engine.anatomy.graph_source import shape_only
 
     model = shape_only("densenet201", (224, 224, 3), 1000)
     with tempfile.TemporaryDirectory(prefix="cnnstudio-plot-") as folder:
@@ -95,10 +95,10 @@ def _plot_model_seconds(suffix: str = ".svg") -> tuple[float | None, str]:
 
 
 def measure() -> dict:
-    from cnnstudio.engine import graph_source
-    from cnnstudio.engine.graph_layout import layout_graph
-    from cnnstudio.engine.graph_model import build_graph, default_expanded
-    from cnnstudio.engine.graph_source import canonical_key, compute_zoo_stats, zoo_stats
+    from cnnstudio.engine.anatomy import graph_source
+    from cnnstudio.engine.anatomy.graph_layout import layout_graph
+    from cnnstudio.engine.anatomy.graph_model import build_graph, default_expanded
+    from cnnstudio.engine.anatomy.graph_source import canonical_key, compute_zoo_stats, zoo_stats
     from cnnstudio.models import get_model_info
 
     # TensorFlow's and Keras's first-use costs are not the statistics'.
@@ -127,7 +127,7 @@ def measure() -> dict:
             ),
             "grandalf_expanded_s": _grandalf_seconds(full),
         }
-    from cnnstudio.engine import stats_store
+    from cnnstudio.engine.anatomy import stats_store
 
     # A data set's configuration (DenseNet-201 on CIFAR-10), as the view asks for it.
     graph_source.clear_cache()
@@ -192,9 +192,10 @@ def graph_layout(args: argparse.Namespace) -> list[Check]:
     print(
         f"  DenseNet-201 at CIFAR-10's 32x32x3, 10 classes: statistics "
         f"{1e3 * result['dataset_stats_s']:.0f} ms; shipped data-set statistics "
-        + {True: "current", False: "STALE (python -m cnnstudio.engine.stats_store --write)"}.get(
-            current, "not checked (no sources)"
-        )
+        + {
+            True: "current",
+            False: "STALE (python -m cnnstudio.engine.anatomy.stats_store --write)",
+        }.get(current, "not checked (no sources)")
     )
     if plot_s is None:
         print(f"  plot_model anchor skipped: {result['plot_model_note']}")

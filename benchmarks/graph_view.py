@@ -5,7 +5,8 @@ and frame times of a scripted zoom and pan.
     python -m benchmarks --only graph_view    # the checks, as `make bench` runs them
 
 "From asking to drawn" is what the view does when a person picks a model: statistics (the model
-built without weight buffers, engine/graph_source.py), the visible graph, the layout, the scene's
+built without weight buffers, engine/anatomy/graph_source.py), the visible graph, the layout, the
+scene's
 items, and the first paint of the canvas (offscreen Qt, a 1100x700 viewport, the opening view).
 Each model is measured cold (the statistics memo cleared: a model not yet seen in this process,
 whose canonical configuration reads its statistics from the shipped file; other inputs build the
@@ -74,9 +75,9 @@ def paint(canvas) -> None:
 
 def time_to_graph(name: str, expanded, scene, canvas, metrics, cold: bool) -> dict:
     """Seconds per phase, from asking for `name` to the first paint of its graph."""
-    from cnnstudio.engine import graph_source
-    from cnnstudio.engine.graph_layout import layout_graph
-    from cnnstudio.engine.graph_model import build_graph, default_expanded
+    from cnnstudio.engine.anatomy import graph_source
+    from cnnstudio.engine.anatomy.graph_layout import layout_graph
+    from cnnstudio.engine.anatomy.graph_model import build_graph, default_expanded
     from cnnstudio.models import get_model_info
 
     info = get_model_info(name)
@@ -138,7 +139,7 @@ def plot_model_anchor() -> float | None:
     try:
         import pydot  # noqa: F401
 
-        from cnnstudio.engine.graph_source import shape_only
+        from cnnstudio.engine.anatomy.graph_source import shape_only
     except ImportError:
         return None
     import keras

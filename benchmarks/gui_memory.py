@@ -28,7 +28,7 @@ def measure_gui_memory(runs: int = RUNS, epochs: int = 2) -> list[float]:
     """Resident megabytes after each of `runs` training runs through one training view."""
     app = _application()
     import cnnstudio.models  # noqa: F401  (what the app's engine loader does)
-    from cnnstudio.engine.runs import RunStore
+    from cnnstudio.engine.store.runs import RunStore
 
     home = Path(tempfile.mkdtemp(prefix="cnnstudio-bench-memory-"))
     panel = open_training_panel(app, RunStore(home / "runs"))

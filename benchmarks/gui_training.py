@@ -46,9 +46,9 @@ def _application():
 
 
 def _headless(epochs: int, runs: Any) -> list[float]:
-    from cnnstudio.engine.config import TrainingConfig
-    from cnnstudio.engine.events import EpochEnd, TrainingObserver
-    from cnnstudio.engine.session import TrainingSession
+    from cnnstudio.engine.training.config import TrainingConfig
+    from cnnstudio.engine.training.events import EpochEnd, TrainingObserver
+    from cnnstudio.engine.training.session import TrainingSession
 
     class EpochTimes(TrainingObserver):
         def __init__(self) -> None:
@@ -68,7 +68,7 @@ def _headless(epochs: int, runs: Any) -> list[float]:
 def _through_panel(panel: Any, epochs: int) -> dict[str, Any]:
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from cnnstudio.engine.events import BatchEnd, EpochEnd
+    from cnnstudio.engine.training.events import BatchEnd, EpochEnd
 
     seconds: list[float] = []
     ticks: list[float] = []
@@ -159,7 +159,7 @@ def measure_gui_training(epochs: int = 3, cycles: int = 3) -> dict[str, Any]:
 def open_training_panel(app: Any, runs: Any) -> Any:
     """The app's training view on `runs`, engine marked ready, shown (offscreen) with its chart
     built, as a person would find it."""
-    from cnnstudio.engine.devices import list_devices
+    from cnnstudio.engine.devices.devices import list_devices
     from cnnstudio.gui.shell.context import StudioContext
     from cnnstudio.gui.shell.engine_loader import EngineStatus
     from cnnstudio.gui.training.training_panel import TrainingPanel
@@ -178,8 +178,8 @@ def open_training_panel(app: Any, runs: Any) -> Any:
 
 def _measure(app: Any, epochs: int, cycles: int) -> dict[str, Any]:
     import cnnstudio.models  # noqa: F401  (what the app's engine loader does)
-    from cnnstudio.engine.datasets import load_dataset
-    from cnnstudio.engine.runs import RunStore
+    from cnnstudio.engine.data.datasets import load_dataset
+    from cnnstudio.engine.store.runs import RunStore
 
     train_images = len(load_dataset("mnist-5k").train.labels)
     runs = RunStore(Path(os.environ["CNNSTUDIO_HOME"]) / "runs")

@@ -131,7 +131,7 @@ class _TunedKeras(_PlainKeras):
         import keras
         import tensorflow as tf
 
-        from cnnstudio.engine.recipe import DEFAULT_AUGMENTATION
+        from cnnstudio.engine.training.recipe import DEFAULT_AUGMENTATION
         from cnnstudio.models import create_model
 
         keras.utils.set_random_seed(0)
@@ -197,9 +197,9 @@ class _TunedKeras(_PlainKeras):
 
 def _engine_run(epochs: int, **changes):
     """(c): one TrainingSession; returns (observer, session, seconds between epoch ends)."""
-    from cnnstudio.engine.config import TrainingConfig
-    from cnnstudio.engine.events import EpochEnd, RecordingObserver
-    from cnnstudio.engine.session import TrainingSession
+    from cnnstudio.engine.training.config import TrainingConfig
+    from cnnstudio.engine.training.events import EpochEnd, RecordingObserver
+    from cnnstudio.engine.training.session import TrainingSession
 
     class EpochEndClock(RecordingObserver):
         # Receives every event, as the CLI's and GUI's observers do, and stamps epoch ends.
@@ -225,10 +225,10 @@ def _engine_run(epochs: int, **changes):
 
 @benchmark("training")
 def training_throughput(args: argparse.Namespace) -> list[Check]:
-    from cnnstudio.engine.config import TrainingConfig
-    from cnnstudio.engine.datasets import load_dataset
-    from cnnstudio.engine.events import RunStarted
-    from cnnstudio.engine.recipe import choose_input_shape
+    from cnnstudio.engine.data.datasets import load_dataset
+    from cnnstudio.engine.training.config import TrainingConfig
+    from cnnstudio.engine.training.events import RunStarted
+    from cnnstudio.engine.training.recipe import choose_input_shape
     from cnnstudio.models import get_model_info
 
     defaults = TrainingConfig()

@@ -2,7 +2,8 @@
 
 The one declaration of these facts' shape, shared by the two layers that need them: the model
 registry (`cnnstudio.models.registry`) attaches a builder to each `ModelMeta`, and the engine's
-catalog (`cnnstudio.engine.catalog`) writes and reads them as JSON, so the app's model picker
+catalog (`cnnstudio.engine.anatomy.catalog`) writes and reads them as JSON, so the app's model
+picker
 lists the models and offers their options without importing Keras and TensorFlow (seconds).
 This module therefore imports neither, nor `cnnstudio.models`, whose import registers (and so
 builds the code of) every family.

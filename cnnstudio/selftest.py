@@ -77,7 +77,7 @@ def check_tensorflow(context: Context) -> str:
     import keras
     import tensorflow as tf
 
-    from cnnstudio.engine.devices import list_devices
+    from cnnstudio.engine.devices.devices import list_devices
 
     devices = list_devices()
     names = ", ".join(device.name for device in devices) or "none"
@@ -100,9 +100,9 @@ def check_zoo(context: Context) -> str:
 
 
 def check_training(context: Context) -> str:
-    from cnnstudio.engine.config import TrainingConfig
-    from cnnstudio.engine.runs import RunStore
-    from cnnstudio.engine.session import TrainingSession
+    from cnnstudio.engine.store.runs import RunStore
+    from cnnstudio.engine.training.config import TrainingConfig
+    from cnnstudio.engine.training.session import TrainingSession
 
     store = RunStore(context.workdir / "runs")
     config = TrainingConfig(
@@ -132,7 +132,7 @@ def check_training(context: Context) -> str:
 
 
 def check_export(context: Context) -> str:
-    from cnnstudio.engine.export import export_run
+    from cnnstudio.engine.use.export import export_run
 
     run = context.made.get("run")
     if run is None:
@@ -152,10 +152,10 @@ def check_pretrained(context: Context) -> str:
     if not resource_path(*PRETRAINED_MODEL).is_file():
         raise Skip("this build has no bundled LeNet-5 (the drawing pad's model)")
     try:
-        from cnnstudio.engine.digit_recognizer import DigitRecognizer
+        from cnnstudio.engine.use.digit_recognizer import DigitRecognizer
     except ImportError:
         raise Skip("this build has no drawing-pad engine") from None
-    from cnnstudio.engine.datasets import load_dataset
+    from cnnstudio.engine.data.datasets import load_dataset
 
     recognizer = DigitRecognizer.bundled()
     digits = load_dataset("mnist-5k").validation

@@ -57,9 +57,9 @@ def measure(model_file: Path) -> dict:
     import numpy as np
 
     sys.path.insert(0, str(ROOT))
-    from cnnstudio.engine.datasets import load_dataset
-    from cnnstudio.engine.digit_recognizer import DigitRecognizer
-    from cnnstudio.engine.pipeline import fit_images_numpy, plan_fit
+    from cnnstudio.engine.data.datasets import load_dataset
+    from cnnstudio.engine.data.pipeline import fit_images_numpy, plan_fit
+    from cnnstudio.engine.use.digit_recognizer import DigitRecognizer
     from tests.engine.drawn_digits import accuracy_per_digit, drawn_digits
 
     recognizer = DigitRecognizer.from_file(model_file)

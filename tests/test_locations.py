@@ -10,8 +10,8 @@ import pytest
 
 import cnnstudio
 from cnnstudio import locations
-from cnnstudio.engine.datasets import MNIST_5K_FILE, bundled_data_path
-from cnnstudio.engine.runs import runs_root
+from cnnstudio.engine.data.datasets import MNIST_5K_FILE, bundled_data_path
+from cnnstudio.engine.store.runs import runs_root
 
 
 def test_from_source_resources_are_next_to_the_package():
@@ -55,7 +55,7 @@ def test_the_frozen_app_says_how_to_get_onnx_without_pip_install_cnnstudio(monke
     """The bundle leaves the ONNX converter out; its message must not send a person to pip."""
     import builtins
 
-    from cnnstudio.engine import export
+    from cnnstudio.engine.use import export
 
     real_import = builtins.__import__
 

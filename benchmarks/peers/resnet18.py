@@ -37,7 +37,7 @@ def zoo(x: np.ndarray, y: np.ndarray, steps: int) -> tuple[list[float], int, int
         model.train_on_batch(x, y)
         if step >= 2:
             seconds.append(time.perf_counter() - begin)
-    from cnnstudio.engine.layer_stats import compute_model_stats
+    from cnnstudio.engine.anatomy.layer_stats import compute_model_stats
 
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     return seconds, trainable, compute_model_stats(model).macs

@@ -10,7 +10,7 @@ from cnnstudio.cli.common import UsageError, format_table, parse_options
 from cnnstudio.engine.formatting import format_count, format_int, format_shape
 
 if TYPE_CHECKING:
-    from cnnstudio.engine.catalog import CatalogEntry
+    from cnnstudio.engine.anatomy.catalog import CatalogEntry
     from cnnstudio.model_metadata import ModelMeta
 
 # Long Keras class names, shortened so a summary fits a 100-column terminal.
@@ -76,7 +76,7 @@ def _model_listing(
     of all families. From the shipped catalog when it covers every model, so listing imports
     neither Keras nor TensorFlow; otherwise from the registry, computing what the catalog lacks
     (only for the chosen family: each model takes seconds to build)."""
-    from cnnstudio.engine.catalog import catalog_entries, shipped_listing
+    from cnnstudio.engine.anatomy.catalog import catalog_entries, shipped_listing
 
     def chosen(family_name: str) -> bool:
         return family is None or family_name.lower() == family.lower()
@@ -146,7 +146,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from cnnstudio.engine.layer_stats import compute_model_stats
+    from cnnstudio.engine.anatomy.layer_stats import compute_model_stats
     from cnnstudio.models import create_model, get_model_info
 
     info = get_model_info(args.model)

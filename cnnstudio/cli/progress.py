@@ -27,7 +27,7 @@ class ConsoleProgress:
         self.epoch_started = 0.0
 
     def on_event(self, event) -> None:
-        from cnnstudio.engine import events
+        from cnnstudio.engine.training import events
 
         if isinstance(event, events.RunStarted):
             self._started(event)

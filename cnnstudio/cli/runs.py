@@ -90,7 +90,7 @@ def _status_text(status: str, reason: str | None, width: int = 48) -> str:
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
-    from cnnstudio.engine.runs import DAMAGED, RunStore
+    from cnnstudio.engine.store.runs import DAMAGED, RunStore
 
     store = RunStore()
     action = getattr(args, "runs_action", None)
@@ -189,9 +189,9 @@ def _delete_runs(store, names: list[str], yes: bool, force: bool) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from cnnstudio.engine.export import ExportError, export_run
-    from cnnstudio.engine.export_readme import weights_text
-    from cnnstudio.engine.modelfile import ModelFileError
+    from cnnstudio.engine.store.modelfile import ModelFileError
+    from cnnstudio.engine.use.export import ExportError, export_run
+    from cnnstudio.engine.use.export_readme import weights_text
 
     try:
         result = export_run(
@@ -221,13 +221,13 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise UsageError(f"--top must be at least 1; received {args.top}")
     if args.model is None:
-        from cnnstudio.engine.digit_recognizer import DigitRecognizer
+        from cnnstudio.engine.use.digit_recognizer import DigitRecognizer
 
         recognizer = DigitRecognizer.bundled()
         print(f"Model: {recognizer.source}")
         predictions = recognizer.recognize_files(args.images, top=args.top)
     else:
-        from cnnstudio.engine.inference import load_predictor
+        from cnnstudio.engine.use.inference import load_predictor
 
         predictor = load_predictor(args.model)
         print(f"Model: {predictor.description}")

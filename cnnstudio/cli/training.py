@@ -12,8 +12,8 @@ from cnnstudio.engine.formatting import format_duration, format_shape
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    from cnnstudio.engine.config import OPTIMIZERS, SCHEDULES, STRATEGIES, TrainingConfig
-    from cnnstudio.engine.precision import MIXED_PRECISION_CHOICES, XLA_CHOICES
+    from cnnstudio.engine.devices.precision import MIXED_PRECISION_CHOICES, XLA_CHOICES
+    from cnnstudio.engine.training.config import OPTIMIZERS, SCHEDULES, STRATEGIES, TrainingConfig
 
     defaults = TrainingConfig()
     train = sub.add_parser(
@@ -194,7 +194,7 @@ def _training_config(args: argparse.Namespace):
     import json
     from pathlib import Path
 
-    from cnnstudio.engine.config import TrainingConfig
+    from cnnstudio.engine.training.config import TrainingConfig
 
     config = TrainingConfig()
     if args.config:
@@ -253,7 +253,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     _prepare_devices(config)
     dataset = _image_folder_first(config)
 
-    from cnnstudio.engine.session import TrainingSession
+    from cnnstudio.engine.training.session import TrainingSession
 
     progress = ConsoleProgress(sys.stdout, interactive=sys.stdout.isatty())
     session = TrainingSession(config, progress, dataset=dataset)
@@ -262,9 +262,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _prepare_devices(config) -> None:
     """Before anything else touches TensorFlow: GPU memory growth and a multi-worker strategy
-    (`cnnstudio.engine.distribute.prepare`); one line when `auto` finds no GPU."""
-    from cnnstudio.engine.devices import auto_choice, resolve_devices
-    from cnnstudio.engine.distribute import prepare
+    (`cnnstudio.engine.devices.distribute.prepare`); one line when `auto` finds no GPU."""
+    from cnnstudio.engine.devices.devices import auto_choice, resolve_devices
+    from cnnstudio.engine.devices.distribute import prepare
 
     prepare(config)
     if config.device != "auto":
@@ -279,8 +279,8 @@ def _image_folder_first(config):
     """An image folder, loaded before the session makes a run folder: an empty folder, one
     class, or a class without a readable image is bad input (one line, exit 2), not a `failed`
     run left on disk. None for a registered data set, which the session loads itself."""
-    from cnnstudio.engine.data_notes import data_notes
-    from cnnstudio.engine.datasets import list_datasets, load_dataset
+    from cnnstudio.engine.data.data_notes import data_notes
+    from cnnstudio.engine.data.datasets import list_datasets, load_dataset
 
     if config.dataset in {info.name for info in list_datasets()}:
         return None
@@ -316,8 +316,8 @@ def _run_session(session, progress: ConsoleProgress) -> int:
 
 def _cmd_resume(args: argparse.Namespace) -> int:
     from cnnstudio.cli.runs import warn_if_forced
-    from cnnstudio.engine.runs import RunStore
-    from cnnstudio.engine.session import TrainingSession
+    from cnnstudio.engine.store.runs import RunStore
+    from cnnstudio.engine.training.session import TrainingSession
 
     handle = RunStore().find(args.run)
     if args.force:
@@ -329,7 +329,7 @@ def _cmd_resume(args: argparse.Namespace) -> int:
 
 
 def _cmd_datasets(args: argparse.Namespace) -> int:
-    from cnnstudio.engine.datasets import list_datasets
+    from cnnstudio.engine.data.datasets import list_datasets
 
     rows = [["Name", "Title", "Shape", "Classes", "Train", "Validation", "Offline"]]
     for info in list_datasets():

@@ -143,7 +143,7 @@ def _select_model(window: MainWindow, model: str | None, expand: list[str] | Non
     if model is not None and model.endswith(".keras") and "graph" in window.view_keys():
         window.view("graph").show_trained(model)  # a trained model, for the graph view
     elif model is not None:
-        from cnnstudio.engine.catalog import load_model_metadata
+        from cnnstudio.engine.anatomy.catalog import load_model_metadata
 
         names = list(load_model_metadata())
         if model not in names:

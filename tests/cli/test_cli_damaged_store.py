@@ -14,9 +14,13 @@ import time
 import pytest
 
 from cnnstudio import cli
-from cnnstudio.engine.run_liveness import HEARTBEAT_FILE, STALE_AFTER_SECONDS, process_identity
-from cnnstudio.engine.run_schema import SCHEMA_VERSION
-from cnnstudio.engine.runs import RunStore
+from cnnstudio.engine.store.run_liveness import (
+    HEARTBEAT_FILE,
+    STALE_AFTER_SECONDS,
+    process_identity,
+)
+from cnnstudio.engine.store.run_schema import SCHEMA_VERSION
+from cnnstudio.engine.store.runs import RunStore
 
 DAMAGE = {
     "garbage": bytes(range(256)) * 8,
@@ -155,7 +159,7 @@ def test_an_export_that_cannot_be_written_is_one_line_before_any_slow_work(
 
 
 def test_runs_rename_while_the_trainer_writes_its_epochs_loses_nothing(corpus, capsys):
-    from cnnstudio.engine.runs import Run
+    from cnnstudio.engine.store.runs import Run
 
     run_id = corpus["stopped"]
     trainer = Run(RunStore().root / run_id)

@@ -8,7 +8,7 @@ import pytest
 
 from cnnstudio import cli
 from cnnstudio.cli.devices import format_report
-from cnnstudio.engine.runs import RunStore
+from cnnstudio.engine.store.runs import RunStore
 
 pytestmark = pytest.mark.xdist_group("training")
 

@@ -103,8 +103,8 @@ def test_bad_input_is_one_line_with_status_2(capsys, tmp_path, monkeypatch, argv
 @pytest.mark.parametrize("name", [info.name for info in list_models()])
 def test_every_model_of_the_zoo_renders_with_every_label(capsys, tmp_path, name):
     """At its canonical input the statistics are shipped, so this costs the drawing only."""
-    from cnnstudio.engine.graph_model import build_graph, default_expanded
-    from cnnstudio.engine.graph_source import zoo_stats
+    from cnnstudio.engine.anatomy.graph_model import build_graph, default_expanded
+    from cnnstudio.engine.anatomy.graph_source import zoo_stats
     from cnnstudio.models import get_model_info
 
     out = tmp_path / f"{name}.svg"
@@ -119,7 +119,7 @@ def test_every_model_of_the_zoo_renders_with_every_label(capsys, tmp_path, name)
 
 
 def test_a_trained_model_file_renders(capsys, tmp_path):
-    from cnnstudio.engine.digit_recognizer import bundled_model_path
+    from cnnstudio.engine.use.digit_recognizer import bundled_model_path
 
     out = tmp_path / "trained.svg"
     status, stdout, err = run(

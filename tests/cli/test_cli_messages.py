@@ -45,7 +45,7 @@ def test_help_says_what_0_means(capsys):
 
 
 def test_an_os_error_is_one_line_and_exit_status_1(monkeypatch, capsys):
-    from cnnstudio.engine import datasets
+    from cnnstudio.engine.data import datasets
 
     def unreadable():
         raise PermissionError(13, "Permission denied", "/home/me/.keras/datasets")
@@ -60,7 +60,7 @@ def test_predict_explains_a_folder_and_an_image_too_small_to_classify(tmp_path):
     import keras
     from PIL import Image
 
-    from cnnstudio.engine.inference import Predictor
+    from cnnstudio.engine.use.inference import Predictor
 
     inputs = keras.Input((32, 32, 1))
     outputs = keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(inputs))

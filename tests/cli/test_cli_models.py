@@ -11,7 +11,7 @@ import pytest
 
 from cnnstudio import __version__
 from cnnstudio.cli import build_parser, main
-from cnnstudio.engine import catalog
+from cnnstudio.engine.anatomy import catalog
 from cnnstudio.engine.formatting import format_int
 from cnnstudio.models import list_models
 from tests.reference_figures import REFERENCES

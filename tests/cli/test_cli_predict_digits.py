@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from cnnstudio import cli
-from cnnstudio.engine.digit_preprocessing import load_canvas
-from cnnstudio.engine.digit_recognizer import DigitRecognizer
+from cnnstudio.engine.use.digit_preprocessing import load_canvas
+from cnnstudio.engine.use.digit_recognizer import DigitRecognizer
 from tests.engine.drawn_digits import STYLES, render
 
 

@@ -12,9 +12,9 @@ import pytest
 
 from cnnstudio import cli
 from cnnstudio.cli.progress import ConsoleProgress
-from cnnstudio.engine.config import TrainingConfig
-from cnnstudio.engine.runs import RunStore, process_identity
-from cnnstudio.engine.session import TrainingSession
+from cnnstudio.engine.store.runs import RunStore, process_identity
+from cnnstudio.engine.training.config import TrainingConfig
+from cnnstudio.engine.training.session import TrainingSession
 
 # Own group: runs beside the "training" group on the other worker (2 cores in CI).
 pytestmark = pytest.mark.xdist_group("resume")
@@ -33,7 +33,7 @@ QUICK = [
 
 
 def test_resume_continues_a_run_stopped_with_ctrl_c(capsys, monkeypatch):
-    from cnnstudio.engine.events import BatchEnd
+    from cnnstudio.engine.training.events import BatchEnd
 
     original = ConsoleProgress.on_event
     sent = []
@@ -155,7 +155,7 @@ def test_export_round_trips_with_the_difference_reported(trained_run, fmt, capsy
 def test_onnx_export_round_trips(trained_run):
     pytest.importorskip("tf2onnx")
     pytest.importorskip("onnxruntime")
-    from cnnstudio.engine.export import export_run
+    from cnnstudio.engine.use.export import export_run
 
     result = export_run(trained_run, "onnx")
     assert result.ok, result.message
@@ -176,7 +176,7 @@ def test_onnx_without_its_packages_names_the_extra(trained_run, monkeypatch, cap
 
 
 def test_an_export_that_does_not_match_is_not_installed(trained_run, tmp_path):
-    from cnnstudio.engine.export import export_run
+    from cnnstudio.engine.use.export import export_run
 
     out = tmp_path / "strict"
     # A negative tolerance no export can meet: the failure path, deterministically.
@@ -191,10 +191,10 @@ def test_an_export_that_does_not_match_is_not_installed(trained_run, tmp_path):
 def test_predict_prints_top_classes_preprocessed_as_in_training(trained_run, tmp_path, capsys):
     from PIL import Image
 
-    from cnnstudio.engine.datasets import load_dataset
-    from cnnstudio.engine.inference import Predictor
-    from cnnstudio.engine.modelfile import load_model_file
-    from cnnstudio.engine.pipeline import fit_images_numpy, plan_fit
+    from cnnstudio.engine.data.datasets import load_dataset
+    from cnnstudio.engine.data.pipeline import fit_images_numpy, plan_fit
+    from cnnstudio.engine.store.modelfile import load_model_file
+    from cnnstudio.engine.use.inference import Predictor
 
     validation = load_dataset("mnist-5k").validation
     paths = []
@@ -244,7 +244,7 @@ def test_predict_prints_top_classes_preprocessed_as_in_training(trained_run, tmp
         cli.main(["predict", "--model", str(trained_run.model_file), paths[0], "--top", "2"]) == 0
     )
     assert capsys.readouterr().out.splitlines()[1] == lines[1]
-    from cnnstudio.engine.export import export_run
+    from cnnstudio.engine.use.export import export_run
 
     exported = export_run(trained_run, "keras", tmp_path / "exported")
     assert cli.main(["predict", "--model", str(exported.path), paths[0], "--top", "2"]) == 0
@@ -270,8 +270,8 @@ def test_exports_say_which_epoch_they_hold_and_the_best_epoch_can_be_exported(
 ):
     import shutil
 
-    from cnnstudio.engine.export import ExportError, export_run
-    from cnnstudio.engine.modelfile import load_checkpoint_arrays, load_model_file
+    from cnnstudio.engine.store.modelfile import load_checkpoint_arrays, load_model_file
+    from cnnstudio.engine.use.export import ExportError, export_run
 
     # A copy of the shared run whose epoch 1 is made the best by its manifest (the arrays'
     # sha256 covers the .npz only), so that the best epoch and the last one differ.
@@ -312,7 +312,7 @@ def test_exports_say_which_epoch_they_hold_and_the_best_epoch_can_be_exported(
 
 
 def test_resume_past_a_damaged_checkpoint_says_so_on_screen(capsys, monkeypatch):
-    from cnnstudio.engine.events import BatchEnd
+    from cnnstudio.engine.training.events import BatchEnd
 
     original = ConsoleProgress.on_event
 
@@ -352,7 +352,7 @@ def test_predict_latest_names_the_newer_runs_it_passed_over_and_why(trained_run,
     image = tmp_path / "digit.png"
     Image.new("L", (28, 28), 0).save(image)
 
-    from cnnstudio.engine.inference import Predictor
+    from cnnstudio.engine.use.inference import Predictor
 
     described = Predictor.latest(store).description
     assert described.startswith(f"run {trained_run.id} (model.keras); passed over newer: ")

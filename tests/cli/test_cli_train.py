@@ -10,7 +10,7 @@ import pytest
 
 from cnnstudio import cli
 from cnnstudio.cli.progress import ConsoleProgress
-from cnnstudio.engine.runs import RunStore
+from cnnstudio.engine.store.runs import RunStore
 
 pytestmark = pytest.mark.xdist_group("training")
 
@@ -78,7 +78,7 @@ def test_runs_lists_the_run_and_datasets_lists_the_bundled_set(capsys):
 
 
 def test_ctrl_c_stops_cleanly_and_keeps_the_run(capsys, monkeypatch):
-    from cnnstudio.engine.events import BatchEnd
+    from cnnstudio.engine.training.events import BatchEnd
 
     original = ConsoleProgress.on_event
     sent = []

@@ -214,7 +214,7 @@ def contact_sheet(digits: list[DrawnDigit], path: str, columns: int = 16) -> Non
 def main(argv: list[str]) -> int:
     import argparse
 
-    from cnnstudio.engine.digit_recognizer import DigitRecognizer
+    from cnnstudio.engine.use.digit_recognizer import DigitRecognizer
 
     parser = argparse.ArgumentParser(description="Accuracy of a model on the drawn digits.")
     parser.add_argument("--model", help="a .keras file or run (default: the bundled LeNet-5)")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import functools
 
-from cnnstudio.engine.graph_source import canonical_key, compute_zoo_stats
-from cnnstudio.engine.layer_stats import ModelStats
+from cnnstudio.engine.anatomy.graph_source import canonical_key, compute_zoo_stats
+from cnnstudio.engine.anatomy.layer_stats import ModelStats
 from cnnstudio.models import list_models
 
 ZOO = [info.name for info in list_models()]

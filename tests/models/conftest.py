@@ -31,7 +31,7 @@ _MALLOC_TRIM = _libc_malloc_trim()
 def release_models():
     import keras
 
-    from cnnstudio.engine.tf_workarounds import forgetting_custom_gradients
+    from cnnstudio.engine.devices.tf_workarounds import forgetting_custom_gradients
 
     with forgetting_custom_gradients():
         yield

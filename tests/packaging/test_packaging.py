@@ -131,7 +131,7 @@ def test_the_spec_excludes_nothing_that_tensorflow_imports_on_start(spec_run, tm
     code = (
         "import json, sys\n"
         "import tensorflow, keras\n"
-        "import cnnstudio.models, cnnstudio.engine.session, cnnstudio.engine.export\n"
+        "import cnnstudio.models, cnnstudio.engine.training.session, cnnstudio.engine.use.export\n"
         "import cnnstudio.gui.app, cnnstudio.selftest\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.engine.data_notes import unmeasured_classes_note
-from cnnstudio.engine.data_types import Dataset
-from cnnstudio.engine.datasets import get_dataset_info, list_datasets
+from cnnstudio.engine.data.data_notes import unmeasured_classes_note
+from cnnstudio.engine.data.data_types import Dataset
+from cnnstudio.engine.data.datasets import get_dataset_info, list_datasets
 from cnnstudio.engine.formatting import format_shape
 from cnnstudio.gui.data.data_summary import ClassCounts, SkippedFiles
 from cnnstudio.gui.data.dataset_loader import DOWNLOAD_BYTES, DatasetLoader, LoadRequest

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.engine.data_types import Dataset, LoadReport
+from cnnstudio.engine.data.data_types import Dataset, LoadReport
 
 
 class ClassCounts(QTableWidget):

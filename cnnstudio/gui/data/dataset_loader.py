@@ -1,5 +1,5 @@
 """Loads a data set on a worker thread: the bundled one, a Keras one (downloading it once, with
-progress and cancel: `cnnstudio.engine.downloads`), or an image folder.
+progress and cancel: `cnnstudio.engine.data.downloads`), or an image folder.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from cnnstudio.engine.downloads import DOWNLOAD_BYTES, reporting_downloads
+from cnnstudio.engine.data.downloads import DOWNLOAD_BYTES, reporting_downloads
 from cnnstudio.gui.workers import Worker
 
 __all__ = ["DOWNLOAD_BYTES", "DatasetLoader", "LoadRequest"]
@@ -42,7 +42,11 @@ class DatasetLoader(Worker):
         self.request = request
 
     def work(self) -> None:  # worker thread: no widgets
-        from cnnstudio.engine.datasets import DatasetUnavailable, load_dataset, load_image_folder
+        from cnnstudio.engine.data.datasets import (
+            DatasetUnavailable,
+            load_dataset,
+            load_image_folder,
+        )
 
         try:
             if self.request.folder:

@@ -2,7 +2,8 @@
 
 The classic lesson opens it: VGG-16 against ResNet-18 at 224x224x3 with 1000 classes (138 M
 against 11.7 M parameters, 15.5 G against 1.8 G MACs). Stages are spatial resolutions
-(`engine/graph_compare.py`), so any two models of the zoo line up. The statistics are computed
+(`engine/anatomy/graph_compare.py`), so any two models of the zoo line up. The statistics are
+computed
 on a `Worker` (building a deep model takes seconds; the canonical ones come from a shipped file)
 and the table fills when they arrive; the window never waits.
 """
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.engine.catalog import load_model_metadata
+from cnnstudio.engine.anatomy.catalog import load_model_metadata
 from cnnstudio.engine.formatting import format_count, format_int
 from cnnstudio.gui.workers import Worker
 
@@ -46,8 +47,8 @@ class CompareWorker(Worker):
         self.request = (a, b, input_shape, classes)
 
     def work(self) -> None:
-        from cnnstudio.engine.graph_compare import compare
-        from cnnstudio.engine.graph_source import zoo_stats
+        from cnnstudio.engine.anatomy.graph_compare import compare
+        from cnnstudio.engine.anatomy.graph_source import zoo_stats
 
         a, b, shape, classes = self.request
         first = zoo_stats(a, shape, classes)

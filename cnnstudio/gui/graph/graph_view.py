@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.engine.catalog import load_model_metadata
-from cnnstudio.engine.datasets import get_dataset_info
+from cnnstudio.engine.anatomy.catalog import load_model_metadata
+from cnnstudio.engine.data.datasets import get_dataset_info
 from cnnstudio.gui.graph.canvas import GraphCanvas
 from cnnstudio.gui.graph.export import ask_and_export, export_graph
 from cnnstudio.gui.graph.graph_worker import (

@@ -86,8 +86,12 @@ def build_graph_result(request: GraphRequest, metrics: TextMetrics, progress=Non
     """Statistics (memoised by the engine), graph and layout for `request` (any thread: no Qt).
     Bad input (a model that cannot take the input, a file that is not a model) comes back as
     `error`, one line."""
-    from cnnstudio.engine.graph_layout import layout_graph
-    from cnnstudio.engine.graph_model import build_graph, collapsible_blocks, default_expanded
+    from cnnstudio.engine.anatomy.graph_layout import layout_graph
+    from cnnstudio.engine.anatomy.graph_model import (
+        build_graph,
+        collapsible_blocks,
+        default_expanded,
+    )
 
     say = progress or (lambda _text: None)
     seconds: dict[str, float] = {}
@@ -95,15 +99,15 @@ def build_graph_result(request: GraphRequest, metrics: TextMetrics, progress=Non
     model = None
     try:
         if request.trained:
-            from cnnstudio.engine.graph_source import trained_model
-            from cnnstudio.engine.layer_stats import compute_model_stats
+            from cnnstudio.engine.anatomy.graph_source import trained_model
+            from cnnstudio.engine.anatomy.layer_stats import compute_model_stats
 
             say(f"Opening {request.trained}…")
             model = inner_model(trained_model(request.trained))
             stats = compute_model_stats(model)
         else:
-            from cnnstudio.engine.graph_source import zoo_stats
-            from cnnstudio.engine.seeding import isolated_build
+            from cnnstudio.engine.anatomy.graph_source import zoo_stats
+            from cnnstudio.engine.training.seeding import isolated_build
 
             say("Building the model's statistics…")
             stats = isolated_build(
@@ -141,7 +145,7 @@ def build_graph_result(request: GraphRequest, metrics: TextMetrics, progress=Non
 
 def with_enclosing(expanded: frozenset[str] | str, blocks: frozenset[str]) -> frozenset[str] | str:
     """`expanded` plus `blocks` and every block around them."""
-    from cnnstudio.engine.graph_model import block_chain
+    from cnnstudio.engine.anatomy.graph_model import block_chain
 
     if expanded == ALL or not blocks:
         return expanded
@@ -190,7 +194,7 @@ def toggled(result: GraphResult, node_id: str) -> tuple[frozenset[str] | str, st
 
 
 def read_weights(request: WeightsRequest) -> WeightsResult:
-    from cnnstudio.engine.graph_source import conv_filters, weight_statistics
+    from cnnstudio.engine.anatomy.graph_source import conv_filters, weight_statistics
 
     try:
         rows = weight_statistics(request.model, request.layer)

@@ -20,8 +20,8 @@ from cnnstudio.gui.graph.style import shape_text
 if TYPE_CHECKING:
     import numpy as np
 
-    from cnnstudio.engine.graph_model import GraphNode
-    from cnnstudio.engine.layer_stats import LayerStats, ModelStats
+    from cnnstudio.engine.anatomy.graph_model import GraphNode
+    from cnnstudio.engine.anatomy.layer_stats import LayerStats, ModelStats
 
 FILTER_CELL = 40  # pixels per filter in the grid: a 5x5 kernel at 8 px a weight
 FILTER_COLUMNS = 8

@@ -17,8 +17,8 @@ from cnnstudio.gui.graph import style
 
 # The engine's graph modules import Keras: type hints only, so the window opens without it.
 if TYPE_CHECKING:
-    from cnnstudio.engine.graph_layout import EdgeRoute, NodeBox
-    from cnnstudio.engine.graph_model import GraphNode
+    from cnnstudio.engine.anatomy.graph_layout import EdgeRoute, NodeBox
+    from cnnstudio.engine.anatomy.graph_model import GraphNode
 
 TEXT_MIN_PX = 4.0  # text smaller than this on screen is noise: skip it
 DETAIL_MIN_LOD = 0.3  # below this scale, boxes and arrows are drawn without their details

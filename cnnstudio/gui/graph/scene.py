@@ -20,8 +20,8 @@ from cnnstudio.gui.graph.style import TextMetrics
 
 # The engine's graph modules import Keras: type hints only, so the window opens without it.
 if TYPE_CHECKING:
-    from cnnstudio.engine.graph_layout import GraphLayout
-    from cnnstudio.engine.graph_model import GraphNode, ModelGraph
+    from cnnstudio.engine.anatomy.graph_layout import GraphLayout
+    from cnnstudio.engine.anatomy.graph_model import GraphNode, ModelGraph
 
 METRICS = ("params", "macs")  # what the share bar measures
 MARGIN = 24.0

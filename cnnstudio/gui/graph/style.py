@@ -17,7 +17,7 @@ from cnnstudio.engine.formatting import format_count, format_int, format_shape
 
 # The engine's graph modules import Keras: type hints only, so the window opens without it.
 if TYPE_CHECKING:
-    from cnnstudio.engine.graph_model import GraphNode
+    from cnnstudio.engine.anatomy.graph_model import GraphNode
 
 # Fill colour per GraphNode.kind (light, so the dark text reads on all of them), and the legend's
 # wording, in legend order.

@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
-from cnnstudio.engine.runs import MODEL_FILE, RunStore
+from cnnstudio.engine.store.runs import MODEL_FILE, RunStore
 
 RUNS_SHOWN = 15
 
@@ -28,7 +28,7 @@ def trained_runs(store: RunStore, limit: int = RUNS_SHOWN) -> list[tuple[str, st
 def bundled_lenet5() -> Path | None:
     """The LeNet-5 shipped with the app, trained on MNIST, if this installation has it."""
     # Here, not at the top: the recognizer module imports NumPy, which the window need not wait for.
-    from cnnstudio.engine.digit_recognizer import bundled_model_path
+    from cnnstudio.engine.use.digit_recognizer import bundled_model_path
 
     path = bundled_model_path()
     return path if path.is_file() else None

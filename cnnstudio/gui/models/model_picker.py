@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.engine.catalog import ModelMeta, load_catalog, load_model_metadata
-from cnnstudio.engine.datasets import get_dataset_info
+from cnnstudio.engine.anatomy.catalog import ModelMeta, load_catalog, load_model_metadata
+from cnnstudio.engine.data.datasets import get_dataset_info
 from cnnstudio.engine.formatting import format_count, format_shape
 from cnnstudio.gui.models.model_cards import card_for
 from cnnstudio.gui.models.model_stats import ModelStatsWorker, StatsRequest, StatsResult
@@ -37,7 +37,8 @@ from cnnstudio.gui.shell.context import StudioContext
 
 def model_input(meta: ModelMeta, image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
     """The input a model gets for a data set: its images, grown to the model's smallest input
-    (the rule of cnnstudio.engine.recipe.choose_input_shape, which imports too much here)."""
+    (the rule of cnnstudio.engine.training.recipe.choose_input_shape, which imports too much
+    here)."""
     height, width, channels = image_shape
     return (max(height, meta.min_input), max(width, meta.min_input), channels)
 
@@ -293,7 +294,7 @@ class ModelPicker(QWidget):
 
     def _on_engine_ready(self) -> None:
         if not self._metas:  # no shipped metadata: read the registry now that it is loaded
-            from cnnstudio.engine.catalog import registry_metadata
+            from cnnstudio.engine.anatomy.catalog import registry_metadata
 
             self._metas = {meta.name: meta for meta in registry_metadata()}
             self.tree.populate(self._metas, self._catalog)

@@ -6,7 +6,8 @@ one (a person who clicks through five models wants the last one, not all five in
 results are cached by request, so going back to a model is instant.
 
 Keras draws the default seeds of initializers from Python's global `random`, so these builds go
-through `cnnstudio.engine.seeding.isolated_build`: they leave that state as they found it and
+through `cnnstudio.engine.training.seeding.isolated_build`: they leave that state as they found it
+and
 never overlap a training run's seeded build, whose initial weights so depend on its seed alone.
 """
 
@@ -53,8 +54,8 @@ class StatsResult:
 
 def compute_stats(request: StatsRequest) -> StatsResult:
     """Build the model and count (imports the zoo; call on the worker thread)."""
-    from cnnstudio.engine.layer_stats import compute_model_stats
-    from cnnstudio.engine.seeding import isolated_build
+    from cnnstudio.engine.anatomy.layer_stats import compute_model_stats
+    from cnnstudio.engine.training.seeding import isolated_build
     from cnnstudio.models import create_model
 
     try:

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 
-from cnnstudio.engine.catalog import CatalogEntry, ModelMeta
+from cnnstudio.engine.anatomy.catalog import CatalogEntry, ModelMeta
 from cnnstudio.engine.formatting import format_count, format_shape
 from cnnstudio.gui.models.model_stats import StatsResult
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.engine.catalog import ModelMeta, OptionMeta
+from cnnstudio.engine.anatomy.catalog import ModelMeta, OptionMeta
 
 # A float option whose maximum is excluded (dropout < 1) stops one step below it.
 FLOAT_STEP = 0.05

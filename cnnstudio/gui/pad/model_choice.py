@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from cnnstudio.engine.runs import MODEL_FILE, RunStore
+from cnnstudio.engine.store.runs import MODEL_FILE, RunStore
 from cnnstudio.gui.pad.recognition_worker import BUNDLED, FILE, RUN, ModelSource
 
 

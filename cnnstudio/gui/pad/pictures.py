@@ -22,8 +22,8 @@ class PictureError(ValueError):
 
 def read_picture(path: str | Path) -> QImage:
     """The picture as a grey QImage, light on dark; PictureError says why it cannot be."""
-    from cnnstudio.engine.digit_preprocessing import load_canvas
-    from cnnstudio.engine.inference import image_error_reason
+    from cnnstudio.engine.use.digit_preprocessing import load_canvas
+    from cnnstudio.engine.use.inference import image_error_reason
 
     try:
         grey = load_canvas(path)

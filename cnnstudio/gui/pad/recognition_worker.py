@@ -7,7 +7,7 @@ bars need at once), then the feature maps, which it skips when a newer canvas is
 waiting (they would be stale before they were shown) and, while a stroke grows, computes at most
 every MAPS_INTERVAL_S; the canvas that ends a stroke always gets them.
 
-The recognizer (`cnnstudio.engine.digit_recognizer.DigitRecognizer`) is created on this thread,
+The recognizer (`cnnstudio.engine.use.digit_recognizer.DigitRecognizer`) is created on this thread,
 once per model source, and the last few are kept: switching back to a model is instant. Each
 recognizer holds its own copy of its model, loaded from disk, never a model a training thread is
 updating.
@@ -44,10 +44,10 @@ class ModelSource:
 
 def open_recognizer(source: ModelSource) -> Any:
     """The engine's recognizer for a source (raises UnsuitableModel with the reason)."""
-    from cnnstudio.engine.digit_recognizer import DigitRecognizer
+    from cnnstudio.engine.use.digit_recognizer import DigitRecognizer
 
     if source.kind == RUN:
-        from cnnstudio.engine.runs import Run
+        from cnnstudio.engine.store.runs import Run
 
         # The folder, not the id: the context's run store may live anywhere.
         return DigitRecognizer.from_run(Run(Path(source.location)))

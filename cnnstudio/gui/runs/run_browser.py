@@ -34,7 +34,14 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.engine.formatting import format_count
-from cnnstudio.engine.runs import DAMAGED, Run, RunSchemaError, RunStore, RunSummary, read_history
+from cnnstudio.engine.store.runs import (
+    DAMAGED,
+    Run,
+    RunSchemaError,
+    RunStore,
+    RunSummary,
+    read_history,
+)
 from cnnstudio.gui.runs.run_export import ExportPanel
 from cnnstudio.gui.runs.run_table import RUN_ID_ROLE, RunTableModel
 from cnnstudio.gui.shell.context import StudioContext

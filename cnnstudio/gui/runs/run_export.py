@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.engine.export_readme import weights_text
+from cnnstudio.engine.use.export_readme import weights_text
 from cnnstudio.gui.workers import Worker
 
 EXPORT_FORMATS = (
@@ -47,8 +47,8 @@ class ExportThread(Worker):
         self.run_dir, self.fmt, self.weights = run_dir, fmt, weights
 
     def work(self) -> None:  # worker thread: touches no widget
-        from cnnstudio.engine.export import export_run
-        from cnnstudio.engine.runs import Run
+        from cnnstudio.engine.store.runs import Run
+        from cnnstudio.engine.use.export import export_run
 
         self.done.emit(
             export_run(

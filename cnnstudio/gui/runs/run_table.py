@@ -12,7 +12,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt
 from PySide6.QtGui import QColor
 
 from cnnstudio.engine.formatting import format_bytes, format_duration, format_timestamp
-from cnnstudio.engine.runs import RunSummary
+from cnnstudio.engine.store.runs import RunSummary
 
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_COLOURS = {

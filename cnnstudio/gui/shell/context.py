@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from cnnstudio.engine.runs import RunStore
+from cnnstudio.engine.store.runs import RunStore
 
 DEFAULT_MODEL = "lenet5"
 DEFAULT_DATASET = "mnist-5k"

@@ -25,7 +25,7 @@ class EngineStatus:
 
     keras_version: str
     tensorflow_version: str
-    devices: tuple = field(default_factory=tuple)  # cnnstudio.engine.devices.Device
+    devices: tuple = field(default_factory=tuple)  # cnnstudio.engine.devices.devices.Device
     seconds: float = 0.0
     no_gpu_reason: str | None = None  # why TensorFlow sees no GPU, for the status bar
 
@@ -61,7 +61,11 @@ class EngineLoader(Worker):
             import tensorflow as tf
 
             import cnnstudio.models  # noqa: F401  (registers every family)
-            from cnnstudio.engine.devices import list_devices, no_gpu_reason, prepare_devices
+            from cnnstudio.engine.devices.devices import (
+                list_devices,
+                no_gpu_reason,
+                prepare_devices,
+            )
 
             # Memory growth before TensorFlow initialises the GPUs: the window, the drawing
             # pad and a training run then share one GPU.

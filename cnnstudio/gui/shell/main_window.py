@@ -43,8 +43,8 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio import __version__
-from cnnstudio.engine.catalog import load_model_metadata
-from cnnstudio.engine.datasets import list_datasets
+from cnnstudio.engine.anatomy.catalog import load_model_metadata
+from cnnstudio.engine.data.datasets import list_datasets
 from cnnstudio.gui.models.options_form import usable_options
 from cnnstudio.gui.shell.context import StudioContext
 from cnnstudio.gui.shell.engine_loader import EngineLoader, EngineStatus

@@ -15,8 +15,8 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from cnnstudio.engine.events import BatchEnd, EpochEnd, RunFailed, RunFinished, RunStarted
 from cnnstudio.engine.formatting import format_duration
+from cnnstudio.engine.training.events import BatchEnd, EpochEnd, RunFailed, RunFinished, RunStarted
 from cnnstudio.gui.widgets.chart_data import RunSeries
 from cnnstudio.gui.workers import Worker
 
@@ -175,7 +175,7 @@ class LiveRunView(QWidget):
             train_images=event.train_size,
         )
         if event.initial_epoch:  # a resumed run: its history so far, as cut back on disk
-            from cnnstudio.engine.runs import read_history
+            from cnnstudio.engine.store.runs import read_history
 
             series = RunSeries.from_history(
                 event.run_id,

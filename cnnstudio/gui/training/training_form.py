@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.engine.config import OPTIMIZERS, SCHEDULES, TrainingConfig
-from cnnstudio.engine.precision import MIXED_PRECISION_CHOICES, XLA_CHOICES
+from cnnstudio.engine.devices.precision import MIXED_PRECISION_CHOICES, XLA_CHOICES
+from cnnstudio.engine.training.config import OPTIMIZERS, SCHEDULES, TrainingConfig
 from cnnstudio.gui.shell.context import StudioContext
 
 FOLDER_DATASET = "folder"  # the data panel's name for "an image folder" (with image_folder)
-FOLDER_PREFIX = "folder:"  # cnnstudio.engine.datasets.FOLDER_PREFIX, without importing it
+FOLDER_PREFIX = "folder:"  # cnnstudio.engine.data.datasets.FOLDER_PREFIX, without importing it
 
 # The device choice that trains on the GPUs ticked in the list below it (MirroredStrategy).
 SEVERAL_GPUS = "several"
@@ -153,7 +153,7 @@ class TrainingForm(QWidget):
         self._add(layout, name, label, combo, label)
 
     def set_devices(self, devices: list[Any]) -> None:
-        """Offer the engine's devices (cnnstudio.engine.devices.Device) after `auto`."""
+        """Offer the engine's devices (cnnstudio.engine.devices.devices.Device) after `auto`."""
         combo: QComboBox = self.fields["device"]  # type: ignore[assignment]
         current = combo.currentData() or combo.currentText()
         combo.blockSignals(True)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnnstudio.engine.events import RunStarted
+from cnnstudio.engine.training.events import RunStarted
 from cnnstudio.gui.shell.context import StudioContext
 from cnnstudio.gui.training.live_run import LiveRunView, selectable_label
 from cnnstudio.gui.training.training_form import TrainingForm
@@ -142,7 +142,7 @@ class TrainingPanel(QWidget):
         if self.is_training() or not self.form.validate() or not self.context.engine_ready:
             self._update_controls()
             return False
-        from cnnstudio.engine.session import TrainingSession
+        from cnnstudio.engine.training.session import TrainingSession
 
         try:
             session = TrainingSession(self.form.config(), None, self.context.run_store)
@@ -157,7 +157,7 @@ class TrainingPanel(QWidget):
         if self.is_training():
             self.live.show_error("A run is training: stop it before resuming another.")
             return False
-        from cnnstudio.engine.session import TrainingSession
+        from cnnstudio.engine.training.session import TrainingSession
 
         try:
             session = TrainingSession.resume_run(

@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
-from cnnstudio.engine.events import BatchEnd, RunFailed
+from cnnstudio.engine.training.events import BatchEnd, RunFailed
 from cnnstudio.gui.workers import Worker
 
 if TYPE_CHECKING:
-    from cnnstudio.engine.session import RunResult, TrainingSession
+    from cnnstudio.engine.training.session import RunResult, TrainingSession
 
 # While training, the GIL is handed over after this long instead of Python's 5 ms: the training
 # thread takes and drops the GIL around every TensorFlow call, and each time the GUI thread is

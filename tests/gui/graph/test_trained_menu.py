@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnnstudio.engine.runs import RunStore
+from cnnstudio.engine.store.runs import RunStore
 from cnnstudio.gui.graph.trained_menu import TrainedMenu, trained_runs
 
 

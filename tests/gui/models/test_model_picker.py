@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox
 
-from cnnstudio.engine.catalog import load_model_metadata
+from cnnstudio.engine.anatomy.catalog import load_model_metadata
 from cnnstudio.gui.models.model_cards import card_for
 from cnnstudio.gui.models.model_picker import ModelPicker
 from cnnstudio.gui.models.model_tree import NAME, NAME_ROLE

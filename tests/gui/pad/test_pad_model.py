@@ -88,7 +88,7 @@ def test_predict_on_the_saved_drawing_says_what_the_pad_says(qtbot, pad, tmp_pat
 
 
 # A picture scaled twice (280 -> the pad's side, smoothly; then the box -> 20 x 20) blurs edges
-# a little more than the engine's own round trip (tests/engine/test_digit_preprocessing.py:
+# a little more than the engine's own round trip (tests/engine/use/test_digit_preprocessing.py:
 # 0.10 worst for a nearest enlargement, 0.15 for a bilinear one). Measured here: mean absolute
 # difference per pixel 0.032 on average, 0.101 at worst, over ten validation digits.
 ROUND_TRIP_THROUGH_THE_PAD = 0.15
@@ -98,7 +98,7 @@ ROUND_TRIP_THROUGH_THE_PAD_MEAN = 0.05
 def test_a_mnist_digit_loaded_on_the_pad_reaches_the_model_as_it_was(qtbot, pad, tmp_path):
     from PIL import Image
 
-    from cnnstudio.engine.datasets import load_dataset
+    from cnnstudio.engine.data.datasets import load_dataset
 
     validation = load_dataset("mnist-5k").validation
     differences = []
@@ -120,7 +120,7 @@ def test_a_mnist_digit_loaded_on_the_pad_reaches_the_model_as_it_was(qtbot, pad,
 def test_switching_to_a_finished_run_uses_its_own_copy_and_class_names(qtbot, pad):
     import shutil
 
-    from cnnstudio.engine.digit_recognizer import bundled_model_path
+    from cnnstudio.engine.use.digit_recognizer import bundled_model_path
 
     store = pad.context.run_store
     run = store.create("lenet5", "mnist-5k", started=1_700_000_000)

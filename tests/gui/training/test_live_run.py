@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnnstudio.engine.events import RunStarted
+from cnnstudio.engine.training.events import RunStarted
 from cnnstudio.gui.training.live_run import LiveRunView
 
 

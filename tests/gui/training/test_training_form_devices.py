@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from cnnstudio.engine.config import TrainingConfig
-from cnnstudio.engine.devices import Device
+from cnnstudio.engine.devices.devices import Device
+from cnnstudio.engine.training.config import TrainingConfig
 from tests.gui.training_helpers import ready_context
 
 CPU = Device("cpu", "cpu", "/device:CPU:0", "CPU")
@@ -46,7 +46,7 @@ def test_several_gpus_can_be_ticked_and_train_mirrored(form):
     form.gpu_list.item(1).setCheckState(Qt.CheckState.Unchecked)
     config = form.config()
     assert config.device == "gpu:0,gpu:2"
-    from cnnstudio.engine.distribute import strategy_kind
+    from cnnstudio.engine.devices.distribute import strategy_kind
 
     assert strategy_kind(config) == "mirrored"
     form.gpu_list.item(2).setCheckState(Qt.CheckState.Unchecked)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from cnnstudio.engine.events import BatchEnd, EpochEnd
+from cnnstudio.engine.training.events import BatchEnd, EpochEnd
 from tests.gui.training_helpers import panel_fixture, quick_form  # noqa: F401  (fixture)
 
 

@@ -7,14 +7,15 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from cnnstudio.engine.config import TrainingConfig
-from cnnstudio.engine.events import BatchEnd, EpochEnd, RunFinished, RunStarted, RunStopped
-from cnnstudio.engine.runs import RunStore
+from cnnstudio.engine.store.runs import RunStore
+from cnnstudio.engine.training.config import TrainingConfig
+from cnnstudio.engine.training.events import BatchEnd, EpochEnd, RunFinished, RunStarted, RunStopped
 from cnnstudio.gui.training.training_worker import TrainingController
 
 
 def tiny_dataset(train: int = 96, validation: int = 32):
-    """Two learnable 28x28x1 classes in memory (as tests/engine/test_training.py makes them)."""
+    """Two learnable 28x28x1 classes in memory (as tests/engine/training/test_training.py makes
+    them)."""
     rng = np.random.default_rng(0)
 
     def split(count: int):
@@ -40,7 +41,7 @@ def tiny_dataset(train: int = 96, validation: int = 32):
 
 def session(epochs: int):
     """96 images / 16 = 6 batches an epoch, in groups of 2: 3 batch events an epoch."""
-    from cnnstudio.engine.session import TrainingSession
+    from cnnstudio.engine.training.session import TrainingSession
 
     config = TrainingConfig(
         epochs=epochs,

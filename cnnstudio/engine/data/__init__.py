@@ -1,0 +1,1 @@
+"""Data: bundled and Keras data sets, image folders, downloads, data notes, tf.data pipeline."""

@@ -1,0 +1,1 @@
+"""Devices: what TensorFlow can train on, mixed precision and XLA, distribution strategies."""

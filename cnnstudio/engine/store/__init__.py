@@ -1,0 +1,1 @@
+"""Run store: run folders, schema, locks, liveness, atomic files, checkpoints, model files."""

@@ -1,0 +1,1 @@
+"""Training: config and validation, recipe, session, callbacks, run records and resume."""

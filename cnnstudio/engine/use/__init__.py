@@ -1,0 +1,1 @@
+"""A trained model at work: inference, the pad's preprocessing and recognizer, export."""
