@@ -95,7 +95,7 @@ def test_the_spec_builds_one_folder_from_files_that_exist(spec_run):
     targets = {Path(source).name: dest for source, dest in analysis["datas"]}
     # The files the app opens at run time, where cnnstudio.locations looks for them.
     assert targets["mnist_5k.npz"] == os.path.join("cnnstudio", "resources", "data")
-    assert targets["zoo_catalog.json"] == os.path.join("cnnstudio", "engine")
+    assert targets["zoo_catalog.json"] == os.path.join("cnnstudio", "engine", "anatomy")
     assert targets["cnnstudio-256.png"] == os.path.join("cnnstudio", "resources", "icons")
     exe = next(kwargs for kind, _, kwargs in made if kind == "EXE")
     assert Path(exe["icon"]).is_file() and exe["name"] == "cnnstudio"
