@@ -8,6 +8,7 @@ import sys
 
 from cnnstudio.cli.common import Parser, UsageError, format_table
 from cnnstudio.engine.formatting import format_bytes, format_timestamp
+from cnnstudio.engine.store.ownership import NotOursError, check_run_deletable
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -165,6 +166,11 @@ def warn_if_forced(run, doing: str) -> None:
 
 def _delete_runs(store, names: list[str], yes: bool, force: bool) -> int:
     runs = [store.find(name) for name in names]  # all found before anything is deleted
+    for run in runs:  # and all recognised as runs of the store: never a user's own folder
+        try:
+            check_run_deletable(run.path, store.root)
+        except NotOursError as error:
+            raise UsageError(str(error)) from None
     training = [run for run in runs if run.is_alive()]
     if training and not force:
         raise UsageError(

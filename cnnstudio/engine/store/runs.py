@@ -56,6 +56,7 @@ from typing import Any
 from cnnstudio.engine.store.atomic_files import atomic_write as atomic_write
 from cnnstudio.engine.store.atomic_files import atomic_write_json as atomic_write_json
 from cnnstudio.engine.store.atomic_files import atomic_write_text as atomic_write_text
+from cnnstudio.engine.store.ownership import check_run_deletable, remove_leftovers
 from cnnstudio.engine.store.run_liveness import describe_trainer, trainer_alive
 from cnnstudio.engine.store.run_liveness import process_alive as process_alive
 from cnnstudio.engine.store.run_liveness import process_identity as process_identity
@@ -420,9 +421,14 @@ class RunStore:
         a trainer the stale rule cannot rule out, on another host: the caller warns).
 
         The folder is first renamed to a hidden name (one atomic step: it leaves every list
-        at once), then removed; a crash in between leaves only a hidden folder.
+        at once), then removed; a crash in between leaves only a hidden folder, which the next
+        delete removes. Raises `ownership.NotOursError` for anything that is not a run of this
+        store.
         """
         run = self.get(run_id) if not isinstance(run_id, Run) else run_id
+        # Only a run of this store, recognised beyond doubt: never a user's folder that merely
+        # holds a history.jsonl or a checkpoints/ (`ownership`).
+        check_run_deletable(run.path, self.root)
         if run.is_alive() and not force:
             raise ValueError(
                 f"run {run.id!r} is still training ({run.trainer_description()}); stop it "
@@ -431,6 +437,7 @@ class RunStore:
         trash = run.path.with_name(f".deleting-{run.id}-{os.getpid()}")
         os.replace(run.path, trash)
         shutil.rmtree(trash, ignore_errors=True)
+        remove_leftovers(self.root)
 
     def __iter__(self) -> Iterator[Run]:
         return iter(self.list())

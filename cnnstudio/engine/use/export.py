@@ -50,6 +50,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cnnstudio.engine.store.atomic_files import make_directory
+from cnnstudio.engine.store.ownership import (
+    NotOursError,
+    check_export_replaceable,
+    mark_staging,
+    remove_leftovers,
+    write_export_marker,
+)
 from cnnstudio.engine.store.runs import Run, RunStore, atomic_write_json, atomic_write_text, now_iso
 from cnnstudio.engine.use.export_readme import export_readme
 
@@ -328,6 +335,10 @@ def _install(staging: Path, folder: Path) -> None:
     that fails, the earlier export is put back where it was."""
     old = None
     try:
+        check_export_replaceable(folder)  # again: the folder may have changed during the export
+    except NotOursError as error:
+        raise ExportError(str(error)) from None
+    try:
         if folder.exists():
             old = folder.with_name(f".{folder.name}.old-{time.time_ns()}")
             folder.replace(old)
@@ -381,12 +392,13 @@ def export_run(
     source = model_source(handle)
     default_name = fmt if weights == "final" else f"{fmt}-best"
     folder = Path(out).expanduser() if out is not None else handle.exports_dir / default_name
-    if folder.exists() and (
-        not folder.is_dir() or (any(folder.iterdir()) and not (folder / METADATA_FILE).is_file())
-    ):
-        raise ExportError(
-            f"{folder} exists and is not an earlier export; choose another --out folder"
-        )
+    try:
+        # Replace only an earlier export of ours, holding nothing but what it wrote.
+        check_export_replaceable(folder)
+    except NotOursError as error:
+        raise ExportError(str(error)) from None
+    if folder.parent.is_dir():
+        remove_leftovers(folder.parent)  # staging folders of exports stopped half-way
     _make_staging(folder).rmdir()  # a read-only folder is said now, not after the slow work
     _say(progress, f"loading {source}")
     # Exports are float32 whatever the training policy (`cnnstudio.engine.devices.precision`).
@@ -398,6 +410,7 @@ def export_run(
 
     staging = _make_staging(folder)
     try:
+        mark_staging(staging, handle.id, fmt)
         artifact = staging / ARTIFACTS[fmt]
         info: dict[str, Any] = {}
         _say(progress, f"writing {fmt} and loading it back")
@@ -460,6 +473,7 @@ def export_run(
             )
         atomic_write_json(staging / METADATA_FILE, metadata)
         atomic_write_text(staging / "README.md", export_readme(metadata))
+        write_export_marker(staging, handle.id, fmt)
         _install(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
