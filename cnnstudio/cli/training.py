@@ -9,6 +9,7 @@ import sys
 from cnnstudio.cli.common import UsageError, format_table, parse_options
 from cnnstudio.cli.progress import ConsoleProgress
 from cnnstudio.engine.formatting import format_duration, format_shape
+from cnnstudio.i18n import _
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -221,8 +222,15 @@ def _training_config(args: argparse.Namespace):
     return config.replace(**changes).validate()
 
 
-def _stop_on_interrupt(session, progress: ConsoleProgress):
-    """While training: the first Ctrl-C stops after the current batch, a second one at once."""
+# Signals that end a training the way Ctrl-C does: stop after the current batch, save the model,
+# mark the run `stopped`, exit. SIGTERM is what `timeout`, systemd and Slurm send; SIGHUP comes
+# when the terminal closes. A second one stops at once (the last checkpoint is kept).
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+def _stop_on_interrupt(session, progress: ConsoleProgress, received: list[int]):
+    """While training: the first stop signal stops after the current batch, a second at once;
+    each signal's number is appended to `received`."""
     import contextlib
     import signal
     import threading
@@ -234,16 +242,28 @@ def _stop_on_interrupt(session, progress: ConsoleProgress):
             return
 
         def handler(signum, frame):
+            received.append(signum)
             if session.stop_requested:
                 raise KeyboardInterrupt
             session.stop()
-            progress.note("Stopping after the current batch (Ctrl-C again to stop at once) ...")
+            if signum == signal.SIGINT:
+                progress.note(
+                    _("Stopping after the current batch (Ctrl-C again to stop at once) ...")
+                )
+            else:
+                progress.note(
+                    _("{signal} received: stopping after the current batch ...").format(
+                        signal=signal.Signals(signum).name
+                    )
+                )
 
-        previous = signal.signal(signal.SIGINT, handler)
+        numbers = [getattr(signal, name) for name in STOP_SIGNALS if hasattr(signal, name)]
+        previous = {number: signal.signal(number, handler) for number in numbers}
         try:
             yield
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for number, handler_before in previous.items():
+                signal.signal(number, handler_before)
 
     return handling()
 
@@ -294,7 +314,8 @@ def _image_folder_first(config):
 
 def _run_session(session, progress: ConsoleProgress) -> int:
     """Train (or resume) with console progress and Ctrl-C handling; print the outcome."""
-    with _stop_on_interrupt(session, progress):
+    received: list[int] = []
+    with _stop_on_interrupt(session, progress, received):
         result = session.run()
     progress.clear_line()
     best = result.best
@@ -311,6 +332,8 @@ def _run_session(session, progress: ConsoleProgress) -> int:
         print(f"Reason: {result.reason}")
     if result.run_dir:
         print(f"Run folder: {result.run_dir}")
+    if result.status == "stopped" and received:
+        return 128 + received[0]  # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP: as shells do
     return {"finished": 0, "stopped": 130}.get(result.status, 1)
 
 

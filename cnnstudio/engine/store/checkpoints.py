@@ -204,6 +204,14 @@ class CheckpointStore:
             if epoch not in keep:
                 self._remove(epoch)
 
+    def quarantine(self, epoch: int, error: CheckpointError) -> None:
+        """Set aside a checkpoint that verified but cannot be used (another model's): moved
+        into quarantine/ like a damaged one, and said to `warn`."""
+        self._quarantine(epoch)
+        self.warn(
+            f"WARNING: {error} (moved to {QUARANTINE_DIR}/); using the previous checkpoint instead"
+        )
+
     def _quarantine(self, epoch: int) -> None:
         """Move a checkpoint that failed verification into quarantine/ (never delete it)."""
         quarantine = self.folder / QUARANTINE_DIR
@@ -398,6 +406,9 @@ def restore(model: keras.Model, checkpoint: Checkpoint) -> None:
     arrays = load_checkpoint_arrays(checkpoint.data_path)
     name = checkpoint.data_path.name
     recorded = checkpoint.manifest.get("variables") or {}
+    # Every variable is checked before any is assigned: a checkpoint of another model (one
+    # copied from another run) is refused whole, leaving `model` as it was.
+    assignments: list[tuple[Any, Any]] = []
     for group, variables in _variable_groups(model).items():
         stored = sorted(key for key in arrays if key.startswith(group + "/"))
         if len(stored) != len(variables):
@@ -421,8 +432,10 @@ def restore(model: keras.Model, checkpoint: Checkpoint) -> None:
                     f"{path!r} there and {variable.path!r} in this model (was the model or "
                     f"its options changed?)"
                 )
-        for key, variable in zip(stored, variables, strict=True):
-            variable.assign(arrays[key])
+        pairs = zip(stored, variables, strict=True)
+        assignments.extend((variable, arrays[key]) for key, variable in pairs)
+    for variable, value in assignments:
+        variable.assign(value)
     _finalize_states(model)
 
 

@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cnnstudio.engine.store.checkpoints import CheckpointError, CheckpointStore, restore
+from cnnstudio.engine.store.checkpoints import (
+    Checkpoint,
+    CheckpointError,
+    CheckpointStore,
+    restore,
+)
 from cnnstudio.engine.store.runs import INTERRUPTED, LOGS_DIR, RESUMABLE_STATUSES, Run, atomic_write
 from cnnstudio.engine.training import schedules
 from cnnstudio.engine.training.config import TrainingConfig
@@ -122,7 +127,7 @@ def restore_checkpoint(
             f"WARNING: removed {len(leftovers)} temporary file(s) left by a write that "
             f"did not finish: {', '.join(sorted(leftovers))}"
         )
-    checkpoint = store.latest_good()
+    checkpoint = _restore_newest_usable(store, model)
     if checkpoint is None:
         run.log("no usable checkpoint: training starts again from epoch 1")
         store.discard_after(0)
@@ -136,7 +141,8 @@ def restore_checkpoint(
     best_weights = None
     if early_stopping:
         best_weights = _early_stopping_weights(run, store, model, checkpoint.epoch, callback_state)
-    restore(model, checkpoint)
+        if best_weights is not None:
+            restore(model, checkpoint)  # back from the best epoch's weights to the newest
     store.discard_after(checkpoint.epoch)
     if best_weights is not None:
         callback_state["early_stopping_weights"] = best_weights
@@ -194,6 +200,23 @@ def cut_scalar_logs(run: Run, epoch: int) -> int:
         except (OSError, tf.errors.OpError) as error:
             run.log(f"WARNING: TensorBoard log {path.name} not cut back to epoch {epoch}: {error}")
     return dropped
+
+
+def _restore_newest_usable(store: CheckpointStore, model: keras.Model) -> Checkpoint | None:
+    """Restore the newest good checkpoint that fits `model` and return it. One that verifies
+    but belongs to another model (copied from another run, or the model's options changed) is
+    quarantined like a damaged one, and the previous one is tried: a resume never fails for
+    ever on one bad file."""
+    while True:
+        checkpoint = store.latest_good()
+        if checkpoint is None:
+            return None
+        try:
+            restore(model, checkpoint)
+        except CheckpointError as error:
+            store.quarantine(checkpoint.epoch, error)
+            continue
+        return checkpoint
 
 
 def _early_stopping_weights(

@@ -33,6 +33,7 @@ from cnnstudio.engine.devices.tf_workarounds import forgetting_custom_gradients
 from cnnstudio.engine.store.checkpoints import CheckpointStore
 from cnnstudio.engine.store.epoch_writer import EpochWriter
 from cnnstudio.engine.store.run_liveness import Heartbeat
+from cnnstudio.engine.store.run_lock import HeldLock, take_writer_lock
 from cnnstudio.engine.store.runs import Run, RunStore
 from cnnstudio.engine.training import recipe, record, resume, schedules
 from cnnstudio.engine.training.config import TrainingConfig
@@ -103,6 +104,9 @@ class TrainingSession:
         self._dataset = dataset
         self._started = False
         self._resume_target: Run | None = None
+        self._resume_epochs: int | None = None
+        self._resume_force = False
+        self._writer_lock: HeldLock | None = None  # the run's one writer (`take_writer_lock`)
         self._elapsed_offset = 0.0  # training time of earlier sessions of the same run
         self._log_mark = 0  # log.txt lines before this session began (`_preparation_warnings`)
         self._device_name: str | None = None
@@ -143,6 +147,7 @@ class TrainingSession:
         config = resume.resume_config(handle, epochs, force=force)
         session = cls(config, observer, runs, dataset=dataset)
         session._resume_target = handle
+        session._resume_epochs, session._resume_force = epochs, force
         return session
 
     # -- control, from any thread -------------------------------------------------------------
@@ -180,6 +185,10 @@ class TrainingSession:
         try:
             if self._resume_target is not None:
                 self.run_handle = self._resume_target
+                # One writer per run, checked where the lock is taken: a second resume of the
+                # same run, started a moment later, is refused here before it writes anything.
+                self._writer_lock = take_writer_lock(self.run_handle)
+                self._check_still_resumable()
                 self._earlier_segments = schedules.recorded_segments(self.run_handle.reload())
                 self._elapsed_offset = record.reopen_run(
                     self.run_handle, self.config, self.progress
@@ -187,10 +196,31 @@ class TrainingSession:
             else:
                 self._use_scratch_store_unless_chief()
                 self.run_handle = self.runs.create(self.config.model, self.config.dataset)
+                self._writer_lock = take_writer_lock(self.run_handle)
                 self.run_handle.write_record(record.initial_record(self.config))
         except OSError as error:
+            self._release_writer_lock()
             reason = f"cannot write the run folder: {error}"
             return self._finish("failed", reason, write=False)
+        except ValueError:
+            self._release_writer_lock()
+            raise
+        try:
+            return self._run_holding_the_writer_lock()
+        finally:
+            self._release_writer_lock()
+
+    def _check_still_resumable(self) -> None:
+        """Under the writer lock, the checks of `resume_run` again: the run may have been
+        finished or resumed by another process since they were made."""
+        resume.resume_config(self._resume_target, self._resume_epochs, force=self._resume_force)
+
+    def _release_writer_lock(self) -> None:
+        if self._writer_lock is not None:
+            self._writer_lock.release()
+            self._writer_lock = None
+
+    def _run_holding_the_writer_lock(self) -> RunResult:
 
         try:
             # The heartbeat tells other hosts this run is alive (see `run_liveness`).

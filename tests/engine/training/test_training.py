@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from cnnstudio.engine.store.run_liveness import HEARTBEAT_FILE
+from cnnstudio.engine.store.run_lock import WRITER_LOCK_FILE
 from cnnstudio.engine.store.runs import LOCK_FILE, SCHEMA_VERSION, RunStore
 from cnnstudio.engine.training.config import TrainingConfig
 from cnnstudio.engine.training.events import (
@@ -223,7 +224,7 @@ def test_short_run_reports_events_in_order_and_keeps_everything():
     assert run.model_file.is_file() and run.checkpoints_dir.is_dir()
     # No temporary files left; the lock and the heartbeat are meant to stay.
     hidden = {p.name for p in run.path.iterdir() if p.name.startswith(".")}
-    assert hidden == {LOCK_FILE, HEARTBEAT_FILE}
+    assert hidden == {LOCK_FILE, HEARTBEAT_FILE, WRITER_LOCK_FILE}
 
 
 def test_the_model_learns_the_tiny_set():
