@@ -5,6 +5,7 @@ boxes; help texts become tooltips.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -37,6 +38,8 @@ def usable_options(meta: ModelMeta, options: object) -> dict[str, Any]:
         option = known.get(name)
         if option is None or type(value).__name__ != option.kind:
             continue
+        if isinstance(value, float) and not math.isfinite(value):
+            continue  # NaN and infinities pass every comparison below
         if option.choices is not None and value not in option.choices:
             continue
         if option.minimum is not None and value < option.minimum:

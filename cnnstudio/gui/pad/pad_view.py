@@ -248,16 +248,25 @@ class DrawingPad(QWidget):
     # -- preferences ----------------------------------------------------------------------------
 
     def restore_settings(self, settings: Any) -> None:
-        """The pen as the person left it: stroke width and ink polarity."""
-        from cnnstudio.gui.shell.settings import read_json
+        """The pen as the person left it: stroke width and ink polarity, each checked."""
+        from cnnstudio.gui.shell.settings import Setting, read_setting
 
-        pen = read_json(settings, "pad/pen", {})
-        if not isinstance(pen, dict):
-            return
-        width = pen.get("width")
-        if isinstance(width, int | float) and not isinstance(width, bool):
-            self.tools.width_slider.setValue(int(width))  # clamped to the slider's range
-        if isinstance(pen.get("dark_on_light"), bool):
+        slider = self.tools.width_slider
+        pen = read_setting(
+            settings,
+            Setting(
+                "pad/pen",
+                "object",
+                {},
+                fields=(
+                    Setting("width", "int", None, slider.minimum(), slider.maximum()),
+                    Setting("dark_on_light", "bool"),
+                ),
+            ),
+        )
+        if pen.get("width") is not None:
+            slider.setValue(pen["width"])
+        if pen.get("dark_on_light") is not None:
             self.polarity_button.setChecked(pen["dark_on_light"])
 
     def save_settings(self, settings: Any) -> None:

@@ -48,7 +48,13 @@ from cnnstudio.engine.data.datasets import list_datasets
 from cnnstudio.gui.models.options_form import usable_options
 from cnnstudio.gui.shell.context import StudioContext
 from cnnstudio.gui.shell.engine_loader import EngineLoader, EngineStatus
-from cnnstudio.gui.shell.settings import app_settings, read_json, write_json
+from cnnstudio.gui.shell.settings import (
+    Setting,
+    app_settings,
+    read_json,
+    read_setting,
+    write_json,
+)
 from cnnstudio.gui.workers import stop_all
 
 
@@ -296,13 +302,13 @@ class MainWindow(QMainWindow):
         Anything that no longer fits (a model or option renamed since, a folder moved) falls
         back to the default instead of reaching the training form."""
         settings = app_settings()
-        model = settings.value("selection/model")
+        model = read_setting(settings, Setting("selection/model", "text"))
         meta = load_model_metadata().get(model) if isinstance(model, str) else None
         if meta is not None:
             options = read_json(settings, "selection/model_options", {})
             self.context.set_model(meta.name, usable_options(meta, options))
-        dataset = settings.value("selection/dataset")
-        folder = settings.value("selection/image_folder")
+        dataset = read_setting(settings, Setting("selection/dataset", "text"))
+        folder = read_setting(settings, Setting("selection/image_folder", "text"))
         if dataset == "folder" and isinstance(folder, str) and Path(folder).is_dir():
             self.context.set_dataset("folder", Path(folder))
         elif isinstance(dataset, str) and dataset in {i.name for i in list_datasets()}:
@@ -313,10 +319,12 @@ class MainWindow(QMainWindow):
             self.resize(1200, 780)
             return
         settings = app_settings()
-        geometry = settings.value("window/geometry")
+        geometry = read_setting(settings, Setting("window/geometry", "bytes"))
         if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
             self.resize(1200, 780)
-        view = settings.value("window/view")
+        view = read_setting(
+            settings, Setting("window/view", "text", None, choices=tuple(self._views))
+        )
         if isinstance(view, str) and view in self._views:
             self.show_view(view)
         for widget in self._views.values():
