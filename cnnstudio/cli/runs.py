@@ -231,15 +231,16 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
         recognizer = DigitRecognizer.bundled()
         print(f"Model: {recognizer.source}")
-        predictions = recognizer.recognize_files(args.images, top=args.top)
+        batches = iter([recognizer.recognize_files(args.images, top=args.top)])
     else:
         from cnnstudio.engine.use.inference import load_predictor
 
         predictor = load_predictor(args.model)
         print(f"Model: {predictor.description}")
-        predictions = predictor.predict_files(args.images, top=args.top)
+        # Printed batch by batch: 10,000 images answer as they go, in flat memory.
+        batches = predictor.iter_predictions(args.images, top=args.top)
     failures = 0
-    for prediction in predictions:
+    for prediction in (prediction for batch in batches for prediction in batch):
         if prediction.error:
             failures += 1
             print(f"{prediction.path}: skipped ({prediction.error})")

@@ -37,6 +37,7 @@ from cnnstudio.engine.data.data_types import (
     Split,
     keras_datasets_dir,
 )
+from cnnstudio.engine.data.images import probe, read_pixels, reason_of
 from cnnstudio.locations import resource_path
 
 __all__ = [
@@ -342,7 +343,6 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif"})
 # The default size (the most common one) is scaled down to fit this, keeping the aspect ratio,
 # so a folder of camera photos does not become gigabytes of arrays.
 MAX_DEFAULT_SIDE = 256
-_GRAY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"})
 
 
 def load_image_folder(
@@ -363,8 +363,6 @@ def load_image_folder(
     is stratified: ``round(validation_fraction * n)`` images of each class, chosen with ``seed``
     (a class of one image stays in training).
     """
-    from PIL import Image
-
     root = Path(folder).expanduser()
     if not root.is_dir():
         raise ValueError(_missing_folder_message(root))
@@ -388,16 +386,17 @@ def load_image_folder(
     skipped: list[tuple[str, str]] = []
     candidates: list[tuple[Path, int, tuple[int, int], bool]] = []  # path, label, (w, h), gray
     for label, class_dir in enumerate(class_dirs):
-        for path in _visible_files(class_dir):
-            reason = _unusable_reason(path)
-            if reason:
-                skipped.append((str(path), reason))
+        for path in _visible_files(class_dir, skipped):
+            if path.suffix.lower() not in IMAGE_SUFFIXES:
+                kind = path.suffix or "no extension"
+                skipped.append((str(path), f"not an image file type ({kind})"))
                 continue
             try:
-                with Image.open(path) as image:  # reads the header only
-                    candidates.append((path, label, image.size, image.mode in _GRAY_MODES))
-            except Exception as error:  # Pillow raises many types for bad files
-                skipped.append((str(path), _image_error_reason(error)))
+                size, gray = probe(path)  # the header only; links, FIFOs, sizes checked first
+            except Exception as error:  # ImageReadError, or one of Pillow's many types
+                skipped.append((str(path), reason_of(path, error)))
+                continue
+            candidates.append((path, label, size, gray))
 
     if not candidates:
         raise ValueError(_no_images_message(root, skipped))
@@ -410,9 +409,9 @@ def load_image_folder(
     count = 0
     for path, label, _, _ in candidates:
         try:
-            images[count] = _read_image(path, mode, (width, height)).reshape(height, width, -1)
+            images[count] = read_pixels(path, mode, (width, height)).reshape(height, width, -1)
         except Exception as error:  # the pixel data is bad even though the header was fine
-            skipped.append((str(path), _image_error_reason(error)))
+            skipped.append((str(path), reason_of(path, error)))
             continue
         labels[count] = label
         count += 1
@@ -423,12 +422,20 @@ def load_image_folder(
     class_names = tuple(entry.name for entry in class_dirs)
     empty_classes = [class_names[i] for i in range(len(class_names)) if not np.any(labels == i)]
     if empty_classes:
+        reasons = _reasons_in(skipped, [root / name for name in empty_classes])
         raise ValueError(
             f"Image folder {root}: no readable image in class folder(s) "
-            f"{', '.join(map(repr, empty_classes))}; add images or remove the folder(s)"
+            f"{', '.join(map(repr, empty_classes))}{reasons}; add images or remove the folder(s)"
         )
 
     train_rows, validation_rows = _stratified_split(labels, validation_fraction, seed)
+    if len(validation_rows) == 0 and validation_fraction > 0:
+        raise ValueError(
+            f"Image folder {root} leaves no validation images: with {count} images in "
+            f"{len(class_names)} classes and a validation fraction of {validation_fraction:g}, "
+            f"every image goes to training, and a run could not measure anything; add images "
+            f"(at least two per class) or raise the validation fraction"
+        )
     info = DatasetInfo(
         name=f"{FOLDER_PREFIX}{root}",
         title=root.name or str(root),
@@ -454,48 +461,39 @@ def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def _visible_files(folder: Path) -> list[Path]:
+def _visible_files(folder: Path, skipped: list[tuple[str, str]]) -> list[Path]:
+    """Files under `folder`, hidden ones left out; a sub-folder that cannot be listed
+    (permission denied, a link loop) is added to `skipped` with its reason."""
+
+    def unreadable(error: OSError) -> None:
+        where = error.filename or str(folder)
+        if isinstance(error, PermissionError):
+            reason = "permission denied"
+        else:
+            reason = error.strerror or str(error)
+        skipped.append((str(where), f"folder not readable: {reason}"))
+
     files = []
-    for directory, subdirs, names in os.walk(folder):
+    for directory, subdirs, names in os.walk(folder, onerror=unreadable):
         subdirs[:] = sorted(name for name in subdirs if not _is_hidden(name))
         files.extend(Path(directory) / name for name in sorted(names) if not _is_hidden(name))
     return files
 
 
-def _unusable_reason(path: Path) -> str | None:
-    """Why a file is not even tried as an image (None: try it)."""
-    if path.suffix.lower() not in IMAGE_SUFFIXES:
-        return f"not an image file type ({path.suffix or 'no extension'})"
-    if path.stat().st_size == 0:
-        return "empty file"
-    return None
-
-
-def _read_image(path: Path, mode: str, size: tuple[int, int]) -> np.ndarray:
-    from PIL import Image
-
-    with Image.open(path) as image:
-        image.load()  # decodes everything: raises here for corrupt or truncated data
-        if image.mode in ("P", "PA") and mode == "RGB":
-            image = image.convert("RGBA")  # keeps a GIF's transparent palette entry sane
-        if image.mode != mode:
-            image = image.convert(mode)
-        if image.size != size:
-            image = image.resize(size, Image.Resampling.BILINEAR)
-        return np.asarray(image, dtype=np.uint8)
+def _reasons_in(skipped: list[tuple[str, str]], folders: list[Path]) -> str:
+    """' (the reasons met there)' for the skipped entries under `folders`."""
+    found = []
+    for path, reason in skipped:
+        if any(Path(path) == folder or folder in Path(path).parents for folder in folders):
+            found.append(f"{Path(path).name}: {reason}")
+    if not found:
+        return ""
+    return " (" + "; ".join(found[:3]) + ("; ..." if len(found) > 3 else "") + ")"
 
 
 def _image_error_reason(error: Exception) -> str:
-    from PIL import Image, UnidentifiedImageError
-
-    if isinstance(error, UnidentifiedImageError):
-        return "not a readable image (unknown or corrupt format)"
-    if isinstance(error, Image.DecompressionBombError):
-        return "image too large (decompression bomb protection)"
-    text = str(error) or type(error).__name__
-    if "truncated" in text.lower():
-        return f"truncated image ({text})"
-    return f"corrupt image ({text})"
+    """Why an image could not be read, in a few words (`predict` uses it too)."""
+    return reason_of("", error)
 
 
 def _default_image_size(sizes: list[tuple[int, int]]) -> tuple[int, int]:

@@ -180,6 +180,12 @@ def training_pipelines(
 
     from cnnstudio.engine.data.pipeline import make_pipeline
 
+    if len(dataset.validation.labels) == 0:
+        # Keras would only warn that it "ran out of data" and report no validation at all.
+        raise ValueError(
+            f"data set {dataset.info.name!r} has no validation images, so a run could not "
+            f"measure anything; give it more images or a larger validation fraction"
+        )
     # Not augmented here: the augmentation is the first layer of the model fit trains.
     train = make_pipeline(
         dataset.train,

@@ -30,6 +30,7 @@ from cnnstudio.engine.data.pipeline import plan_fit
 
 MNIST_SIDE = 28
 DIGIT_BOX = 20  # the longer side of the digit inside the 28 x 28 field
+CANVAS_LIMIT = 1024  # pixels: a loaded picture is reduced to this on its longer side
 # A pixel is ink when it is at least this far from the background (0..1).
 INK_LEVEL = 0.5
 # Below this share of ink pixels the canvas counts as empty: a dot, a stray click. On a 280 x 280
@@ -201,9 +202,12 @@ def load_canvas(path) -> np.ndarray:
     ink's shade, so dark strokes on transparency read as dark on white. A photo's EXIF rotation
     is applied. Raises Pillow's errors for unreadable files, `ImageTooSmall` for tiny ones.
     """
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
 
-    with Image.open(path) as image:
+    from cnnstudio.engine.data.images import open_image, to_8bit
+
+    with open_image(path) as image:  # a regular file of a sane size, or ImageReadError
+        image.draft("L", (CANVAS_LIMIT, CANVAS_LIMIT))  # a large JPEG decodes at 1/2 ... 1/8
         image.load()  # decode now: a corrupt or truncated file fails here, with Pillow's reason
         if min(image.size) < MIN_IMAGE_SIDE:
             raise ImageTooSmall(
@@ -211,13 +215,13 @@ def load_canvas(path) -> np.ndarray:
                 f"least {MIN_IMAGE_SIDE}x{MIN_IMAGE_SIDE}"
             )
         image = ImageOps.exif_transpose(image)
+        # The digit becomes 20 x 20 pixels: a photo's full resolution only costs memory.
+        image.thumbnail((CANVAS_LIMIT, CANVAS_LIMIT))
+        # 16-bit grey (scanners, some PNGs): Pillow's convert("L") would clip it to white.
+        image = to_8bit(image)
         has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
         rgba = image.convert("RGBA") if has_alpha else None
-        if image.mode.startswith("I;16"):
-            # 16-bit grey (scanners, some PNGs): Pillow's convert("L") clips it to white.
-            grey = np.asarray(image, dtype=np.float32) / 65535.0
-        else:
-            grey = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+        grey = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
     if rgba is not None:
         alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255.0
         if alpha.min() < 1.0:
