@@ -104,20 +104,11 @@ def _slug(text: str) -> str:
 
 
 def read_history(path: Path) -> list[dict[str, Any]]:
-    """Every complete line of a history.jsonl; a torn last line (a crash mid-append) is skipped."""
-    entries: list[dict[str, Any]] = []
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return entries
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        try:
-            entries.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return entries
+    """Every valid entry of a history.jsonl (see `history_file`): a torn last line (a crash
+    mid-append), undecodable bytes and entries of the wrong shape are skipped, never raised."""
+    from cnnstudio.engine.store.history_file import read_history_file
+
+    return read_history_file(path).entries
 
 
 class Run:

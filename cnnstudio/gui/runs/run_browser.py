@@ -40,7 +40,6 @@ from cnnstudio.engine.store.runs import (
     RunSchemaError,
     RunStore,
     RunSummary,
-    read_history,
 )
 from cnnstudio.gui.runs.run_export import ExportPanel
 from cnnstudio.gui.runs.run_table import RUN_ID_ROLE, RunTableModel
@@ -52,6 +51,7 @@ class RunBrowser(QWidget):
     resumeRequested = Signal(str)
     # An export ended (its result is in the export log); for tests and scripts.
     exportFinished = Signal()
+    historyShown = Signal(str)  # a run's history was read and drawn
 
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +60,8 @@ class RunBrowser(QWidget):
         self.context = context
         self.chart: Any = None  # charts.TrainingChart, built when first needed
         self._history_cache: dict[str, tuple[float, RunSeries]] = {}
+        self._loader: Any = None  # history_loader.HistoryLoader of the newest selection
+        self._generation = 0
         # Replaced in tests: the questions the browser asks.
         self.confirm = self._confirm
         self.model = RunTableModel(self)
@@ -204,6 +206,11 @@ class RunBrowser(QWidget):
     # -- charts and config ----------------------------------------------------------------------
 
     def _show_charts(self, run_ids: list[str]) -> None:
+        """Overlay the selected runs: cached series at once, the others as the history loader
+        reads them off the GUI thread (a newer selection makes older readings stale)."""
+        self._generation += 1
+        if self._loader is not None:
+            self._loader.stop()
         if self.chart is None:
             if not run_ids:
                 return
@@ -214,33 +221,55 @@ class RunBrowser(QWidget):
         shown = {series.run_id for series in self.chart.series()}
         for run_id in shown - set(run_ids):
             self.chart.remove_series(run_id)
+        requests = []
         for run_id in run_ids:
-            series = self._series(run_id)
-            if series is not None:
-                self.chart.add_series(series)
+            request = self._history_request(run_id)
+            if request is None:
+                continue
+            cached = self._history_cache.get(run_id)
+            if cached is not None and cached[0] == _stamp(request.history):
+                cached[1].label = request.label
+                self.chart.add_series(cached[1])
+            else:
+                requests.append(request)
+        if requests:
+            from cnnstudio.gui.runs.history_loader import HistoryLoader
 
-    def _series(self, run_id: str) -> RunSeries | None:
-        """A run's history as chart data, cached until history.jsonl changes."""
+            self._loader = HistoryLoader(self._generation, requests)
+            self._loader.loaded.connect(self._on_history_loaded)
+            self._loader.start()
+
+    def _history_request(self, run_id: str) -> Any:
+        from cnnstudio.gui.runs.history_loader import HistoryRequest
+
         summary = self._summary(run_id)
         if summary is None or summary.status == DAMAGED:
             return None
-        history = summary.path / "history.jsonl"
-        stamp = history.stat().st_mtime if history.exists() else 0.0
-        cached = self._history_cache.get(run_id)
-        if cached is not None and cached[0] == stamp:
-            cached[1].label = summary.display_name
-            return cached[1]
         record = _record(summary.path)
         config = record.get("config") or {}
-        series = RunSeries.from_history(
+        epochs = config.get("epochs") if isinstance(config, dict) else None
+        steps = record.get("steps_per_epoch")
+        return HistoryRequest(
             run_id,
             summary.display_name,
-            read_history(history),
-            planned_epochs=int(config.get("epochs", 1) or 1),
-            steps_per_epoch=record.get("steps_per_epoch"),
+            summary.path / "history.jsonl",
+            epochs if isinstance(epochs, int) and epochs > 0 else 1,
+            steps if isinstance(steps, int) and steps > 0 else None,
         )
-        self._history_cache[run_id] = (stamp, series)
-        return series
+
+    def _on_history_loaded(self, generation: int, run_id: str, series: RunSeries) -> None:
+        history = self._summary(run_id)
+        if history is not None:
+            self._history_cache[run_id] = (_stamp(history.path / "history.jsonl"), series)
+        if generation != self._generation or self.chart is None:
+            return  # the selection changed since: a newer reading is on its way
+        if run_id in self.selected_ids():
+            self.chart.add_series(series)
+        self.historyShown.emit(run_id)
+
+    def histories_pending(self) -> bool:
+        """A history is still being read (tests wait on this, not on time)."""
+        return self._loader is not None and self._loader.isRunning()
 
     def _show_config(self, run_id: str | None) -> None:
         summary = self._summary(run_id) if run_id else None
@@ -353,7 +382,16 @@ class RunBrowser(QWidget):
 
     def shutdown(self) -> None:
         """The window is closing: an export cannot be interrupted, so wait for it."""
+        if self._loader is not None:
+            self._loader.stop_and_wait()
         self.export_panel.wait()
+
+
+def _stamp(history: Path) -> float:
+    try:
+        return history.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _record(path: Path) -> dict[str, Any]:

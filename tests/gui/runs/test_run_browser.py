@@ -95,7 +95,8 @@ def test_selected_runs_are_overlaid_and_one_shows_its_config(browser, qtbot):
     ids = make_runs(browser.store, 2)
     browser.refresh()
     browser.select_runs(ids)
-    assert {series.run_id for series in browser.chart.series()} == set(ids)
+    # Histories are read off the GUI thread: wait for them, not for time.
+    qtbot.waitUntil(lambda: {s.run_id for s in browser.chart.series()} == set(ids))
     assert browser.chart.colour_of(ids[0]) != browser.chart.colour_of(ids[1])
     browser.select_runs([ids[0]])
     assert [series.run_id for series in browser.chart.series()] == [ids[0]]
