@@ -79,3 +79,26 @@ def keep_matplotlib_cache(environ: MutableMapping[str, str] = os.environ) -> Non
     (packaging/launch.py) calls this after the hooks ran. From source nothing changes."""
     if is_frozen():
         environ["MPLCONFIGDIR"] = str(user_cache_dir() / "matplotlib")
+
+
+class UnknownHomeError(ValueError):
+    """A `~user/...` path whose user this system does not know."""
+
+    code = "unknown_home"
+
+
+def expand_user_path(text: str | os.PathLike[str]) -> Path:
+    """`text` as a path with `~` and `~user` expanded; `UnknownHomeError` (a ValueError, so one
+    clear line wherever paths are read) for a `~nosuchuser/...` that Python cannot expand."""
+    path = Path(text)
+    try:
+        return path.expanduser()
+    except RuntimeError:  # pathlib's "Could not determine home directory."
+        from cnnstudio.i18n import _
+
+        user = str(text).split("/", 1)[0].split(os.sep, 1)[0]
+        raise UnknownHomeError(
+            _(
+                "{path}: there is no user {user!r} on this system, so {user} cannot be expanded"
+            ).format(path=text, user=user)
+        ) from None

@@ -15,10 +15,15 @@ registry's messages, the CLI and the app alike.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# The largest input a model is built for (summaries, graphs): 8x the largest canonical input
+# (Inception v3's 299) leaves every real use open and keeps a build within a laptop's memory.
+MAX_INPUT_SIDE = 4096
+MAX_INPUT_CHANNELS = 4
 _TRUE_WORDS = {"1", "true", "yes", "on"}
 _FALSE_WORDS = {"0", "false", "no", "off"}
 
@@ -39,6 +44,11 @@ def parse_input_shape(value: str | Iterable[int]) -> tuple[int, int, int]:
                 "input shape must look like 32x32x1 (height x width x channels); "
                 f"received {value!r}"
             ) from None
+        if any(number <= 0 for number in numbers):
+            raise ValueError(
+                f"input shape must be positive integers (height x width x channels, e.g. "
+                f"32x32x1); received {value!r}"
+            )
         if len(numbers) == 2:
             height, width = numbers
             raise ValueError(
@@ -47,10 +57,19 @@ def parse_input_shape(value: str | Iterable[int]) -> tuple[int, int, int]:
             )
     else:
         numbers = list(value)
-    if len(numbers) != 3 or not all(isinstance(n, int) and n > 0 for n in numbers):
+    if len(numbers) != 3 or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in numbers
+    ):
         raise ValueError(
             f"input shape must be three positive integers (height, width, channels); "
             f"received {value!r}"
+        )
+    height, width, channels = numbers
+    if max(height, width) > MAX_INPUT_SIDE or channels > MAX_INPUT_CHANNELS:
+        # Checked before anything is built: 100000x100000x3 would exhaust any machine.
+        raise ValueError(
+            f"input shape {height}x{width}x{channels} is too large: at most "
+            f"{MAX_INPUT_SIDE} pixels a side and {MAX_INPUT_CHANNELS} channels"
         )
     return tuple(numbers)  # type: ignore[return-value]
 
@@ -103,6 +122,9 @@ class OptionMeta:
             value = float(value)
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             raise ValueError(f"{where} expects {kind.__name__}; received {value!r}")
+        if kind is float and not math.isfinite(value):
+            # NaN passes every comparison below and would reach run.json and the model.
+            raise ValueError(f"{where} must be a finite number; received {value!r}")
         if self.choices is not None and value not in self.choices:
             allowed = ", ".join(repr(c) for c in self.choices)
             raise ValueError(f"{where} must be one of {allowed}; received {value!r}")

@@ -4,6 +4,7 @@ line and exit status 1, plain-text tables, `key=value` options."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 EXIT_USAGE = 2  # bad input: the command line, a name, a file that is not what it should be
 EXIT_FAILURE = 1  # the input was fine, the work failed: a full disk, a folder one cannot write
@@ -54,3 +55,13 @@ def parse_options(pairs: list[str]) -> dict[str, str]:
             raise UsageError(f"options look like key=value; received {pair!r}")
         options[key.strip()] = value
     return options
+
+
+def expand_path(text: str, option: str) -> Path:
+    """A path given on the command line, `~` expanded; a `~nosuchuser/...` is bad input."""
+    from cnnstudio.locations import expand_user_path
+
+    try:
+        return expand_user_path(text)
+    except ValueError as error:
+        raise UsageError(f"{option}: {error}") from None

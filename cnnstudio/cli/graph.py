@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cnnstudio.cli.common import UsageError, parse_options
+from cnnstudio.cli.common import UsageError, expand_path, parse_options
 
 EXPAND_HELP = (
     "which blocks to show layer by layer: all, none, or block names "
@@ -100,6 +100,8 @@ def _request(args: argparse.Namespace):
 def _cmd_graph(args: argparse.Namespace) -> int:
     if not args.out.lower().endswith((".svg", ".png")):
         raise UsageError(f"--out must end in .svg or .png; received {args.out!r}")
+    out = expand_path(args.out, "--out")
+    _check_writable(out)  # before the build, and instead of Qt's "QPainter::begin()" line
     request, display_name = _request(args)
     from cnnstudio.gui.graph import render
 
@@ -112,7 +114,7 @@ def _cmd_graph(args: argparse.Namespace) -> int:
                 f"no block {', '.join(unknown)} in {display_name}; its blocks are: "
                 f"{known or '(none)'}"
             )
-    written = render.draw(result, args.out, display_name)
+    written = render.draw(result, str(out), display_name)
     pages = f" in {len(written)} pages" if len(written) > 1 else ""
     print(
         f"wrote {', '.join(str(path) for path in written)}{pages}: {len(result.graph.nodes)} "
@@ -120,3 +122,20 @@ def _cmd_graph(args: argparse.Namespace) -> int:
         file=sys.stdout,
     )
     return 0
+
+
+def _check_writable(out: Path) -> None:
+    """Try what the painter will do: create a file in the folder (the only sure test, for a
+    read-only file system as for permissions); the probe is removed at once."""
+    import tempfile
+
+    folder = out.parent
+    if not folder.is_dir():
+        raise UsageError(f"--out: the folder {folder} does not exist")
+    if out.is_dir():
+        raise UsageError(f"--out: {out} is a folder; give a file name ending in .svg or .png")
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".cnnstudio-probe-"):
+            pass
+    except OSError as error:
+        raise UsageError(f"--out: cannot write in {folder}: {error.strerror or error}") from None

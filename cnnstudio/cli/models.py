@@ -146,13 +146,15 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from cnnstudio.engine.anatomy.layer_stats import compute_model_stats
-    from cnnstudio.models import create_model, get_model_info
+    from cnnstudio.engine.anatomy.graph_source import compute_zoo_stats, stats_key
+    from cnnstudio.models import get_model_info
 
     info = get_model_info(args.model)
     options = parse_options(args.option)
-    model = create_model(info.name, args.input, args.classes, **options)
-    stats = compute_model_stats(model)
+    # The input's size is checked first; the figures come from a build without weight
+    # buffers, so a large input costs shapes, not gigabytes.
+    key = stats_key(info.name, args.input, args.classes, options)
+    stats = compute_zoo_stats(key)
     if args.json:
         import json
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cnnstudio.cli.common import UsageError, format_table, parse_options
+from cnnstudio.cli.common import UsageError, expand_path, format_table, parse_options
 from cnnstudio.cli.progress import ConsoleProgress
 from cnnstudio.engine.formatting import format_duration, format_shape
 from cnnstudio.i18n import _
@@ -193,20 +193,31 @@ _TRAIN_FLAGS = (
 
 def _training_config(args: argparse.Namespace):
     import json
-    from pathlib import Path
 
     from cnnstudio.engine.training.config import TrainingConfig
 
     config = TrainingConfig()
     if args.config:
+        path = expand_path(args.config, "--config")
+        if path.is_dir():
+            raise UsageError(_("--config {path}: a folder, not a JSON file").format(path=path))
         try:
-            text = Path(args.config).read_text(encoding="utf-8")
+            raw = path.read_bytes()[: 10 * 1024 * 1024 + 1]
         except OSError as error:
-            raise UsageError(f"cannot read --config {args.config!r}: {error.strerror}") from None
+            raise UsageError(
+                _("cannot read --config {path}: {reason}").format(
+                    path=path, reason=error.strerror or error
+                )
+            ) from None
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise UsageError(f"--config {args.config!r} is not valid JSON: {error}") from None
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise UsageError(
+                _(
+                    "--config {path} is not a JSON config file (a run's run.json or a file "
+                    "written like it)"
+                ).format(path=path)
+            ) from None
         if isinstance(data, dict) and isinstance(data.get("config"), dict):
             data = data["config"]  # a run.json holds its config under "config"
         config = TrainingConfig.from_dict(data)

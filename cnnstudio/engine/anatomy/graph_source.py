@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cnnstudio.locations import expand_user_path
+
 if TYPE_CHECKING:
     import keras
 
@@ -137,7 +139,7 @@ def trained_model(source: str | Path) -> keras.Model:
     from cnnstudio.engine.store.runs import RUN_FILE, Run, RunStore
     from cnnstudio.engine.use.export import ExportError, model_source
 
-    path = Path(source).expanduser()
+    path = expand_user_path(source)
     if path.is_file() or path.suffix in (".keras", ".h5"):
         return load_model_file(path)
     handle = Run(path) if (path / RUN_FILE).is_file() else RunStore().find(str(source))

@@ -38,7 +38,7 @@ from cnnstudio.engine.data.data_types import (
     keras_datasets_dir,
 )
 from cnnstudio.engine.data.images import probe, read_pixels, reason_of
-from cnnstudio.locations import resource_path
+from cnnstudio.locations import expand_user_path, resource_path
 
 __all__ = [
     "DatasetUnavailable",
@@ -184,7 +184,7 @@ def _unknown_name_message(name: str) -> str:
     folder = name.removeprefix(FOLDER_PREFIX)
     if name.startswith(FOLDER_PREFIX) or _looks_like_path(folder):
         # Meant as an image folder: "unknown data set" would send the person to the wrong list.
-        return _missing_folder_message(Path(folder).expanduser())
+        return _missing_folder_message(expand_user_path(folder))
     return (
         f"Unknown data set {name!r}; known data sets: {', '.join(_REGISTRY)} "
         f"(or a path to an image folder, e.g. 'folder:/path/to/images')"
@@ -363,7 +363,7 @@ def load_image_folder(
     is stratified: ``round(validation_fraction * n)`` images of each class, chosen with ``seed``
     (a class of one image stays in training).
     """
-    root = Path(folder).expanduser()
+    root = expand_user_path(folder)
     if not root.is_dir():
         raise ValueError(_missing_folder_message(root))
     if not 0.0 <= validation_fraction < 1.0:

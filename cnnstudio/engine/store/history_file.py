@@ -39,6 +39,8 @@ def valid_entry(entry: Any) -> bool:
     if not isinstance(entry, dict):
         return False
     epoch = entry.get("epoch")
+    if entry.get("kind") == "batch" and epoch is None:
+        epoch = 1  # readers take a batch without its epoch as the first epoch's
     if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 1:
         return False
     for name in _NUMERIC_FIELDS:

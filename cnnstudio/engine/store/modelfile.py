@@ -115,7 +115,8 @@ def inspect_model_file(path: str | Path) -> dict[str, Any]:
 def _uses_lambda(config: Any) -> bool:
     """Whether a model config holds a Lambda layer (anywhere: nested models included)."""
     if isinstance(config, dict):
-        if config.get("class_name") == "Lambda":
+        # A Lambda layer, or a Python function stored as bytecode (an activation, a loss).
+        if config.get("class_name") in ("Lambda", "__lambda__"):
             return True
         return any(_uses_lambda(value) for value in config.values())
     if isinstance(config, list):
@@ -125,10 +126,12 @@ def _uses_lambda(config: Any) -> bool:
 
 def _unsafe_message(path: Path, detail: str = "") -> str:
     return (
-        f"{path} was refused: it contains a Lambda layer (or other stored Python code) that "
-        f"would run while loading, which is unsafe deserialisation. CNN Studio opens model "
-        f"files in Keras safe mode; load it yourself with safe_mode=False only if you trust "
-        f"where it came from{': ' + detail if detail else ''}"
+        f"{path} was refused as unsafe: it contains a Lambda layer or another stored Python "
+        f"function that would run while loading (unsafe deserialisation). CNN Studio opens "
+        f"model files in Keras safe "
+        f"mode. If you trust where it came from, open it in Python with "
+        f"keras.models.load_model(path, safe_mode=False) and save it again without the stored "
+        f"code{' (' + detail + ')' if detail else ''}"
     )
 
 

@@ -52,7 +52,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-# Re-exported (the atomic writes, process_alive, process_identity): callers find them here.
 from cnnstudio.engine.store.atomic_files import atomic_write as atomic_write
 from cnnstudio.engine.store.atomic_files import atomic_write_json as atomic_write_json
 from cnnstudio.engine.store.atomic_files import atomic_write_text as atomic_write_text
@@ -67,6 +66,9 @@ from cnnstudio.engine.store.run_schema import (
     RunSchemaError,
     parse_record,
 )
+
+# Re-exported (the atomic writes, process_alive, process_identity): callers find them here.
+from cnnstudio.locations import expand_user_path
 
 RUN_FILE = "run.json"
 HISTORY_FILE = "history.jsonl"
@@ -381,7 +383,7 @@ class RunStore:
         text = str(text).strip()
         if not text:
             raise ValueError("name a run: its id (see `cnnstudio runs`) or its folder")
-        folder = Path(text).expanduser()
+        folder = expand_user_path(text)
         if is_run_folder(folder) and (os.sep in text or folder.is_absolute()):
             return Run(folder)
         runs = self.list()

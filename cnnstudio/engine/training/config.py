@@ -1,8 +1,9 @@
 """What a training run is asked to do, as one plain, validated, JSON-serialisable value.
 
-The GUI's form, the CLI's flags and a run's `run.json` all hold a `TrainingConfig`. `validate()`
-checks every field up front and names the field and the value it received, so a bad value fails
-before a run folder exists or TensorFlow starts.
+The GUI's form, the CLI's flags and a run's `run.json` all hold a `TrainingConfig`. `check()`
+finds every problem up front as data (field, code, values: `problems.Problem`) and changes
+nothing; `validate()` raises `ConfigError` for the first and otherwise normalises. So a bad value
+(a NaN, a seed past 32 bits, 10^23 epochs) fails before a run folder exists or TensorFlow starts.
 
 Defaults: batch 256 (fast on a CPU and a GPU alike), Adam from 5e-3 with a cosine decay to zero,
 augmentation (small shifts, rotations, zooms) and standardised inputs. Measured on the bundled
@@ -20,6 +21,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from cnnstudio.engine.training.problems import ConfigError, Problem
+from cnnstudio.locations import expand_user_path
+
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 # step: x0.1 at 50% and again at 75% of the epochs; cosine: to 0 over the run;
 # plateau: x0.5 when the validation loss has not improved for 2 epochs.
@@ -30,12 +34,70 @@ SCHEDULES = ("constant", "step", "cosine", "plateau")
 STRATEGIES = ("auto", "none", "mirrored", "multi-worker")
 
 
+# Upper bounds: beyond them a value is a typo, and TensorFlow would fail late with a raw error
+# after a run folder exists (a seed must fit NumPy's 32 bits, epochs a step counter).
+LIMITS = {
+    "epochs": 100_000,
+    "batch_size": 65_536,
+    "seed": 2**32 - 1,
+    "early_stopping": 100_000,
+    "steps_per_execution": 100_000,
+    "limit_batches": 10_000_000,
+    "keep_checkpoints": 1_000,
+}
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_number(value: Any) -> bool:
     return (_is_int(value) or isinstance(value, float)) and math.isfinite(value)
+
+
+def _integer(problems: list[Problem], name: str, value: Any, *, low: int) -> None:
+    if not _is_int(value) or value < low:
+        code = "not_positive_int" if low == 1 else "not_non_negative_int"
+        problems.append(Problem(name, code, {"received": value}))
+    elif name in LIMITS and value > LIMITS[name]:
+        problems.append(Problem(name, "too_large", {"received": value, "high": LIMITS[name]}))
+
+
+def _choice(problems: list[Problem], name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if not isinstance(value, str) or value.lower() not in choices:
+        problems.append(Problem(name, "not_choice", {"received": value, "choices": choices}))
+
+
+def _number(
+    problems: list[Problem],
+    name: str,
+    value: Any,
+    *,
+    low: float,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> None:
+    inside = _is_number(value) and (value > low if low_open else value >= low)
+    if inside and high is not None:
+        inside = value < high if high_open else value <= high
+    if not inside:
+        bounds = {"low": low, "high": high, "low_open": low_open, "high_open": high_open}
+        problems.append(Problem(name, "not_number_in", {"received": value, **bounds}))
+
+
+def _normalised_dataset(dataset: str) -> str:
+    """A registered name as the catalogue spells it, or an image folder made absolute (so that
+    a resume from another directory finds it); ValueError for an unknown name."""
+    from pathlib import Path
+
+    from cnnstudio.engine.data.datasets import FOLDER_PREFIX, get_dataset_info
+
+    if dataset.startswith(FOLDER_PREFIX) or Path(dataset).is_dir():
+        prefix = FOLDER_PREFIX if dataset.startswith(FOLDER_PREFIX) else ""
+        folder = expand_user_path(dataset.removeprefix(FOLDER_PREFIX))
+        return prefix + str(folder.absolute())
+    return get_dataset_info(dataset).name
 
 
 @dataclass
@@ -90,26 +152,27 @@ class TrainingConfig:
 
     # -- validation ---------------------------------------------------------------------------
 
-    def validate(self, *, check_dataset: bool = True) -> TrainingConfig:
-        """Check every field; raise ValueError naming the field and the value received.
-
-        Returns `self` with normalised values (model options resolved to typed values with
-        defaults filled in, names lower-cased), so `config = config.validate()` reads naturally.
-        `check_dataset=False` skips the data set catalogue (for data given in memory).
-        """
-        self._check_positive_int("epochs", self.epochs)
-        self._check_positive_int("batch_size", self.batch_size)
-        self._check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        self._check_choice("schedule", self.schedule, SCHEDULES)
-        self._check_choice("strategy", self.strategy, STRATEGIES)
-        self._validate_acceleration()
-        self._check_range("learning_rate", self.learning_rate, low=0.0, low_open=True)
-        self._check_range("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
-        self._check_range("weight_decay", self.weight_decay, low=0.0)
-        self._check_range(
-            "label_smoothing", self.label_smoothing, low=0.0, high=1.0, high_open=True
+    def check(self, *, check_model: bool = True, check_dataset: bool = True) -> list[Problem]:
+        """Every problem of this config as data (`problems.Problem`), none when it is valid.
+        Changes nothing. `check_model=False` / `check_dataset=False` skip the registry and the
+        data set catalogue (they import Keras; the form checks its fields before that)."""
+        problems: list[Problem] = []
+        _integer(problems, "epochs", self.epochs, low=1)
+        _integer(problems, "batch_size", self.batch_size, low=1)
+        _choice(problems, "optimizer", self.optimizer, OPTIMIZERS)
+        _choice(problems, "schedule", self.schedule, SCHEDULES)
+        _choice(problems, "strategy", self.strategy, STRATEGIES)
+        if isinstance(self.device, str) and "," in self.device and self.strategy == "none":
+            problems.append(Problem("device", "one_device_strategy", {"received": self.device}))
+        self._check_acceleration(problems)
+        _number(problems, "learning_rate", self.learning_rate, low=0.0, low_open=True)
+        _number(problems, "momentum", self.momentum, low=0.0, high=1.0, high_open=True)
+        _number(problems, "weight_decay", self.weight_decay, low=0.0)
+        _number(
+            problems, "label_smoothing", self.label_smoothing, low=0.0, high=1.0, high_open=True
         )
-        self._check_range(
+        _number(
+            problems,
             "validation_fraction",
             self.validation_fraction,
             low=0.0,
@@ -117,115 +180,93 @@ class TrainingConfig:
             low_open=True,
             high_open=True,
         )
-        self._check_range("stroke_augmentation", self.stroke_augmentation, low=0.0, high=1.0)
-        self._check_non_negative_int("early_stopping", self.early_stopping)
-        self._check_non_negative_int("seed", self.seed)
-        self._check_non_negative_int("steps_per_execution", self.steps_per_execution)
-        self._check_non_negative_int("limit_batches", self.limit_batches)
-        self._check_positive_int("keep_checkpoints", self.keep_checkpoints)
+        _number(problems, "stroke_augmentation", self.stroke_augmentation, low=0.0, high=1.0)
+        for name in ("early_stopping", "seed", "steps_per_execution", "limit_batches"):
+            _integer(problems, name, getattr(self, name), low=0)
+        _integer(problems, "keep_checkpoints", self.keep_checkpoints, low=1)
         for name in ("augment", "standardize"):
             if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"{name} must be true or false; received {getattr(self, name)!r}")
-        if not isinstance(self.device, str):
-            raise ValueError(f"device must be 'auto', 'cpu' or 'gpu:N'; received {self.device!r}")
-
-        from cnnstudio.engine.devices.devices import validate_device_name
-
-        self.device = validate_device_name(self.device)
-        self.strategy = self.strategy.lower()
-        if "," in self.device and self.strategy == "none":
-            raise ValueError(
-                f"strategy 'none' trains on one device; device {self.device!r} names several "
-                "(use strategy 'mirrored' or 'auto')"
-            )
-        self.optimizer = self.optimizer.lower()
-        self.schedule = self.schedule.lower()
-        self._validate_model()
+                problems.append(Problem(name, "not_bool", {"received": getattr(self, name)}))
+        self._check_device(problems)
+        if check_model:
+            self._check_model(problems)
         if check_dataset:
-            self._validate_dataset()
+            self._check_dataset(problems)
+        return problems
+
+    def validate(self, *, check_dataset: bool = True) -> TrainingConfig:
+        """Raise ConfigError (a ValueError naming the field and the value received) when
+        `check()` finds a problem; otherwise normalise in place (model options resolved to
+        typed values with defaults filled in, names lower-cased, an image folder made absolute)
+        and return `self`, so `config = config.validate()` reads naturally."""
+        problems = self.check(check_dataset=check_dataset)
+        if problems:
+            raise ConfigError(problems)
+        self._normalise(check_dataset=check_dataset)
         return self
 
-    def _validate_acceleration(self) -> None:
-        from cnnstudio.engine.devices.precision import MIXED_PRECISION_CHOICES, XLA_CHOICES
+    def _normalise(self, *, check_dataset: bool) -> None:
+        from cnnstudio.engine.devices.devices import validate_device_name
+        from cnnstudio.models import get_model_info
 
         if isinstance(self.xla, bool):  # JSON true/false read as on/off
             self.xla = "on" if self.xla else "off"
-        self._check_choice("mixed_precision", self.mixed_precision, MIXED_PRECISION_CHOICES)
-        self._check_choice("xla", self.xla, XLA_CHOICES)
-        self.mixed_precision = self.mixed_precision.lower()
-        self.xla = self.xla.lower()
-
-    def _validate_model(self) -> None:
-        if not isinstance(self.model, str) or not self.model.strip():
-            raise ValueError(
-                f"model must be a model name such as 'lenet5'; received {self.model!r}"
-            )
-        if not isinstance(self.model_options, dict):
-            raise ValueError(
-                f"model_options must be a mapping of option names to values; "
-                f"received {self.model_options!r}"
-            )
-        from cnnstudio.models import get_model_info
-
-        info = get_model_info(self.model)  # ValueError names the model and suggests others
+        for name in ("optimizer", "schedule", "strategy", "mixed_precision", "xla"):
+            setattr(self, name, getattr(self, name).lower())
+        self.device = validate_device_name(self.device)
+        info = get_model_info(self.model)
         self.model = info.name
         self.model_options = info.resolve_options(self.model_options)
+        if check_dataset:
+            self.dataset = _normalised_dataset(self.dataset)
 
-    def _validate_dataset(self) -> None:
-        if not isinstance(self.dataset, str) or not self.dataset.strip():
-            raise ValueError(
-                f"dataset must be a data set name such as 'mnist-5k'; received {self.dataset!r}"
-            )
-        from pathlib import Path
+    def _check_acceleration(self, problems: list[Problem]) -> None:
+        from cnnstudio.engine.devices.precision import MIXED_PRECISION_CHOICES, XLA_CHOICES
 
-        from cnnstudio.engine.data.datasets import FOLDER_PREFIX, get_dataset_info
+        _choice(problems, "mixed_precision", self.mixed_precision, MIXED_PRECISION_CHOICES)
+        if not isinstance(self.xla, bool):
+            _choice(problems, "xla", self.xla, XLA_CHOICES)
 
-        if self.dataset.startswith(FOLDER_PREFIX) or Path(self.dataset).is_dir():
-            # An image folder; loading it reports what it finds. Made absolute, so that the
-            # run records a path that a resume from another directory still finds.
-            prefix = FOLDER_PREFIX if self.dataset.startswith(FOLDER_PREFIX) else ""
-            folder = Path(self.dataset.removeprefix(FOLDER_PREFIX)).expanduser()
-            self.dataset = prefix + str(folder.absolute())
+    def _check_device(self, problems: list[Problem]) -> None:
+        if not isinstance(self.device, str):
+            problems.append(Problem("device", "not_device", {"received": self.device}))
             return
-        self.dataset = get_dataset_info(self.dataset).name  # ValueError for unknown names
+        from cnnstudio.engine.devices.devices import validate_device_name
 
-    @staticmethod
-    def _check_positive_int(name: str, value: Any) -> None:
-        if not _is_int(value) or value < 1:
-            raise ValueError(f"{name} must be a positive integer; received {value!r}")
+        try:
+            validate_device_name(self.device)
+        except ValueError as error:
+            problems.append(Problem("device", "bad_device", {"detail": str(error)}))
 
-    @staticmethod
-    def _check_non_negative_int(name: str, value: Any) -> None:
-        if not _is_int(value) or value < 0:
-            raise ValueError(f"{name} must be an integer of at least 0; received {value!r}")
+    def _check_model(self, problems: list[Problem]) -> None:
+        if not isinstance(self.model, str) or not self.model.strip():
+            problems.append(Problem("model", "not_model_name", {"received": self.model}))
+            return
+        if not isinstance(self.model_options, dict):
+            problems.append(
+                Problem("model_options", "not_options", {"received": self.model_options})
+            )
+            return
+        from cnnstudio.models import get_model_info
 
-    @staticmethod
-    def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-        if not isinstance(value, str) or value.lower() not in choices:
-            raise ValueError(f"{name} must be one of {', '.join(choices)}; received {value!r}")
+        try:
+            info = get_model_info(self.model)
+        except ValueError as error:  # it names the model and suggests others
+            problems.append(Problem("model", "unknown_model", {"detail": str(error)}))
+            return
+        try:
+            info.resolve_options(self.model_options)
+        except ValueError as error:  # it names the option, the value and what is allowed
+            problems.append(Problem("model_options", "bad_option", {"detail": str(error)}))
 
-    @staticmethod
-    def _check_range(
-        name: str,
-        value: Any,
-        *,
-        low: float,
-        high: float | None = None,
-        low_open: bool = False,
-        high_open: bool = False,
-    ) -> None:
-        def outside() -> bool:
-            below = value <= low if low_open else value < low
-            above = high is not None and (value >= high if high_open else value > high)
-            return below or above
-
-        if not _is_number(value) or outside():
-            left = "(" if low_open else "["
-            right = ")" if high_open else "]"
-            bounds = f"{left}{low:g}, {high:g}{right}" if high is not None else None
-            lowest = ("above" if low_open else "at least") + f" {low:g}"
-            where = f"in {bounds}" if bounds else lowest
-            raise ValueError(f"{name} must be a number {where}; received {value!r}")
+    def _check_dataset(self, problems: list[Problem]) -> None:
+        if not isinstance(self.dataset, str) or not self.dataset.strip():
+            problems.append(Problem("dataset", "not_dataset_name", {"received": self.dataset}))
+            return
+        try:
+            _normalised_dataset(self.dataset)
+        except ValueError as error:
+            problems.append(Problem("dataset", "unknown_dataset", {"detail": str(error)}))
 
     # -- serialisation ------------------------------------------------------------------------
 

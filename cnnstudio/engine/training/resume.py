@@ -31,6 +31,7 @@ from cnnstudio.engine.store.runs import INTERRUPTED, LOGS_DIR, RESUMABLE_STATUSE
 from cnnstudio.engine.training import schedules
 from cnnstudio.engine.training.config import TrainingConfig
 from cnnstudio.engine.training.record import Progress
+from cnnstudio.locations import expand_user_path
 
 if TYPE_CHECKING:
     import keras
@@ -96,7 +97,7 @@ def _check_image_folder(handle: Run, dataset: str) -> None:
 
     if not dataset.startswith(FOLDER_PREFIX) and "/" not in dataset and os.sep not in dataset:
         return  # a data set's name (or one given in memory): not a folder
-    folder = Path(dataset.removeprefix(FOLDER_PREFIX)).expanduser()
+    folder = expand_user_path(dataset.removeprefix(FOLDER_PREFIX))
     if folder.is_dir():
         return
     if not folder.is_absolute():

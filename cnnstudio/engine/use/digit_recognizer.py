@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cnnstudio.engine.use.digit_preprocessing import fit_to_input, prepare_digit
-from cnnstudio.locations import resource_path
+from cnnstudio.locations import expand_user_path, resource_path
 
 if TYPE_CHECKING:
     import keras
@@ -208,7 +208,7 @@ class DigitRecognizer:
     def from_file(cls, path: str | Path) -> DigitRecognizer:
         """A .keras file, opened in safe mode; class names from an export's metadata.json or
         the run folder beside it, else numbered."""
-        predictor = _predictor_from_file(Path(path).expanduser())
+        predictor = _predictor_from_file(expand_user_path(path))
         return cls._from_predictor(predictor, source=predictor.description)
 
     @classmethod

@@ -59,6 +59,7 @@ from cnnstudio.engine.store.ownership import (
 )
 from cnnstudio.engine.store.runs import Run, RunStore, atomic_write_json, atomic_write_text, now_iso
 from cnnstudio.engine.use.export_readme import export_readme
+from cnnstudio.locations import expand_user_path
 
 if TYPE_CHECKING:
     import keras
@@ -131,6 +132,20 @@ def model_source(run: Run) -> Path:
     stopped or failed). An interrupted run has none yet: resume it, or stop it, first."""
     if run.model_file.is_file():
         return run.model_file
+    record = run.record
+    reason = record.get("reason") or ""
+    if record.get("status") == "failed" and "loss became" in reason:
+        # No model is saved from weights that are no longer numbers.
+        raise ExportError(
+            f"run {run.id!r} has no model to export: training failed because the {reason}, so "
+            f"its weights are no longer numbers and none were saved; train again with a lower "
+            f"learning rate"
+        )
+    if record.get("status") == "failed":
+        raise ExportError(
+            f"run {run.id!r} failed before it wrote a model ({reason or 'no reason recorded'}); "
+            f"there is nothing to export"
+        )
     raise ExportError(
         f"run {run.id!r} has no model.keras yet (it is training or was interrupted); resume "
         f"it with `cnnstudio resume {run.id}` and stop it (Ctrl-C) to write one"
@@ -391,7 +406,7 @@ def export_run(
     began = time.perf_counter()
     source = model_source(handle)
     default_name = fmt if weights == "final" else f"{fmt}-best"
-    folder = Path(out).expanduser() if out is not None else handle.exports_dir / default_name
+    folder = expand_user_path(out) if out is not None else handle.exports_dir / default_name
     try:
         # Replace only an earlier export of ours, holding nothing but what it wrote.
         check_export_replaceable(folder)

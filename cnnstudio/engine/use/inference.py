@@ -31,6 +31,7 @@ import numpy as np
 
 from cnnstudio.engine.store.runs import RUN_FILE, Run, RunStore
 from cnnstudio.engine.use.digit_preprocessing import ImageTooSmall
+from cnnstudio.locations import expand_user_path
 
 if TYPE_CHECKING:
     import keras
@@ -117,7 +118,7 @@ class Predictor:
     def from_file(cls, path: str | Path) -> Predictor:
         from cnnstudio.engine.store.modelfile import load_model_file
 
-        path = Path(path).expanduser()
+        path = expand_user_path(path)
         model = load_model_file(path)
         class_names, source_shape = _context_near(path)
         return cls(model, class_names=class_names, source_shape=source_shape, description=str(path))
@@ -329,7 +330,7 @@ def load_predictor(model: str | None, runs: RunStore | None = None) -> Predictor
     the newest finished run."""
     if model is None or model == LATEST:
         return Predictor.latest(runs)
-    path = Path(model).expanduser()
+    path = expand_user_path(model)
     if path.is_file():
         return Predictor.from_file(path)
     if path.is_dir() and (path / RUN_FILE).is_file():

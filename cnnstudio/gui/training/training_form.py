@@ -1,14 +1,14 @@
 """The hyperparameter form of the training view, validated as the person types.
 
 The form turns its fields and the shared selection (model, options, data set) into a
-`TrainingConfig` and asks the engine's own `TrainingConfig.validate()`: the messages are the
-engine's, and the field a message names is marked. Before the engine has loaded, model and data set
-checks (which import Keras) are skipped: `_FieldChecks` validates the fields alone.
+`TrainingConfig` and asks the engine's one validation, `TrainingConfig.check()`, for its problems
+as data (field, code, values): the field a problem names is marked, and `problems.describe` makes
+the sentence. Before the engine has loaded, the model and data set checks (which import Keras)
+wait; nothing is validated by parsing a sentence.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.engine.devices.precision import MIXED_PRECISION_CHOICES, XLA_CHOICES
 from cnnstudio.engine.training.config import OPTIMIZERS, SCHEDULES, TrainingConfig
+from cnnstudio.engine.training.problems import ConfigError, Problem, describe
 from cnnstudio.gui.shell.context import StudioContext
 
 FOLDER_DATASET = "folder"  # the data panel's name for "an image folder" (with image_folder)
@@ -56,17 +57,6 @@ TEXT_FIELDS: dict[str, tuple[str, type, str]] = {
         "Train on at most this many batches per epoch (a quick trial); 0 = all",
     ),
 }
-
-
-@dataclasses.dataclass
-class _FieldChecks(TrainingConfig):
-    """TrainingConfig validation without the model and data set checks (they import Keras)."""
-
-    def _validate_model(self) -> None:
-        pass
-
-    def _validate_dataset(self) -> None:
-        pass
 
 
 class TrainingForm(QWidget):
@@ -215,15 +205,15 @@ class TrainingForm(QWidget):
     # -- reading and validating -----------------------------------------------------------------
 
     def values(self) -> dict[str, Any]:
-        """The fields as TrainingConfig values; ValueError names a field that is not a number."""
+        """The fields as TrainingConfig values. A text that is not a number stays text: the
+        engine's validation names it (one validation, not a second one here)."""
         values: dict[str, Any] = {}
         for name, (_label, kind, _tip) in TEXT_FIELDS.items():
             text = self.fields[name].text().strip()  # type: ignore[attr-defined]
             try:
                 values[name] = kind(text)
             except ValueError:
-                what = "an integer" if kind is int else "a number"
-                raise ValueError(f"{name} must be {what}; received {text!r}") from None
+                values[name] = text
         for name in COMBO_FIELDS:
             values[name] = self._combo_value(name)
         values["device"] = self._device_value()
@@ -273,34 +263,38 @@ class TrainingForm(QWidget):
             if isinstance(texts.get(name), bool):
                 self.fields[name].setChecked(texts[name])  # type: ignore[attr-defined]
 
-    def config(self) -> TrainingConfig:
-        """The validated config for the current selection; ValueError says what is wrong."""
+    def _unchecked_config(self) -> TrainingConfig:
         selection = self.context.selection
         dataset = selection.dataset
         if dataset == FOLDER_DATASET and selection.image_folder is not None:
             dataset = f"{FOLDER_PREFIX}{selection.image_folder}"
-        values = self.values()
-        cls = TrainingConfig if self.context.engine_ready else _FieldChecks
-        config = cls(
+        return TrainingConfig(
             model=selection.model,
             model_options=dict(selection.model_options),
             dataset=dataset,
-            **values,
+            **self.values(),
         )
-        config.validate()
-        return TrainingConfig(**dataclasses.asdict(config)) if cls is _FieldChecks else config
+
+    def problems(self) -> list[Problem]:
+        """The engine's one validation of what the form holds; before the engine has loaded,
+        the model and data set checks (which import Keras) wait."""
+        ready = self.context.engine_ready
+        return self._unchecked_config().check(check_model=ready, check_dataset=ready)
+
+    def config(self) -> TrainingConfig:
+        """The validated config for the current selection; ConfigError says what is wrong."""
+        problems = self.problems()
+        if problems:
+            raise ConfigError(problems)
+        config = self._unchecked_config()
+        return config.validate() if self.context.engine_ready else config
 
     def validate(self) -> bool:
-        """Check the form; mark the field named by the error. True when valid."""
-        try:
-            self.config()
-        except ValueError as error:
-            self.error = str(error)
-            self.error_field = next(
-                (name for name in self.fields if self.error.startswith(f"{name} ")), None
-            )
-        else:
-            self.error = self.error_field = None
+        """Check the form; mark the field the first problem names. True when valid."""
+        problems = self.problems()
+        first = problems[0] if problems else None
+        self.error = describe(first) if first is not None else None
+        self.error_field = first.field if first is not None and first.field in self.fields else None
         for name, widget in self.fields.items():
             invalid = name == self.error_field
             if bool(widget.property("invalid")) != invalid:
