@@ -160,7 +160,7 @@ def open_training_panel(app: Any, runs: Any) -> Any:
     """The app's training view on `runs`, engine marked ready, shown (offscreen) with its chart
     built, as a person would find it."""
     from cnnstudio.engine.devices.devices import list_devices
-    from cnnstudio.gui.shell.context import StudioContext
+    from cnnstudio.gui.ground.context import StudioContext
     from cnnstudio.gui.shell.engine_loader import EngineStatus
     from cnnstudio.gui.training.training_panel import TrainingPanel
 

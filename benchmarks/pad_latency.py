@@ -75,8 +75,8 @@ def measure_pad_latency(rounds: int = 16) -> dict[str, Any]:
     from PySide6.QtCore import QEvent, QEventLoop, QObject, QPointF, Qt, QTimer
     from PySide6.QtGui import QMouseEvent
 
+    from cnnstudio.gui.ground.context import StudioContext
     from cnnstudio.gui.pad.pad_view import DrawingPad
-    from cnnstudio.gui.shell.context import StudioContext
 
     context = StudioContext()
     context.mark_engine_ready()

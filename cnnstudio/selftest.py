@@ -180,7 +180,7 @@ def check_gui(context: Context) -> str:
     from PySide6.QtCore import QCoreApplication, QEventLoop
 
     from cnnstudio.gui.app import _application
-    from cnnstudio.gui.shell.context import StudioContext
+    from cnnstudio.gui.ground.context import StudioContext
     from cnnstudio.gui.shell.main_window import MainWindow
     from cnnstudio.gui.workers import live_workers
 

@@ -24,11 +24,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from cnnstudio.gui.ground.context import StudioContext
+from cnnstudio.gui.ground.settings import APPLICATION, ORGANIZATION
 from cnnstudio.gui.shell import error_report
-from cnnstudio.gui.shell.context import StudioContext
 from cnnstudio.gui.shell.main_window import MainWindow
 from cnnstudio.gui.shell.platform_check import xcb_problem
-from cnnstudio.gui.shell.settings import APPLICATION, ORGANIZATION
 from cnnstudio.locations import resource_path
 
 STARTUP_PROBE_ENV = "CNNSTUDIO_STARTUP_PROBE"

@@ -8,7 +8,7 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def private_settings(tmp_path_factory, monkeypatch):
-    """QSettings (INI, user scope: see cnnstudio.gui.shell.settings) in a fresh folder per test;
+    """QSettings (INI, user scope: see cnnstudio.gui.ground.settings) in a fresh folder per test;
     child processes get it through XDG_CONFIG_HOME."""
     from PySide6.QtCore import QSettings
 

@@ -7,7 +7,7 @@ import threading
 
 from PySide6.QtCore import QThread, Signal
 
-from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.shell.main_window import MainWindow
 from cnnstudio.gui.workers import Worker, live_workers, stop_all
 

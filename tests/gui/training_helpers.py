@@ -9,7 +9,7 @@ def ready_context():
     """A StudioContext whose engine has loaded (TensorFlow imported once per test process)."""
     import cnnstudio.models  # noqa: F401  (the loader's work, done here synchronously)
     from cnnstudio.engine.devices.devices import list_devices
-    from cnnstudio.gui.shell.context import StudioContext
+    from cnnstudio.gui.ground.context import StudioContext
     from cnnstudio.gui.shell.engine_loader import EngineStatus
 
     context = StudioContext()

@@ -31,7 +31,7 @@ from cnnstudio.engine.formatting import format_shape
 from cnnstudio.gui.data.data_summary import ClassCounts, SkippedFiles
 from cnnstudio.gui.data.dataset_loader import DOWNLOAD_BYTES, DatasetLoader, LoadRequest
 from cnnstudio.gui.data.sample_grid import SampleGrid
-from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.ground.context import StudioContext
 
 FOLDER = "folder"  # the Selection's data set name for an image folder
 SAMPLES = 40  # four of each digit for MNIST: fills the panel without scrolling at 1280x800

@@ -48,8 +48,8 @@ from cnnstudio.gui.graph.scene import GraphScene
 from cnnstudio.gui.graph.search import SearchBar
 from cnnstudio.gui.graph.style import TextMetrics
 from cnnstudio.gui.graph.trained_menu import TrainedMenu
+from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.models.model_picker import model_input
-from cnnstudio.gui.shell.context import StudioContext
 
 
 class GraphView(QWidget):

@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
 from cnnstudio.engine.anatomy.catalog import ModelMeta, load_catalog, load_model_metadata
 from cnnstudio.engine.data.datasets import get_dataset_info
 from cnnstudio.engine.formatting import format_count, format_shape
+from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.models.model_cards import card_for
 from cnnstudio.gui.models.model_stats import ModelStatsWorker, StatsRequest, StatsResult
 from cnnstudio.gui.models.model_tree import NAME, NAME_ROLE, ModelTree
 from cnnstudio.gui.models.options_form import OptionsForm
-from cnnstudio.gui.shell.context import StudioContext
 
 
 def model_input(meta: ModelMeta, image_shape: tuple[int, int, int]) -> tuple[int, int, int]:

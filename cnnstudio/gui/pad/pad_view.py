@@ -29,13 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.pad.canvas import PadCanvas
 from cnnstudio.gui.pad.feature_maps import FeatureMapsPanel
 from cnnstudio.gui.pad.model_choice import ModelChooser
 from cnnstudio.gui.pad.pad_tools import PadTools
 from cnnstudio.gui.pad.panels import AnswerPanel, PreparedView
 from cnnstudio.gui.pad.recognition_worker import ModelInfo, ModelSource, RecognitionWorker
-from cnnstudio.gui.shell.context import StudioContext
 
 THROTTLE_MS = 40
 _ERROR_STYLE = "background:#fdecea; color:#611a15; border:1px solid #f5c2c0; padding:6px;"
@@ -249,7 +249,7 @@ class DrawingPad(QWidget):
 
     def restore_settings(self, settings: Any) -> None:
         """The pen as the person left it: stroke width and ink polarity, each checked."""
-        from cnnstudio.gui.shell.settings import Setting, read_setting
+        from cnnstudio.gui.ground.settings import Setting, read_setting
 
         slider = self.tools.width_slider
         pen = read_setting(
@@ -270,7 +270,7 @@ class DrawingPad(QWidget):
             self.polarity_button.setChecked(pen["dark_on_light"])
 
     def save_settings(self, settings: Any) -> None:
-        from cnnstudio.gui.shell.settings import write_json
+        from cnnstudio.gui.ground.settings import write_json
 
         write_json(
             settings,

@@ -41,9 +41,9 @@ from cnnstudio.engine.store.runs import (
     RunStore,
     RunSummary,
 )
+from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.runs.run_export import ExportPanel
 from cnnstudio.gui.runs.run_table import RUN_ID_ROLE, RunTableModel
-from cnnstudio.gui.shell.context import StudioContext
 from cnnstudio.gui.widgets.chart_data import RunSeries
 
 

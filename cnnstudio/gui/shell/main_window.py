@@ -9,7 +9,7 @@ Views talk to each other only through the shared `StudioContext` (selection, eng
   returning False keeps the window open.
 * `shutdown() -> None`: end its work in flight; called once, after every view agreed.
 
-and two for its own preferences, both given the app's QSettings (`cnnstudio.gui.shell.settings`):
+and two for its own preferences, both given the app's QSettings (`cnnstudio.gui.ground.settings`):
 `restore_settings(settings)` after all views are built, `save_settings(settings)` on close.
 
 Whatever a view leaves, no thread outlives the window: after the views' `shutdown`, the window
@@ -45,16 +45,16 @@ from PySide6.QtWidgets import (
 from cnnstudio import __version__
 from cnnstudio.engine.anatomy.catalog import load_model_metadata
 from cnnstudio.engine.data.datasets import list_datasets
-from cnnstudio.gui.models.options_form import usable_options
-from cnnstudio.gui.shell.context import StudioContext
-from cnnstudio.gui.shell.engine_loader import EngineLoader, EngineStatus
-from cnnstudio.gui.shell.settings import (
+from cnnstudio.gui.ground.context import StudioContext
+from cnnstudio.gui.ground.settings import (
     Setting,
     app_settings,
     read_json,
     read_setting,
     write_json,
 )
+from cnnstudio.gui.models.options_form import usable_options
+from cnnstudio.gui.shell.engine_loader import EngineLoader, EngineStatus
 from cnnstudio.gui.workers import stop_all
 
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.engine.devices.precision import MIXED_PRECISION_CHOICES, XLA_CHOICES
 from cnnstudio.engine.training.config import OPTIMIZERS, SCHEDULES, TrainingConfig
 from cnnstudio.engine.training.problems import ConfigError, Problem, describe
-from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.ground.context import StudioContext
 
 FOLDER_DATASET = "folder"  # the data panel's name for "an image folder" (with image_folder)
 FOLDER_PREFIX = "folder:"  # cnnstudio.engine.data.datasets.FOLDER_PREFIX, without importing it

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.engine.training.events import RunStarted
-from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.training.live_run import LiveRunView, selectable_label
 from cnnstudio.gui.training.training_form import TrainingForm
 from cnnstudio.gui.training.training_worker import TrainingController
@@ -208,14 +208,14 @@ class TrainingPanel(QWidget):
     # -- preferences (the window calls these with its QSettings) -------------------------------
 
     def restore_settings(self, settings: Any) -> None:
-        from cnnstudio.gui.shell.settings import read_json
+        from cnnstudio.gui.ground.settings import read_json
 
         values = read_json(settings, "training/form", {})
         if isinstance(values, dict):
             self.form.set_texts(values)
 
     def save_settings(self, settings: Any) -> None:
-        from cnnstudio.gui.shell.settings import write_json
+        from cnnstudio.gui.ground.settings import write_json
 
         write_json(settings, "training/form", self.form.texts())
 

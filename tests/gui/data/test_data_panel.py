@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from cnnstudio.gui.data.data_panel import DataPanel, sample_indices
-from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.ground.context import StudioContext
 
 LOAD_TIMEOUT_MS = 60_000  # a Keras data set's first load imports TensorFlow
 

@@ -7,7 +7,7 @@ import pytest
 
 from cnnstudio.cli import build_parser
 from cnnstudio.gui.app import _select_model
-from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.shell.main_window import MainWindow
 
 

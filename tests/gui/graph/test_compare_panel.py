@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cnnstudio.gui.graph.compare_panel import ComparePanel
-from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.ground.context import StudioContext
 
 TIMEOUT_MS = 120_000  # the first computation imports TensorFlow
 

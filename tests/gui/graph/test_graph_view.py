@@ -11,7 +11,7 @@ from PySide6.QtCore import QPointF
 
 from cnnstudio.gui.graph.graph_view import GraphView
 from cnnstudio.gui.graph.items import NodeItem
-from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.ground.context import StudioContext
 
 READY_MS = 120_000  # the first build imports TensorFlow and the zoo
 

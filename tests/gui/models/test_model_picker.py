@@ -6,10 +6,10 @@ import pytest
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox
 
 from cnnstudio.engine.anatomy.catalog import load_model_metadata
+from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.models.model_cards import card_for
 from cnnstudio.gui.models.model_picker import ModelPicker
 from cnnstudio.gui.models.model_tree import NAME, NAME_ROLE
-from cnnstudio.gui.shell.context import StudioContext
 
 METAS = load_model_metadata()
 FIGURES_TIMEOUT_MS = 90_000  # the first build imports TensorFlow

@@ -24,8 +24,8 @@ def opener():
 
 @pytest.fixture
 def pad(qtbot, opener):
+    from cnnstudio.gui.ground.context import StudioContext
     from cnnstudio.gui.pad.pad_view import DrawingPad
-    from cnnstudio.gui.shell.context import StudioContext
 
     context = StudioContext()
     context.mark_engine_ready()
@@ -264,7 +264,7 @@ def test_the_screenshot_draws_a_digit_and_waits_for_its_maps(qtbot, pad):
 
 
 def test_the_window_lists_the_pad_after_the_runs_and_starts_it_only_when_shown(qtbot):
-    from cnnstudio.gui.shell.context import StudioContext
+    from cnnstudio.gui.ground.context import StudioContext
     from cnnstudio.gui.shell.main_window import MainWindow
 
     window = MainWindow(StudioContext(), use_settings=False)
@@ -378,8 +378,8 @@ def test_pictures_are_read_as_the_command_line_reads_them(qtbot, pad, tmp_path):
 
 
 def test_the_pen_is_kept_between_sessions(qtbot, pad, opener):
+    from cnnstudio.gui.ground.settings import app_settings, write_json
     from cnnstudio.gui.pad.pad_view import DrawingPad
-    from cnnstudio.gui.shell.settings import app_settings, write_json
 
     pad.tools.width_slider.setValue(40)
     pad.polarity_button.click()
@@ -397,8 +397,8 @@ def test_the_pen_is_kept_between_sessions(qtbot, pad, opener):
 
 
 def test_without_any_usable_model_the_pad_says_why_and_is_done_loading(qtbot):
+    from cnnstudio.gui.ground.context import StudioContext
     from cnnstudio.gui.pad.pad_view import DrawingPad
-    from cnnstudio.gui.shell.context import StudioContext
 
     def missing(source):
         raise FileNotFoundError("the bundled LeNet-5 is missing; reinstall CNN Studio")

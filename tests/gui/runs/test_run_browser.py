@@ -59,8 +59,8 @@ def make_runs(store, count: int) -> list[str]:
 
 @pytest.fixture
 def browser(qtbot):
+    from cnnstudio.gui.ground.context import StudioContext
     from cnnstudio.gui.runs.run_browser import RunBrowser
-    from cnnstudio.gui.shell.context import StudioContext
 
     widget = RunBrowser(StudioContext())
     qtbot.addWidget(widget)

@@ -10,7 +10,7 @@ from PySide6.QtCore import QThread
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QLabel, QWidget
 
-from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.shell.main_window import MainWindow
 
 ENGINE_TIMEOUT_MS = 60_000  # importing TensorFlow: about 6 s here, more on a busy machine
@@ -163,7 +163,7 @@ def test_settings_restore_geometry_view_model_and_data_set(qtbot):
     ],
 )
 def test_settings_that_no_longer_fit_fall_back_to_defaults(qtbot, saved, expected):
-    from cnnstudio.gui.shell.settings import app_settings
+    from cnnstudio.gui.ground.settings import app_settings
 
     settings = app_settings()
     for key, value in saved.items():

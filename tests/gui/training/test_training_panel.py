@@ -27,7 +27,7 @@ def run_record(panel) -> dict:
 
 
 def test_before_the_engine_loads_train_waits_and_fields_still_validate(qtbot):
-    from cnnstudio.gui.shell.context import StudioContext
+    from cnnstudio.gui.ground.context import StudioContext
     from cnnstudio.gui.training.training_panel import TrainingPanel
 
     widget = TrainingPanel(StudioContext())
@@ -192,8 +192,8 @@ def test_closing_the_window_during_training_stops_the_run_and_keeps_it(qtbot):
 
 
 def test_the_form_is_kept_in_the_preferences(qtbot):
-    from cnnstudio.gui.shell.context import StudioContext
-    from cnnstudio.gui.shell.settings import app_settings
+    from cnnstudio.gui.ground.context import StudioContext
+    from cnnstudio.gui.ground.settings import app_settings
     from cnnstudio.gui.training.training_panel import TrainingPanel
 
     first = TrainingPanel(StudioContext())

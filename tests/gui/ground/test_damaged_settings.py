@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from cnnstudio.gui.shell.context import StudioContext
+from cnnstudio.gui.ground.context import StudioContext
+from cnnstudio.gui.ground.settings import Setting, app_settings, checked, read_setting
 from cnnstudio.gui.shell.main_window import MainWindow
-from cnnstudio.gui.shell.settings import Setting, app_settings, checked, read_setting
 
 
 def ini_file(private_settings):

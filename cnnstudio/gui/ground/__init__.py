@@ -1,0 +1,1 @@
+"""The ground the views stand on: the shared context and the preferences."""
