@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from cnnstudio.locations import expand_user_path
-
 if TYPE_CHECKING:
     import keras
 
@@ -136,18 +134,9 @@ def trained_model(source: str | Path) -> keras.Model:
     Raises ValueError (ModelFileError is one) with a message a person can act on.
     """
     from cnnstudio.engine.store.modelfile import load_model_file
-    from cnnstudio.engine.store.runs import RUN_FILE, Run, RunStore
-    from cnnstudio.engine.use.export import ExportError, model_source
+    from cnnstudio.engine.store.trained import resolve_trained
 
-    path = expand_user_path(source)
-    if path.is_file() or path.suffix in (".keras", ".h5"):
-        return load_model_file(path)
-    handle = Run(path) if (path / RUN_FILE).is_file() else RunStore().find(str(source))
-    handle.record  # noqa: B018 (a damaged or newer run.json is refused before the model loads)
-    try:
-        return load_model_file(model_source(handle))
-    except ExportError as error:
-        raise ValueError(str(error)) from None
+    return load_model_file(resolve_trained(source).path)
 
 
 @dataclass(frozen=True)

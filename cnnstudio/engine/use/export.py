@@ -128,28 +128,15 @@ def check_onnx_available() -> None:
 
 
 def model_source(run: Run) -> Path:
-    """The model file a run exports: its model.keras, written when training ends (finished,
-    stopped or failed). An interrupted run has none yet: resume it, or stop it, first."""
-    if run.model_file.is_file():
-        return run.model_file
-    record = run.record
-    reason = record.get("reason") or ""
-    if record.get("status") == "failed" and "loss became" in reason:
-        # No model is saved from weights that are no longer numbers.
-        raise ExportError(
-            f"run {run.id!r} has no model to export: training failed because the {reason}, so "
-            f"its weights are no longer numbers and none were saved; train again with a lower "
-            f"learning rate"
-        )
-    if record.get("status") == "failed":
-        raise ExportError(
-            f"run {run.id!r} failed before it wrote a model ({reason or 'no reason recorded'}); "
-            f"there is nothing to export"
-        )
-    raise ExportError(
-        f"run {run.id!r} has no model.keras yet (it is training or was interrupted); resume "
-        f"it with `cnnstudio resume {run.id}` and stop it (Ctrl-C) to write one"
-    )
+    """The model file `run` exports (`store.trained.model_source`); ExportError says why there
+    is none."""
+    from cnnstudio.engine.store.trained import NoModelError
+    from cnnstudio.engine.store.trained import model_source as run_model
+
+    try:
+        return run_model(run)
+    except NoModelError as error:
+        raise ExportError(str(error)) from None
 
 
 def _weights_held(

@@ -97,14 +97,11 @@ class Predictor:
     @classmethod
     def from_run(cls, run: Run | str, runs: RunStore | None = None) -> Predictor:
         from cnnstudio.engine.store.modelfile import load_model_file
-        from cnnstudio.engine.use.export import model_source
+        from cnnstudio.engine.store.trained import model_source
 
         handle = run if isinstance(run, Run) else (runs or RunStore()).find(str(run))
         record = handle.record  # a damaged or newer run.json is refused before the model loads
-        try:
-            source = model_source(handle)
-        except RuntimeError as error:
-            raise ValueError(str(error)) from None
+        source = model_source(handle)  # NoModelError (a ValueError) says why there is none
         model = load_model_file(source)
         dataset = record.get("dataset") or {}
         return cls(
@@ -330,13 +327,9 @@ def load_predictor(model: str | None, runs: RunStore | None = None) -> Predictor
     the newest finished run."""
     if model is None or model == LATEST:
         return Predictor.latest(runs)
-    path = expand_user_path(model)
-    if path.is_file():
-        return Predictor.from_file(path)
-    if path.is_dir() and (path / RUN_FILE).is_file():
-        return Predictor.from_run(Run(path))
-    if path.suffix in (".keras", ".h5") or path.is_dir():
-        from cnnstudio.engine.store.modelfile import load_model_file
+    from cnnstudio.engine.store.trained import resolve_trained
 
-        load_model_file(path)  # raises the clear error for this path
-    return Predictor.from_run(model, runs)
+    source = resolve_trained(model, runs)
+    if source.run is not None:
+        return Predictor.from_run(source.run)
+    return Predictor.from_file(source.path)
