@@ -194,7 +194,7 @@ def graph_layout(args: argparse.Namespace) -> list[Check]:
         f"{1e3 * result['dataset_stats_s']:.0f} ms; shipped data-set statistics "
         + {
             True: "current",
-            False: "STALE (python -m cnnstudio.engine.anatomy.stats_store --write)",
+            False: "STALE (python packaging/make_zoo_stats.py --write)",
         }.get(current, "not checked (no sources)")
     )
     if plot_s is None:

@@ -22,7 +22,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_devices(args: argparse.Namespace) -> int:
-    from cnnstudio.engine.devices.devices import device_report
+    from cnnstudio.engine.devices.report import device_report
 
     report = device_report()
     if args.json:

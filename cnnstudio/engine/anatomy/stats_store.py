@@ -9,7 +9,7 @@ per-layer bookkeeping), more than the graph view's whole budget. Two stores answ
   images grown to the model's smallest input), with default options. Regenerate it after
   changing a model:
 
-      python -m cnnstudio.engine.anatomy.stats_store --write
+      python packaging/make_zoo_stats.py --write
 
   tests/engine/anatomy/test_graph_source.py checks the canonical entries against fresh builds. The
   data-set entries carry a hash of the sources that shape the statistics (the zoo, the model
@@ -27,11 +27,9 @@ Both hold `ModelStats.to_dict()`; `stats_from_dict` turns it back. A damaged ent
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
-import sys
 import zipfile
 from collections.abc import Sequence
 from functools import cache
@@ -43,7 +41,7 @@ if TYPE_CHECKING:
 
 SHIPPED_PATH = Path(__file__).with_name("zoo_graph_stats.zip")
 _INDEX = "index.json"
-REGENERATE_COMMAND = "python -m cnnstudio.engine.anatomy.stats_store --write"
+REGENERATE_COMMAND = "python packaging/make_zoo_stats.py --write"
 Key = tuple[str, tuple[int, ...], int, tuple[tuple[str, Any], ...]]
 
 
@@ -111,6 +109,11 @@ def _member(name: str) -> dict[str, Any] | None:
         return None
 
 
+def _config_json(shape: Sequence[int], classes: int, options: Sequence[tuple[str, Any]]) -> Any:
+    # Through JSON and back, so that it compares equal to what the file holds.
+    return json.loads(json.dumps([list(shape), classes, [list(item) for item in options]]))
+
+
 def _key_text(key: Key) -> str:
     return json.dumps([key[0], *_config_json(*key[1:])])
 
@@ -142,80 +145,6 @@ def shipped_extra_current() -> bool | None:
     """Whether the shipped data-set configurations match the sources (None: no sources)."""
     current = source_hash_now()
     return None if current is None else current == _index().get("source_hash")
-
-
-def dataset_keys() -> list[Key]:
-    """Every zoo model at each registered data set's input and classes, default options, as
-    training builds it; canonical configurations left out (shipped anyway)."""
-    from cnnstudio.engine.anatomy.graph_source import canonical_key, stats_key
-    from cnnstudio.engine.data.datasets import list_datasets
-    from cnnstudio.engine.training.recipe import choose_input_shape
-    from cnnstudio.models import list_models
-
-    keys: dict[Key, None] = {}
-    for info in list_models():
-        canonical = canonical_key(info.name)
-        for dataset in list_datasets():
-            shape = choose_input_shape(info.min_input, tuple(dataset.image_shape))
-            key = stats_key(info.name, shape, dataset.num_classes)
-            if key != canonical:
-                keys[key] = None
-    return list(keys)
-
-
-def _config_json(shape: Sequence[int], classes: int, options: Sequence[tuple[str, Any]]) -> Any:
-    # Through JSON and back, so that it compares equal to what the file holds.
-    return json.loads(json.dumps([list(shape), classes, [list(item) for item in options]]))
-
-
-def write_shipped(path: Path = SHIPPED_PATH) -> Path:
-    """Compute every zoo model's canonical statistics and write them (atomically)."""
-    from cnnstudio.engine.anatomy.graph_source import canonical_key, compute_zoo_stats
-    from cnnstudio.models import list_models
-
-    canonical = {}
-    for info in list_models():
-        key = canonical_key(info.name)
-        stats = compute_zoo_stats(key)
-        canonical[info.name] = (_config_json(*key[1:]), stats.to_dict())
-        print(f"{info.name}: {len(stats.layers)} layers", flush=True)
-    extra = {}
-    for key in dataset_keys():
-        extra[_key_text(key)] = compute_zoo_stats(key).to_dict()
-        print(_key_text(key), flush=True)
-    write_archive(path, canonical, source_hash_now() or "", extra)
-    return path
-
-
-def write_archive(
-    path: Path,
-    canonical: dict[str, tuple[Any, dict[str, Any]]],
-    source_hash: str,
-    extra: dict[str, dict[str, Any]],
-) -> None:
-    """The archive: an index and one compressed JSON member per configuration, written to a
-    temporary file and moved into place; fixed member dates, so equal statistics give equal
-    bytes."""
-    index: dict[str, Any] = {"about": __doc__.splitlines()[0], "canonical": {}}
-    members: dict[str, dict[str, Any]] = {}
-    for name, (config, stats) in canonical.items():
-        index["canonical"][name] = {"config": config, "member": f"canonical/{name}.json"}
-        members[f"canonical/{name}.json"] = stats
-    index["source_hash"] = source_hash
-    index["extra"] = {}
-    for key_text, stats in extra.items():
-        digest = hashlib.sha256(key_text.encode()).hexdigest()[:12]
-        member = f"datasets/{json.loads(key_text)[0]}-{digest}.json"
-        index["extra"][key_text] = member
-        members[member] = stats
-    temporary = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for name, data in [(_INDEX, index), *members.items()]:
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, json.dumps(data, separators=(",", ":")))
-    os.replace(temporary, path)
-    _index.cache_clear()
 
 
 # --- the local cache --------------------------------------------------------------------------
@@ -293,18 +222,3 @@ def store_stats(key: Key, stats: ModelStats) -> None:
         atomic_write_text(path, json.dumps(stats.to_dict(), separators=(",", ":")))
     except OSError:
         pass
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cnnstudio.engine.anatomy.stats_store")
-    parser.add_argument("--write", action="store_true", help=f"rewrite {SHIPPED_PATH.name}")
-    args = parser.parse_args(argv)
-    if not args.write:
-        parser.print_help()
-        return 0
-    print(f"wrote {write_shipped()}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -208,27 +208,3 @@ def auto_choice(devices: list[Device] | None = None) -> tuple[Device, str]:
     if gpus:
         return gpus[0], f"the first GPU ({gpus[0].description})"
     return devices[0], f"no GPU: {no_gpu_reason()}"
-
-
-def device_report() -> dict[str, Any]:
-    """What `cnnstudio devices` prints: every device, `auto`'s choice and why, the defaults
-    for mixed precision and XLA that `auto` gets on it."""
-    import tensorflow as tf
-
-    from cnnstudio.engine.devices.precision import automatic_settings
-
-    prepared = prepare_devices()
-    devices = list_devices()
-    chosen, why = auto_choice(devices)
-    policy, xla = automatic_settings([chosen])
-    return {
-        "devices": [device.to_dict() for device in devices],
-        "auto": chosen.name,
-        "auto_reason": why,
-        "gpus": sum(device.is_gpu for device in devices),
-        "mixed_precision": policy,
-        "xla": xla,
-        "memory_growth": prepared["memory_growth"] > 0,
-        "tensorflow": tf.__version__,
-        "built_with_cuda": tf.test.is_built_with_cuda(),
-    }

@@ -209,8 +209,7 @@ class Checkpointer(keras.callbacks.Callback):
         self.seconds: list[float] = []
         # One call reads every variable; under a tf.distribute strategy each is read on its
         # own, as the strategy's variables expect.
-        placement = getattr(session, "_placement", None)
-        self.read = VariableReader() if getattr(placement, "strategy", None) is None else None
+        self.read = VariableReader() if not session.distributed else None
 
     def on_train_begin(self, logs=None):
         self.session.restore_callback_state()

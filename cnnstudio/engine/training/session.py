@@ -245,6 +245,12 @@ class TrainingSession:
         if self._scratch is not None:
             self.runs = RunStore(self._scratch)
 
+    @property
+    def distributed(self) -> bool:
+        """Whether the run trains under a tf.distribute strategy (its variables are read one by
+        one, as the strategy's variables expect)."""
+        return getattr(self._placement, "strategy", None) is not None
+
     def elapsed_seconds(self) -> float:
         """Training time of the whole run: earlier sessions (resume) plus this one."""
         return self._elapsed_offset + (time.perf_counter() - self._clock_start)

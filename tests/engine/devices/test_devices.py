@@ -102,7 +102,7 @@ def test_the_chief_is_who_tensorflow_says(monkeypatch, tf_config, chief, workers
 
 
 def test_the_cpu_is_listed_and_auto_says_why_there_is_no_gpu():
-    from cnnstudio.engine.devices.devices import device_report
+    from cnnstudio.engine.devices.report import device_report
 
     report = device_report()
     assert report["devices"][0]["name"] == "cpu"
