@@ -34,6 +34,9 @@ from typing import TYPE_CHECKING, Any
 from cnnstudio.engine.data.data_types import Augmentation, Dataset
 from cnnstudio.engine.training.config import TrainingConfig
 
+# The one rule for a data set's model input (re-exported: the session and the bench use it here).
+from cnnstudio.model_metadata import choose_input_shape as choose_input_shape
+
 if TYPE_CHECKING:
     import keras
     import tensorflow as tf
@@ -64,15 +67,6 @@ class Pipelines:
     steps_per_epoch: int
     train_images: int
     validation_images: int
-
-
-def choose_input_shape(min_input: int, image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
-    """The model input for a data set: its images, grown to the model's smallest input.
-
-    LeNet-5 (min 32) on 28 x 28 x 1 MNIST gets 32 x 32 x 1, as in the paper; the pipeline pads.
-    """
-    height, width, channels = image_shape
-    return (max(height, min_input), max(width, min_input), channels)
 
 
 # -- the model --------------------------------------------------------------------------------

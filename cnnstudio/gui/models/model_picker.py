@@ -33,14 +33,12 @@ from cnnstudio.gui.models.model_cards import card_for
 from cnnstudio.gui.models.model_stats import ModelStatsWorker, StatsRequest, StatsResult
 from cnnstudio.gui.models.model_tree import NAME, NAME_ROLE, ModelTree
 from cnnstudio.gui.models.options_form import OptionsForm
+from cnnstudio.model_metadata import choose_input_shape
 
 
 def model_input(meta: ModelMeta, image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
-    """The input a model gets for a data set: its images, grown to the model's smallest input
-    (the rule of cnnstudio.engine.training.recipe.choose_input_shape, which imports too much
-    here)."""
-    height, width, channels = image_shape
-    return (max(height, meta.min_input), max(width, meta.min_input), channels)
+    """The input a model gets for a data set, by the one rule training uses."""
+    return choose_input_shape(meta.min_input, image_shape)
 
 
 def card_html(meta: ModelMeta) -> str:

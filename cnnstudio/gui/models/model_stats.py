@@ -5,10 +5,9 @@ happens on one worker thread that serves a queue. The newest request list replac
 one (a person who clicks through five models wants the last one, not all five in order), and
 results are cached by request, so going back to a model is instant.
 
-Keras draws the default seeds of initializers from Python's global `random`, so these builds go
-through `cnnstudio.engine.training.seeding.isolated_build`: they leave that state as they found it
-and
-never overlap a training run's seeded build, whose initial weights so depend on its seed alone.
+The figures come from the engine (`graph_source.zoo_stats`): shipped for every model at its
+canonical input and each data set's, cached locally otherwise, built without weight buffers and
+isolated from a training run's seeded build when they must be computed.
 """
 
 from __future__ import annotations
@@ -53,21 +52,17 @@ class StatsResult:
 
 
 def compute_stats(request: StatsRequest) -> StatsResult:
-    """Build the model and count (imports the zoo; call on the worker thread)."""
-    from cnnstudio.engine.anatomy.layer_stats import compute_model_stats
-    from cnnstudio.engine.training.seeding import isolated_build
-    from cnnstudio.models import create_model
+    """Ask the engine (imports the zoo; call on the worker thread): its statistics come from
+    the shipped figures, the local cache or a build without weight buffers, keyed the one way
+    (`graph_source.stats_key`)."""
+    from cnnstudio.engine.anatomy.graph_source import zoo_stats
 
     try:
-        model = isolated_build(
-            lambda: create_model(
-                request.model, request.input_shape, request.num_classes, **dict(request.options)
-            )
+        stats = zoo_stats(
+            request.model, request.input_shape, request.num_classes, dict(request.options)
         )
-        stats = compute_model_stats(model)
     except Exception as error:  # bad option/shape pairs are ValueErrors; show any reason
         return StatsResult(request, error=str(error) or type(error).__name__)
-    del model  # reference counting frees the weights now; no gc.collect() (a GUI stall)
     return StatsResult(request, stats.params, stats.macs)
 
 
