@@ -65,7 +65,7 @@ def _expanded(values: list[str] | None) -> tuple[frozenset[str] | str | None, fr
 
 
 def _request(args: argparse.Namespace):
-    from cnnstudio.gui.graph.graph_worker import GraphRequest
+    from cnnstudio.engine.anatomy.graph_pipeline import GraphRequest
 
     expanded, also = _expanded(args.expand)
     if args.trained:
@@ -103,18 +103,9 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     out = expand_path(args.out, "--out")
     _check_writable(out)  # before the build, and instead of Qt's "QPainter::begin()" line
     request, display_name = _request(args)
-    from cnnstudio.gui.graph import render
+    from cnnstudio.gui.graph.render import render_graph_file  # the one arrow into the GUI
 
-    result = render.build(request)
-    if request.also_expand:
-        unknown = sorted(request.also_expand - set(result.blocks))
-        if unknown:
-            known = ", ".join(result.blocks[:12]) + (", ..." if len(result.blocks) > 12 else "")
-            raise UsageError(
-                f"no block {', '.join(unknown)} in {display_name}; its blocks are: "
-                f"{known or '(none)'}"
-            )
-    written = render.draw(result, str(out), display_name)
+    result, written = render_graph_file(request, str(out), display_name)
     pages = f" in {len(written)} pages" if len(written) > 1 else ""
     print(
         f"wrote {', '.join(str(path) for path in written)}{pages}: {len(result.graph.nodes)} "

@@ -27,19 +27,17 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.engine.anatomy.catalog import load_model_metadata
-from cnnstudio.engine.data.datasets import get_dataset_info
-from cnnstudio.gui.graph.canvas import GraphCanvas
-from cnnstudio.gui.graph.export import ask_and_export, export_graph
-from cnnstudio.gui.graph.graph_worker import (
+from cnnstudio.engine.anatomy.graph_pipeline import (
     ALL,
     GraphRequest,
     GraphResult,
-    GraphWorker,
-    WeightsRequest,
-    WeightsResult,
     innermost_open,
     toggled,
 )
+from cnnstudio.engine.data.datasets import get_dataset_info
+from cnnstudio.gui.graph.canvas import GraphCanvas
+from cnnstudio.gui.graph.export import ask_and_export, export_graph
+from cnnstudio.gui.graph.graph_worker import GraphWorker, WeightsRequest, WeightsResult
 from cnnstudio.gui.graph.inspector import Inspector
 from cnnstudio.gui.graph.legend import Legend
 from cnnstudio.gui.graph.minimap import Minimap

@@ -1,18 +1,23 @@
-"""Draw a layer graph to a file with no window: the same scene as the view, exported. Used by
-`cnnstudio graph` and the benchmarks; Qt runs offscreen unless QT_QPA_PLATFORM says otherwise."""
+"""Draw a layer graph to a file with no window: the same scene as the view, exported. Qt runs
+offscreen unless QT_QPA_PLATFORM says otherwise.
+
+`render_graph_file` is the one function of the GUI that the command line calls (`cnnstudio
+graph`; the import contracts allow that arrow and no other): the request and its statistics,
+graph and layout are the engine's (`engine/anatomy/graph_pipeline.py`), only the drawing is
+Qt's."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from cnnstudio.engine.formatting import format_count, format_int
-from cnnstudio.gui.graph.graph_worker import (
+from cnnstudio.engine.anatomy.graph_pipeline import (
     GraphRequest,
     GraphResult,
     build_graph_result,
     innermost_open,
 )
+from cnnstudio.engine.formatting import format_count, format_int
 from cnnstudio.gui.graph.style import shape_text
 
 
@@ -42,7 +47,7 @@ def build(request: GraphRequest) -> GraphResult:
     application()
     from cnnstudio.gui.graph.style import TextMetrics
 
-    result = build_graph_result(request, TextMetrics.measure())
+    result = build_graph_result(request, TextMetrics.measure().node_size)
     if result.error:
         raise ValueError(result.error)
     return result
@@ -61,3 +66,21 @@ def draw(result: GraphResult, out: str | Path, display_name: str = "") -> list[P
     )
     name = display_name or result.request.model or Path(result.request.trained).name
     return export_graph(scene, out, graph_title(result, name))
+
+
+def render_graph_file(
+    request: GraphRequest, out: str | Path, display_name: str = ""
+) -> tuple[GraphResult, list[Path]]:
+    """Build `request` and draw it to `out` (.svg or .png); the result and the files written.
+    ValueError (one line) for bad input: a model that cannot take the input, a file that is not
+    a model, blocks to expand that the model does not have."""
+    result = build(request)
+    if request.also_expand:
+        unknown = sorted(request.also_expand - set(result.blocks))
+        if unknown:
+            known = ", ".join(result.blocks[:12]) + (", ..." if len(result.blocks) > 12 else "")
+            raise ValueError(
+                f"no block {', '.join(unknown)} in {display_name or request.model}; its blocks "
+                f"are: {known or '(none)'}"
+            )
+    return result, draw(result, out, display_name)
