@@ -60,9 +60,11 @@ $(PEERS_STAMP): pyproject.toml
 bench-peers: $(PEERS_STAMP)
 	TF_CPP_MIN_LOG_LEVEL=2 $(PEERS)/bin/python -m benchmarks.peers $(PEERS_ARGS)
 
+# The import contracts (pyproject.toml, [tool.importlinter]) keep the arrows one way.
 lint: $(STAMP)
 	$(BIN)/ruff check cnnstudio tests packaging benchmarks
 	$(BIN)/ruff format --check cnnstudio tests packaging benchmarks
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix cnnstudio tests packaging benchmarks
