@@ -32,6 +32,9 @@ class RunControls:
         self._stop = threading.Event()
         self._running = threading.Event()  # cleared while paused
         self._running.set()
+        # Set while the training thread is actually held in a pause (not merely asked to
+        # pause): what a caller waits on to know the pause has begun.
+        self._held = threading.Event()
         # Stop and pause each change both events: without the lock, a pause racing a stop could
         # clear `_running` just after stop set it, and the training thread would sleep for ever.
         self._lock = threading.Lock()
@@ -62,6 +65,11 @@ class RunControls:
     def paused(self) -> bool:
         return not self._running.is_set()
 
+    def wait_until_held(self, timeout: float) -> bool:
+        """Wait (up to `timeout` seconds) until the training thread is held in a pause; True
+        when it is."""
+        return self._held.wait(timeout)
+
     def raise_if_stopped(self) -> None:
         """Between long phases (loading data, standardisation, calibration, validation): a stop
         asked for meanwhile ends the run there instead of after the next batch."""
@@ -76,7 +84,11 @@ class RunControls:
         paused_seconds = 0.0
         if not self._running.is_set():
             paused_at = time.perf_counter()
-            self._running.wait()  # sleeps; stop() also wakes it
+            self._held.set()
+            try:
+                self._running.wait()  # sleeps; stop() also wakes it
+            finally:
+                self._held.clear()
             paused_seconds = time.perf_counter() - paused_at
         if self._stop.is_set():
             raise StopRequested

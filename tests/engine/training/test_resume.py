@@ -70,32 +70,73 @@ def _wait_for(condition, timeout: float, what: str, process=None):
     pytest.fail(f"timed out waiting for {what}")
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+class _Output:
+    """What a child writes to its terminal, read on a thread as it comes."""
+
+    def __init__(self, fd: int) -> None:
+        import threading
+
+        self.fd, self.text = fd, ""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.fd, 4096)
+            except OSError:  # the child closed its end
+                return
+            if not data:
+                return
+            self.text += data.decode("utf-8", "replace")
+
+    def mid_epoch_after(self, epoch: int) -> bool:
+        """A progress line of a later epoch, before its last batch."""
+        import re
+
+        for shown, batch, total in re.findall(r"epoch (\d+)/\d+\s+batch (\d+)/(\d+)", self.text):
+            if int(shown) > epoch and int(batch) < int(total):
+                return True
+        return False
+
+    def close(self) -> None:
+        os.close(self.fd)
+        self._reader.join(5)
+
+
+@pytest.mark.skipif(
+    not hasattr(signal, "SIGKILL") or os.name == "nt", reason="needs SIGKILL and a pty"
+)
 def test_a_run_killed_mid_epoch_resumes_and_matches_an_uninterrupted_run(cnnstudio_home, tmp_path):
     env = {**os.environ, "CNNSTUDIO_HOME": str(cnnstudio_home), "PYTHONUNBUFFERED": "1"}
-    log = open(tmp_path / "train.log", "wb")  # noqa: SIM115  (the child writes to it)
+    # A terminal for the child, so that it prints its batch progress ("epoch 2/4  batch 5/16"):
+    # the kill waits for a batch of the epoch after the first checkpoint, not for a time.
+    import pty
+
+    controller, terminal = pty.openpty()
     child = subprocess.Popen(
         [sys.executable, "-m", "cnnstudio", "train", *PROOF_FLAGS],
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        stdout=terminal,
+        stderr=terminal,
         env=env,
         cwd=Path(__file__).parents[3],
     )
+    os.close(terminal)
+    output = _Output(controller)
     try:
         store = RunStore()
         run = _wait_for(lambda: next(iter(store.list()), None), 120, "the run folder", child)
         checkpoints = CheckpointStore(run.checkpoints_dir)
         _wait_for(lambda: checkpoints.epochs(), 120, "the first checkpoint", child)
         first = checkpoints.epochs()[-1]
-        # Into the next epoch (16 batches take about half a second), then kill -9.
-        time.sleep(0.15)
+        _wait_for(lambda: output.mid_epoch_after(first), 120, "a batch of the next epoch", child)
         child.send_signal(signal.SIGKILL)
         child.wait(30)
     finally:
         if child.poll() is None:
             child.kill()
             child.wait()
-        log.close()
+        output.close()
     assert child.returncode == -signal.SIGKILL
 
     run.reload()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import threading
-import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -287,13 +286,12 @@ def test_pause_blocks_without_batches_until_resume():
     session.observer = PauseOnFirstBatch()
     thread = threading.Thread(target=session.run)
     thread.start()
-    deadline = time.monotonic() + 60
-    while not session.paused and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert session.paused
+    # The training thread itself is held in the pause (not merely asked to pause) ...
+    assert session.controls.wait_until_held(60)
     count = len(observer.events)
-    time.sleep(0.4)
-    paused_seen.append(len(observer.events) == count)
+    # ... and stays there, sending nothing, until resumed.
+    thread.join(0.3)
+    paused_seen.append(thread.is_alive() and len(observer.events) == count)
     session.resume()
     thread.join(60)
 
@@ -308,7 +306,7 @@ def test_stop_wakes_a_paused_session():
     session.pause()
     thread = threading.Thread(target=session.run)
     thread.start()
-    time.sleep(0.5)
+    assert session.controls.wait_until_held(120)  # the pause has begun: now stop wakes it
     session.stop()
     thread.join(60)
     assert session.result.status == "stopped"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from PySide6.QtCore import QCoreApplication
 
 from cnnstudio.engine.training.events import BatchEnd, EpochEnd
 from tests.gui.training_helpers import panel_fixture, quick_form  # noqa: F401  (fixture)
@@ -90,10 +91,14 @@ def test_pause_holds_batches_and_stop_acts_within_a_group(panel, qtbot):
     qtbot.waitUntil(lambda: events.count(BatchEnd) >= 2, timeout=120_000)
     panel.pause_button.click()
     assert panel.pause_button.text() == "Resume" and panel.status == "paused"
-    qtbot.wait(400)  # the group in flight may still report
+    # The training thread is held in the pause: nothing more can be sent. What it sent before
+    # (the group in flight) is delivered by flushing the queued signals, not by waiting.
+    controls = panel.controller.session.controls
+    assert controls.wait_until_held(120)
+    QCoreApplication.sendPostedEvents()
     paused_at = events.count(BatchEnd)
-    qtbot.wait(800)
-    assert events.count(BatchEnd) == paused_at
+    QCoreApplication.sendPostedEvents()
+    assert controls.paused and events.count(BatchEnd) == paused_at
     panel.pause_button.click()
     qtbot.waitUntil(lambda: events.count(BatchEnd) > paused_at, timeout=30_000)
     with qtbot.waitSignal(panel.trainingFinished, timeout=30_000):
