@@ -101,3 +101,85 @@ def stop_all() -> list[Worker]:
     left = [worker for worker in workers if not worker.wait_for()]
     live_workers()  # prune the ones that ended
     return left
+
+
+class LatestRequestWorker(Worker):
+    """One long-lived thread that always works on the newest request: the base of every "newest
+    wins" job (the graph, the picker's figures, the pad's recognition).
+
+    Requests go into named slots (`slots`, highest priority first). `offer(request, slot)`
+    replaces whatever waits in that slot (a person who clicks through five models wants the
+    last one), the thread takes the waiting request of the first slot that has one and calls
+    `handle(slot, request)` with no lock held. `newer_waiting()` lets a handler skip work that
+    a newer request has made stale; `put_back(slot, rest)` returns what is left of a list of
+    requests unless a newer one came meanwhile. An exception in one request is reported as
+    `failed` and the thread serves the next. `stop()` drops what waits; the request in hand is
+    the last.
+    """
+
+    slots: tuple[str, ...] = ("request",)
+    # Started by the first `offer` at this priority; None: the owner calls `start()`.
+    auto_start: QThread.Priority | None = QThread.Priority.LowPriority
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(name, parent)
+        self._condition = threading.Condition()
+        self._waiting: dict[str, object] = {}
+        self._busy = False
+
+    def offer(self, request: object, slot: str | None = None) -> None:
+        """Serve `request` next in its slot, in place of any request still waiting there."""
+        with self._condition:
+            self._waiting[slot or self.slots[0]] = request
+            self._condition.notify()
+        if self.auto_start is not None and not self.isRunning() and not self.stopping():
+            self.start(self.auto_start)
+
+    def put_back(self, slot: str, request: object) -> None:
+        """Return the rest of a request to its slot, unless a newer request waits there."""
+        with self._condition:
+            self._waiting.setdefault(slot, request)
+            self._condition.notify()
+
+    def waiting(self, slot: str | None = None) -> object | None:
+        with self._condition:
+            return self._waiting.get(slot or self.slots[0])
+
+    def newer_waiting(self) -> bool:
+        """A request waits in any slot (the one in hand is already stale)."""
+        with self._condition:
+            return bool(self._waiting)
+
+    def idle(self) -> bool:
+        """Nothing waiting and nothing in hand."""
+        with self._condition:
+            return not self._waiting and not self._busy
+
+    def stop(self) -> None:
+        super().stop()
+        with self._condition:
+            self._waiting.clear()
+            self._condition.notify()
+
+    def handle(self, slot: str, request: object) -> None:
+        """Serve one request (worker thread: no widgets; results as signals)."""
+        raise NotImplementedError
+
+    def work(self) -> None:
+        while True:
+            with self._condition:
+                while not self._waiting and not self.stopping():
+                    self._condition.wait()
+                if self.stopping():
+                    return
+                slot = next(name for name in self.slots if name in self._waiting)
+                request = self._waiting.pop(slot)
+                self._busy = True
+            try:
+                self.handle(slot, request)
+            except Exception as error:  # one bad request must not end the service for good
+                if not self.stopping():
+                    self.failed.emit(self.describe_error(error))
+            finally:
+                with self._condition:
+                    self._busy = False

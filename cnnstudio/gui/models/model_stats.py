@@ -16,9 +16,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
-from cnnstudio.gui.workers import Worker
+from cnnstudio.gui.workers import LatestRequestWorker
 
 
 @dataclass(frozen=True)
@@ -66,52 +66,40 @@ def compute_stats(request: StatsRequest) -> StatsResult:
     return StatsResult(request, stats.params, stats.macs)
 
 
-class ModelStatsWorker(Worker):
-    """Serves `request()` lists in order on one thread; emits `computed(StatsResult)`. Once
-    stopped it serves no more."""
+class ModelStatsWorker(LatestRequestWorker):
+    """Serves `request()` lists in order on one thread, the newest list replacing the one still
+    waiting; emits `computed(StatsResult)`. Once stopped it serves no more."""
 
     computed = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__("modelStatsWorker", parent)
-        self._condition = threading.Condition()
-        self._pending: list[StatsRequest] = []
+        self._cache_lock = threading.Lock()
         self._cache: dict[StatsRequest, StatsResult] = {}
 
     def cached(self, request: StatsRequest) -> StatsResult | None:
-        with self._condition:
+        with self._cache_lock:
             return self._cache.get(request)
 
     def request(self, requests: list[StatsRequest]) -> None:
-        """Replace the pending queue with `requests` (those not cached yet); start if needed."""
-        with self._condition:
-            self._pending = [r for r in dict.fromkeys(requests) if r not in self._cache]
-            self._condition.notify()
-        if not self.isRunning() and not self.stopping():
-            self.start(QThread.Priority.LowPriority)
+        """Replace the waiting list with `requests` (those not cached yet); start if needed."""
+        with self._cache_lock:
+            fresh = [r for r in dict.fromkeys(requests) if r not in self._cache]
+        self.offer(fresh)
 
     def pending(self) -> int:
-        with self._condition:
-            return len(self._pending)
+        waiting = self.waiting()
+        return len(waiting) if isinstance(waiting, list) else 0
 
-    def stop(self) -> None:
-        """Drop the queue; the model being built (at most a few seconds) is the last."""
-        super().stop()
-        with self._condition:
-            self._pending.clear()
-            self._condition.notify()
-
-    def work(self) -> None:  # worker thread: no widgets
-        while True:
-            with self._condition:
-                while not self._pending and not self.stopping():
-                    self._condition.wait()
-                if self.stopping():
-                    return
-                request = self._pending.pop(0)
-            result = compute_stats(request)
-            with self._condition:
-                self._cache[request] = result
-                if self.stopping():
-                    return
+    def handle(self, slot: str, request: object) -> None:  # worker thread: no widgets
+        requests = list(request)  # type: ignore[call-overload]
+        if not requests:
+            return
+        first, rest = requests[0], requests[1:]
+        if rest:
+            self.put_back(slot, rest)  # unless a newer list came meanwhile
+        result = compute_stats(first)
+        with self._cache_lock:
+            self._cache[first] = result
+        if not self.stopping():
             self.computed.emit(result)

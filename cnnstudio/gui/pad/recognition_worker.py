@@ -15,7 +15,6 @@ updating.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -26,7 +25,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from cnnstudio.gui.workers import Worker
+from cnnstudio.gui.workers import LatestRequestWorker
 
 BUNDLED, RUN, FILE = "bundled", "run", "file"
 KEEP_RECOGNIZERS = 3  # models kept loaded (the one in use and the last two)
@@ -66,7 +65,7 @@ class ModelInfo:
     class_names: tuple[str, ...]
 
 
-class RecognitionWorker(Worker):
+class RecognitionWorker(LatestRequestWorker):
     """Signals (queued to the GUI thread):
 
     * `modelReady(ModelInfo)` / `modelRefused(ModelSource, reason)` after each `set_model`;
@@ -79,6 +78,8 @@ class RecognitionWorker(Worker):
     recognized = Signal(int, object)
     featureMaps = Signal(int, object)
     stop_timeout_ms = 60_000  # loading and tracing a model cannot be interrupted
+    slots = ("model", "canvas")  # a model switch first: the canvas waits for it
+    auto_start = None  # the pad starts it with the view
 
     def __init__(
         self,
@@ -87,10 +88,7 @@ class RecognitionWorker(Worker):
     ) -> None:
         super().__init__("padRecognitionWorker", parent)
         self._opener = opener
-        self._wake = threading.Condition()
-        self._pending_canvas: tuple[int, np.ndarray, bool] | None = None
         self._maps_at = 0.0  # perf_counter of the last feature maps sent
-        self._pending_model: ModelSource | None = None
         self._recognizers: OrderedDict[ModelSource, Any] = OrderedDict()  # least recent first
         self._recognizer: Any = None
 
@@ -99,44 +97,18 @@ class RecognitionWorker(Worker):
     def submit(self, seq: int, canvas: np.ndarray, final: bool = True) -> None:
         """Recognise this canvas next, in place of any canvas still waiting. `final` False: a
         stroke still growing, whose feature maps may be skipped (see MAPS_INTERVAL_S)."""
-        with self._wake:
-            self._pending_canvas = (seq, canvas, final)
-            self._wake.notify()
+        self.offer((seq, canvas, final), "canvas")
 
     def set_model(self, source: ModelSource) -> None:
-        with self._wake:
-            self._pending_model = source
-            self._wake.notify()
-
-    def stop(self) -> None:
-        super().stop()
-        with self._wake:
-            self._wake.notify()
+        self.offer(source, "model")
 
     # -- the worker thread ----------------------------------------------------------------------
 
-    def work(self) -> None:
-        while True:
-            with self._wake:
-                while (
-                    not self.stopping()
-                    and self._pending_model is None
-                    and self._pending_canvas is None
-                ):
-                    self._wake.wait()
-                if self.stopping():
-                    return
-                source, self._pending_model = self._pending_model, None
-                request = None
-                if source is None:
-                    request, self._pending_canvas = self._pending_canvas, None
-            if source is not None:
-                self._load(source)
-            elif request is not None:
-                try:
-                    self._recognize(*request)
-                except Exception as error:  # one bad canvas must not end recognition for good
-                    self.failed.emit(self.describe_error(error))
+    def handle(self, slot: str, request: object) -> None:
+        if slot == "model":
+            self._load(request)  # type: ignore[arg-type]
+        else:
+            self._recognize(*request)  # type: ignore[misc]
 
     def _load(self, source: ModelSource) -> None:
         recognizer = self._recognizers.get(source)
@@ -169,8 +141,7 @@ class RecognitionWorker(Worker):
         self.recognized.emit(seq, recognition)
         if recognition is None:
             return
-        with self._wake:
-            stale = self._pending_canvas is not None or self._pending_model is not None
+        stale = self.newer_waiting()
         # While a stroke grows, maps at most every MAPS_INTERVAL_S: the bars come first, and a
         # stroke's end then rarely waits behind maps that are about to be replaced anyway.
         if stale or (not final and time.perf_counter() - self._maps_at < MAPS_INTERVAL_S):
