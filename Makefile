@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Tests never open a real window and never touch the user's own runs.
 TEST_ENV := QT_QPA_PLATFORM=offscreen KERAS_BACKEND=tensorflow TF_CPP_MIN_LOG_LEVEL=2
 
-.PHONY: run test test-all bench bench-peers lint format clean package
+.PHONY: run test test-all bench bench-peers lint format clean package translations
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "CNN Studio needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -59,6 +59,23 @@ $(PEERS_STAMP): pyproject.toml
 
 bench-peers: $(PEERS_STAMP)
 	TF_CPP_MIN_LOG_LEVEL=2 $(PEERS)/bin/python -m benchmarks.peers $(PEERS_ARGS)
+
+# The one catalog of user-visible text (cnnstudio/i18n, gettext): extract every _() of the
+# package into the template, merge it into each language's .po, compile the .mo files that ship.
+# Babel (a dev dependency) does the extracting and compiling; at run time gettext reads the .mo.
+CATALOG := cnnstudio/i18n
+LANGUAGES := zh_CN
+translations: $(STAMP)
+	$(BIN)/pybabel -q extract --no-location --sort-output --project=cnnstudio \
+		--copyright-holder="CNN Studio" --msgid-bugs-address="" -F babel.cfg \
+		-o $(CATALOG)/cnnstudio.pot cnnstudio
+	for lang in $(LANGUAGES); do \
+		test -f $(CATALOG)/locale/$$lang/LC_MESSAGES/cnnstudio.po || \
+			$(BIN)/pybabel -q init -D cnnstudio -i $(CATALOG)/cnnstudio.pot -d $(CATALOG)/locale -l $$lang; \
+		$(BIN)/pybabel -q update --no-fuzzy-matching --ignore-obsolete -D cnnstudio \
+			-i $(CATALOG)/cnnstudio.pot -d $(CATALOG)/locale -l $$lang; \
+	done
+	$(BIN)/pybabel -q compile --statistics -D cnnstudio -d $(CATALOG)/locale
 
 # The import contracts (pyproject.toml, [tool.importlinter]) keep the arrows one way.
 lint: $(STAMP)

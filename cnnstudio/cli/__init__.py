@@ -25,6 +25,7 @@ from cnnstudio.cli.tf_logging import (
     configure_tensorflow_logging,
     quiet_tensorflow_import,
 )
+from cnnstudio.i18n import _
 
 VERBOSE_HELP = f"show TensorFlow's own log messages (or set {VERBOSE_ENV}=1)"
 
@@ -38,10 +39,13 @@ def _display_available() -> bool:
 def _open_app(args: argparse.Namespace) -> int:
     if not _display_available():
         print(
-            "cnnstudio: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
-            "  On a machine without a screen, run it under a virtual one:  xvfb-run cnnstudio\n"
-            "  or render offscreen:  QT_QPA_PLATFORM=offscreen cnnstudio --screenshot app.png\n"
-            "  The headless commands work anywhere:  cnnstudio --help",
+            _(
+                "cnnstudio: no display found (neither DISPLAY nor WAYLAND_DISPLAY is "
+                "set).\n  On a machine without a screen, run it under a virtual one:  "
+                "xvfb-run cnnstudio\n  or render offscreen:  QT_QPA_PLATFORM=offscreen "
+                "cnnstudio --screenshot app.png\n  The headless commands work "
+                "anywhere:  cnnstudio --help"
+            ),
             file=sys.stderr,
         )
         return 1
@@ -59,35 +63,42 @@ def _self_test(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="cnnstudio",
-        description="CNN Studio: learn, train and use the classic convolutional networks. "
-        "Without a command, opens the desktop app.",
+        description=_(
+            "CNN Studio: learn, train and use the classic convolutional networks. "
+            "Without a command, opens the desktop app."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"cnnstudio {__version__}")
     parser.add_argument(
         "--screenshot",
         metavar="FILE",
-        help="open the app, wait until it is ready, save a PNG of the window to "
-        "FILE and exit (works offscreen: QT_QPA_PLATFORM=offscreen)",
+        help=_(
+            "open the app, wait until it is ready, save a PNG of the window to "
+            "FILE and exit (works offscreen: QT_QPA_PLATFORM=offscreen)"
+        ),
     )
     parser.add_argument(
-        "--view", metavar="NAME", help="the view to show first, e.g. models or data"
+        "--view", metavar="NAME", help=_("the view to show first, e.g. models or data")
     )
     parser.add_argument(
         "--model",
         metavar="NAME",
-        help="the model to select first, e.g. resnet50 (or a .keras file for --view graph)",
+        help=_("the model to select first, e.g. resnet50 (or a .keras file for --view graph)"),
     )
     parser.add_argument(
         "--expand",
         nargs="+",
         metavar="BLOCK",
-        help="blocks the graph view opens expanded: all, none or names (for --screenshot)",
+        help=_("blocks the graph view opens expanded: all, none or names (for --screenshot)"),
     )
     parser.add_argument(
         "--self-test",
         action="store_true",
-        help="check this installation (TensorFlow, the model zoo, a short training, export, "
-        "the window offscreen), one line per check; exit status 0 when all pass",
+        help=_(
+            "check this installation (TensorFlow, the model zoo, a short training, "
+            "export, the window offscreen), one line per check; exit status 0 when "
+            "all pass"
+        ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     models.add_commands(sub)
@@ -115,13 +126,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except (UsageError, ValueError) as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
+        print(_("{prog}: error: {error}").format(prog=prog, error=error), file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:
-        print(f"{prog}: error: {describe_os_error(error)}", file=sys.stderr)
+        print(
+            _("{prog}: error: {describe_os_error}").format(
+                prog=prog, describe_os_error=describe_os_error(error)
+            ),
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     except KeyboardInterrupt:
-        print("cnnstudio: interrupted", file=sys.stderr)
+        print(_("cnnstudio: interrupted"), file=sys.stderr)
         return 130
     except Exception as error:  # a bug: the traceback goes to a log file, the user is told where
         from cnnstudio.crash_log import report_to_stderr

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cnnstudio.i18n import _
+
 EXIT_USAGE = 2  # bad input: the command line, a name, a file that is not what it should be
 EXIT_FAILURE = 1  # the input was fine, the work failed: a full disk, a folder one cannot write
 
@@ -52,7 +54,7 @@ def parse_options(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, equals, value = pair.partition("=")
         if not equals or not key.strip():
-            raise UsageError(f"options look like key=value; received {pair!r}")
+            raise UsageError(_("options look like key=value; received {pair!r}").format(pair=pair))
         options[key.strip()] = value
     return options
 

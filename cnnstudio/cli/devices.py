@@ -7,17 +7,20 @@ import json
 from typing import Any
 
 from cnnstudio.cli.common import format_table
+from cnnstudio.i18n import _
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     devices = sub.add_parser(
         "devices",
-        help="list the devices TensorFlow can train on and which one `auto` picks",
-        description="Every device TensorFlow sees (each GPU with its name, memory and compute "
-        "capability), the one `--device auto` picks and why, and the mixed precision and XLA "
-        "settings `auto` gives there.",
+        help=_("list the devices TensorFlow can train on and which one `auto` picks"),
+        description=_(
+            "Every device TensorFlow sees (each GPU with its name, memory and "
+            "compute capability), the one `--device auto` picks and why, and the "
+            "mixed precision and XLA settings `auto` gives there."
+        ),
     )
-    devices.add_argument("--json", action="store_true", help="print the report as JSON")
+    devices.add_argument("--json", action="store_true", help=_("print the report as JSON"))
     devices.set_defaults(handler=_cmd_devices)
 
 

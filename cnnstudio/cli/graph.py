@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from cnnstudio.cli.common import UsageError, expand_path, parse_options
+from cnnstudio.i18n import _
 
 EXPAND_HELP = (
     "which blocks to show layer by layer: all, none, or block names "
@@ -22,31 +23,34 @@ EXPAND_HELP = (
 def add_commands(sub: argparse._SubParsersAction) -> None:
     graph = sub.add_parser(
         "graph",
-        help="draw a model's layer graph as SVG or PNG (no display needed)",
-        description="Draw the layer graph of a zoo model, or of a trained model (--model), with "
-        "shapes, parameters and MACs per node, as the app's graph view shows it. A large PNG "
-        "is split into pages NAME-1.png, NAME-2.png, ... so its text stays readable.",
+        help=_("draw a model's layer graph as SVG or PNG (no display needed)"),
+        description=_(
+            "Draw the layer graph of a zoo model, or of a trained model (--model), "
+            "with shapes, parameters and MACs per node, as the app's graph view "
+            "shows it. A large PNG is split into pages NAME-1.png, NAME-2.png, ... "
+            "so its text stays readable."
+        ),
     )
-    graph.add_argument("name", nargs="?", metavar="NAME", help="a model of the zoo")
+    graph.add_argument("name", nargs="?", metavar="NAME", help=_("a model of the zoo"))
     graph.add_argument(
         "--model",
         dest="trained",
         metavar="RUN_OR_FILE",
-        help="a trained model instead: a run id or name, or a .keras file (opened in safe mode)",
+        help=_("a trained model instead: a run id or name, or a .keras file (opened in safe mode)"),
     )
     graph.add_argument(
-        "--input", metavar="HxWxC", help="input shape, e.g. 32x32x1 (default: the model's)"
+        "--input", metavar="HxWxC", help=_("input shape, e.g. 32x32x1 (default: the model's)")
     )
-    graph.add_argument("--classes", type=int, metavar="N", help="number of classes")
+    graph.add_argument("--classes", type=int, metavar="N", help=_("number of classes"))
     graph.add_argument(
         "--option",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a model option, e.g. pooling=max (repeatable)",
+        help=_("a model option, e.g. pooling=max (repeatable)"),
     )
     graph.add_argument("--expand", nargs="+", metavar="BLOCK", help=EXPAND_HELP)
-    graph.add_argument("--out", required=True, metavar="FILE", help="FILE.svg or FILE.png")
+    graph.add_argument("--out", required=True, metavar="FILE", help=_("FILE.svg or FILE.png"))
     graph.set_defaults(handler=_cmd_graph)
 
 
@@ -60,7 +64,7 @@ def _expanded(values: list[str] | None) -> tuple[frozenset[str] | str | None, fr
     if values == ["none"]:
         return frozenset(), frozenset()
     if {"all", "none"} & set(values):
-        raise UsageError("--expand takes all, none, or block names, not a mix")
+        raise UsageError(_("--expand takes all, none, or block names, not a mix"))
     return None, frozenset(values)
 
 
@@ -71,13 +75,15 @@ def _request(args: argparse.Namespace):
     if args.trained:
         if args.name or args.input or args.classes or args.option:
             raise UsageError(
-                "--model draws a trained model as it is: no NAME, --input, "
-                "--classes or --option with it"
+                _(
+                    "--model draws a trained model as it is: no NAME, --input, --classes "
+                    "or --option with it"
+                )
             )
         request = GraphRequest(trained=args.trained, expanded=expanded, also_expand=also)
         return request, Path(args.trained).name
     if not args.name:
-        raise UsageError("give a model NAME (see `cnnstudio models`) or --model RUN_OR_FILE")
+        raise UsageError(_("give a model NAME (see `cnnstudio models`) or --model RUN_OR_FILE"))
     from cnnstudio.model_metadata import parse_input_shape
     from cnnstudio.models import get_model_info
 
@@ -99,7 +105,7 @@ def _request(args: argparse.Namespace):
 
 def _cmd_graph(args: argparse.Namespace) -> int:
     if not args.out.lower().endswith((".svg", ".png")):
-        raise UsageError(f"--out must end in .svg or .png; received {args.out!r}")
+        raise UsageError(_("--out must end in .svg or .png; received {out!r}").format(out=args.out))
     out = expand_path(args.out, "--out")
     _check_writable(out)  # before the build, and instead of Qt's "QPainter::begin()" line
     request, display_name = _request(args)
@@ -108,8 +114,12 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     result, written = render_graph_file(request, str(out), display_name)
     pages = f" in {len(written)} pages" if len(written) > 1 else ""
     print(
-        f"wrote {', '.join(str(path) for path in written)}{pages}: {len(result.graph.nodes)} "
-        f"nodes for {len(result.stats.layers)} layers",
+        _("wrote {value}{pages}: {len} nodes for {len2} layers").format(
+            value=", ".join(str(path) for path in written),
+            pages=pages,
+            len=len(result.graph.nodes),
+            len2=len(result.stats.layers),
+        ),
         file=sys.stdout,
     )
     return 0
@@ -122,11 +132,17 @@ def _check_writable(out: Path) -> None:
 
     folder = out.parent
     if not folder.is_dir():
-        raise UsageError(f"--out: the folder {folder} does not exist")
+        raise UsageError(_("--out: the folder {folder} does not exist").format(folder=folder))
     if out.is_dir():
-        raise UsageError(f"--out: {out} is a folder; give a file name ending in .svg or .png")
+        raise UsageError(
+            _("--out: {out} is a folder; give a file name ending in .svg or .png").format(out=out)
+        )
     try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".cnnstudio-probe-"):
             pass
     except OSError as error:
-        raise UsageError(f"--out: cannot write in {folder}: {error.strerror or error}") from None
+        raise UsageError(
+            _("--out: cannot write in {folder}: {value}").format(
+                folder=folder, value=error.strerror or error
+            )
+        ) from None

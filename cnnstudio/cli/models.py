@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from cnnstudio.cli.common import UsageError, format_table, parse_options
 from cnnstudio.engine.formatting import format_count, format_int, format_shape
+from cnnstudio.i18n import _
 
 if TYPE_CHECKING:
     from cnnstudio.engine.anatomy.catalog import CatalogEntry
@@ -31,41 +32,49 @@ _SHORT_TYPES = {
 def add_commands(sub: argparse._SubParsersAction) -> None:
     models = sub.add_parser(
         "models",
-        help="list every model with family, year, parameters, MACs",
-        description="List every model of the zoo with its parameters and MACs "
-        "(multiply-accumulates for one image; FLOPs = 2 x MACs) at its canonical input.",
+        help=_("list every model with family, year, parameters, MACs"),
+        description=_(
+            "List every model of the zoo with its parameters and MACs "
+            "(multiply-accumulates for one image; FLOPs = 2 x MACs) at its "
+            "canonical input."
+        ),
     )
-    models.add_argument("--family", help="only this family (e.g. ResNet)")
-    models.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    models.add_argument("--family", help=_("only this family (e.g. ResNet)"))
+    models.add_argument("--json", action="store_true", help=_("print JSON instead of a table"))
     models.set_defaults(handler=_cmd_models)
 
     summary = sub.add_parser(
         "summary",
-        help="per-layer table of a model: shapes, parameters with formulas, MACs",
-        description="Build a model and show every layer: type, output shape, MACs and the "
-        "formula behind its parameters, grouped by block, with totals.",
+        help=_("per-layer table of a model: shapes, parameters with formulas, MACs"),
+        description=_(
+            "Build a model and show every layer: type, output shape, MACs and the "
+            "formula behind its parameters, grouped by block, with totals."
+        ),
     )
-    summary.add_argument("model", metavar="NAME", help="a model name (see `cnnstudio models`)")
+    summary.add_argument("model", metavar="NAME", help=_("a model name (see `cnnstudio models`)"))
     summary.add_argument(
         "--input",
         metavar="HxWxC",
-        help="input shape as height x width x channels, e.g. 32x32x1 (grayscale) or "
-        "32x32x3 (colour); the channels are required (default: the model's canonical input)",
+        help=_(
+            "input shape as height x width x channels, e.g. 32x32x1 (grayscale) or "
+            "32x32x3 (colour); the channels are required (default: the model's "
+            "canonical input)"
+        ),
     )
     summary.add_argument(
         "--classes",
         type=int,
         metavar="N",
-        help="number of classes (default: the model's, usually 1000)",
+        help=_("number of classes (default: the model's, usually 1000)"),
     )
     summary.add_argument(
         "--option",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a model option, e.g. activation=tanh (repeatable)",
+        help=_("a model option, e.g. activation=tanh (repeatable)"),
     )
-    summary.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    summary.add_argument("--json", action="store_true", help=_("print JSON instead of a table"))
     summary.set_defaults(handler=_cmd_summary)
 
 
@@ -83,13 +92,17 @@ def _model_listing(
 
     shipped = shipped_listing()
     if shipped is not None:
-        families = list(dict.fromkeys(meta.family for meta, _ in shipped))
+        families = list(dict.fromkeys(meta.family for meta, _entry in shipped))
         return [(meta, entry) for meta, entry in shipped if chosen(meta.family)], families
 
     from cnnstudio.models import list_models
 
     def computing(name: str) -> None:
-        print(f"computing {name} (not in the shipped catalog) ...", file=sys.stderr, flush=True)
+        print(
+            _("computing {name} (not in the shipped catalog) ...").format(name=name),
+            file=sys.stderr,
+            flush=True,
+        )
 
     infos = [info for info in list_models() if chosen(info.family)]
     entries = catalog_entries([info.name for info in infos], on_compute=computing)
@@ -101,7 +114,11 @@ def _cmd_models(args: argparse.Namespace) -> int:
     family = getattr(args, "family", None)
     listing, families = _model_listing(family)
     if not listing:
-        raise UsageError(f"no family {family!r}; the families are: {', '.join(families)}")
+        raise UsageError(
+            _("no family {family!r}; the families are: {value}").format(
+                family=family, value=", ".join(families)
+            )
+        )
     if getattr(args, "json", False):
         import json
 
@@ -138,9 +155,11 @@ def _cmd_models(args: argparse.Namespace) -> int:
         )
     print("\n".join(format_table(rows, right_aligned={5, 6, 7})))
     print(
-        "\nFigures at each model's canonical input and default classes. MACs: "
-        "multiply-accumulates for one\nimage (FLOPs = 2 x MACs). Layer by layer: "
-        "cnnstudio summary NAME"
+        _(
+            "\nFigures at each model's canonical input and default classes. MACs: "
+            "multiply-accumulates for one\nimage (FLOPs = 2 x MACs). Layer by "
+            "layer: cnnstudio summary NAME"
+        )
     )
     return 0
 
@@ -169,8 +188,12 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     resolved = info.resolve_options(options)
     settings = ", ".join(f"{key}={value}" for key, value in resolved.items()) or "none"
     print(
-        f"{info.display_name} ({info.name}): input {shape_text(stats.input_shapes)}, "
-        f"output {shape_text(stats.output_shapes)}"
+        _("{display_name} ({name}): input {shape_text}, output {shape_text2}").format(
+            display_name=info.display_name,
+            name=info.name,
+            shape_text=shape_text(stats.input_shapes),
+            shape_text2=shape_text(stats.output_shapes),
+        )
     )
     print(textwrap.fill(f"options: {settings}", width=100, subsequent_indent="  ") + "\n")
     rows = [["Layer", "Type", "Output", "MACs", "Parameters"]]
@@ -200,12 +223,23 @@ def _cmd_summary(args: argparse.Namespace) -> int:
             )
     print("\n".join(format_table(rows, right_aligned={3})))
     print(
-        f"\nParameters: {format_int(stats.params)} ({format_count(stats.params)}): "
-        f"{format_int(stats.trainable_params)} trainable, "
-        f"{format_int(stats.non_trainable_params)} non-trainable"
+        _(
+            "\nParameters: {format_int} ({format_count}): {format_int2} trainable, "
+            "{format_int3} non-trainable"
+        ).format(
+            format_int=format_int(stats.params),
+            format_count=format_count(stats.params),
+            format_int2=format_int(stats.trainable_params),
+            format_int3=format_int(stats.non_trainable_params),
+        )
     )
     print(
-        f"MACs per image: {format_int(stats.macs)} ({format_count(stats.macs)}); "
-        f"FLOPs = 2 x MACs = {format_count(stats.flops)}"
+        _(
+            "MACs per image: {format_int} ({format_count}); FLOPs = 2 x MACs = {format_count2}"
+        ).format(
+            format_int=format_int(stats.macs),
+            format_count=format_count(stats.macs),
+            format_count2=format_count(stats.flops),
+        )
     )
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from cnnstudio.engine.formatting import format_duration, format_shape
+from cnnstudio.i18n import _
 
 
 class ConsoleProgress:
@@ -46,22 +47,37 @@ class ConsoleProgress:
         self.epochs = event.epochs
         self.epoch_started = time.perf_counter()
         print(
-            f"Training {event.model_display_name} ({event.params:,} parameters) on "
-            f"{event.dataset}: {event.train_size:,} training / {event.validation_size:,} "
-            f"validation images at {format_shape(event.input_shape)}, {event.device}, "
-            f"batch {event.batch_size}, {event.epochs} epochs",
+            _(
+                "Training {model_display_name} ({params:,} parameters) on {dataset}: "
+                "{train_size:,} training / {validation_size:,} validation images at "
+                "{format_shape}, {device}, batch {batch_size}, {epochs} epochs"
+            ).format(
+                model_display_name=event.model_display_name,
+                params=event.params,
+                dataset=event.dataset,
+                train_size=event.train_size,
+                validation_size=event.validation_size,
+                format_shape=format_shape(event.input_shape),
+                device=event.device,
+                batch_size=event.batch_size,
+                epochs=event.epochs,
+            ),
             file=self.stream,
         )
-        print(f"Run folder: {event.run_dir}", file=self.stream, flush=True)
+        print(
+            _("Run folder: {run_dir}").format(run_dir=event.run_dir), file=self.stream, flush=True
+        )
         if event.initial_epoch:
             print(
-                f"Resuming after epoch {event.initial_epoch} (its checkpoint)",
+                _("Resuming after epoch {initial_epoch} (its checkpoint)").format(
+                    initial_epoch=event.initial_epoch
+                ),
                 file=self.stream,
                 flush=True,
             )
         for warning in event.warnings:  # also in the run's log.txt
             text = warning.removeprefix("WARNING: ")
-            print(f"cnnstudio: warning: {text}", file=sys.stderr, flush=True)
+            print(_("cnnstudio: warning: {text}").format(text=text), file=sys.stderr, flush=True)
 
     def _batch(self, event) -> None:
         import time

@@ -19,147 +19,194 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     defaults = TrainingConfig()
     train = sub.add_parser(
         "train",
-        help="train a model on a data set, headless, with a progress line",
-        description="Train a model of the zoo on a data set. Every run is kept in its own "
-        "folder (settings, full history, final model); Ctrl-C stops after the current batch "
-        "and keeps what was done.",
+        help=_("train a model on a data set, headless, with a progress line"),
+        description=_(
+            "Train a model of the zoo on a data set. Every run is kept in its own "
+            "folder (settings, full history, final model); Ctrl-C stops after the "
+            "current batch and keeps what was done."
+        ),
     )
     train.add_argument(
         "--config",
         metavar="FILE",
-        help="start from a JSON training config (a run's config works); "
-        "the flags below override it",
+        help=_(
+            "start from a JSON training config (a run's config works); the flags below override it"
+        ),
     )
-    train.add_argument("--model", help=f"model name (default: {defaults.model})")
+    train.add_argument(
+        "--model", help=_("model name (default: {model})").format(model=defaults.model)
+    )
     train.add_argument(
         "--data",
         dest="dataset",
         metavar="NAME",
-        help=f"data set name or image folder (default: {defaults.dataset}); "
-        "see `cnnstudio datasets`",
+        help=_(
+            "data set name or image folder (default: {dataset}); see `cnnstudio datasets`"
+        ).format(dataset=defaults.dataset),
     )
-    train.add_argument("--epochs", type=int, help=f"default: {defaults.epochs}")
     train.add_argument(
-        "--batch-size", type=int, metavar="N", help=f"default: {defaults.batch_size}"
+        "--epochs", type=int, help=_("default: {epochs}").format(epochs=defaults.epochs)
     )
-    train.add_argument("--optimizer", choices=OPTIMIZERS, help=f"default: {defaults.optimizer}")
+    train.add_argument(
+        "--batch-size",
+        type=int,
+        metavar="N",
+        help=_("default: {batch_size}").format(batch_size=defaults.batch_size),
+    )
+    train.add_argument(
+        "--optimizer",
+        choices=OPTIMIZERS,
+        help=_("default: {optimizer}").format(optimizer=defaults.optimizer),
+    )
     train.add_argument(
         "--lr",
         dest="learning_rate",
         type=float,
         metavar="RATE",
-        help=f"learning rate (default: {defaults.learning_rate:g})",
+        help=_("learning rate (default: {learning_rate:g})").format(
+            learning_rate=defaults.learning_rate
+        ),
     )
-    train.add_argument("--momentum", type=float, help=f"sgd/rmsprop (default: {defaults.momentum})")
+    train.add_argument(
+        "--momentum",
+        type=float,
+        help=_("sgd/rmsprop (default: {momentum})").format(momentum=defaults.momentum),
+    )
     train.add_argument(
         "--schedule",
         choices=SCHEDULES,
-        help=f"learning-rate schedule (default: {defaults.schedule})",
+        help=_("learning-rate schedule (default: {schedule})").format(schedule=defaults.schedule),
     )
-    train.add_argument("--weight-decay", type=float, metavar="W", help="default: 0")
-    train.add_argument("--label-smoothing", type=float, metavar="S", help="default: 0")
+    train.add_argument("--weight-decay", type=float, metavar="W", help=_("default: 0"))
+    train.add_argument("--label-smoothing", type=float, metavar="S", help=_("default: 0"))
     train.add_argument(
         "--early-stopping",
         type=int,
         metavar="PATIENCE",
-        help="stop when val_loss has not improved for PATIENCE epochs (default: 0, never)",
+        help=_("stop when val_loss has not improved for PATIENCE epochs (default: 0, never)"),
     )
     train.add_argument(
         "--option",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a model option, e.g. activation=relu (repeatable)",
+        help=_("a model option, e.g. activation=relu (repeatable)"),
     )
-    train.add_argument("--seed", type=int, help=f"default: {defaults.seed}")
+    train.add_argument("--seed", type=int, help=_("default: {seed}").format(seed=defaults.seed))
     train.add_argument(
         "--device",
-        help="auto, cpu, gpu:0, or several: gpu:0,gpu:1 (default: auto, a GPU if any); "
-        "see `cnnstudio devices`",
+        help=_(
+            "auto, cpu, gpu:0, or several: gpu:0,gpu:1 (default: auto, a GPU if "
+            "any); see `cnnstudio devices`"
+        ),
     )
     train.add_argument(
         "--strategy",
         choices=STRATEGIES,
-        help="none: one device; mirrored: every GPU (or those --device names) of this machine; "
-        "multi-worker: several machines from TF_CONFIG or Slurm (default: auto, mirrored when "
-        "--device names several); --batch-size is per device",
+        help=_(
+            "none: one device; mirrored: every GPU (or those --device names) of "
+            "this machine; multi-worker: several machines from TF_CONFIG or Slurm "
+            "(default: auto, mirrored when --device names several); --batch-size "
+            "is per device"
+        ),
     )
     train.add_argument(
         "--mixed-precision",
         choices=MIXED_PRECISION_CHOICES,
-        help="auto: float16 on GPUs of compute capability 7.0 or newer, else off (default: auto)",
+        help=_(
+            "auto: float16 on GPUs of compute capability 7.0 or newer, else off (default: auto)"
+        ),
     )
     train.add_argument(
         "--xla",
         choices=XLA_CHOICES,
-        help="XLA compilation; auto: on for GPUs of compute capability 7.0 or newer, off on "
-        "the CPU (default: auto)",
+        help=_(
+            "XLA compilation; auto: on for GPUs of compute capability 7.0 or "
+            "newer, off on the CPU (default: auto)"
+        ),
     )
     train.add_argument(
-        "--validation-fraction", type=float, metavar="F", help="image folders only (default: 0.2)"
+        "--validation-fraction",
+        type=float,
+        metavar="F",
+        help=_("image folders only (default: 0.2)"),
     )
     train.add_argument(
         "--augment",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="random shifts, rotations, zooms (and flips where they make sense)",
+        help=_("random shifts, rotations, zooms (and flips where they make sense)"),
     )
     train.add_argument(
         "--augment-stroke",
         dest="stroke_augmentation",
         type=float,
         metavar="AMOUNT",
-        help="with --augment, also thicker and thinner strokes: up to AMOUNT (0-1) of a "
-        "one-pixel dilation or erosion (default: 0, off; for digits drawn with other pens)",
+        help=_(
+            "with --augment, also thicker and thinner strokes: up to AMOUNT (0-1) "
+            "of a one-pixel dilation or erosion (default: 0, off; for digits drawn "
+            "with other pens)"
+        ),
     )
     train.add_argument(
         "--standardize",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="scale inputs to zero mean and unit variance per channel, with the "
-        "training images' statistics (default: on)",
+        help=_(
+            "scale inputs to zero mean and unit variance per channel, with the "
+            "training images' statistics (default: on)"
+        ),
     )
     train.add_argument(
         "--limit-batches",
         type=int,
         metavar="N",
-        help="at most N batches per epoch, for quick trials (default: 0, no limit)",
+        help=_("at most N batches per epoch, for quick trials (default: 0, no limit)"),
     )
     train.add_argument(
         "--steps-per-execution",
         type=int,
         metavar="N",
-        help="batches per call into TensorFlow (default: 0, chosen automatically)",
+        help=_("batches per call into TensorFlow (default: 0, chosen automatically)"),
     )
     train.set_defaults(handler=_cmd_train)
 
-    datasets = sub.add_parser("datasets", help="list the data sets and whether they work offline")
+    datasets = sub.add_parser(
+        "datasets", help=_("list the data sets and whether they work offline")
+    )
     datasets.set_defaults(handler=_cmd_datasets)
 
     resume = sub.add_parser(
         "resume",
-        help="continue a stopped, failed or interrupted run from its last checkpoint",
-        description="Continue a run in its own folder from its newest good checkpoint: epochs "
-        "number on, the optimizer state and learning-rate schedule continue, the history goes "
-        "on without gaps. A finished run continues with a larger --epochs. With another "
-        "--epochs the learning rate goes on from where it is, never jumps: a cosine schedule "
-        "decays from its current rate to 0 at the new last epoch (one that already reached 0 "
-        "is refused: start a new run), a step schedule keeps the drops it made and makes the "
-        "ones ahead at 50% and 75% of the new total.",
+        help=_("continue a stopped, failed or interrupted run from its last checkpoint"),
+        description=_(
+            "Continue a run in its own folder from its newest good checkpoint: "
+            "epochs number on, the optimizer state and learning-rate schedule "
+            "continue, the history goes on without gaps. A finished run continues "
+            "with a larger --epochs. With another --epochs the learning rate goes "
+            "on from where it is, never jumps: a cosine schedule decays from its "
+            "current rate to 0 at the new last epoch (one that already reached 0 "
+            "is refused: start a new run), a step schedule keeps the drops it made "
+            "and makes the ones ahead at 50% and 75% of the new total."
+        ),
     )
-    resume.add_argument("run", metavar="RUN", help="run id (or its start, or its folder)")
+    resume.add_argument("run", metavar="RUN", help=_("run id (or its start, or its folder)"))
     resume.add_argument(
         "--epochs",
         type=int,
         metavar="N",
-        help="total epochs to reach (default: the run's own); the learning-rate schedule "
-        "continues from the rate it has reached",
+        help=_(
+            "total epochs to reach (default: the run's own); the learning-rate "
+            "schedule continues from the rate it has reached"
+        ),
     )
     resume.add_argument(
         "--force",
         action="store_true",
-        help="resume a run recorded as training whose process is known to be gone (a "
-        "trainer on another host, or under an old hostname); warns first",
+        help=_(
+            "resume a run recorded as training whose process is known to be gone "
+            "(a trainer on another host, or under an old hostname); warns first"
+        ),
     )
     resume.set_defaults(handler=_cmd_resume)
 
@@ -303,7 +350,7 @@ def _prepare_devices(config) -> None:
     else:
         device, why = auto_choice()
         if not device.is_gpu:
-            print(f"Note: training on the CPU ({why}).")
+            print(_("Note: training on the CPU ({why}).").format(why=why))
 
 
 def _image_folder_first(config):
@@ -319,7 +366,7 @@ def _image_folder_first(config):
         config.dataset, validation_fraction=config.validation_fraction, seed=config.seed
     )
     for note in data_notes(dataset):
-        print(f"cnnstudio train: warning: {note}", file=sys.stderr)
+        print(_("cnnstudio train: warning: {note}").format(note=note), file=sys.stderr)
     return dataset
 
 
@@ -340,9 +387,9 @@ def _run_session(session, progress: ConsoleProgress) -> int:
         summary += f"; best validation accuracy {best['val_accuracy']:.2%} at epoch {best['epoch']}"
     print(summary + ".")
     if result.reason:
-        print(f"Reason: {result.reason}")
+        print(_("Reason: {reason}").format(reason=result.reason))
     if result.run_dir:
-        print(f"Run folder: {result.run_dir}")
+        print(_("Run folder: {run_dir}").format(run_dir=result.run_dir))
     if result.status == "stopped" and received:
         return 128 + received[0]  # 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP: as shells do
     return {"finished": 0, "stopped": 130}.get(result.status, 1)
@@ -379,5 +426,5 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
             ]
         )
     print("\n".join(format_table(rows, right_aligned={3, 4, 5})))
-    print("An image folder with one sub-folder per class also works: --data path/to/folder")
+    print(_("An image folder with one sub-folder per class also works: --data path/to/folder"))
     return 0

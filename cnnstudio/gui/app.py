@@ -25,10 +25,12 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from cnnstudio.gui.ground.context import StudioContext
-from cnnstudio.gui.ground.settings import APPLICATION, ORGANIZATION
+from cnnstudio.gui.ground.language import apply_language
+from cnnstudio.gui.ground.settings import APPLICATION, ORGANIZATION, app_settings
 from cnnstudio.gui.shell import error_report
 from cnnstudio.gui.shell.main_window import MainWindow
 from cnnstudio.gui.shell.platform_check import xcb_problem
+from cnnstudio.i18n import _
 from cnnstudio.locations import resource_path
 
 STARTUP_PROBE_ENV = "CNNSTUDIO_STARTUP_PROBE"
@@ -36,10 +38,12 @@ SCREENSHOT_SIZE = (1280, 800)
 SCREENSHOT_TIMEOUT_S = 180.0
 
 
-def _application() -> QApplication:
+def _application(use_settings: bool = True) -> QApplication:
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "cnnstudio"])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    # Before any widget: every text is looked up in the chosen language as it is made.
+    apply_language(app, app_settings() if use_settings else None)
     app.setApplicationDisplayName("CNN Studio")
     # Wayland matches the window to the installed cnnstudio.desktop entry (and its icon) by this.
     app.setDesktopFileName("cnnstudio")
@@ -71,8 +75,8 @@ def run_app(
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
-    app = _application()
     probe = os.environ.get(STARTUP_PROBE_ENV) == "1"
+    app = _application(use_settings=screenshot is None and not probe)
     context = StudioContext()
     window = MainWindow(context, use_settings=screenshot is None and not probe)
     if not _select_model(window, model, expand):
@@ -81,8 +85,9 @@ def run_app(
     if view is not None:
         if view not in window.view_keys():
             print(
-                f"cnnstudio: error: no view {view!r}; the views are: "
-                f"{', '.join(window.view_keys())}",
+                _("cnnstudio: error: no view {view!r}; the views are: {value}").format(
+                    view=view, value=", ".join(window.view_keys())
+                ),
                 file=sys.stderr,
             )
             window.close()
@@ -148,7 +153,9 @@ def _select_model(window: MainWindow, model: str | None, expand: list[str] | Non
         names = list(load_model_metadata())
         if model not in names:
             print(
-                f"cnnstudio: error: no model {model!r}; the models are: {', '.join(names)}",
+                _("cnnstudio: error: no model {model!r}; the models are: {value}").format(
+                    model=model, value=", ".join(names)
+                ),
                 file=sys.stderr,
             )
             return False
@@ -189,18 +196,20 @@ def _screenshot_when_ready(window: MainWindow, path: Path, outcome: dict) -> Non
         timer.stop()
         if timed_out:
             print(
-                f"cnnstudio: the window was not ready after {SCREENSHOT_TIMEOUT_S:.0f} s; "
-                "saving it as it is",
+                _(
+                    "cnnstudio: the window was not ready after {SCREENSHOT_TIMEOUT_S:.0f} "
+                    "s; saving it as it is"
+                ).format(SCREENSHOT_TIMEOUT_S=SCREENSHOT_TIMEOUT_S),
                 file=sys.stderr,
             )
             outcome["status"] = 1
         try:
             window.save_screenshot(path)
         except OSError as error:
-            print(f"cnnstudio: error: {error}", file=sys.stderr)
+            print(_("cnnstudio: error: {error}").format(error=error), file=sys.stderr)
             outcome["status"] = 1
         else:
-            print(f"saved {path}")
+            print(_("saved {path}").format(path=path))
         window.close()
 
     timer.timeout.connect(check)

@@ -93,6 +93,14 @@ def set_language(language: str | None = None) -> str:
     return chosen
 
 
+def use_catalog(translation: gettext.NullTranslations, language: str) -> None:
+    """Use `translation` for every later lookup (a pseudo-translation in the tests, a catalog
+    being reviewed); `set_language` goes back to the shipped ones."""
+    global _translation, _language
+    with _lock:
+        _translation, _language = translation, language
+
+
 def current_language() -> str:
     _catalog()
     return _language
@@ -106,8 +114,9 @@ def _catalog() -> gettext.NullTranslations:
 
 
 def _(message: str) -> str:
-    """`message` in the current language (English when the catalog lacks it)."""
-    return _catalog().gettext(message)
+    """`message` in the current language (English when the catalog lacks it). The empty
+    text stays empty (gettext would give the catalog's header for it)."""
+    return _catalog().gettext(message) if message else message
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:

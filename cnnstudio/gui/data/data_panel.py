@@ -32,6 +32,7 @@ from cnnstudio.gui.data.data_summary import ClassCounts, SkippedFiles
 from cnnstudio.gui.data.dataset_loader import DOWNLOAD_BYTES, DatasetLoader, LoadRequest
 from cnnstudio.gui.data.sample_grid import SampleGrid
 from cnnstudio.gui.ground.context import StudioContext
+from cnnstudio.i18n import _
 
 FOLDER = "folder"  # the Selection's data set name for an image folder
 SAMPLES = 40  # four of each digit for MNIST: fills the panel without scrolling at 1280x800
@@ -57,7 +58,7 @@ class DataPanel(QWidget):
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("dataPanel")
-        self.setAccessibleName("Data panel")
+        self.setAccessibleName(_("Data panel"))
         self.context = context
         self.dataset: Dataset | None = None
         self._loader: DatasetLoader | None = None
@@ -66,26 +67,26 @@ class DataPanel(QWidget):
         self._folder: Path | None = None  # the image folder offered in the combo, if any
 
         self.combo = QComboBox(objectName="datasetCombo")
-        self.combo.setAccessibleName("Data set")
+        self.combo.setAccessibleName(_("Data set"))
         for info in list_datasets():
             self.combo.addItem(info.title, info.name)
-        self.folder_button = QPushButton("Choose image folder…", objectName="chooseFolderButton")
-        self.folder_button.setAccessibleName("Choose image folder")
+        self.folder_button = QPushButton(_("Choose image folder…"), objectName="chooseFolderButton")
+        self.folder_button.setAccessibleName(_("Choose image folder"))
         self.folder_button.clicked.connect(self.choose_folder)
         self.info = QLabel(objectName="datasetInfo", wordWrap=True)
-        self.info.setAccessibleName("Data set description")
+        self.info.setAccessibleName(_("Data set description"))
         self.info.setTextFormat(Qt.TextFormat.RichText)
         self.message = QLabel(objectName="datasetMessage", wordWrap=True)
-        self.message.setAccessibleName("Data set message")
+        self.message.setAccessibleName(_("Data set message"))
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
-        self.download_button = QPushButton("Download", objectName="downloadButton")
-        self.download_button.setAccessibleName("Download data set")
+        self.download_button = QPushButton(_("Download"), objectName="downloadButton")
+        self.download_button.setAccessibleName(_("Download data set"))
         self.download_button.clicked.connect(self.download)
         self.progress = QProgressBar(objectName="downloadProgress")
-        self.progress.setAccessibleName("Download progress")
-        self.cancel_button = QPushButton("Cancel", objectName="cancelDownloadButton")
-        self.cancel_button.setAccessibleName("Cancel download")
+        self.progress.setAccessibleName(_("Download progress"))
+        self.cancel_button = QPushButton(_("Cancel"), objectName="cancelDownloadButton")
+        self.cancel_button.setAccessibleName(_("Cancel download"))
         self.cancel_button.clicked.connect(self.cancel)
         self.grid = SampleGrid()
         self.counts = ClassCounts()
@@ -99,7 +100,7 @@ class DataPanel(QWidget):
 
     def _layout_widgets(self) -> None:
         top = QHBoxLayout()
-        top.addWidget(QLabel("Data set:"))
+        top.addWidget(QLabel(_("Data set:")))
         top.addWidget(self.combo, 1)
         top.addWidget(self.folder_button)
         download_row = QHBoxLayout()
@@ -110,9 +111,9 @@ class DataPanel(QWidget):
         scroll = QScrollArea(objectName="sampleScroll")
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.grid)
-        samples_box = QGroupBox("Samples", objectName="samplesGroup")
+        samples_box = QGroupBox(_("Samples"), objectName="samplesGroup")
         QVBoxLayout(samples_box).addWidget(scroll)
-        counts_box = QGroupBox("Images per class", objectName="classCountsGroup")
+        counts_box = QGroupBox(_("Images per class"), objectName="classCountsGroup")
         QVBoxLayout(counts_box).addWidget(self.counts)
         side = QWidget()
         side_layout = QVBoxLayout(side)
@@ -152,7 +153,7 @@ class DataPanel(QWidget):
             self.combo.insertSeparator(self.combo.count())
             self.combo.addItem("", FOLDER)
             index = self.combo.count() - 1
-        self.combo.setItemText(index, f"Image folder: {folder.name}")
+        self.combo.setItemText(index, _("Image folder: {name}").format(name=folder.name))
         self.combo.setItemData(index, str(folder), Qt.ItemDataRole.ToolTipRole)
         self.combo.blockSignals(True)
         self.combo.setCurrentIndex(index)
@@ -160,7 +161,7 @@ class DataPanel(QWidget):
 
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self, "Choose an image folder (one sub-folder per class)"
+            self, _("Choose an image folder (one sub-folder per class)")
         )
         if folder:
             self.open_folder(Path(folder))
@@ -184,7 +185,9 @@ class DataPanel(QWidget):
             self._retire_loader()  # the last choice's load must not fill in under this one
             self._clear_samples()
             size = DOWNLOAD_BYTES.get(name, 0) / 1e6
-            self.download_button.setText(f"Download {info.title} ({size:.0f} MB)")
+            self.download_button.setText(
+                _("Download {title} ({size:.0f} MB)").format(title=info.title, size=size)
+            )
             self._show_message(
                 f"{info.title} is not on this computer yet. Download it once "
                 f"(about {size:.0f} MB into the Keras cache); after that it "
@@ -195,16 +198,24 @@ class DataPanel(QWidget):
 
     def _describe(self, info) -> str:
         if info.bundled:
-            where = "bundled with CNN Studio, works offline"
+            where = _("bundled with CNN Studio, works offline")
         elif info.is_available_offline():
-            where = "in the Keras cache, works offline"
+            where = _("in the Keras cache, works offline")
         else:
-            where = "downloads once"
-        return (
-            f"<b>{info.title}</b>: {info.train_size:,} training and "
-            f"{info.validation_size:,} validation images of {format_shape(info.image_shape)}, "
-            f"{info.num_classes} classes; {where}. <span style='color:#666'>"
-            f"{info.description} License: {info.license}.</span>"
+            where = _("downloads once")
+        return _(
+            "<b>{title}</b>: {train:,} training and {validation:,} validation images of "
+            "{shape}, {classes} classes; {where}. <span style='color:#666'>{description} "
+            "License: {license}.</span>"
+        ).format(
+            title=info.title,
+            train=info.train_size,
+            validation=info.validation_size,
+            shape=format_shape(info.image_shape),
+            classes=info.num_classes,
+            where=where,
+            description=info.description,
+            license=info.license,
         )
 
     # -- loading --------------------------------------------------------------------------------
@@ -287,7 +298,11 @@ class DataPanel(QWidget):
         # Megabytes keep the values well inside a QProgressBar's int range.
         self.progress.setRange(0, max(1, total // 1000))
         self.progress.setValue(done // 1000)
-        self.progress.setFormat(f"{done / 1e6:.1f} of {total / 1e6:.1f} MB")
+        self.progress.setFormat(
+            _("{value:.1f} of {value2:.1f} MB").format(
+                value=done / 1000000.0, value2=total / 1000000.0
+            )
+        )
 
     def _on_loaded(self, dataset: Dataset) -> None:
         if self._is_stale():
@@ -299,9 +314,16 @@ class DataPanel(QWidget):
             self.info.setText(self._describe(info))
         else:
             self.info.setText(
-                f"<b>{info.title}</b>: {len(dataset.train):,} training and "
-                f"{len(dataset.validation):,} validation images of "
-                f"{format_shape(info.image_shape)}, {info.num_classes} classes."
+                _(
+                    "<b>{title}</b>: {len:,} training and {len2:,} validation images of "
+                    "{format_shape}, {num_classes} classes."
+                ).format(
+                    title=info.title,
+                    len=len(dataset.train),
+                    len2=len(dataset.validation),
+                    format_shape=format_shape(info.image_shape),
+                    num_classes=info.num_classes,
+                )
             )
         names = info.class_names
         rows = sample_indices(dataset.train.labels, SAMPLES)

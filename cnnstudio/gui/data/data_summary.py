@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.engine.data.data_types import Dataset, LoadReport
+from cnnstudio.i18n import _
 
 
 class ClassCounts(QTableWidget):
@@ -26,7 +27,7 @@ class ClassCounts(QTableWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, 3, parent)
         self.setObjectName("classCounts")
-        self.setAccessibleName("Images per class")
+        self.setAccessibleName(_("Images per class"))
         self.setHorizontalHeaderLabels(["Class", "Train", "Validation"])
         self.verticalHeader().hide()
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -66,9 +67,9 @@ class SkippedFiles(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Skipped files", parent)
         self.setObjectName("skippedFilesGroup")
-        self.setAccessibleName("Image folder report")
+        self.setAccessibleName(_("Image folder report"))
         self.list = QListWidget(objectName="skippedFiles")
-        self.list.setAccessibleName("Skipped files")
+        self.list.setAccessibleName(_("Skipped files"))
         self.list.setWordWrap(True)  # long reasons wrap instead of hiding behind a scroll bar
         QVBoxLayout(self).addWidget(self.list)
         self.hide()
@@ -78,14 +79,18 @@ class SkippedFiles(QGroupBox):
         if report is None:
             self.hide()
             return
-        self.setTitle(f"Loaded {report.loaded:,} images; skipped {len(report.skipped):,} files")
+        self.setTitle(
+            _("Loaded {loaded:,} images; skipped {len:,} files").format(
+                loaded=report.loaded, len=len(report.skipped)
+            )
+        )
         for path, reason in report.skipped:
             # Relative to the chosen folder: "square/broken.png" says all that matters.
             inside = root is not None and Path(path).is_relative_to(root)
             shown = Path(path).relative_to(root) if inside else path
             self.list.addItem(f"{shown}: {reason}")
         if not report.skipped:
-            self.list.addItem("Every file was read.")
+            self.list.addItem(_("Every file was read."))
         self.show()
 
     def lines(self) -> list[str]:

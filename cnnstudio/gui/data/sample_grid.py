@@ -10,6 +10,8 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from cnnstudio.i18n import _
+
 CELL = 72  # smallest image side in pixels: MNIST's 28 px scaled x2.5+ stays crisp (nearest)
 MAX_CELL = 96  # cells grow up to this to fill the width, instead of leaving a strip empty
 LABEL_HEIGHT = 18
@@ -36,7 +38,7 @@ class SampleGrid(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sampleGrid")
-        self.setAccessibleName("Sample images")
+        self.setAccessibleName(_("Sample images"))
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._images: list[QImage] = []
         self._labels: list[str] = []
@@ -47,7 +49,7 @@ class SampleGrid(QWidget):
         self._labels = list(labels)
         # Tiny images (MNIST, CIFAR) look right with hard pixels; photos need smoothing.
         self._smooth = bool(len(images)) and max(images.shape[1:3]) > CELL
-        self.setAccessibleDescription(f"{len(self._images)} sample images")
+        self.setAccessibleDescription(_("{len} sample images").format(len=len(self._images)))
         self.updateGeometry()
         self.update()
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
 
 from cnnstudio.gui.graph.items import NodeItem
 from cnnstudio.gui.graph.scene import GraphScene
+from cnnstudio.i18n import _
 
 MIN_SCALE = 0.01
 MAX_SCALE = 4.0
@@ -31,7 +32,7 @@ class GraphCanvas(QGraphicsView):
     def __init__(self, scene: GraphScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
         self.setObjectName("graphCanvas")
-        self.setAccessibleName("Layer graph")
+        self.setAccessibleName(_("Layer graph"))
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         # Zoom keeps the point under the cursor itself (set_zoom), so Qt's anchor stays out.

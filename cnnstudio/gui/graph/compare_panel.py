@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.engine.anatomy.catalog import load_model_metadata
 from cnnstudio.engine.formatting import format_count, format_int
 from cnnstudio.gui.workers import Worker
+from cnnstudio.i18n import _
 
 DEFAULT_PAIR = ("vgg16", "resnet18")
 DEFAULT_INPUT = "224x224x3"
@@ -69,7 +70,7 @@ class ComparePanel(QWidget):
     def __init__(self, context: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("comparePanel")
-        self.setAccessibleName("Compare two models")
+        self.setAccessibleName(_("Compare two models"))
         self.context = context
         self._metas = load_model_metadata()
         self._worker: CompareWorker | None = None
@@ -79,24 +80,24 @@ class ComparePanel(QWidget):
         self.model_a.setCurrentIndex(max(0, self.model_a.findData(DEFAULT_PAIR[0])))
         self.model_b.setCurrentIndex(max(0, self.model_b.findData(DEFAULT_PAIR[1])))
         self.input = QLineEdit(DEFAULT_INPUT, objectName="compareInput")
-        self.input.setAccessibleName("Input shape for both models")
-        self.input.setToolTip("Height x width x channels, for example 224x224x3 or 32x32x1")
+        self.input.setAccessibleName(_("Input shape for both models"))
+        self.input.setToolTip(_("Height x width x channels, for example 224x224x3 or 32x32x1"))
         self.input.setMaximumWidth(110)
         self.classes = QSpinBox(objectName="compareClasses", minimum=2, maximum=100_000)
         self.classes.setValue(DEFAULT_CLASSES)
-        self.classes.setAccessibleName("Number of classes")
-        self.compare_button = QPushButton("Compare", objectName="compareButton")
+        self.classes.setAccessibleName(_("Number of classes"))
+        self.compare_button = QPushButton(_("Compare"), objectName="compareButton")
         self.compare_button.clicked.connect(self.compare)
         self.input.returnPressed.connect(self.compare)
 
         controls = QHBoxLayout()
         controls.addWidget(self.model_a, 1)
-        controls.addWidget(QLabel("against"))
+        controls.addWidget(QLabel(_("against")))
         controls.addWidget(self.model_b, 1)
         controls.addSpacing(12)
-        controls.addWidget(QLabel("Input"))
+        controls.addWidget(QLabel(_("Input")))
         controls.addWidget(self.input)
-        controls.addWidget(QLabel("Classes"))
+        controls.addWidget(QLabel(_("Classes")))
         controls.addWidget(self.classes)
         controls.addWidget(self.compare_button)
 
@@ -117,7 +118,7 @@ class ComparePanel(QWidget):
 
     def _chooser(self, name: str) -> QComboBox:
         box = QComboBox(objectName=name)
-        box.setAccessibleName("Model to compare")
+        box.setAccessibleName(_("Model to compare"))
         for meta in self._metas.values():
             box.addItem(meta.display_name, meta.name)
         return box
@@ -147,7 +148,11 @@ class ComparePanel(QWidget):
         worker.computed.connect(lambda result, w=worker: self._on_computed(w, result))
         worker.failed.connect(lambda message, w=worker: self._on_failed(w, message))
         self._worker = worker
-        self.status.setText(f"Computing {self._name(a)} and {self._name(b)} at {shape}…")
+        self.status.setText(
+            _("Computing {value} and {value2} at {shape}…").format(
+                value=self._name(a), value2=self._name(b), shape=shape
+            )
+        )
         worker.start()
 
     def busy(self) -> bool:
@@ -179,11 +184,19 @@ class ComparePanel(QWidget):
         ):
             self._set(totals, column, format_count(value), tip=format_int(value), bold=True)
         self.summary.setText(
-            f"<b>{a}</b> has {_times(comparison.params_ratio)} the parameters and "
-            f"{_times(comparison.macs_ratio)} the MACs of <b>{b}</b> at "
-            f"{worker.request[2]}, {worker.request[3]} classes."
+            _(
+                "<b>{a}</b> has {times} the parameters and {times2} the MACs of "
+                "<b>{b}</b> at {value}, {value2} classes."
+            ).format(
+                a=a,
+                times=_times(comparison.params_ratio),
+                times2=_times(comparison.macs_ratio),
+                b=b,
+                value=worker.request[2],
+                value2=worker.request[3],
+            )
         )
-        self.status.setText("Stages are spatial resolutions; padding counts with what it pads.")
+        self.status.setText(_("Stages are spatial resolutions; padding counts with what it pads."))
 
     def _fill(self, index: int, stage: str, a, b) -> None:
         self._set(index, 0, stage)

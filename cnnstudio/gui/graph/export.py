@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from cnnstudio.gui.graph import style
 from cnnstudio.gui.graph.scene import GraphScene
+from cnnstudio.i18n import _
 
 MAX_SIDE = 16_000  # pixels; image viewers and browsers open pages up to about this size
 HEADER_MARGIN = 12.0
@@ -172,8 +173,8 @@ def export_png(scene: GraphScene, path: Path, title: str = "") -> list[Path]:
 
 def ask_and_export(parent: QWidget, scene: GraphScene, title: str, name: str) -> str:
     """Ask where, export, and say what happened in one line (rich text) for a status label."""
-    path, _ = QFileDialog.getSaveFileName(
-        parent, "Export the layer graph", name, "SVG image (*.svg);;PNG image (*.png)"
+    path, _chosen_filter = QFileDialog.getSaveFileName(
+        parent, _("Export the layer graph"), name, _("SVG image (*.svg);;PNG image (*.png)")
     )
     if not path:
         return ""

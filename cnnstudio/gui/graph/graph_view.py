@@ -48,13 +48,14 @@ from cnnstudio.gui.graph.style import TextMetrics
 from cnnstudio.gui.graph.trained_menu import TrainedMenu
 from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.models.model_picker import model_input
+from cnnstudio.i18n import _
 
 
 class GraphView(QWidget):
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("graphView")
-        self.setAccessibleName("Layer graph view")
+        self.setAccessibleName(_("Layer graph view"))
         self.context = context
         self._metas = load_model_metadata()
         self.metrics = TextMetrics.measure()
@@ -82,13 +83,13 @@ class GraphView(QWidget):
         self.search = SearchBar(self.scene, self.canvas)
 
         self.title = QLabel(objectName="graphTitle", wordWrap=True)
-        self.title.setAccessibleName("Model shown")
+        self.title.setAccessibleName(_("Model shown"))
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.busy = QProgressBar(objectName="graphBusy", maximumWidth=140, maximumHeight=14)
         self.busy.setRange(0, 0)  # indeterminate: the layout reports no fraction
-        self.busy.setAccessibleName("Working")
+        self.busy.setAccessibleName(_("Working"))
         self.status = QLabel(objectName="graphStatus")
-        self.status.setAccessibleName("Graph status")
+        self.status.setAccessibleName(_("Graph status"))
         self._build_toolbar()
         self._build_layout()
         self._set_busy(False)
@@ -109,19 +110,22 @@ class GraphView(QWidget):
 
     def _build_toolbar(self) -> None:
         self.expand_all_button = self._button(
-            "Expand all", "expandAllButton", self.expand_all, "Show every layer"
+            _("Expand all"), "expandAllButton", self.expand_all, _("Show every layer")
         )
         self.collapse_all_button = self._button(
-            "Collapse all", "collapseAllButton", self.collapse_all, "Show every block as one node"
+            _("Collapse all"),
+            "collapseAllButton",
+            self.collapse_all,
+            _("Show every block as one node"),
         )
-        self.fit_button = self._button("Fit", "fitButton", self.canvas.fit, "The whole graph")
+        self.fit_button = self._button(_("Fit"), "fitButton", self.canvas.fit, _("The whole graph"))
         self.export_button = self._button(
-            "Export…", "exportButton", self.ask_export, "Save the graph as SVG or PNG"
+            _("Export…"), "exportButton", self.ask_export, _("Save the graph as SVG or PNG")
         )
-        self.open_button = QPushButton("Open trained…", objectName="openTrainedButton")
-        self.open_button.setAccessibleName("Open a trained model")
+        self.open_button = QPushButton(_("Open trained…"), objectName="openTrainedButton")
+        self.open_button.setAccessibleName(_("Open a trained model"))
         self.open_button.setToolTip(
-            "Show a trained model (a run, or a .keras file opened in safe mode) with its weights"
+            _("Show a trained model (a run, or a .keras file opened in safe mode) with its weights")
         )
         self.trained_menu = TrainedMenu(self.context.run_store, self.open_button)
         self.trained_menu.chosen.connect(self.show_trained)
@@ -129,13 +133,13 @@ class GraphView(QWidget):
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.activated.connect(lambda: self.search.field.setFocus())
         self.compare_button = self._button(
-            "Compare", "showCompareButton", self._toggle_compare, "Two models side by side"
+            _("Compare"), "showCompareButton", self._toggle_compare, _("Two models side by side")
         )
         self.compare_button.setCheckable(True)
         self.metric_choice = QComboBox(objectName="graphMetric")
-        self.metric_choice.setAccessibleName("Bars show")
-        self.metric_choice.addItem("Bars: parameters", "params")
-        self.metric_choice.addItem("Bars: MACs", "macs")
+        self.metric_choice.setAccessibleName(_("Bars show"))
+        self.metric_choice.addItem(_("Bars: parameters"), "params")
+        self.metric_choice.addItem(_("Bars: MACs"), "macs")
         self.metric_choice.currentIndexChanged.connect(
             lambda _i: self.scene.set_metric(self.metric_choice.currentData())
         )
@@ -182,7 +186,7 @@ class GraphView(QWidget):
         try:
             from cnnstudio.gui.graph.compare_panel import ComparePanel
         except ImportError:
-            placeholder = QLabel("The comparison of two models comes here.")
+            placeholder = QLabel(_("The comparison of two models comes here."))
             placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
             return placeholder
         panel = ComparePanel(self.context)
@@ -262,7 +266,11 @@ class GraphView(QWidget):
         QTimer.singleShot(0, lambda: setattr(self, "_answered", result.request))
         self._set_busy(False)
         if result.error:
-            self.status.setText(f"<span style='color:#b00020'>{html.escape(result.error)}</span>")
+            self.status.setText(
+                _("<span style='color:#b00020'>{value}</span>").format(
+                    value=html.escape(result.error)
+                )
+            )
             self.status.setToolTip(result.error)
             if self.result is None or result.request.source() != self.result.request.source():
                 self.scene.clear()
@@ -288,7 +296,7 @@ class GraphView(QWidget):
         self.legend.set_kinds([node.kind for node in result.graph.nodes])
         self.title.setText(graph_title(result, self._display_name(result)))
         timing = sum(result.seconds.values())
-        self.status.setText(f"ready in {timing:.2f} s")
+        self.status.setText(_("ready in {timing:.2f} s").format(timing=timing))
         self.status.setToolTip(", ".join(f"{k} {v:.3f} s" for k, v in result.seconds.items()))
         self.minimap.invalidate()
         self.search.rerun()
@@ -372,7 +380,9 @@ class GraphView(QWidget):
         if node is None or node.id != result.request.layer:
             return
         if result.error:
-            self.inspector.weights.setHtml(f"<p>{html.escape(result.error)}</p>")
+            self.inspector.weights.setHtml(
+                _("<p>{value}</p>").format(value=html.escape(result.error))
+            )
             return
         self.inspector.show_weights(result.rows, result.filters)
 
@@ -403,7 +413,9 @@ class GraphView(QWidget):
         """The worker itself failed (not the model): say so; the next change asks again."""
         self._set_busy(False)
         self._answered, self._wanted = self._wanted, None
-        self.status.setText(f"<span style='color:#b00020'>{html.escape(message)}</span>")
+        self.status.setText(
+            _("<span style='color:#b00020'>{value}</span>").format(value=html.escape(message))
+        )
 
     def _on_engine_failed(self, message: str) -> None:
         self.inspector.show_nothing(f"The engine did not load: {message}")

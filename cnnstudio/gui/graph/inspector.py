@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QTextBrowser, QVBoxLayout, QW
 
 from cnnstudio.engine.formatting import format_count, format_int
 from cnnstudio.gui.graph.style import shape_text
+from cnnstudio.i18n import _
 
 # The engine's graph modules import Keras: type hints only, so the window opens without it.
 if TYPE_CHECKING:
@@ -160,13 +161,13 @@ class Inspector(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("graphInspector")
-        self.setAccessibleName("Layer inspector")
+        self.setAccessibleName(_("Layer inspector"))
         self.text = QTextBrowser(objectName="graphInspectorText")
-        self.text.setAccessibleName("Selected layer")
+        self.text.setAccessibleName(_("Selected layer"))
         self.weights = QTextBrowser(objectName="graphWeights")
-        self.weights.setAccessibleName("Weight statistics")
+        self.weights.setAccessibleName(_("Weight statistics"))
         self.filters = QLabel(objectName="graphFilters")
-        self.filters.setAccessibleName("Learned filters")
+        self.filters.setAccessibleName(_("Learned filters"))
         self.filters.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.filters_area = QScrollArea()
         self.filters_area.setWidget(self.filters)
@@ -180,7 +181,7 @@ class Inspector(QWidget):
         self.show_nothing()
 
     def show_nothing(self, message: str = "Select a layer to see its details.") -> None:
-        self.text.setHtml(f"<p style='color:#666'>{html.escape(message)}</p>")
+        self.text.setHtml(_("<p style='color:#666'>{value}</p>").format(value=html.escape(message)))
         self.clear_weights()
 
     def show_node(self, node: GraphNode, stats: ModelStats) -> None:
@@ -196,7 +197,7 @@ class Inspector(QWidget):
         self.filters.clear()
 
     def show_weights_pending(self) -> None:
-        self.weights.setHtml("<p style='color:#666'>Reading the trained weights…</p>")
+        self.weights.setHtml(_("<p style='color:#666'>Reading the trained weights…</p>"))
         self.weights.show()
 
     def show_weights(self, rows: Sequence[Any], filters: np.ndarray | None) -> None:
@@ -204,7 +205,9 @@ class Inspector(QWidget):
         self.weights.show()
         if filters is not None and len(filters):
             self.filters.setPixmap(QPixmap.fromImage(filter_grid_image(filters)))
-            self.filters.setToolTip(f"The first {len(filters)} learned filters (dark = low)")
+            self.filters.setToolTip(
+                _("The first {len} learned filters (dark = low)").format(len=len(filters))
+            )
             self.filters_area.show()
         else:
             self.filters_area.hide()

@@ -14,6 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygon
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from cnnstudio.gui.graph import style
+from cnnstudio.i18n import _
 
 # The engine's graph modules import Keras: type hints only, so the window opens without it.
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ class BlockFrame(QGraphicsItem):
         self._rect = around.adjusted(-self.PAD, -self.PAD - self.LABEL, self.PAD, self.PAD)
         self._bounds = self._rect.adjusted(-1, -1, 1, 1)
         self.setZValue(-2)  # under edges and boxes
-        self.setToolTip(f"{name}: double click one of its layers to close it")
+        self.setToolTip(_("{name}: double click one of its layers to close it").format(name=name))
 
     def boundingRect(self) -> QRectF:
         return self._bounds

@@ -6,6 +6,7 @@ from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from cnnstudio.gui.graph import style
+from cnnstudio.i18n import _
 
 COLUMNS = 2
 
@@ -20,7 +21,7 @@ class Legend(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("graphLegend")
-        self.setAccessibleName("Legend: layer kinds")
+        self.setAccessibleName(_("Legend: layer kinds"))
         self._grid = QGridLayout(self)
         self._grid.setContentsMargins(2, 2, 2, 2)
         self._grid.setHorizontalSpacing(10)

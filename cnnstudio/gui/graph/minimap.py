@@ -12,13 +12,14 @@ from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPix
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnnstudio.gui.graph.canvas import GraphCanvas
+from cnnstudio.i18n import _
 
 
 class Minimap(QWidget):
     def __init__(self, canvas: GraphCanvas, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("graphMinimap")
-        self.setAccessibleName("Minimap of the layer graph")
+        self.setAccessibleName(_("Minimap of the layer graph"))
         self._canvas = canvas
         self._pixmap: QPixmap | None = None
         self._target = QRectF()  # where the graph sits in the widget

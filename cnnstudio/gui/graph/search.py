@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from cnnstudio.gui.graph.canvas import GraphCanvas
 from cnnstudio.gui.graph.scene import GraphScene
+from cnnstudio.i18n import _
 
 
 class SearchBar(QWidget):
@@ -16,13 +17,13 @@ class SearchBar(QWidget):
         self.matches: list[str] = []
         self.current = -1  # index in `matches` of the node shown last
         self.field = QLineEdit(objectName="graphSearch")
-        self.field.setPlaceholderText("Find a layer by name or type (Enter: next)")
-        self.field.setAccessibleName("Find a layer")
+        self.field.setPlaceholderText(_("Find a layer by name or type (Enter: next)"))
+        self.field.setAccessibleName(_("Find a layer"))
         self.field.setClearButtonEnabled(True)
         self.field.textChanged.connect(self._on_text)
         self.field.returnPressed.connect(self.next_match)
         self.count = QLabel(objectName="graphSearchCount")
-        self.count.setAccessibleName("Matches")
+        self.count.setAccessibleName(_("Matches"))
         self.count.setMinimumWidth(80)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -57,7 +58,7 @@ class SearchBar(QWidget):
         if not self.field.text().strip():
             self.count.setText("")
         elif not self.matches:
-            self.count.setText("<span style='color:#b00020'>no match</span>")
+            self.count.setText(_("<span style='color:#b00020'>no match</span>"))
         else:
             position = f"{self.current + 1} of " if self.current >= 0 else ""
             self.count.setText(f"{position}{len(self.matches)}")

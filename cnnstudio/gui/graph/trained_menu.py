@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
 from cnnstudio.engine.store.runs import MODEL_FILE, RunStore
+from cnnstudio.i18n import _
 
 RUNS_SHOWN = 15
 
@@ -45,16 +46,16 @@ class TrainedMenu(QMenu):
 
     def refill(self) -> None:
         self.clear()
-        self.addAction("A .keras file…", self.ask_file)
+        self.addAction(_("A .keras file…"), self.ask_file)
         bundled = bundled_lenet5()
         if bundled is not None:
             self.addAction(
-                "The bundled LeNet-5 (trained on MNIST)", lambda: self.chosen.emit(str(bundled))
+                _("The bundled LeNet-5 (trained on MNIST)"), lambda: self.chosen.emit(str(bundled))
             )
         try:
             runs = trained_runs(self._store)
         except OSError as error:  # an unreadable runs folder: say so here, go on
-            self.addAction(f"Runs unavailable: {error}").setEnabled(False)
+            self.addAction(_("Runs unavailable: {error}").format(error=error)).setEnabled(False)
             return
         if runs:
             self.addSeparator()
@@ -62,8 +63,8 @@ class TrainedMenu(QMenu):
             self.addAction(label, lambda folder=folder: self.chosen.emit(folder))
 
     def ask_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self.parentWidget(), "Open a trained model", "", "Keras model (*.keras)"
+        path, _chosen_filter = QFileDialog.getOpenFileName(
+            self.parentWidget(), _("Open a trained model"), "", _("Keras model (*.keras)")
         )
         if path:
             self.chosen.emit(path)

@@ -20,6 +20,8 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
+from cnnstudio.i18n import _
+
 ORGANIZATION = "CNN Studio"
 APPLICATION = "CNN Studio"
 MAX_TEXT = 4096  # characters: longer text in a field of the form is not something we wrote
@@ -123,7 +125,7 @@ def read_setting(settings: QSettings, spec: Setting) -> Any:
             value = None
     ok, result = checked(value, spec)
     if not ok:
-        log.warning("settings: %s held %.80r; replaced by its default", spec.key, raw)
+        log.warning(_("settings: %s held %.80r; replaced by its default"), spec.key, raw)
         if spec.default is None:
             settings.remove(spec.key)
         elif spec.kind == "object":

@@ -33,6 +33,7 @@ from cnnstudio.gui.models.model_cards import card_for
 from cnnstudio.gui.models.model_stats import ModelStatsWorker, StatsRequest, StatsResult
 from cnnstudio.gui.models.model_tree import NAME, NAME_ROLE, ModelTree
 from cnnstudio.gui.models.options_form import OptionsForm
+from cnnstudio.i18n import _
 from cnnstudio.model_metadata import choose_input_shape
 
 
@@ -63,7 +64,7 @@ class ModelPicker(QWidget):
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("modelPicker")
-        self.setAccessibleName("Model picker")
+        self.setAccessibleName(_("Model picker"))
         self.context = context
         self._metas: dict[str, ModelMeta] = load_model_metadata()
         self._catalog = load_catalog()
@@ -74,33 +75,33 @@ class ModelPicker(QWidget):
         self._stats.computed.connect(self._on_computed)
 
         self.search = QLineEdit(objectName="modelSearch", placeholderText="Search models…")
-        self.search.setAccessibleName("Search models")
+        self.search.setAccessibleName(_("Search models"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filter)
         self.tree = ModelTree()
         self.tree.currentItemChanged.connect(self._on_current_item)
         self.figures_note = QLabel(objectName="figuresNote", wordWrap=True)
-        self.figures_note.setAccessibleName("About the figures")
-        self.no_match = QLabel("No model matches the search.", objectName="noMatchLabel")
-        self.no_match.setAccessibleName("No match")
+        self.figures_note.setAccessibleName(_("About the figures"))
+        self.no_match = QLabel(_("No model matches the search."), objectName="noMatchLabel")
+        self.no_match.setAccessibleName(_("No match"))
         self.no_match.hide()
 
         self.title = QLabel(objectName="modelTitle")
-        self.title.setAccessibleName("Model name")
+        self.title.setAccessibleName(_("Model name"))
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         self.title.setFont(font)
         self.figures = QLabel(objectName="modelFigures", wordWrap=True)
-        self.figures.setAccessibleName("Parameters and MACs")
+        self.figures.setAccessibleName(_("Parameters and MACs"))
         self.figures.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.card = QTextBrowser(objectName="modelCard")
-        self.card.setAccessibleName("Model card")
+        self.card.setAccessibleName(_("Model card"))
         self.card.setOpenExternalLinks(True)
         self.options = OptionsForm()
         self.options.optionsChanged.connect(self._on_options_changed)
-        options_box = QGroupBox("Options", objectName="optionsGroup")
-        options_box.setAccessibleName("Options")
+        options_box = QGroupBox(_("Options"), objectName="optionsGroup")
+        options_box.setAccessibleName(_("Options"))
         QVBoxLayout(options_box).addWidget(self.options)
 
         left = QWidget(objectName="modelListPane")
@@ -111,9 +112,9 @@ class ModelPicker(QWidget):
         right = QWidget(objectName="modelDetailPane")
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(6, 0, 0, 0)
-        self.graph_button = QPushButton("Layer graph", objectName="layerGraphButton")
-        self.graph_button.setAccessibleName("Show the layer graph")
-        self.graph_button.setToolTip("Open this model, with its options, in the graph view")
+        self.graph_button = QPushButton(_("Layer graph"), objectName="layerGraphButton")
+        self.graph_button.setAccessibleName(_("Show the layer graph"))
+        self.graph_button.setToolTip(_("Open this model, with its options, in the graph view"))
         self.graph_button.clicked.connect(lambda: self.context.viewRequested.emit("graph"))
         title_row = QHBoxLayout()
         title_row.addWidget(self.title, 1)
@@ -211,7 +212,7 @@ class ModelPicker(QWidget):
         data = self._current_data()
         if data is None or name not in self._metas:
             return None
-        shape, classes, _ = data
+        shape, classes, _label = data
         options = self.context.selection.model_options if name == self.selected_model() else {}
         return StatsRequest.make(name, model_input(self._metas[name], shape), classes, options)
 
@@ -277,17 +278,23 @@ class ModelPicker(QWidget):
             current = f"Computing the figures for {data[2]}…"
         else:
             current = f"The figures for {data[2]} appear once the engine has loaded."
-        self.figures.setText(f"{meta.family}, {meta.year}. {current}<br>{canonical}")
+        self.figures.setText(
+            _("{family}, {year}. {current}<br>{canonical}").format(
+                family=meta.family, year=meta.year, current=current, canonical=canonical
+            )
+        )
 
     def _update_note(self) -> None:
         data = self._current_data()
         if data is None:
-            self.figures_note.setText("Figures at each model's canonical input.")
+            self.figures_note.setText(_("Figures at each model's canonical input."))
         else:
             self.figures_note.setText(
-                f"Figures for {data[2]} ({format_shape(data[0])}, {data[1]} classes; inputs "
-                "grown to each model's minimum). <i>Italic</i>: at the paper's input, until "
-                "the engine has loaded."
+                _(
+                    "Figures for {value} ({format_shape}, {value2} classes; inputs grown "
+                    "to each model's minimum). <i>Italic</i>: at the paper's input, until "
+                    "the engine has loaded."
+                ).format(value=data[2], format_shape=format_shape(data[0]), value2=data[1])
             )
 
     def _on_engine_ready(self) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
 from cnnstudio.engine.anatomy.catalog import CatalogEntry, ModelMeta
 from cnnstudio.engine.formatting import format_count, format_shape
 from cnnstudio.gui.models.model_stats import StatsResult
+from cnnstudio.i18n import _
 
 NAME, YEAR, PARAMS, MACS = range(4)
 NAME_ROLE = Qt.ItemDataRole.UserRole
@@ -28,7 +29,7 @@ class ModelTree(QTreeWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("modelTree")
-        self.setAccessibleName("Models by family")
+        self.setAccessibleName(_("Models by family"))
         self.setHeaderLabels(["Model", "Year", "Parameters", "MACs"])
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.engine.anatomy.catalog import ModelMeta, OptionMeta
+from cnnstudio.i18n import N_, _
 
 # A float option whose maximum is excluded (dropout < 1) stops one step below it.
 FLOAT_STEP = 0.05
@@ -52,8 +53,25 @@ def usable_options(meta: ModelMeta, options: object) -> dict[str, Any]:
     return usable
 
 
+# The registry's option names, as a person reads them (options of a future model fall back to
+# their name, capitalised).
+OPTION_LABELS = {
+    "activation": N_("Activation"),
+    "pooling": N_("Pooling"),
+    "normalization": N_("Normalization"),
+    "dropout": N_("Dropout"),
+    "stem": N_("Stem"),
+    "grouped": N_("Grouped"),
+    "lrn": N_("LRN"),
+    "aux_logits": N_("Aux logits"),
+    "cardinality": N_("Cardinality"),
+    "width": N_("Width"),
+}
+
+
 def _label(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+    label = OPTION_LABELS.get(name)
+    return _(label) if label else name.replace("_", " ").capitalize()
 
 
 class OptionsForm(QWidget):
@@ -64,7 +82,7 @@ class OptionsForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("optionsForm")
-        self.setAccessibleName("Model options")
+        self.setAccessibleName(_("Model options"))
         self._meta: ModelMeta | None = None
         self._editors: dict[str, QWidget] = {}
         self._layout = QFormLayout(self)
@@ -77,7 +95,9 @@ class OptionsForm(QWidget):
         while self._layout.rowCount():
             self._layout.removeRow(0)  # deletes the editors and labels of the previous model
         if not meta.options:
-            self._layout.addRow(QLabel(f"{meta.display_name} has no options."))
+            self._layout.addRow(
+                QLabel(_("{display_name} has no options.").format(display_name=meta.display_name))
+            )
             return
         for option in meta.options:
             editor = self._make_editor(option)
@@ -89,8 +109,8 @@ class OptionsForm(QWidget):
             label.setBuddy(editor)
             label.setToolTip(option.help)
             self._layout.addRow(label, editor)
-        reset = QPushButton("Reset to the paper's defaults", objectName="resetOptionsButton")
-        reset.setAccessibleName("Reset options")
+        reset = QPushButton(_("Reset to the paper's defaults"), objectName="resetOptionsButton")
+        reset.setAccessibleName(_("Reset options"))
         reset.clicked.connect(self.reset)
         self._layout.addRow(reset)
         self.set_values({**meta.defaults, **(values or {})}, emit=False)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnnstudio.gui.pad.pictures import PictureError, dropped_file, read_picture
 from cnnstudio.gui.pad.strokes import MOUSE_PRESSURE, Stroke, StrokePainter
+from cnnstudio.i18n import _
 
 DEFAULT_WIDTH = 22.0  # pixels at 280: close to an MNIST stroke once scaled to the 20x20 box
 MIN_SIDE = 280
@@ -49,9 +50,12 @@ class PadCanvas(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("padCanvas")
-        self.setAccessibleName("Drawing pad")
+        self.setAccessibleName(_("Drawing pad"))
         self.setAccessibleDescription(
-            "Draw a digit with the mouse, a pen or a finger. Esc or Delete clears, Ctrl+Z undoes."
+            _(
+                "Draw a digit with the mouse, a pen or a finger. Esc or Delete clears, "
+                "Ctrl+Z undoes."
+            )
         )
         self.setMinimumSize(MIN_SIDE, MIN_SIDE)
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)

@@ -15,6 +15,8 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QHelpEvent, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
+from cnnstudio.i18n import _
+
 CELL = 36  # pixels per map: eight in a row fit beside the pad at 1280 pixels
 GAP = 3
 MAX_COLUMNS = 8
@@ -50,7 +52,7 @@ class FeatureMapGrid(QWidget):
         super().__init__(parent)
         self.setObjectName(f"padMaps_{layer}")
         self.layer, self.title = layer, title
-        self.setAccessibleName(f"Feature maps of {title}")
+        self.setAccessibleName(_("Feature maps of {title}").format(title=title))
         self.images: list[QImage] = []
         self.shape: tuple[int, int, int] = (0, 0, 0)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
@@ -116,13 +118,13 @@ class FeatureMapsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("padFeatureMaps")
-        self.setAccessibleName("Feature maps: what the network sees")
+        self.setAccessibleName(_("Feature maps: what the network sees"))
         self.grids: dict[str, FeatureMapGrid] = {}
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(2)
         self.placeholder = QLabel(
-            "The feature maps of the first layers appear here as you draw.", wordWrap=True
+            _("The feature maps of the first layers appear here as you draw."), wordWrap=True
         )
         self.placeholder.setStyleSheet("color: palette(mid);")
         self._layout.addWidget(self.placeholder)
@@ -149,7 +151,11 @@ class FeatureMapsPanel(QWidget):
         self.grids = {}
         for fm in feature_maps:
             height, width, channels = fm.maps.shape
-            caption = QLabel(f"{fm.title}: {channels} maps, {height} x {width}")
+            caption = QLabel(
+                _("{title}: {channels} maps, {height} x {width}").format(
+                    title=fm.title, channels=channels, height=height, width=width
+                )
+            )
             caption.setStyleSheet("font-weight: 600;")
             grid = FeatureMapGrid(fm.layer, fm.title, self)
             self.grids[fm.layer] = grid

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPush
 
 from cnnstudio.engine.store.runs import MODEL_FILE, RunStore
 from cnnstudio.gui.pad.recognition_worker import BUNDLED, FILE, RUN, ModelSource
+from cnnstudio.i18n import _
 
 
 def finished_runs(store: RunStore) -> list[ModelSource]:
@@ -43,17 +44,17 @@ class ModelChooser(QWidget):
         self.current = ModelSource()
         self._files: list[ModelSource] = []
         self.combo = QComboBox(objectName="padModelCombo")
-        self.combo.setAccessibleName("Model behind the pad")
+        self.combo.setAccessibleName(_("Model behind the pad"))
         self.combo.setMinimumContentsLength(28)
         self.combo.activated.connect(self._on_activated)
-        self.open_button = QPushButton("Open .keras…", objectName="padOpenModelButton")
-        self.open_button.setAccessibleName("Open a .keras model file")
+        self.open_button = QPushButton(_("Open .keras…"), objectName="padOpenModelButton")
+        self.open_button.setAccessibleName(_("Open a .keras model file"))
         self.open_button.clicked.connect(self._ask_file)
-        self.description = QLabel("Loading the model…", objectName="padModelDescription")
-        self.description.setAccessibleName("Model in use")
+        self.description = QLabel(_("Loading the model…"), objectName="padModelDescription")
+        self.description.setAccessibleName(_("Model in use"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Model"))
+        layout.addWidget(QLabel(_("Model")))
         layout.addWidget(self.combo)
         layout.addWidget(self.open_button)
         layout.addWidget(self.description, 1)
@@ -104,8 +105,8 @@ class ModelChooser(QWidget):
             self.choose(source)
 
     def _ask_file(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Open a Keras model", "", "Keras models (*.keras)"
+        name, _chosen_filter = QFileDialog.getOpenFileName(
+            self, _("Open a Keras model"), "", _("Keras models (*.keras)")
         )
         if name:
             self.choose_file(name)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.gui.pad.canvas import PadCanvas
+from cnnstudio.i18n import _
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp)"
 
@@ -31,31 +32,36 @@ class PadTools(QWidget):
         self.setObjectName("padTools")
         self.canvas = canvas
         self.width_slider = QSlider(Qt.Orientation.Horizontal, objectName="padWidthSlider")
-        self.width_slider.setAccessibleName("Stroke width")
+        self.width_slider.setAccessibleName(_("Stroke width"))
         self.width_slider.setRange(6, 48)  # pixels of a 280-pixel pad; MNIST's is about 22
         self.width_slider.setValue(int(canvas.stroke_width))
-        self.width_slider.setToolTip("Stroke width")
+        self.width_slider.setToolTip(_("Stroke width"))
         self.width_slider.setMinimumWidth(120)
         self.width_slider.valueChanged.connect(canvas.set_stroke_width)
-        self.polarity_button = QPushButton("White on black", objectName="padPolarityButton")
+        self.polarity_button = QPushButton(_("White on black"), objectName="padPolarityButton")
         self.polarity_button.setCheckable(True)
-        self.polarity_button.setToolTip("Switch between white ink on black and black on white")
+        self.polarity_button.setToolTip(_("Switch between white ink on black and black on white"))
         self.polarity_button.toggled.connect(self._on_polarity)
         # Wide enough for either text, so switching does not shift the layout (and the pad).
         metrics = self.polarity_button.fontMetrics()
         self.polarity_button.setMinimumWidth(metrics.horizontalAdvance("Black on white") + 24)
         pen = QHBoxLayout()
-        pen.addWidget(QLabel("Stroke width"))
+        pen.addWidget(QLabel(_("Stroke width")))
         pen.addWidget(self.width_slider, 1)
         pen.addWidget(self.polarity_button)
 
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
         for key, text, tip, slot in (
-            ("undo", "Undo", "Undo the last stroke (Ctrl+Z)", canvas.undo),
-            ("clear", "Clear", "Clear the pad (Esc or Delete)", canvas.clear),
-            ("load", "Load image…", "Load a PNG or JPEG (or drop one on the pad)", self.ask_load),
-            ("save", "Save PNG…", "Save the drawing as a PNG image", self.ask_save),
+            ("undo", _("Undo"), _("Undo the last stroke (Ctrl+Z)"), canvas.undo),
+            ("clear", _("Clear"), _("Clear the pad (Esc or Delete)"), canvas.clear),
+            (
+                "load",
+                _("Load image…"),
+                _("Load a PNG or JPEG (or drop one on the pad)"),
+                self.ask_load,
+            ),
+            ("save", _("Save PNG…"), _("Save the drawing as a PNG image"), self.ask_save),
         ):
             button = QPushButton(text, objectName=f"pad{key.title()}Button", toolTip=tip)
             button.clicked.connect(slot)
@@ -79,11 +85,15 @@ class PadTools(QWidget):
         self.canvas.set_light_on_dark(not dark_on_light)
 
     def ask_load(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Load an image", "", IMAGE_FILTER)
+        name, _chosen_filter = QFileDialog.getOpenFileName(
+            self, _("Load an image"), "", IMAGE_FILTER
+        )
         if name:
             self.canvas.load_image(name)
 
     def ask_save(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Save the drawing", "digit.png", "PNG (*.png)")
+        name, _chosen_filter = QFileDialog.getSaveFileName(
+            self, _("Save the drawing"), _("digit.png"), _("PNG (*.png)")
+        )
         if name:
             self.canvas.save_png(name)

@@ -36,12 +36,13 @@ from cnnstudio.gui.pad.model_choice import ModelChooser
 from cnnstudio.gui.pad.pad_tools import PadTools
 from cnnstudio.gui.pad.panels import AnswerPanel, PreparedView
 from cnnstudio.gui.pad.recognition_worker import ModelInfo, ModelSource, RecognitionWorker
+from cnnstudio.i18n import N_, _
 
 THROTTLE_MS = 40
 _ERROR_STYLE = "background:#fdecea; color:#611a15; border:1px solid #f5c2c0; padding:6px;"
 _INFO_STYLE = "background:#e8f1fb; color:#0b3d6e; border:1px solid #b6d4f2; padding:6px;"
 _HINT_STYLE = "color: palette(dark); padding:6px;"
-HINT = (
+HINT = N_(
     "Draw with the mouse, a pen or a finger. Esc or Delete clears, Ctrl+Z undoes the last "
     "stroke; drop a PNG or JPEG on the pad to read it instead."
 )
@@ -61,7 +62,7 @@ class DrawingPad(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("drawingPad")
-        self.setAccessibleName("Drawing pad view")
+        self.setAccessibleName(_("Drawing pad view"))
         self.context = context
         self.worker: RecognitionWorker | None = None
         self._opener = opener  # tests may give their own recognizer factory
@@ -94,12 +95,14 @@ class DrawingPad(QWidget):
         # (a picture that could not be read, a refused model). Showing a message never moves
         # the pad, so a drawing keeps its size and place.
         self.message = QLabel(objectName="padMessage", wordWrap=True)
-        self.message.setAccessibleName("Pad message")
+        self.message.setAccessibleName(_("Pad message"))
         self.message.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.message.setFixedHeight(4 * self.message.fontMetrics().lineSpacing() + 14)
         self.answer = AnswerPanel(self)
         self.prepared = PreparedView(self)
-        self.prepared_caption = QLabel("What the model receives", objectName="padPreparedCaption")
+        self.prepared_caption = QLabel(
+            _("What the model receives"), objectName="padPreparedCaption"
+        )
         self.maps = FeatureMapsPanel(self)
 
         self.tools = PadTools(self.canvas, scope=self, parent=self)
@@ -110,7 +113,7 @@ class DrawingPad(QWidget):
         left.addWidget(self.tools)
         left.addWidget(self.message)
         left.addStretch(1)
-        answer_box = QGroupBox("The network's answer", objectName="padAnswerBox")
+        answer_box = QGroupBox(_("The network's answer"), objectName="padAnswerBox")
         answer_layout = QVBoxLayout(answer_box)
         answer_layout.addWidget(self.answer)
         answer_layout.addSpacing(8)
@@ -118,7 +121,7 @@ class DrawingPad(QWidget):
         answer_layout.addWidget(self.prepared, 0, Qt.AlignmentFlag.AlignLeft)
         answer_layout.addStretch(1)
         answer_box.setMaximumWidth(320)  # the bars need no more; the pad gets the rest
-        maps_box = QGroupBox("What the network sees", objectName="padMapsBox")
+        maps_box = QGroupBox(_("What the network sees"), objectName="padMapsBox")
         scroll = QScrollArea(objectName="padMapsScroll", widgetResizable=True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -139,7 +142,7 @@ class DrawingPad(QWidget):
         """Show `text` under the pad (an error in red); empty text brings the key hint back."""
         if not text:
             self.message.setStyleSheet(_HINT_STYLE)
-            self.message.setText(HINT)
+            self.message.setText(_(HINT))
             return
         if error is None:
             error = text.startswith(("Could not", "Cannot"))
@@ -167,7 +170,7 @@ class DrawingPad(QWidget):
         self.worker.set_model(self.chooser.current)
 
     def _on_engine_failed(self, reason: str) -> None:
-        self.chooser.description.setText("No model: the engine did not load")
+        self.chooser.description.setText(_("No model: the engine did not load"))
         self.show_message(f"Cannot recognise: the engine did not load ({reason})", error=True)
 
     def use_model(self, source: ModelSource) -> None:
@@ -188,7 +191,9 @@ class DrawingPad(QWidget):
             f"{len(info.class_names)} classes",
         )
         self.answer.bars.set_classes(info.class_names)
-        self.prepared_caption.setText(f"What the model receives ({height} x {width})")
+        self.prepared_caption.setText(
+            _("What the model receives ({height} x {width})").format(height=height, width=width)
+        )
         self.show_message("")
         self.modelChanged.emit(info)
         self._send()
@@ -232,7 +237,7 @@ class DrawingPad(QWidget):
     def _show(self, recognition: Any) -> None:
         self.recognition = recognition
         if recognition is None:
-            self.answer.show_nothing("Draw a digit")
+            self.answer.show_nothing(_("Draw a digit"))
             self.prepared.set_pixels(None)
             self.maps.clear()
         else:

@@ -15,6 +15,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from cnnstudio.i18n import _
+
 TOP_COLOURS = (QColor("#1f77b4"), QColor("#5aa0d6"), QColor("#9cc5e8"))
 OTHER_COLOUR = QColor("#c8c8c8")
 
@@ -40,7 +42,7 @@ class PreparedView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("padPreparedView")
-        self.setAccessibleName("What the model receives")
+        self.setAccessibleName(_("What the model receives"))
         self.setMinimumSize(128, 128)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.pixels: np.ndarray | None = None
@@ -56,7 +58,11 @@ class PreparedView(QWidget):
         self._image = None if pixels is None else grey_image(pixels)
         if pixels is not None:
             height, width = pixels.shape[:2]
-            self.setToolTip(f"What the model receives: {height} x {width} pixels")
+            self.setToolTip(
+                _("What the model receives: {height} x {width} pixels").format(
+                    height=height, width=width
+                )
+            )
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -104,7 +110,7 @@ class ProbabilityBars(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("padProbabilityBars")
-        self.setAccessibleName("Probability of each class")
+        self.setAccessibleName(_("Probability of each class"))
         self.class_names: tuple[str, ...] = tuple(str(digit) for digit in range(10))
         self.probabilities = np.zeros(len(self.class_names), np.float32)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
@@ -161,25 +167,25 @@ class AnswerPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("padAnswerPanel")
-        self.headline = QLabel("Draw a digit", objectName="padHeadline")
-        self.headline.setAccessibleName("Recognised digit")
+        self.headline = QLabel(_("Draw a digit"), objectName="padHeadline")
+        self.headline.setAccessibleName(_("Recognised digit"))
         font = QFont(self.headline.font())
         font.setPointSizeF(font.pointSizeF() * 1.8)
         font.setBold(True)
         self.headline.setFont(font)
         self.detail = QLabel("", objectName="padAnswerDetail", wordWrap=True)
-        self.detail.setAccessibleName("Top three")
+        self.detail.setAccessibleName(_("Top three"))
         self.bars = ProbabilityBars(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.headline)
         layout.addWidget(self.detail)
         layout.addWidget(self.bars)
-        self.show_nothing("Draw a digit")
+        self.show_nothing(_("Draw a digit"))
 
     def show_nothing(self, message: str) -> None:
         self.headline.setText(message)
-        self.detail.setText("The bars show each class's probability once there is ink.")
+        self.detail.setText(_("The bars show each class's probability once there is ink."))
         self.bars.set_probabilities(None)
 
     def show_recognition(self, recognition: Any) -> None:

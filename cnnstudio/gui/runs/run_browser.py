@@ -45,6 +45,7 @@ from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.runs.run_export import ExportPanel
 from cnnstudio.gui.runs.run_table import RUN_ID_ROLE, RunTableModel
 from cnnstudio.gui.widgets.chart_data import RunSeries
+from cnnstudio.i18n import _
 
 
 class RunBrowser(QWidget):
@@ -56,7 +57,7 @@ class RunBrowser(QWidget):
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runBrowser")
-        self.setAccessibleName("Run browser")
+        self.setAccessibleName(_("Run browser"))
         self.context = context
         self.chart: Any = None  # charts.TrainingChart, built when first needed
         self._history_cache: dict[str, tuple[float, RunSeries]] = {}
@@ -80,18 +81,18 @@ class RunBrowser(QWidget):
 
     def _build(self) -> None:
         self.filter_edit = QLineEdit(objectName="runFilterEdit", placeholderText="Filter runs…")
-        self.filter_edit.setAccessibleName("Filter runs")
+        self.filter_edit.setAccessibleName(_("Filter runs"))
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
         self.buttons: dict[str, QPushButton] = {}
         for key, text, slot in (
-            ("resume", "Resume", self._on_resume),
-            ("rename", "Rename…", self._on_rename),
-            ("tags", "Tags…", self._on_tags),
-            ("delete", "Delete…", self._on_delete),
-            ("folder", "Open folder", self._on_open_folder),
-            ("refresh", "Refresh", self.refresh),
+            ("resume", _("Resume"), self._on_resume),
+            ("rename", _("Rename…"), self._on_rename),
+            ("tags", _("Tags…"), self._on_tags),
+            ("delete", _("Delete…"), self._on_delete),
+            ("folder", _("Open folder"), self._on_open_folder),
+            ("refresh", _("Refresh"), self.refresh),
         ):
             button = QPushButton(text, objectName=f"{key}RunButton")
             button.setAccessibleName(text.rstrip("…"))
@@ -100,7 +101,7 @@ class RunBrowser(QWidget):
             top.addWidget(button)
 
         self.table = QTableView(objectName="runTable")
-        self.table.setAccessibleName("Runs")
+        self.table.setAccessibleName(_("Runs"))
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(RunTableModel.STARTED, Qt.SortOrder.DescendingOrder)
@@ -117,21 +118,21 @@ class RunBrowser(QWidget):
         self.chart_holder = QWidget(objectName="runChartHolder")
         self._chart_layout = QVBoxLayout(self.chart_holder)
         self.config_view = QPlainTextEdit(objectName="runConfigView", readOnly=True)
-        self.config_view.setAccessibleName("Run configuration")
-        self.tabs.addTab(self.chart_holder, "Charts")
-        self.tabs.addTab(self.config_view, "Config")
+        self.config_view.setAccessibleName(_("Run configuration"))
+        self.tabs.addTab(self.chart_holder, _("Charts"))
+        self.tabs.addTab(self.config_view, _("Config"))
         self.export_panel = ExportPanel()
         # The folder grew; and tests and scripts learn that an export ended.
         self.export_panel.exported.connect(self.context.runsChanged)
         self.export_panel.exported.connect(self.exportFinished)
-        self.tabs.addTab(self.export_panel, "Export")
+        self.tabs.addTab(self.export_panel, _("Export"))
 
         splitter = QSplitter(Qt.Orientation.Vertical, objectName="runSplitter")
         splitter.addWidget(self.table)
         splitter.addWidget(self.tabs)
         splitter.setSizes([220, 480])
         self.tensorboard_label = QLabel(objectName="tensorboardHint")
-        self.tensorboard_label.setAccessibleName("TensorBoard command")
+        self.tensorboard_label.setAccessibleName(_("TensorBoard command"))
         self.tensorboard_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -194,13 +195,17 @@ class RunBrowser(QWidget):
         )
         self.export_panel.set_run((one.id, one.path) if readable and one is not None else None)
         if one is None:
-            self.tensorboard_label.setText("Select a run to see how to open it in TensorBoard.")
+            self.tensorboard_label.setText(_("Select a run to see how to open it in TensorBoard."))
         elif (one.path / "logs").is_dir():
-            self.tensorboard_label.setText(f"TensorBoard: tensorboard --logdir {one.path}/logs")
+            self.tensorboard_label.setText(
+                _("TensorBoard: tensorboard --logdir {path}/logs").format(path=one.path)
+            )
         else:
             self.tensorboard_label.setText(
-                f"TensorBoard: this run has no logs/ folder; its full history is "
-                f"{one.path}/history.jsonl"
+                _(
+                    "TensorBoard: this run has no logs/ folder; its full history is "
+                    "{path}/history.jsonl"
+                ).format(path=one.path)
             )
 
     # -- charts and config ----------------------------------------------------------------------
@@ -274,12 +279,15 @@ class RunBrowser(QWidget):
     def _show_config(self, run_id: str | None) -> None:
         summary = self._summary(run_id) if run_id else None
         if summary is None:
-            self.config_view.setPlainText("Select one run to see its configuration.")
+            self.config_view.setPlainText(_("Select one run to see its configuration."))
             return
         if summary.status == DAMAGED:
             self.config_view.setPlainText(
-                f"Run       {summary.id}\nFolder    {summary.path}\nStatus    damaged\n\n"
-                f"{summary.reason}\n\nOpen the folder to look at its files, or delete the run."
+                _(
+                    "Run       {id}\nFolder    {path}\nStatus    "
+                    "damaged\n\n{reason}\n\nOpen the folder to look at its files, or "
+                    "delete the run."
+                ).format(id=summary.id, path=summary.path, reason=summary.reason)
             )
             return
         record = _record(summary.path)
@@ -326,7 +334,7 @@ class RunBrowser(QWidget):
         if summary is None:
             return
         name, ok = QInputDialog.getText(
-            self, "Rename run", "Name (empty: the run id):", text=summary.name or ""
+            self, _("Rename run"), _("Name (empty: the run id):"), text=summary.name or ""
         )
         if ok:
             self._try(self.rename_run, summary.id, name)
@@ -337,7 +345,7 @@ class RunBrowser(QWidget):
         if summary is None:
             return
         text, ok = QInputDialog.getText(
-            self, "Tags", "Tags, separated by spaces:", text=" ".join(summary.tags)
+            self, _("Tags"), _("Tags, separated by spaces:"), text=" ".join(summary.tags)
         )
         if ok:
             self._try(self.set_run_tags, summary.id, text.replace(",", " ").split())
@@ -351,7 +359,7 @@ class RunBrowser(QWidget):
         ):
             errors = self.delete_runs(ids)
             if errors:
-                QMessageBox.warning(self, "Some runs were not deleted", "\n".join(errors))
+                QMessageBox.warning(self, _("Some runs were not deleted"), "\n".join(errors))
 
     def _on_resume(self) -> None:
         ids = self.selected_ids()
@@ -368,10 +376,10 @@ class RunBrowser(QWidget):
         try:
             action(*args)
         except (OSError, ValueError) as error:
-            QMessageBox.warning(self, "Not changed", str(error))
+            QMessageBox.warning(self, _("Not changed"), str(error))
 
     def _confirm(self, text: str) -> bool:
-        answer = QMessageBox.question(self, "CNN Studio", text)
+        answer = QMessageBox.question(self, _("CNN Studio"), text)
         return answer == QMessageBox.StandardButton.Yes
 
     # -- export ---------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.engine.use.export_readme import weights_text
 from cnnstudio.gui.workers import Worker
+from cnnstudio.i18n import _
 
 EXPORT_FORMATS = (
     ("SavedModel", "savedmodel"),
@@ -72,24 +73,24 @@ class ExportPanel(QWidget):
         self.run: tuple[str, Path] | None = None  # (run id, folder)
         self._thread: ExportThread | None = None
         self.format_combo = QComboBox(objectName="exportFormatCombo")
-        self.format_combo.setAccessibleName("Export format")
+        self.format_combo.setAccessibleName(_("Export format"))
         for title, fmt in EXPORT_FORMATS:
             self.format_combo.addItem(title, fmt)
         # The final model.keras, or the best validation accuracy's checkpoint; either way the
         # export's metadata.json and README say which epoch it holds.
         self.weights_combo = QComboBox(objectName="exportWeightsCombo")
-        self.weights_combo.setAccessibleName("Which epoch's weights to export")
-        self.weights_combo.addItem("Final model", "final")
-        self.weights_combo.addItem("Best epoch (checkpoint)", "best")
-        self.export_button = QPushButton("Export", objectName="exportRunButton")
-        self.export_button.setAccessibleName("Export the selected run")
+        self.weights_combo.setAccessibleName(_("Which epoch's weights to export"))
+        self.weights_combo.addItem(_("Final model"), "final")
+        self.weights_combo.addItem(_("Best epoch (checkpoint)"), "best")
+        self.export_button = QPushButton(_("Export"), objectName="exportRunButton")
+        self.export_button.setAccessibleName(_("Export the selected run"))
         self.export_button.clicked.connect(lambda: self.start())
         self.log = QPlainTextEdit(objectName="exportLog", readOnly=True)
-        self.log.setAccessibleName("Export progress and result")
+        self.log.setAccessibleName(_("Export progress and result"))
         row = QHBoxLayout()
-        row.addWidget(QLabel("Format"))
+        row.addWidget(QLabel(_("Format")))
         row.addWidget(self.format_combo)
-        row.addWidget(QLabel("Weights"))
+        row.addWidget(QLabel(_("Weights")))
         row.addWidget(self.weights_combo)
         row.addWidget(self.export_button)
         row.addStretch(1)
@@ -113,7 +114,9 @@ class ExportPanel(QWidget):
         fmt = fmt or self.format_combo.currentData()
         weights = self.weights_combo.currentData()
         which = "the best epoch" if weights == "best" else "the final model"
-        self.log.setPlainText(f"Exporting {which} of {run_id} as {fmt}…")
+        self.log.setPlainText(
+            _("Exporting {which} of {run_id} as {fmt}…").format(which=which, run_id=run_id, fmt=fmt)
+        )
         thread = ExportThread(folder, fmt, weights, self)
         thread.progress.connect(self.log.appendPlainText)
         thread.done.connect(self._on_done)

@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from cnnstudio.crash_log import describe, write_crash_log
+from cnnstudio.i18n import _
 
 Hook = Callable[[type[BaseException], BaseException, TracebackType | None], None]
 
@@ -65,7 +66,7 @@ class ErrorReporter:
             box = QMessageBox(self.parent)
             box.setObjectName("unexpectedErrorDialog")
             box.setIcon(QMessageBox.Icon.Critical)
-            box.setWindowTitle("CNN Studio: unexpected error")
+            box.setWindowTitle(_("CNN Studio: unexpected error"))
             box.setText(error_text(error, self.last_log))
             # The log's path, to copy into a file manager or a bug report.
             box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

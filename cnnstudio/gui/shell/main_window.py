@@ -31,13 +31,16 @@ from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
+    QScrollArea,
     QStackedWidget,
     QWidget,
 )
@@ -56,6 +59,7 @@ from cnnstudio.gui.ground.settings import (
 from cnnstudio.gui.models.options_form import usable_options
 from cnnstudio.gui.shell.engine_loader import EngineLoader, EngineStatus
 from cnnstudio.gui.workers import stop_all
+from cnnstudio.i18n import _
 
 
 class MainWindow(QMainWindow):
@@ -75,10 +79,11 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.setWindowTitle("CNN Studio")
-        self.setAccessibleName("CNN Studio main window")
+        self.setWindowTitle(_("CNN Studio"))
+        self.setAccessibleName(_("CNN Studio main window"))
         self.context = context if context is not None else StudioContext(parent=self)
         self._views: dict[str, QWidget] = {}
+        self._frames: dict[str, QScrollArea] = {}  # each view's scroll area in the stack
         self._loader: EngineLoader | None = None
         self._use_settings = use_settings
         # time.time() of the first show event (start-up measurement); None before.
@@ -86,12 +91,12 @@ class MainWindow(QMainWindow):
         self._closed = False
 
         self._sidebar = QListWidget(objectName="viewList")
-        self._sidebar.setAccessibleName("Views")
+        self._sidebar.setAccessibleName(_("Views"))
         self._sidebar.setFixedWidth(150)
         self._sidebar.setIconSize(QSize(20, 20))
         self._sidebar.setSpacing(2)
         self._stack = QStackedWidget(objectName="viewStack")
-        self._stack.setAccessibleName("Current view")
+        self._stack.setAccessibleName(_("Current view"))
         self._sidebar.currentRowChanged.connect(self._stack.setCurrentIndex)
 
         central = QWidget(objectName="centralArea")
@@ -121,9 +126,9 @@ class MainWindow(QMainWindow):
         from cnnstudio.gui.graph.graph_view import GraphView
         from cnnstudio.gui.models.model_picker import ModelPicker
 
-        self.add_view("models", "Models", ModelPicker(self.context))
-        self.add_view("graph", "Graph", GraphView(self.context))
-        self.add_view("data", "Data", DataPanel(self.context))
+        self.add_view("models", _("Models"), ModelPicker(self.context))
+        self.add_view("graph", _("Graph"), GraphView(self.context))
+        self.add_view("data", _("Data"), DataPanel(self.context))
         # Closing while training: the training view asks (confirm_close), then stops the run
         # and waits for its thread (shutdown); the run keeps its last epoch's checkpoint.
         from cnnstudio.gui.runs.run_browser import RunBrowser
@@ -131,11 +136,11 @@ class MainWindow(QMainWindow):
 
         training, runs = TrainingPanel(self.context), RunBrowser(self.context)
         runs.resumeRequested.connect(training.resume_run)
-        self.add_view("training", "Training", training)
-        self.add_view("runs", "Runs", runs)
+        self.add_view("training", _("Training"), training)
+        self.add_view("runs", _("Runs"), runs)
         from cnnstudio.gui.pad.pad_view import DrawingPad
 
-        self.add_view("pad", "Draw", DrawingPad(self.context))
+        self.add_view("pad", _("Draw"), DrawingPad(self.context))
         # Later views slot in the same way, in the order a person works.
 
     def add_view(self, key: str, title: str, widget: QWidget) -> None:
@@ -144,9 +149,15 @@ class MainWindow(QMainWindow):
         if not widget.objectName():
             widget.setObjectName(f"{key}View")
         if not widget.accessibleName():
-            widget.setAccessibleName(f"{title} view")
+            widget.setAccessibleName(_("{title} view").format(title=title))
         self._views[key] = widget
-        self._stack.addWidget(widget)
+        # A view that needs more room than the window has scrolls; it never widens the window
+        # (a longer language, a small screen: DESIGN, "from 1024x700 to 4K").
+        frame = QScrollArea(objectName=f"{key}Scroll", widgetResizable=True)
+        frame.setFrameShape(QFrame.Shape.NoFrame)
+        frame.setWidget(widget)
+        self._frames[key] = frame
+        self._stack.addWidget(frame)
         item = QListWidgetItem(title)
         item.setData(Qt.ItemDataRole.UserRole, key)
         item.setSizeHint(QSize(0, 34))
@@ -163,8 +174,7 @@ class MainWindow(QMainWindow):
 
     def show_view(self, key: str) -> None:
         """Bring a view to the front; an unknown key raises KeyError (a programming error)."""
-        widget = self._views[key]
-        self._sidebar.setCurrentRow(self._stack.indexOf(widget))
+        self._sidebar.setCurrentRow(self._stack.indexOf(self._frames[key]))
 
     def view(self, key: str) -> QWidget:
         return self._views[key]
@@ -173,34 +183,63 @@ class MainWindow(QMainWindow):
         return list(self._views)
 
     def current_view(self) -> str:
-        widget = self._stack.currentWidget()
-        return next((key for key, view in self._views.items() if view is widget), "")
+        frame = self._stack.currentWidget()
+        return next((key for key, shown in self._frames.items() if shown is frame), "")
 
     # -- actions --------------------------------------------------------------------------------
 
     def _build_actions(self) -> None:
-        self.screenshot_action = QAction("Save &Screenshot…", self, objectName="screenshotAction")
+        self.screenshot_action = QAction(
+            _("Save &Screenshot…"), self, objectName="screenshotAction"
+        )
         self.screenshot_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
-        self.screenshot_action.setStatusTip("Save a PNG image of this window")
+        self.screenshot_action.setStatusTip(_("Save a PNG image of this window"))
         self.screenshot_action.triggered.connect(self._ask_screenshot)
-        self.quit_action = QAction("&Quit", self, objectName="quitAction")
+        self.quit_action = QAction(_("&Quit"), self, objectName="quitAction")
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.triggered.connect(self.close)
-        self.about_action = QAction("&About CNN Studio", self, objectName="aboutAction")
+        self.about_action = QAction(_("&About CNN Studio"), self, objectName="aboutAction")
         self.about_action.triggered.connect(self._show_about)
 
         menu_bar = self.menuBar()
         menu_bar.setObjectName("menuBar")
-        file_menu = menu_bar.addMenu("&File")
+        file_menu = menu_bar.addMenu(_("&File"))
         file_menu.setObjectName("fileMenu")
         file_menu.addAction(self.screenshot_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        self._view_menu = menu_bar.addMenu("&View")
+        self._view_menu = menu_bar.addMenu(_("&View"))
         self._view_menu.setObjectName("viewMenu")
-        help_menu = menu_bar.addMenu("&Help")
+        self._build_language_menu(menu_bar.addMenu(_("&Language")))
+        help_menu = menu_bar.addMenu(_("&Help"))
         help_menu.setObjectName("helpMenu")
         help_menu.addAction(self.about_action)
+
+    def _build_language_menu(self, menu: QMenu) -> None:
+        """System / English / 简体中文, remembered and applied at the next start (every text
+        of every view is made in one language; switching live would leave a mix)."""
+        from PySide6.QtGui import QActionGroup
+
+        from cnnstudio.gui.ground.language import CHOICES, LANGUAGE_SETTING, chosen_language
+
+        menu.setObjectName("languageMenu")
+        group = QActionGroup(menu)
+        current = chosen_language(app_settings() if self._use_settings else None)
+        self.language_actions = {}
+        for code, label in CHOICES:
+            action = QAction(_(label) if code == "system" else label, menu, checkable=True)
+            action.setObjectName(f"language_{code}")
+            action.setChecked(code == current)
+            group.addAction(action)
+            menu.addAction(action)
+            action.triggered.connect(lambda _checked=False, c=code: self._choose_language(c))
+            self.language_actions[code] = action
+        self._language_setting = LANGUAGE_SETTING
+
+    def _choose_language(self, code: str) -> None:
+        if self._use_settings:
+            app_settings().setValue(self._language_setting.key, code)
+        self.statusBar().showMessage(_("The language changes at the next start."), 8000)
 
     def save_screenshot(self, path: str | Path) -> Path:
         """Save a PNG of the whole window (menus and status bar included)."""
@@ -210,19 +249,19 @@ class MainWindow(QMainWindow):
         return path
 
     def _ask_screenshot(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
+        name, _chosen_filter = QFileDialog.getSaveFileName(
             self,
-            "Save screenshot",
-            f"cnnstudio-{self.current_view() or 'window'}.png",
-            "PNG images (*.png)",
+            _("Save screenshot"),
+            _("cnnstudio-{value}.png").format(value=self.current_view() or "window"),
+            _("PNG images (*.png)"),
         )
         if name:
             try:
                 self.save_screenshot(name)
             except OSError as error:
-                QMessageBox.warning(self, "Screenshot not saved", str(error))
+                QMessageBox.warning(self, _("Screenshot not saved"), str(error))
             else:
-                self.statusBar().showMessage(f"Saved {name}", 5000)
+                self.statusBar().showMessage(_("Saved {name}").format(name=name), 5000)
 
     def _show_about(self) -> None:
         status = self.context.engine_status
@@ -245,17 +284,17 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         bar.setObjectName("statusBar")
-        self._engine_label = QLabel("Engine not loaded", objectName="engineStatusLabel")
-        self._engine_label.setAccessibleName("Engine status")
+        self._engine_label = QLabel(_("Engine not loaded"), objectName="engineStatusLabel")
+        self._engine_label.setAccessibleName(_("Engine status"))
         self._engine_busy = QProgressBar(objectName="engineBusyIndicator")
-        self._engine_busy.setAccessibleName("Engine loading")
+        self._engine_busy.setAccessibleName(_("Engine loading"))
         self._engine_busy.setRange(0, 0)  # indeterminate: an import reports no progress
         self._engine_busy.setFixedWidth(120)
         self._engine_busy.setMaximumHeight(14)
         self._engine_busy.setTextVisible(False)
         self._engine_busy.hide()
-        self._device_label = QLabel("Device: –", objectName="deviceLabel")
-        self._device_label.setAccessibleName("Training device")
+        self._device_label = QLabel(_("Device: –"), objectName="deviceLabel")
+        self._device_label.setAccessibleName(_("Training device"))
         bar.addWidget(self._engine_busy)
         bar.addWidget(self._engine_label, 1)
         bar.addPermanentWidget(self._device_label)
@@ -267,7 +306,7 @@ class MainWindow(QMainWindow):
         self._loader = EngineLoader(self)
         self._loader.loaded.connect(self.context.mark_engine_ready)
         self._loader.failed.connect(self.context.mark_engine_failed)
-        self._engine_label.setText("Loading TensorFlow and the model zoo…")
+        self._engine_label.setText(_("Loading TensorFlow and the model zoo…"))
         self._engine_busy.show()
         self._loader.start()
 
@@ -279,20 +318,34 @@ class MainWindow(QMainWindow):
         status = self.context.engine_status
         if isinstance(status, EngineStatus):
             self._engine_label.setText(
-                f"Engine ready: Keras {status.keras_version}, TensorFlow "
-                f"{status.tensorflow_version} (loaded in {status.seconds:.1f} s)"
+                _(
+                    "Engine ready: Keras {keras_version}, TensorFlow {tensorflow_version} "
+                    "(loaded in {seconds:.1f} s)"
+                ).format(
+                    keras_version=status.keras_version,
+                    tensorflow_version=status.tensorflow_version,
+                    seconds=status.seconds,
+                )
             )
             device = status.best_device
             if device is not None:
-                self._device_label.setText(f"Device: {device.name} ({device.description})")
+                self._device_label.setText(
+                    _("Device: {name} ({description})").format(
+                        name=device.name, description=device.description
+                    )
+                )
             if status.no_gpu_reason:  # one line: training works, on the CPU, and why
-                self._device_label.setText(f"Device: CPU (no GPU: {status.no_gpu_reason})")
+                self._device_label.setText(
+                    _("Device: CPU (no GPU: {no_gpu_reason})").format(
+                        no_gpu_reason=status.no_gpu_reason
+                    )
+                )
         else:
-            self._engine_label.setText("Engine ready")
+            self._engine_label.setText(_("Engine ready"))
 
     def _on_engine_failed(self, message: str) -> None:
         self._engine_busy.hide()
-        self._engine_label.setText(f"Engine failed to load: {message}")
+        self._engine_label.setText(_("Engine failed to load: {message}").format(message=message))
         self._engine_label.setStyleSheet("color: #b00020;")
 
     # -- settings -------------------------------------------------------------------------------
@@ -378,7 +431,7 @@ class MainWindow(QMainWindow):
                 shutdown()
         if self.engine_loading():
             # A TensorFlow import cannot be cancelled; exiting mid-import can crash the process.
-            self._engine_label.setText("Waiting for the engine to finish loading…")
+            self._engine_label.setText(_("Waiting for the engine to finish loading…"))
         left = stop_all()
         if left:
             # A job outlived its wait (an import, a download): quitting now would destroy a
@@ -393,7 +446,10 @@ class MainWindow(QMainWindow):
 
     def _quit_after(self, workers: list) -> None:
         names = ", ".join(worker.objectName() for worker in workers)
-        print(f"cnnstudio: waiting for {names} to end before quitting", file=sys.stderr)
+        print(
+            _("cnnstudio: waiting for {names} to end before quitting").format(names=names),
+            file=sys.stderr,
+        )
         poll = QTimer(self, objectName="quitWhenWorkersEnd", interval=100)
 
         def check() -> None:

@@ -19,6 +19,7 @@ from cnnstudio.engine.formatting import format_duration
 from cnnstudio.engine.training.events import BatchEnd, EpochEnd, RunFailed, RunFinished, RunStarted
 from cnnstudio.gui.widgets.chart_data import RunSeries
 from cnnstudio.gui.workers import Worker
+from cnnstudio.i18n import _
 
 # Redraws per second of the live chart. Each costs 8-16 ms of GUI-thread Python here (about 0.6
 # ms per line, plus the copy to the screen), time the training thread partly waits for on the
@@ -60,7 +61,7 @@ class LiveRunView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("liveRunView")
-        self.setAccessibleName("Training progress and charts")
+        self.setAccessibleName(_("Training progress and charts"))
         self.chart: Any = None  # charts.TrainingChart once matplotlib has loaded
         self.series: RunSeries | None = None
         self.run_id: str | None = None  # the run training or last trained
@@ -72,9 +73,9 @@ class LiveRunView(QWidget):
         self._steps = 1
         self._learning_rate: float | None = None
         self.status_label = selectable_label("runStatusLabel", "Run status")
-        self.status_label.setText("Ready when you are: pick a model and data set, then Train.")
+        self.status_label.setText(_("Ready when you are: pick a model and data set, then Train."))
         self.progress = QProgressBar(objectName="trainingProgress")
-        self.progress.setAccessibleName("Training progress")
+        self.progress.setAccessibleName(_("Training progress"))
         self.progress.setFormat("")
         self.progress.setValue(0)
         self.error_label = selectable_label("trainingErrorLabel", "Training error")
@@ -90,7 +91,7 @@ class LiveRunView(QWidget):
         )
         self.warning_label.hide()
         self.chart_placeholder = QLabel(
-            "The charts load with the engine…", objectName="chartPlaceholder"
+            _("The charts load with the engine…"), objectName="chartPlaceholder"
         )
         self.chart_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
@@ -132,13 +133,13 @@ class LiveRunView(QWidget):
         self.status = "paused" if paused else "running"
         if paused:
             self.status_label.setText(
-                "Paused after the current group of batches. Resume to continue."
+                _("Paused after the current group of batches. Resume to continue.")
             )
 
     def set_stopping(self) -> None:
         """Stop was pressed: this status and text stay until the run has ended."""
         self.status = "stopping"
-        self.status_label.setText("Stopping after the current group of batches…")
+        self.status_label.setText(_("Stopping after the current group of batches…"))
 
     # -- events (GUI thread) --------------------------------------------------------------------
 
@@ -200,8 +201,17 @@ class LiveRunView(QWidget):
         if self.status not in _HELD_STATUSES:
             self.status = "running"
             self.status_label.setText(
-                f"Training {event.model_display_name} on {event.dataset} ({event.train_size:,} "
-                f"images, {event.params:,} parameters) on {event.device}: run {event.run_id}"
+                _(
+                    "Training {model_display_name} on {dataset} ({train_size:,} images, "
+                    "{params:,} parameters) on {device}: run {run_id}"
+                ).format(
+                    model_display_name=event.model_display_name,
+                    dataset=event.dataset,
+                    train_size=event.train_size,
+                    params=event.params,
+                    device=event.device,
+                    run_id=event.run_id,
+                )
             )
 
     def _on_batch(self, event: BatchEnd) -> None:
@@ -223,8 +233,17 @@ class LiveRunView(QWidget):
         self.progress.setValue(done)
         epochs = self.progress.maximum() // max(1, event.steps_per_epoch)
         self.progress.setFormat(
-            f"Epoch {event.epoch}/{epochs} · batch {event.batch}/{event.steps_per_epoch} · "
-            f"{self._speed:,.0f} img/s · ETA {format_duration(eta)}"
+            _(
+                "Epoch {epoch}/{epochs} · batch {batch}/{steps_per_epoch} · "
+                "{speed:,.0f} img/s · ETA {format_duration}"
+            ).format(
+                epoch=event.epoch,
+                epochs=epochs,
+                batch=event.batch,
+                steps_per_epoch=event.steps_per_epoch,
+                speed=self._speed,
+                format_duration=format_duration(eta),
+            )
         )
 
     def _on_epoch(self, event: EpochEnd) -> None:
@@ -237,9 +256,16 @@ class LiveRunView(QWidget):
         metrics = event.metrics
         if self.status not in _HELD_STATUSES:
             self.status_label.setText(
-                f"Epoch {event.epoch}/{event.epochs}: loss {metrics.get('loss', math.nan):.4f}, "
-                f"validation accuracy {metrics.get('val_accuracy', math.nan):.2%} "
-                f"({event.images_per_second:,.0f} img/s)"
+                _(
+                    "Epoch {epoch}/{epochs}: loss {value:.4f}, validation accuracy "
+                    "{value2:.2%} ({images_per_second:,.0f} img/s)"
+                ).format(
+                    epoch=event.epoch,
+                    epochs=event.epochs,
+                    value=metrics.get("loss", math.nan),
+                    value2=metrics.get("val_accuracy", math.nan),
+                    images_per_second=event.images_per_second,
+                )
             )
 
     def _on_end(self, status: str, detail: str | None) -> None:

@@ -26,6 +26,7 @@ from cnnstudio.engine.devices.precision import MIXED_PRECISION_CHOICES, XLA_CHOI
 from cnnstudio.engine.training.config import OPTIMIZERS, SCHEDULES, TrainingConfig
 from cnnstudio.engine.training.problems import ConfigError, Problem, describe
 from cnnstudio.gui.ground.context import StudioContext
+from cnnstudio.i18n import N_, _
 
 FOLDER_DATASET = "folder"  # the data panel's name for "an image folder" (with image_folder)
 FOLDER_PREFIX = "folder:"  # cnnstudio.engine.data.datasets.FOLDER_PREFIX, without importing it
@@ -40,21 +41,21 @@ COMBO_FIELDS = ("optimizer", "schedule", "device", "mixed_precision", "xla")
 CHECK_FIELDS = ("augment", "standardize")
 
 TEXT_FIELDS: dict[str, tuple[str, type, str]] = {
-    "epochs": ("Epochs", int, "Passes over the training images"),
-    "batch_size": ("Batch size", int, "Images per training step"),
-    "learning_rate": ("Learning rate", float, "Starting learning rate, e.g. 0.005 or 5e-3"),
-    "weight_decay": ("Weight decay", float, "Decoupled weight decay; 0 turns it off"),
-    "label_smoothing": ("Label smoothing", float, "0 to below 1; 0 turns it off"),
+    "epochs": (N_("Epochs"), int, N_("Passes over the training images")),
+    "batch_size": (N_("Batch size"), int, N_("Images per training step")),
+    "learning_rate": (N_("Learning rate"), float, N_("Starting learning rate, e.g. 0.005 or 5e-3")),
+    "weight_decay": (N_("Weight decay"), float, N_("Decoupled weight decay; 0 turns it off")),
+    "label_smoothing": (N_("Label smoothing"), float, N_("0 to below 1; 0 turns it off")),
     "early_stopping": (
-        "Early stopping",
+        N_("Early stopping"),
         int,
-        "Patience in epochs on the validation loss; 0 turns it off",
+        N_("Patience in epochs on the validation loss; 0 turns it off"),
     ),
-    "seed": ("Seed", int, "Seeds weights and data order: the same seed repeats a run"),
+    "seed": (N_("Seed"), int, N_("Seeds weights and data order: the same seed repeats a run")),
     "limit_batches": (
-        "Batches / epoch",
+        N_("Batches / epoch"),
         int,
-        "Train on at most this many batches per epoch (a quick trial); 0 = all",
+        N_("Train on at most this many batches per epoch (a quick trial); 0 = all"),
     ),
 }
 
@@ -67,7 +68,7 @@ class TrainingForm(QWidget):
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("trainingForm")
-        self.setAccessibleName("Hyperparameters")
+        self.setAccessibleName(_("Hyperparameters"))
         self.context = context
         self.fields: dict[str, QWidget] = {}
         self.error: str | None = None
@@ -80,21 +81,27 @@ class TrainingForm(QWidget):
             edit.textChanged.connect(self.changed)
             self._add(layout, name, label, edit, tip)
             if name == "batch_size":
-                self._add_choices(layout, "optimizer", "Optimizer", OPTIMIZERS, defaults.optimizer)
+                self._add_choices(
+                    layout, "optimizer", N_("Optimizer"), OPTIMIZERS, defaults.optimizer
+                )
             if name == "learning_rate":
-                self._add_choices(layout, "schedule", "Schedule", SCHEDULES, defaults.schedule)
-        augment = QCheckBox("Augment images", objectName="augmentCheck", checked=defaults.augment)
+                self._add_choices(layout, "schedule", N_("Schedule"), SCHEDULES, defaults.schedule)
+        augment = QCheckBox(
+            _("Augment images"), objectName="augmentCheck", checked=defaults.augment
+        )
         augment.toggled.connect(self.changed)
         self._add(
             layout,
             "augment",
             "",
             augment,
-            "Small shifts, rotations, zooms (and flips "
-            "where the data set allows them) on the training images",
+            N_(
+                "Small shifts, rotations, zooms (and flips "
+                "where the data set allows them) on the training images"
+            ),
         )
         standardize = QCheckBox(
-            "Standardise inputs", objectName="standardizeCheck", checked=defaults.standardize
+            _("Standardise inputs"), objectName="standardizeCheck", checked=defaults.standardize
         )
         standardize.toggled.connect(self.changed)
         self._add(
@@ -102,26 +109,30 @@ class TrainingForm(QWidget):
             "standardize",
             "",
             standardize,
-            "Zero mean and unit variance per "
-            "channel, from the training images (as LeCun et al. prepared LeNet-5's inputs)",
+            N_(
+                "Zero mean and unit variance per channel, from the training images (as LeCun "
+                "et al. prepared LeNet-5's inputs)"
+            ),
         )
-        self._add_choices(layout, "device", "Device", ("auto",), "auto")
+        self._add_choices(layout, "device", N_("Device"), ("auto",), "auto")
         # Several GPUs: tick those to mirror the model on (shown when there are two or more).
         self.gpu_list = QListWidget(objectName="gpuList")
-        self.gpu_list.setAccessibleName("GPUs to train on")
-        self.gpu_list.setToolTip("Train on the ticked GPUs at once (tf.distribute mirrored)")
+        self.gpu_list.setAccessibleName(_("GPUs to train on"))
+        self.gpu_list.setToolTip(_("Train on the ticked GPUs at once (tf.distribute mirrored)"))
         self.gpu_list.setMaximumHeight(72)
         self.gpu_list.itemChanged.connect(self.changed)
         self.gpu_list.hide()
         layout.addRow("", self.gpu_list)
         self.fields["device"].currentIndexChanged.connect(self._show_gpu_list)  # type: ignore[attr-defined]
-        self._add_choices(layout, "mixed_precision", "Precision", MIXED_PRECISION_CHOICES, "auto")
-        self.fields["mixed_precision"].setToolTip(  # type: ignore[attr-defined]
-            "auto: mixed float16 on GPUs of compute capability 7.0 or newer, float32 elsewhere"
+        self._add_choices(
+            layout, "mixed_precision", N_("Precision"), MIXED_PRECISION_CHOICES, "auto"
         )
-        self._add_choices(layout, "xla", "XLA", XLA_CHOICES, "auto")
+        self.fields["mixed_precision"].setToolTip(  # type: ignore[attr-defined]
+            _("auto: mixed float16 on GPUs of compute capability 7.0 or newer, float32 elsewhere")
+        )
+        self._add_choices(layout, "xla", N_("XLA"), XLA_CHOICES, "auto")
         self.fields["xla"].setToolTip(  # type: ignore[attr-defined]
-            "auto: on for GPUs of compute capability 7.0 or newer, off on the CPU (slower there)"
+            _("auto: on for GPUs of compute capability 7.0 or newer, off on the CPU (slower there)")
         )
         self.setStyleSheet(
             'QLineEdit[invalid="true"], QComboBox[invalid="true"] '
@@ -129,11 +140,16 @@ class TrainingForm(QWidget):
         )
 
     def _add(self, layout: QFormLayout, name: str, label: str, widget: QWidget, tip: str) -> None:
+        # Labels and tips come from tables marked N_() (and from calls below): shown translated.
+        label, tip = _(label), _(tip)
         widget.setAccessibleName(label or name.replace("_", " "))
         widget.setToolTip(tip)
         widget.setProperty("tip", tip)
         self.fields[name] = widget
-        layout.addRow(label, widget)
+        if label:
+            layout.addRow(label, widget)
+        else:  # a check box names itself: the whole row's width, for longer languages too
+            layout.addRow(widget)
 
     def _add_choices(self, layout: QFormLayout, name: str, label: str, choices, current) -> None:
         combo = QComboBox(objectName=f"{_camel(name)}Combo")
@@ -148,7 +164,7 @@ class TrainingForm(QWidget):
         current = combo.currentData() or combo.currentText()
         combo.blockSignals(True)
         combo.clear()
-        combo.addItem("auto", "auto")
+        combo.addItem(_("auto"), "auto")
         combo.setItemData(
             0, "The first GPU if there is one, else the CPU", Qt.ItemDataRole.ToolTipRole
         )
@@ -158,7 +174,7 @@ class TrainingForm(QWidget):
         self.gpu_list.blockSignals(True)
         self.gpu_list.clear()
         if len(gpus) > 1:
-            combo.addItem("several GPUs (mirrored)", SEVERAL_GPUS)
+            combo.addItem(_("several GPUs (mirrored)"), SEVERAL_GPUS)
             for device in gpus:
                 item = QListWidgetItem(f"{device.name} ({device.description})")
                 item.setData(Qt.ItemDataRole.UserRole, device.name)

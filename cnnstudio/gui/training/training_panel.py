@@ -26,6 +26,7 @@ from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.training.live_run import LiveRunView, selectable_label
 from cnnstudio.gui.training.training_form import TrainingForm
 from cnnstudio.gui.training.training_worker import TrainingController
+from cnnstudio.i18n import _
 
 
 class TrainingPanel(QWidget):
@@ -36,7 +37,7 @@ class TrainingPanel(QWidget):
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("trainingPanel")
-        self.setAccessibleName("Training view")
+        self.setAccessibleName(_("Training view"))
         self.context = context
         self.live = LiveRunView()
         self.live.chartReady.connect(self._update_controls)
@@ -57,12 +58,12 @@ class TrainingPanel(QWidget):
         self._update_controls()
 
     def _build(self) -> None:
-        group = QGroupBox("Hyperparameters", objectName="hyperparameterGroup")
+        group = QGroupBox(_("Hyperparameters"), objectName="hyperparameterGroup")
         QVBoxLayout(group).addWidget(self.form)
-        self.train_button = self._button("Train", "trainButton", self.start_training)
-        self.pause_button = self._button("Pause", "pauseButton", self._toggle_pause)
+        self.train_button = self._button(_("Train"), "trainButton", self.start_training)
+        self.pause_button = self._button(_("Pause"), "pauseButton", self._toggle_pause)
         self.pause_button.setCheckable(True)
-        self.stop_button = self._button("Stop", "stopButton", self.stop)
+        self.stop_button = self._button(_("Stop"), "stopButton", self.stop)
         buttons = QHBoxLayout()
         for button in (self.train_button, self.pause_button, self.stop_button):
             buttons.addWidget(button)
@@ -123,15 +124,15 @@ class TrainingPanel(QWidget):
         if training:
             reason = ""
         elif not valid:
-            reason = f"Cannot train: {self.form.error}"
+            reason = _("Cannot train: {error}").format(error=self.form.error)
         elif not self.context.engine_ready:
-            reason = "Train is available once the engine has loaded."
+            reason = _("Train is available once the engine has loaded.")
         else:
             reason = ""
         self.reason_label.setText(reason)
         self.reason_label.setVisible(bool(reason))
         self.train_button.setEnabled(not training and valid and self.context.engine_ready)
-        self.train_button.setToolTip(reason or "Start training with these settings")
+        self.train_button.setToolTip(reason or _("Start training with these settings"))
         # A stopping run cannot be paused: stop wins, and "Stopping..." stays true.
         self.pause_button.setEnabled(training and not self.controller.is_stopping())
         self.stop_button.setEnabled(training)
@@ -175,7 +176,7 @@ class TrainingPanel(QWidget):
         self.live.begin(message, session.config.learning_rate)
         self.controller.start(session)
         self.pause_button.setChecked(False)
-        self.pause_button.setText("Pause")
+        self.pause_button.setText(_("Pause"))
         self._update_controls()
 
     def _toggle_pause(self, checked: bool) -> None:
@@ -187,14 +188,14 @@ class TrainingPanel(QWidget):
         if not checked:
             self.controller.resume()
         self.live.set_paused(checked)
-        self.pause_button.setText("Resume" if checked else "Pause")
+        self.pause_button.setText(_("Resume") if checked else _("Pause"))
 
     def stop(self) -> None:
         if self.is_training():
             self.controller.stop()
             self.live.set_stopping()
             self.pause_button.setChecked(False)
-            self.pause_button.setText("Pause")
+            self.pause_button.setText(_("Pause"))
             self._update_controls()
 
     def stop_and_wait(self, timeout_ms: int = 60_000) -> bool:
@@ -230,9 +231,12 @@ class TrainingPanel(QWidget):
     def _ask_stop(self) -> bool:
         answer = QMessageBox.question(
             self,
-            "Training is running",
-            "A model is training. Stop it and close?\n\nThe run is saved as stopped with its "
-            "last completed epoch's checkpoint; you can resume it from the run browser.",
+            _("Training is running"),
+            _(
+                "A model is training. Stop it and close?\n\nThe run is saved as "
+                "stopped with its last completed epoch's checkpoint; you can resume it "
+                "from the run browser."
+            ),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
@@ -246,7 +250,7 @@ class TrainingPanel(QWidget):
 
     def _on_finished(self, result: Any) -> None:
         self.pause_button.setChecked(False)
-        self.pause_button.setText("Pause")
+        self.pause_button.setText(_("Pause"))
         self._update_controls()
         self.context.runsChanged.emit()
         self.trainingFinished.emit(result)

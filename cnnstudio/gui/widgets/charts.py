@@ -44,6 +44,7 @@ from cnnstudio.gui.widgets.chart_data import (
     grow_limits,
     run_colour,
 )
+from cnnstudio.i18n import _
 
 DEFAULT_SMOOTHING = 0.6  # TensorBoard's default
 
@@ -68,7 +69,7 @@ class TrainingChart(QWidget):
     def __init__(self, parent: QWidget | None = None, *, max_fps: float = 10.0) -> None:
         super().__init__(parent)
         self.setObjectName("trainingChart")
-        self.setAccessibleName("Training charts")
+        self.setAccessibleName(_("Training charts"))
         self._runs: dict[str, _SeriesArtists] = {}
         self._dirty = False
         self._needs_full = True
@@ -88,7 +89,7 @@ class TrainingChart(QWidget):
         self.figure = Figure(figsize=(8, 5), dpi=100)
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setObjectName("chartCanvas")
-        self.canvas.setAccessibleName("Loss, accuracy and learning-rate chart")
+        self.canvas.setAccessibleName(_("Loss, accuracy and learning-rate chart"))
         self.canvas.mpl_connect("draw_event", self._on_draw)
         self.canvas.mpl_connect("resize_event", self._fit_margins)
         self._build_axes()
@@ -118,7 +119,7 @@ class TrainingChart(QWidget):
             axes.set_title(title, fontsize=10, loc="left")
             axes.grid(True, alpha=0.3)
             axes.tick_params(labelsize=8)
-        self.rate_axes.set_xlabel("epoch", fontsize=9)
+        self.rate_axes.set_xlabel(_("epoch"), fontsize=9)
         # "0.005" on each tick reads better than an offset text ("1e-3") beside the title.
         self.rate_axes.yaxis.set_major_formatter(FormatStrFormatter("%g"))
         self._set_loss_scale(log=True)
@@ -165,7 +166,7 @@ class TrainingChart(QWidget):
     def _build_controls(self) -> QHBoxLayout:
         row = QHBoxLayout()
         self.smoothing_slider = QSlider(Qt.Orientation.Horizontal, objectName="smoothingSlider")
-        self.smoothing_slider.setAccessibleName("Smoothing")
+        self.smoothing_slider.setAccessibleName(_("Smoothing"))
         self.smoothing_slider.setRange(0, 99)
         self.smoothing_slider.setValue(round(DEFAULT_SMOOTHING * 100))
         # A long status text beside it must not squeeze the slider to a stub.
@@ -173,26 +174,26 @@ class TrainingChart(QWidget):
         self.smoothing_slider.setMaximumWidth(160)
         self.smoothing_label = QLabel(objectName="smoothingLabel")
         self.smoothing_slider.valueChanged.connect(self._on_smoothing)
-        self.log_check = QCheckBox("Log loss", objectName="logScaleCheck", checked=True)
-        self.log_check.setAccessibleName("Logarithmic loss axis")
+        self.log_check = QCheckBox(_("Log loss"), objectName="logScaleCheck", checked=True)
+        self.log_check.setAccessibleName(_("Logarithmic loss axis"))
         self.log_check.toggled.connect(self._on_log_scale)
-        self.raw_check = QCheckBox("Raw", objectName="rawCurvesCheck", checked=True)
-        self.raw_check.setAccessibleName("Show raw batch curves")
+        self.raw_check = QCheckBox(_("Raw"), objectName="rawCurvesCheck", checked=True)
+        self.raw_check.setAccessibleName(_("Show raw batch curves"))
         self.raw_check.toggled.connect(lambda _: self.refresh(full=True))
-        self.png_button = QPushButton("PNG…", objectName="exportPngButton")
-        self.png_button.setAccessibleName("Export chart as PNG")
+        self.png_button = QPushButton(_("PNG…"), objectName="exportPngButton")
+        self.png_button.setAccessibleName(_("Export chart as PNG"))
         self.png_button.clicked.connect(self._ask_png)
-        self.csv_button = QPushButton("CSV…", objectName="exportCsvButton")
-        self.csv_button.setAccessibleName("Export chart data as CSV")
+        self.csv_button = QPushButton(_("CSV…"), objectName="exportCsvButton")
+        self.csv_button.setAccessibleName(_("Export chart data as CSV"))
         self.csv_button.clicked.connect(self._ask_csv)
-        row.addWidget(QLabel("Smoothing"))
+        row.addWidget(QLabel(_("Smoothing")))
         row.addWidget(self.smoothing_slider)
         row.addWidget(self.smoothing_label)
         row.addSpacing(12)
         row.addWidget(self.log_check)
         row.addWidget(self.raw_check)
         self.empty_label = QLabel(
-            "No data yet: press Train, or select runs in the run browser",
+            _("No data yet: press Train, or select runs in the run browser"),
             objectName="chartEmptyLabel",
         )
         self.empty_label.setStyleSheet("color: #777777;")
@@ -473,15 +474,15 @@ class TrainingChart(QWidget):
         return Path(path)
 
     def _ask_png(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Export chart", "training.png", "PNG images (*.png)"
+        name, _chosen_filter = QFileDialog.getSaveFileName(
+            self, _("Export chart"), _("training.png"), _("PNG images (*.png)")
         )
         if name:
             self.save_png(name)
 
     def _ask_csv(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Export chart data", "training.csv", "CSV files (*.csv)"
+        name, _chosen_filter = QFileDialog.getSaveFileName(
+            self, _("Export chart data"), _("training.csv"), _("CSV files (*.csv)")
         )
         if name:
             self.save_csv(name)
