@@ -327,54 +327,32 @@ def _stop_on_interrupt(session, progress: ConsoleProgress, received: list[int]):
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from cnnstudio.engine.training.launch import new_session
+
     config = _training_config(args)  # ValueError: one line, exit 2
-    _prepare_devices(config)
-    dataset = _image_folder_first(config)
-
-    from cnnstudio.engine.training.session import TrainingSession
-
     progress = ConsoleProgress(sys.stdout, interactive=sys.stdout.isatty())
-    session = TrainingSession(config, progress, dataset=dataset)
+    # A missing device or a bad image folder: ValueError (one line, exit 2), no run on disk.
+    session = new_session(config, progress, notes=_print_note)
     return _run_session(session, progress)
 
 
-def _prepare_devices(config) -> None:
-    """Before anything else touches TensorFlow: GPU memory growth and a multi-worker strategy
-    (`cnnstudio.engine.devices.distribute.prepare`); one line when `auto` finds no GPU."""
-    from cnnstudio.engine.devices.devices import auto_choice, resolve_devices
-    from cnnstudio.engine.devices.distribute import prepare
+def _print_note(note) -> None:
+    """A launch note: the device on stdout, a data set's warnings on stderr."""
+    from cnnstudio.engine.training.launch import DATA_NOTE
 
-    prepare(config)
-    if config.device != "auto":
-        resolve_devices(config.device)  # a device that is not there: one line, exit 2
+    if note.code == DATA_NOTE:
+        print(_("cnnstudio train: warning: {note}").format(note=note.text), file=sys.stderr)
     else:
-        device, why = auto_choice()
-        if not device.is_gpu:
-            print(_("Note: training on the CPU ({why}).").format(why=why))
-
-
-def _image_folder_first(config):
-    """An image folder, loaded before the session makes a run folder: an empty folder, one
-    class, or a class without a readable image is bad input (one line, exit 2), not a `failed`
-    run left on disk. None for a registered data set, which the session loads itself."""
-    from cnnstudio.engine.data.data_notes import data_notes
-    from cnnstudio.engine.data.datasets import list_datasets, load_dataset
-
-    if config.dataset in {info.name for info in list_datasets()}:
-        return None
-    dataset = load_dataset(
-        config.dataset, validation_fraction=config.validation_fraction, seed=config.seed
-    )
-    for note in data_notes(dataset):
-        print(_("cnnstudio train: warning: {note}").format(note=note), file=sys.stderr)
-    return dataset
+        print(_("Note: {note}.").format(note=note.text))
 
 
 def _run_session(session, progress: ConsoleProgress) -> int:
     """Train (or resume) with console progress and Ctrl-C handling; print the outcome."""
+    from cnnstudio.engine.training.launch import run_training
+
     received: list[int] = []
     with _stop_on_interrupt(session, progress, received):
-        result = session.run()
+        result = run_training(session)
     progress.clear_line()
     best = result.best
     summary = (
@@ -398,14 +376,15 @@ def _run_session(session, progress: ConsoleProgress) -> int:
 def _cmd_resume(args: argparse.Namespace) -> int:
     from cnnstudio.cli.runs import warn_if_forced
     from cnnstudio.engine.store.runs import RunStore
-    from cnnstudio.engine.training.session import TrainingSession
+    from cnnstudio.engine.training.launch import resumed_session
 
     handle = RunStore().find(args.run)
     if args.force:
         warn_if_forced(handle, "resuming")
     progress = ConsoleProgress(sys.stdout, interactive=sys.stdout.isatty())
-    session = TrainingSession.resume_run(handle, progress, epochs=args.epochs, force=args.force)
-    _prepare_devices(session.config)
+    session = resumed_session(
+        handle, progress, epochs=args.epochs, force=args.force, notes=_print_note
+    )
     return _run_session(session, progress)
 
 

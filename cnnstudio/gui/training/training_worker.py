@@ -90,7 +90,9 @@ class TrainingWorker(Worker):
         self.events += 1
 
     def work(self) -> None:  # the training thread
-        result: RunResult = self.session.run()
+        from cnnstudio.engine.training.launch import run_training
+
+        result: RunResult = run_training(self.session)
         self.done.emit(result)
 
     def stop(self) -> None:

@@ -134,3 +134,23 @@ def test_a_finished_run_leaves_nothing_of_its_session_behind(qtbot):
         return alive() is None
 
     qtbot.waitUntil(released, timeout=30_000)
+
+
+def test_the_training_thread_runs_through_the_engine_entry_point(qtbot, monkeypatch):
+    """The GUI starts runs as the CLI and a queue do: engine/training/launch.run_training."""
+    from cnnstudio.engine.training import launch
+
+    seen = []
+
+    def spy(config, *args, **kwargs):
+        seen.append(config)
+        return real(config, *args, **kwargs)
+
+    real = launch.run_training
+    monkeypatch.setattr(launch, "run_training", spy)
+    controller = TrainingController()
+    started = session(epochs=1)
+    with qtbot.waitSignal(controller.finished, timeout=60_000) as finished:
+        controller.start(started)
+    assert seen == [started]
+    assert finished.args[0].status == "finished"
