@@ -200,8 +200,7 @@ class DrawingPad(QWidget):
 
     def _on_model_refused(self, source: ModelSource, reason: str) -> None:
         self._refused_first = self.model_info is None
-        self.chooser.revert()
-        self.show_message(f"Cannot use {source.label}: {reason}", error=True)
+        self.show_message(self.chooser.refuse(source, reason), error=True)
         self.modelRefused.emit(reason)
 
     # -- recognition ----------------------------------------------------------------------------

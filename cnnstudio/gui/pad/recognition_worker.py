@@ -25,20 +25,11 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
+from cnnstudio.gui.widgets.trained_models import FILE, RUN, ModelSource
 from cnnstudio.gui.workers import LatestRequestWorker
 
-BUNDLED, RUN, FILE = "bundled", "run", "file"
 KEEP_RECOGNIZERS = 3  # models kept loaded (the one in use and the last two)
 MAPS_INTERVAL_S = 0.1  # feature maps while a stroke grows: 10 a second still look live
-
-
-@dataclass(frozen=True)
-class ModelSource:
-    """Where the pad's model comes from: the bundled LeNet-5, a finished run, or a .keras file."""
-
-    kind: str = BUNDLED
-    location: str = ""  # the run's folder, or the file's path
-    label: str = "Bundled LeNet-5"
 
 
 def open_recognizer(source: ModelSource) -> Any:
