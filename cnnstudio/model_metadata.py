@@ -172,6 +172,61 @@ class OptionMeta:
 
 
 @dataclass(frozen=True)
+class ModelCard:
+    """What a network introduced and why it mattered, for students. The texts are catalog
+    message ids, marked with `N_` where a family declares them; a view or the CLI translates
+    each with `_()` when it shows it. `worked_example` is arithmetic a student can check by
+    hand (shown in a fixed-width font, not translated line by line: it is mostly numbers)."""
+
+    headline: str
+    introduced: tuple[str, ...]
+    why_it_mattered: str
+    worked_example: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "headline": self.headline,
+            "introduced": list(self.introduced),
+            "why_it_mattered": self.why_it_mattered,
+            "worked_example": list(self.worked_example),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelCard:
+        return cls(
+            headline=str(data["headline"]),
+            introduced=tuple(str(text) for text in data["introduced"]),
+            why_it_mattered=str(data["why_it_mattered"]),
+            worked_example=tuple(str(line) for line in data.get("worked_example", ())),
+        )
+
+
+@dataclass(frozen=True)
+class BlockPattern:
+    """How a family names its blocks, for the layer graph: a regular expression over layer
+    names whose first group is the block (`conv3_block2_1_conv` -> `conv3_block2`), what such
+    a block is (`role`, e.g. "residual block"), and, for a block that holds such units as a
+    stage does (`conv3` holds `conv3_block1`), what the holder is (`holder_role`)."""
+
+    pattern: str
+    role: str
+    holder_role: str = ""
+    example: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BlockPattern:
+        return cls(
+            pattern=str(data["pattern"]),
+            role=str(data["role"]),
+            holder_role=str(data.get("holder_role", "")),
+            example=str(data.get("example", "")),
+        )
+
+
+@dataclass(frozen=True)
 class ModelMeta:
     """What the app, the CLI and the tests know about a model without building it."""
 
@@ -187,6 +242,9 @@ class ModelMeta:
     default_classes: int = 1000
     aliases: tuple[str, ...] = ()
     options: tuple[OptionMeta, ...] = ()
+    # What the family knows about itself, declared with it (cnnstudio/models/<family>.py).
+    card: ModelCard | None = None
+    blocks: tuple[BlockPattern, ...] = ()
 
     def option(self, name: str) -> OptionMeta:
         for option in self.options:
@@ -224,6 +282,8 @@ class ModelMeta:
         data["canonical_input"] = list(self.canonical_input)
         data["aliases"] = list(self.aliases)
         data["options"] = [option.to_dict() for option in self.options]
+        data["card"] = None if self.card is None else self.card.to_dict()
+        data["blocks"] = [block.to_dict() for block in self.blocks]
         return data
 
     @classmethod
@@ -240,4 +300,6 @@ class ModelMeta:
             default_classes=int(data["default_classes"]),
             aliases=tuple(data.get("aliases", ())),
             options=tuple(OptionMeta.from_dict(option) for option in data.get("options", ())),
+            card=ModelCard.from_dict(data["card"]) if data.get("card") else None,
+            blocks=tuple(BlockPattern.from_dict(block) for block in data.get("blocks", ())),
         )

@@ -75,6 +75,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help=_("a model option, e.g. activation=tanh (repeatable)"),
     )
     summary.add_argument("--json", action="store_true", help=_("print JSON instead of a table"))
+    summary.add_argument(
+        "--no-card", action="store_true", help=_("leave out the model card after the totals")
+    )
     summary.set_defaults(handler=_cmd_summary)
 
 
@@ -242,4 +245,20 @@ def _cmd_summary(args: argparse.Namespace) -> int:
             format_count2=format_count(stats.flops),
         )
     )
+    if info.card is not None and not args.no_card:
+        print("\n" + "\n".join(card_lines(info.card)))
     return 0
+
+
+def card_lines(card, width: int = 100) -> list[str]:
+    """A model card (what the network introduced, why it mattered, arithmetic to check) as
+    terminal lines; its texts are the catalog's message ids, translated here."""
+    import textwrap
+
+    lines = [_(card.headline), "", _("What it introduced:")]
+    for item in card.introduced:
+        lines += textwrap.wrap(_(item), width, initial_indent="- ", subsequent_indent="  ")
+    lines += ["", _("Why it mattered:"), *textwrap.wrap(_(card.why_it_mattered), width)]
+    if card.worked_example:
+        lines += ["", _("Check the numbers:"), *(f"  {_(line)}" for line in card.worked_example)]
+    return lines

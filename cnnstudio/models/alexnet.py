@@ -28,6 +28,8 @@ import keras
 from keras import layers as keras_layers
 from keras import ops
 
+from cnnstudio.i18n import N_
+from cnnstudio.model_metadata import ModelCard
 from cnnstudio.models import layers
 from cnnstudio.models.registry import (
     ACTIVATION,
@@ -37,6 +39,41 @@ from cnnstudio.models.registry import (
     STEM,
     Option,
     register_model,
+)
+
+# What the family knows about itself, as data: its card for students (message ids, translated
+# where shown) and how it names its blocks.
+ALEXNET_CARD = ModelCard(
+    headline=N_("Deep CNNs win ImageNet: ReLU, dropout, GPUs and augmentation."),
+    introduced=(
+        N_(
+            "ReLU, max(0, x), instead of tanh or sigmoid: it does not saturate for positive "
+            "inputs, so gradients stay large and the paper's network trained several times "
+            "faster."
+        ),
+        N_(
+            "Dropout (p = 0.5) in the large fully-connected layers: randomly silencing units "
+            "during training stops them co-adapting and curbs overfitting of 60 million "
+            "parameters."
+        ),
+        N_(
+            "Training on two GPUs: the layers were split into two groups, one per GPU, which "
+            "is why the 'grouped' option exists."
+        ),
+        N_(
+            "Data augmentation: random crops and horizontal flips of the training images, and "
+            "colour (PCA lighting) jitter, multiplying the effective size of the data set."
+        ),
+        N_(
+            "Also overlapping max pooling (3x3 windows, stride 2) and local response "
+            "normalisation (the 'lrn' option)."
+        ),
+    ),
+    why_it_mattered=N_(
+        "In 2012 it cut the ImageNet top-5 error from about 26% to 15.3%, far ahead of "
+        "every hand-engineered method. That result started the deep-learning era in "
+        "computer vision, and GPUs became the standard tool for training."
+    ),
 )
 
 ALEXNET_PAPER = (
@@ -223,6 +260,7 @@ def build_alexnet(
     name="alexnet",
     display_name="AlexNet",
     family="AlexNet",
+    card=ALEXNET_CARD,
     year=2012,
     paper=ALEXNET_PAPER,
     canonical_input=(227, 227, 3),

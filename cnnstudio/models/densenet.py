@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import keras
 
+from cnnstudio.i18n import N_
+from cnnstudio.model_metadata import BlockPattern, ModelCard
 from cnnstudio.models import layers
 from cnnstudio.models.registry import (
     ACTIVATION,
@@ -42,6 +44,49 @@ from cnnstudio.models.registry import (
     NORMALIZATION,
     STEM,
     register_model,
+)
+
+# What the family knows about itself, as data: its card for students (message ids, translated
+# where shown) and how it names its blocks.
+DENSENET_CARD = ModelCard(
+    headline=N_("Every layer sees the concatenation of all earlier ones."),
+    introduced=(
+        N_(
+            "Inside a dense block each layer receives the concatenated feature maps of all "
+            "preceding layers and adds only k new ones (the growth rate, 32 here)."
+        ),
+        N_(
+            "Layers are BN-ReLU-1x1 conv (4k channels) then BN-ReLU-3x3 conv (k channels); "
+            "transition layers between blocks halve the channels (1x1 conv) and the grid "
+            "(2x2 average pooling)."
+        ),
+        N_(
+            "Concatenation instead of ResNet's addition: features are reused rather than "
+            "re-learned, and every layer has a short path to the loss."
+        ),
+    ),
+    why_it_mattered=N_(
+        "DenseNet-121 matches ResNet-50's ImageNet accuracy with about 8 million "
+        "parameters instead of 25.6 million. The price is memory: the concatenated "
+        "inputs grow with every layer."
+    ),
+    worked_example=(
+        N_("Input channels of layer l in a block: k0 + k*(l-1)"),
+        N_("DenseNet-121 block 1: k0 = 64, k = 32, 6 layers"),
+        N_("  out: 64 + 6*32 = 256 channels; transition -> 128"),
+    ),
+)
+
+# conv3_block2_1_conv is in the dense layer conv3_block2, which is in the dense block conv3;
+# pool2_conv in the transition pool2 (pool1 is the stem's max pooling, not a transition).
+DENSENET_BLOCKS = (
+    BlockPattern(
+        r"^([a-z]+\d+_block\d+)(?:_|$)",
+        N_("dense layer"),
+        holder_role=N_("dense block"),
+        example="conv3_block2_1_conv",
+    ),
+    BlockPattern(r"^(pool[2-9])(?:_|$)", N_("transition"), example="pool2_conv"),
 )
 
 DENSENET_PAPER = (
@@ -172,6 +217,8 @@ def densenet(
 
 _DENSENET = {
     "family": "DenseNet",
+    "card": DENSENET_CARD,
+    "blocks": DENSENET_BLOCKS,
     "year": 2016,
     "paper": DENSENET_PAPER,
     "canonical_input": (224, 224, 3),

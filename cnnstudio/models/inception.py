@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import keras
 
+from cnnstudio.i18n import N_
+from cnnstudio.model_metadata import BlockPattern, ModelCard
 from cnnstudio.models import layers
 from cnnstudio.models.inception_v3 import inception_v3_model
 from cnnstudio.models.registry import (
@@ -44,6 +46,109 @@ from cnnstudio.models.registry import (
     STEM,
     Option,
     register_model,
+)
+
+# What the family knows about itself, as data: its card for students (message ids, translated
+# where shown) and how it names its blocks.
+INCEPTION_V1_CARD = ModelCard(
+    headline=N_("Parallel branches at several scales, made affordable by 1x1 reductions."),
+    introduced=(
+        N_(
+            "The Inception module runs 1x1, 3x3 and 5x5 convolutions and a 3x3 max pooling "
+            "side by side and concatenates their outputs, so each layer looks at several "
+            "scales at once."
+        ),
+        N_(
+            "1x1 'reduce' convolutions shrink the channels before the costly 3x3 and 5x5 "
+            "convolutions (and after the pooling), keeping the network wide but cheap."
+        ),
+        N_(
+            "Global average pooling at the end and two auxiliary classifiers during training "
+            "(the 'aux_logits' option) to help gradients reach the early layers."
+        ),
+    ),
+    why_it_mattered=N_(
+        "GoogLeNet won ImageNet 2014 (6.7% top-5 error) with 22 layers and about 7 "
+        "million parameters, a twelfth of AlexNet's: it showed that careful design of "
+        "the computation beats brute size."
+    ),
+    worked_example=(
+        N_("inception_3a, 5x5 branch on 28x28x192 input, 32 output channels:"),
+        N_("  direct:       5*5*192*32           = 153,600 weights"),
+        N_("  with reduce:  192*16 + 5*5*16*32   =  15,872 weights  (about 10x fewer)"),
+    ),
+)
+
+INCEPTION_V2_CARD = ModelCard(
+    headline=N_("Batch normalisation (BN-Inception)."),
+    introduced=(
+        N_(
+            "Batch normalisation after every convolution: each channel is normalised to zero "
+            "mean and unit variance over the mini-batch, then scaled and shifted by two "
+            "learned parameters."
+        ),
+        N_(
+            "This steadies the distribution each layer sees while the earlier layers change, "
+            "so much higher learning rates work and initialisation matters less; it also "
+            "regularises a little."
+        ),
+        N_("The 5x5 convolutions of the modules are replaced by two stacked 3x3 ones."),
+    ),
+    why_it_mattered=N_(
+        "It reached GoogLeNet's accuracy in a fraction of the training steps (the paper "
+        "reports 14 times fewer). Batch normalisation became a standard layer in nearly "
+        "every CNN that followed, ResNet included."
+    ),
+    worked_example=(
+        N_("Per channel: y = gamma * (x - mean) / sqrt(var + eps) + beta"),
+        N_("BatchNorm on 64 channels: 4*64 = 256 parameters"),
+        N_("  (gamma, beta trained; moving mean and variance not trained)"),
+    ),
+)
+
+INCEPTION_V3_CARD = ModelCard(
+    headline=N_("Factorised convolutions."),
+    introduced=(
+        N_(
+            "Large filters are factorised into smaller ones: a 5x5 becomes two 3x3, and an nxn "
+            "becomes a 1xn followed by an nx1, with the same receptive field for less "
+            "computation."
+        ),
+        N_(
+            "Efficient grid reduction: stride-2 convolution and pooling branches run in "
+            "parallel and are concatenated, shrinking the grid without a bottleneck."
+        ),
+        N_(
+            "Label smoothing and a batch-normalised auxiliary classifier as regularisers; "
+            "299x299 input."
+        ),
+    ),
+    why_it_mattered=N_(
+        "It gave a large gain in accuracy for a modest cost, and the factorisation ideas "
+        "(asymmetric 1xn / nx1 filters, stacking small kernels) were reused widely in "
+        "efficient architectures."
+    ),
+    worked_example=(
+        N_("With C channels in and out:"),
+        N_("  7x7:        49 C^2"),
+        N_("  1x7 + 7x1:  7 C^2 + 7 C^2 = 14 C^2   (71% fewer)"),
+        N_("  3x3 -> 1x3 + 3x1: 9 C^2 -> 6 C^2     (33% fewer)"),
+    ),
+)
+
+# Inception v1 and v2 modules are named inception_3a..., Inception v3's (as in
+# keras.applications) mixed0..., mixed9_1.
+INCEPTION_BLOCKS = (
+    BlockPattern(
+        r"^(inception_\d+[a-z]?)(?:_|$)",
+        N_("Inception module"),
+        example="inception_3a_5x5_reduce_conv",
+    ),
+)
+INCEPTION_V3_BLOCKS = (
+    BlockPattern(
+        r"^(mixed_?\d+[a-z]?)(?:_|$)", N_("Inception module"), example="mixed0_3x3dbl_reduce_conv"
+    ),
 )
 
 GOOGLENET_PAPER = "Szegedy et al. 2014, Going deeper with convolutions (arXiv:1409.4842)"
@@ -268,6 +373,8 @@ def bn_inception(
     name="inception_v1",
     display_name="Inception v1 (GoogLeNet)",
     family="Inception",
+    card=INCEPTION_V1_CARD,
+    blocks=INCEPTION_BLOCKS,
     year=2014,
     paper=GOOGLENET_PAPER,
     canonical_input=(224, 224, 3),
@@ -295,6 +402,8 @@ def inception_v1(input_shape, num_classes, **options):
     name="inception_v2",
     display_name="Inception v2 (BN-Inception)",
     family="Inception",
+    card=INCEPTION_V2_CARD,
+    blocks=INCEPTION_BLOCKS,
     year=2015,
     paper=BN_INCEPTION_PAPER,
     canonical_input=(224, 224, 3),
@@ -316,6 +425,8 @@ def inception_v2(input_shape, num_classes, **options):
     name="inception_v3",
     display_name="Inception v3",
     family="Inception",
+    card=INCEPTION_V3_CARD,
+    blocks=INCEPTION_V3_BLOCKS,
     year=2015,
     paper=INCEPTION_V3_PAPER,
     canonical_input=(299, 299, 3),

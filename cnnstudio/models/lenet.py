@@ -25,6 +25,8 @@ from __future__ import annotations
 import keras
 from keras import layers as keras_layers
 
+from cnnstudio.i18n import N_
+from cnnstudio.model_metadata import ModelCard
 from cnnstudio.models import layers
 from cnnstudio.models.registry import (
     ACTIVATION,
@@ -32,6 +34,42 @@ from cnnstudio.models.registry import (
     NORMALIZATION,
     POOLING,
     register_model,
+)
+
+# What the family knows about itself, as data: its card for students (message ids, translated
+# where shown) and how it names its blocks.
+LENET_CARD = ModelCard(
+    headline=N_("Learned convolutions and subsampling, trained end to end."),
+    introduced=(
+        N_(
+            "Convolution with shared weights: each feature map slides one small 5x5 filter "
+            "over the whole image, so a feature is detected wherever it appears and a layer "
+            "needs few parameters."
+        ),
+        N_(
+            "Subsampling (average pooling) after each convolution halves the resolution, "
+            "which makes the features tolerant to small shifts and distortions of the input."
+        ),
+        N_(
+            "Alternating convolution and subsampling builds features from strokes to parts "
+            "to digits; a few fully-connected layers classify them."
+        ),
+        N_(
+            "The whole network, from pixels to class, is trained by backpropagation: no "
+            "hand-designed feature extractor."
+        ),
+    ),
+    why_it_mattered=N_(
+        "It read a large share of the cheques in the United States in the late 1990s and "
+        "set the template every later CNN follows: convolution, non-linearity, pooling, "
+        "repeated, then a classifier. It is small enough to train on a laptop in seconds."
+    ),
+    worked_example=(
+        N_("C1: 6 filters of 5x5 over 1 channel"),
+        N_("    6 x (5*5*1 + 1) = 156 parameters"),
+        N_("A dense layer from 32x32 pixels to 6x28x28 units would need"),
+        N_("    1024 * 4704 + 4704 = 4,821,600 parameters"),
+    ),
 )
 
 LENET_PAPER = (
@@ -93,6 +131,7 @@ def lenet(
     name="lenet5",
     display_name="LeNet-5",
     family="LeNet",
+    card=LENET_CARD,
     year=1998,
     paper=LENET_PAPER,
     canonical_input=(32, 32, 1),

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import keras
 from keras import layers as keras_layers
 
+from cnnstudio.i18n import N_
+from cnnstudio.model_metadata import ModelCard
 from cnnstudio.models import layers
 from cnnstudio.models.registry import (
     ACTIVATION,
@@ -39,6 +41,35 @@ from cnnstudio.models.registry import (
     POOLING,
     STEM,
     register_model,
+)
+
+# What the family knows about itself, as data: its card for students (message ids, translated
+# where shown) and how it names its blocks.
+NIN_CARD = ModelCard(
+    headline=N_("1x1 convolutions and global average pooling."),
+    introduced=(
+        N_(
+            "'mlpconv' layers: each convolution is followed by 1x1 convolutions, a small "
+            "multilayer perceptron applied at every pixel. A 1x1 convolution mixes channels "
+            "and adds a non-linearity without looking at neighbouring pixels."
+        ),
+        N_(
+            "Global average pooling instead of fully-connected layers: the last layer makes "
+            "one feature map per class and averages each map to one score. No dense "
+            "parameters to overfit, and each map reads as where the class was seen."
+        ),
+    ),
+    why_it_mattered=N_(
+        "The 1x1 convolution became the everyday tool for changing the number of "
+        "channels cheaply (Inception's reductions, ResNet's bottlenecks), and global "
+        "average pooling replaced the huge dense heads of AlexNet and VGG in almost every "
+        "later network."
+    ),
+    worked_example=(
+        N_("1x1 conv from 256 to 64 channels: 256*64 + 64 = 16,448 parameters"),
+        N_("VGG-style dense head on 7x7x512: 102,764,544 parameters"),
+        N_("Global average pooling: 0 parameters"),
+    ),
 )
 
 NIN_PAPER = "Lin, Chen and Yan 2013, Network In Network, ICLR 2014, arXiv:1312.4400"
@@ -165,6 +196,7 @@ def build_nin(
     name="nin",
     display_name="NiN",
     family="NiN",
+    card=NIN_CARD,
     year=2013,
     paper=NIN_PAPER,
     canonical_input=(224, 224, 3),

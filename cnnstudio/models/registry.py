@@ -25,6 +25,8 @@ from typing import Any
 import keras
 
 from cnnstudio.model_metadata import (
+    BlockPattern,
+    ModelCard,
     ModelMeta,
     OptionMeta,
     format_shape,
@@ -104,6 +106,8 @@ def register_model(
     options: Iterable[Option] = (),
     default_classes: int = 1000,
     aliases: Iterable[str] = (),
+    card: ModelCard | None = None,
+    blocks: Iterable[BlockPattern] = (),
 ) -> Callable[[Builder], Builder]:
     """Decorator: register `builder(input_shape, num_classes, **options) -> keras.Model`."""
 
@@ -123,6 +127,8 @@ def register_model(
             options=tuple(options),
             default_classes=default_classes,
             aliases=tuple(aliases),
+            card=card,
+            blocks=tuple(blocks),
         )
         _REGISTRY[name] = info
         for alias in info.aliases:

@@ -50,6 +50,8 @@ from functools import partial
 
 import keras
 
+from cnnstudio.i18n import N_
+from cnnstudio.model_metadata import BlockPattern, ModelCard
 from cnnstudio.models import layers
 from cnnstudio.models.registry import (
     ACTIVATION,
@@ -58,6 +60,80 @@ from cnnstudio.models.registry import (
     STEM,
     Option,
     register_model,
+)
+
+# What the family knows about itself, as data: its card for students (message ids, translated
+# where shown) and how it names its blocks.
+RESNET_CARD = ModelCard(
+    headline=N_("Residual shortcuts make very deep networks trainable."),
+    introduced=(
+        N_(
+            "A residual block outputs F(x) + x: an identity shortcut adds the block's input to "
+            "its output, so the layers only learn a correction. A block can do nothing at "
+            "all by driving F to zero."
+        ),
+        N_(
+            "This fixed the 'degradation problem': deeper plain networks had higher training "
+            "error than shallower ones. Gradients flow straight back through the shortcuts."
+        ),
+        N_(
+            "Bottleneck blocks (ResNet-50 and deeper): 1x1 to reduce channels, 3x3 at the "
+            "reduced width, 1x1 to expand again."
+        ),
+        N_(
+            "A 1x1 stride-2 projection on the shortcut where the shape changes; batch "
+            "normalisation after every convolution."
+        ),
+    ),
+    why_it_mattered=N_(
+        "A 152-layer ResNet won ImageNet 2015 (3.6% top-5 error, an ensemble) and the "
+        "shortcut became part of almost every deep architecture since, far beyond "
+        "vision, transformers included."
+    ),
+    worked_example=(
+        N_("On 256 channels (biases ignored):"),
+        N_("  two 3x3 convs at 256:  2*3*3*256*256             = 1,179,648"),
+        N_("  bottleneck 256-64-256: 256*64 + 3*3*64*64 + 64*256 = 69,632"),
+    ),
+)
+
+RESNEXT_CARD = ModelCard(
+    headline=N_("Cardinality: split the bottleneck into many parallel groups."),
+    introduced=(
+        N_(
+            "The 3x3 convolution of a ResNet bottleneck is split into many parallel paths "
+            "(the cardinality, 32 here), each of small width (4 channels per group in the "
+            "first stage); their outputs are aggregated."
+        ),
+        N_(
+            "These parallel paths are exactly a grouped convolution: each group sees only its "
+            "own slice of the channels."
+        ),
+        N_(
+            "Cardinality is a new dimension next to depth and width: at equal parameters and "
+            "MACs, more groups gave better accuracy than going deeper or wider."
+        ),
+    ),
+    why_it_mattered=N_(
+        "ResNeXt-50 has about the same size and cost as ResNet-50 and is more accurate; "
+        "grouped and depthwise convolutions became central to efficient networks "
+        "(MobileNet, ShuffleNet, RegNet)."
+    ),
+    worked_example=(
+        N_("3x3 conv, 128 channels in and out, biases ignored:"),
+        N_("  dense:       3*3*128*128      = 147,456 weights"),
+        N_("  32 groups:   3*3*128*128 / 32 =   4,608 weights"),
+    ),
+)
+
+# conv3_block2_1_conv is in the residual block conv3_block2, which is in the stage conv3.
+RESNET_BLOCKS = (
+    BlockPattern(
+        r"^([a-z]+\d+_block\d+)(?:_|$)",
+        N_("residual block"),
+        holder_role=N_("stage"),
+        example="conv3_block2_1_conv",
+    ),
 )
 
 RESNET_PAPER = (
@@ -263,6 +339,8 @@ def _resnet(depth: int, input_shape, num_classes, **options):
 
 _RESNET = {
     "family": "ResNet",
+    "card": RESNET_CARD,
+    "blocks": RESNET_BLOCKS,
     "year": 2015,
     "paper": RESNET_PAPER,
     "canonical_input": (224, 224, 3),
@@ -341,6 +419,8 @@ def resnet152(input_shape, num_classes, **options) -> keras.Model:
     name="resnext50_32x4d",
     display_name="ResNeXt-50 (32x4d)",
     family="ResNeXt",
+    card=RESNEXT_CARD,
+    blocks=RESNET_BLOCKS,
     year=2016,
     paper=RESNEXT_PAPER,
     canonical_input=(224, 224, 3),

@@ -24,6 +24,8 @@ from __future__ import annotations
 import keras
 from keras import layers as keras_layers
 
+from cnnstudio.i18n import N_
+from cnnstudio.model_metadata import BlockPattern, ModelCard
 from cnnstudio.models import layers
 from cnnstudio.models.registry import (
     ACTIVATION,
@@ -32,6 +34,45 @@ from cnnstudio.models.registry import (
     POOLING,
     register_model,
 )
+
+# What the family knows about itself, as data: its card for students (message ids, translated
+# where shown) and how it names its blocks.
+VGG_CARD = ModelCard(
+    headline=N_("Depth from uniform stacks of small 3x3 convolutions."),
+    introduced=(
+        N_(
+            "Only 3x3 convolutions (stride 1, padding 1) and 2x2 max pooling, stacked 11 to "
+            "19 layers deep: a simple, uniform design that is easy to reason about."
+        ),
+        N_(
+            "Two stacked 3x3 convolutions see a 5x5 region (three see 7x7), with fewer "
+            "parameters and an extra non-linearity between them, which makes the function "
+            "more expressive."
+        ),
+        N_(
+            "The number of channels doubles (64, 128, 256, 512) each time pooling halves "
+            "the resolution."
+        ),
+    ),
+    why_it_mattered=N_(
+        "It showed that depth, not clever large filters, drives accuracy (second in "
+        "ImageNet classification 2014). Its features became the default for transfer "
+        "learning and perceptual losses. Its price: 138 million parameters for VGG-16, "
+        "most of them in the first dense layer."
+    ),
+    worked_example=(
+        N_("With C channels in and out (biases ignored):"),
+        N_("  one 5x5 conv:   5*5*C*C     = 25 C^2"),
+        N_("  two 3x3 convs:  2*(3*3*C*C) = 18 C^2   (28% fewer)"),
+        N_("Same 5x5 receptive field, plus one more ReLU."),
+        N_("  one 7x7: 49 C^2   vs   three 3x3: 27 C^2   (45% fewer)"),
+        N_("VGG-16's first dense layer: 7*7*512*4096 + 4096 = 102,764,544"),
+    ),
+)
+
+# VGG's blocks: block1_conv1 ... block1_pool -> block1 (what `cnnstudio summary` and the graph
+# group; a plain stack, so no role beyond "block").
+VGG_BLOCKS = (BlockPattern(r"^(block\d+)(?:_|$)", N_("block"), example="block1_conv1"),)
 
 VGG_PAPER = (
     "Simonyan and Zisserman 2014, Very Deep Convolutional Networks for Large-Scale Image "
@@ -150,6 +191,8 @@ def register_vgg(depth: int, config: str):
         name=f"vgg{depth}",
         display_name=f"VGG-{depth}",
         family="VGG",
+        card=VGG_CARD,
+        blocks=VGG_BLOCKS,
         year=2014,
         paper=VGG_PAPER,
         canonical_input=(224, 224, 3),

@@ -171,3 +171,15 @@ def test_version_in_a_real_process():
     )
     assert result.returncode == 0
     assert result.stdout.strip() == f"cnnstudio {__version__}"
+
+
+def test_summary_prints_the_model_card_from_the_family(capsys):
+    status, out, err = run(capsys, "summary", "vgg16", "--input", "32x32x3", "--classes", "10")
+    assert status == 0, err
+    card = out[out.index("MACs per image:") :]
+    assert "Depth from uniform stacks of small 3x3 convolutions." in card
+    assert "What it introduced:" in card and "Why it mattered:" in card
+    assert "2*(3*3*C*C) = 18 C^2" in card  # the worked example, checkable by hand
+    assert_terminal_friendly(out)
+    status, out, _ = run(capsys, "summary", "lenet5", "--no-card")
+    assert status == 0 and "What it introduced:" not in out

@@ -19,16 +19,18 @@ the shapes entering it from outside and the shapes leaving it.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     # Type names only: importing layer_stats imports Keras, and this module must stay light
     # enough to import on a GUI thread.
     from cnnstudio.engine.anatomy.layer_stats import LayerStats, ModelStats
+    from cnnstudio.model_metadata import BlockPattern
 
 Shape = tuple[int | None, ...]
 Expanded = Collection[str] | Literal["all"]
@@ -221,8 +223,49 @@ def _collapsible(stats: ModelStats, members: dict[str, list[LayerStats]]) -> lis
     return result
 
 
-def block_role(block: str, layers: Iterable[LayerStats]) -> str:
-    """What a block is, for its label: from its name and the layer types inside."""
+def family_blocks(model_name: str) -> tuple[BlockPattern, ...]:
+    """How the zoo family of `model_name` names its blocks and what they are (declared with the
+    family, read from the shipped metadata: no Keras); () for a model of no known family."""
+    meta = _zoo_metadata().get(model_name)
+    return meta.blocks if meta is not None else ()
+
+
+@functools.cache
+def _zoo_metadata() -> dict[str, Any]:
+    # The shipped file does not change while the app runs: read it once.
+    from cnnstudio.engine.anatomy.catalog import load_model_metadata
+
+    return load_model_metadata()
+
+
+def _declared_role(
+    block: str, layers: list[LayerStats], patterns: Iterable[BlockPattern]
+) -> str | None:
+    """The role the family declares for `block`: a pattern naming the block itself, or one
+    naming the units it holds (a stage holds `conv3_block1`, ...)."""
+    inner = {layer.block for layer in layers if layer.block and layer.block != block}
+    for declared in patterns:
+        pattern = re.compile(declared.pattern)
+        if inner:
+            if declared.holder_role and any(
+                (m := pattern.match(name)) and m.group(1) == name for name in inner
+            ):
+                return declared.holder_role
+        elif (m := pattern.match(block)) and m.group(1) == block:
+            return declared.role
+    return None
+
+
+def block_role(
+    block: str, layers: Iterable[LayerStats], patterns: Iterable[BlockPattern] = ()
+) -> str:
+    """What a block is, for its label: as its family declares it (`patterns`, from
+    `family_blocks`), else from its name and the layer types inside (a model of no known
+    family: a .keras file)."""
+    layers = list(layers)
+    declared = _declared_role(block, layers, patterns)
+    if declared is not None:
+        return declared
     types = {layer.type for layer in layers}
     if block.startswith(("inception_", "mixed")):
         return "Inception module"
@@ -247,8 +290,9 @@ def default_expanded(stats: ModelStats) -> frozenset[str] | Literal["all"]:
     if len(stats.layers) <= 60:
         return "all"
     members = _members(stats)
+    patterns = family_blocks(stats.name)
     return frozenset(
-        block for block, layers in members.items() if block_role(block, layers) == "stage"
+        block for block, layers in members.items() if block_role(block, layers, patterns) == "stage"
     )
 
 
@@ -350,6 +394,7 @@ class _Context:
             self.consumers[source].append(target)
         # Layers nothing consumes are the model's outputs.
         self.outputs = {name for name, consumers in self.consumers.items() if not consumers}
+        self.patterns = family_blocks(stats.name)
 
 
 def _block_node(
@@ -387,7 +432,7 @@ def _block_node(
         params=sum(layer.params for layer in layers),
         macs=sum(layer.macs for layer in layers),
         blocks=outer,
-        role=block_role(block, layers),
+        role=block_role(block, layers, context.patterns),
     )
 
 

@@ -24,6 +24,7 @@ serialised input tensors with their shapes and `keras_history = [layer, node, te
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Iterator
@@ -39,31 +40,32 @@ Shape = tuple[int | None, ...]
 # --- blocks ---------------------------------------------------------------------------------------
 
 # The block a layer belongs to, from its stable name: the first pattern that matches wins and its
-# first group is the block. Names are the zoo's (and keras.applications') conventions:
+# first group is the block. Each zoo family declares its own (`ModelMeta.blocks`, next to its
+# builders); a generic pattern comes last, for every model:
 #
 #   pattern                    example layer name             block          family
 #   <stage>_block<k>_...       conv3_block2_1_conv            conv3_block2   ResNet, DenseNet
 #   inception_<k><x>_...       inception_3a_5x5_reduce_conv   inception_3a   Inception v1, v2
 #   mixed<k>_... / mixed_<k>   mixed0_3x3dbl_reduce_conv      mixed0         Inception v3
 #   block<k>_...               block1_conv1                   block1         VGG
-#   <letters><digits>[x]_...   conv1_bn, pool2_pool, fc6_relu conv1, pool2, fc6
-#   <letters><digits>[x]       c1, pool1, fc6                 the name itself
+#   <letters><digits>[x]_...   conv1_bn, pool2_pool, fc6_relu conv1, pool2, fc6   (generic)
+#   <letters><digits>[x]       c1, pool1, fc6                 the name itself     (generic)
 #   anything else              input, flatten, predictions    "" (top level, no block)
-BLOCK_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(pattern)
-    for pattern in (
-        r"^([a-z]+\d+_block\d+)(?:_|$)",
-        r"^(inception_\d+[a-z]?)(?:_|$)",
-        r"^(mixed_?\d+[a-z]?)(?:_|$)",
-        r"^(block\d+)(?:_|$)",
-        r"^([a-z]+\d+[a-z]?)(?:_|$)",
-    )
-)
+GENERIC_BLOCK_PATTERN = re.compile(r"^([a-z]+\d+[a-z]?)(?:_|$)")
+
+
+@functools.cache
+def block_patterns() -> tuple[re.Pattern[str], ...]:
+    """The families' block patterns in registry order (each once), then the generic one."""
+    from cnnstudio.models import list_models
+
+    declared = dict.fromkeys(block.pattern for info in list_models() for block in info.blocks)
+    return (*(re.compile(pattern) for pattern in declared), GENERIC_BLOCK_PATTERN)
 
 
 def block_of(layer_name: str) -> str:
-    """The block `layer_name` belongs to by `BLOCK_PATTERNS`, or "" for a top-level layer."""
-    for pattern in BLOCK_PATTERNS:
+    """The block `layer_name` belongs to by `block_patterns()`, or "" for a top-level layer."""
+    for pattern in block_patterns():
         match = pattern.match(layer_name)
         if match:
             return match.group(1)

@@ -29,7 +29,7 @@ from cnnstudio.engine.anatomy.catalog import ModelMeta, load_catalog, load_model
 from cnnstudio.engine.data.datasets import get_dataset_info
 from cnnstudio.engine.formatting import format_count, format_shape
 from cnnstudio.gui.ground.context import StudioContext
-from cnnstudio.gui.models.model_cards import card_for
+from cnnstudio.gui.models.model_cards import card_for, translated
 from cnnstudio.gui.models.model_stats import ModelStatsWorker, StatsRequest, StatsResult
 from cnnstudio.gui.models.model_tree import NAME, NAME_ROLE, ModelTree
 from cnnstudio.gui.models.options_form import OptionsForm
@@ -44,6 +44,7 @@ def model_input(meta: ModelMeta, image_shape: tuple[int, int, int]) -> tuple[int
 
 def card_html(meta: ModelMeta) -> str:
     card = card_for(meta.name, meta.family)
+    card = translated(card) if card is not None else None
     parts = [f"<p style='color:#555'>{html.escape(meta.description)}</p>"]
     if card is not None:
         parts.append(f"<h3>{html.escape(card.headline)}</h3><p><b>What it introduced</b></p><ul>")
