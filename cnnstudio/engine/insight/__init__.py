@@ -1,0 +1,1 @@
+"""Insight: evaluation figures, explanations (Grad-CAM, saliency, occlusion) and receptive fields."""
