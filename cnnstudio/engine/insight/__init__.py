@@ -1,1 +1,1 @@
-"""Insight: evaluation figures, explanations (Grad-CAM, saliency, occlusion) and receptive fields."""
+"""Insight: evaluation figures, explanations (Grad-CAM, saliency) and receptive fields."""

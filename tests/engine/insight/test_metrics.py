@@ -33,16 +33,19 @@ def test_streamed_batches_give_the_figures_of_plain_loops():
 
     n, k = probabilities.shape
     predicted = [int(np.argmax(row)) for row in probabilities]
-    assert metrics.accuracy == pytest.approx(sum(p == t for p, t in zip(predicted, labels)) / n)
+    assert metrics.accuracy == pytest.approx(
+        sum(p == t for p, t in zip(predicted, labels, strict=True)) / n
+    )
     top3 = sum(
-        t in sorted(range(k), key=lambda c: -row[c])[:3] for row, t in zip(probabilities, labels)
+        t in sorted(range(k), key=lambda c: -row[c])[:3]
+        for row, t in zip(probabilities, labels, strict=True)
     )
     assert metrics.top3_accuracy == pytest.approx(top3 / n)
-    loss = sum(-math.log(float(row[t])) for row, t in zip(probabilities, labels)) / n
+    loss = sum(-math.log(float(row[t])) for row, t in zip(probabilities, labels, strict=True)) / n
     assert metrics.loss == pytest.approx(loss, rel=1e-5)
 
     cells = [[0] * k for _ in range(k)]
-    for t, p in zip(labels, predicted):
+    for t, p in zip(labels, predicted, strict=True):
         cells[t][p] += 1
     assert metrics.confusion == cells
     for c in range(k):
@@ -62,7 +65,7 @@ def test_streamed_batches_give_the_figures_of_plain_loops():
     assert metrics.weighted["recall"] == pytest.approx(
         sum(r["recall"] * r["support"] for r in metrics.per_class) / n
     )
-    losses = [-math.log(float(row[t])) for row, t in zip(probabilities, labels)]
+    losses = [-math.log(float(row[t])) for row, t in zip(probabilities, labels, strict=True)]
     assert metrics.hardest[:5] == sorted(range(n), key=lambda i: -losses[i])[:5]
 
 
