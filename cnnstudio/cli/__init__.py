@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from cnnstudio import __version__
-from cnnstudio.cli import devices, graph, models, runs, training
+from cnnstudio.cli import devices, graph, insight, models, runs, training
 from cnnstudio.cli.common import EXIT_FAILURE, EXIT_USAGE, Parser, UsageError, describe_os_error
 from cnnstudio.cli.tf_logging import (
     VERBOSE_ENV,
@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_commands(sub)
     graph.add_commands(sub)
     devices.add_commands(sub)
+    insight.add_commands(sub)
     parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     for command in sub.choices.values():
         # After the command too (`cnnstudio train --verbose`); SUPPRESS keeps a --verbose given

@@ -27,7 +27,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnstudio.engine.insight.targets import check_layer, default_target_layer
+from cnnstudio.engine.insight.targets import default_target_layer, feature_model
 
 _EPSILON = 1e-7
 
@@ -46,20 +46,12 @@ def scale_maps(maps: Any, size: tuple[int, int] | None = None) -> np.ndarray:
 
 
 class _Head:
-    """The model up to its class scores: logits where the last layer applies a softmax."""
+    """The model up to its class scores (logits where it ends in a softmax), with the outputs of
+    the layers `names` of its core (see `targets.unwrap`)."""
 
-    def __init__(self, model: keras.Model, extra: Sequence[keras.layers.Layer] = ()) -> None:
-        last = model.layers[-1]
-        activation = getattr(last, "activation", None)
-        softmax = getattr(activation, "__name__", "") == "softmax"
-        self._dense = None
-        output = model.output
-        if softmax and isinstance(last, keras.layers.Dense):
-            self._dense, output = last, last.input  # logits = input @ kernel + bias
-        elif softmax and isinstance(last, keras.layers.Activation):
-            output = last.input
-        self.model = keras.Model(model.inputs, [*(layer.output for layer in extra), output])
-        self.extra = len(extra)
+    def __init__(self, model: keras.Model, names: Sequence[str] = ()) -> None:
+        self.model, self._dense = feature_model(model, list(names), last="logits")
+        self.extra = len(names)
 
     def __call__(self, images: tf.Tensor) -> tuple[list[tf.Tensor], tf.Tensor]:
         outputs = self.model(images, training=False)
@@ -96,7 +88,7 @@ class BaseCAM:
         self.model = model
         names = list(target_layers or [default_target_layer(model)])
         self.target_layers = names
-        self._head = _Head(model, [check_layer(model, name) for name in names])
+        self._head = _Head(model, names)
         self._step = tf.function(self._gradients, reduce_retracing=True)
 
     def _gradients(self, images: tf.Tensor, classes: tf.Tensor | None):

@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from cnnstudio.engine.insight.targets import check_layer
+from cnnstudio.engine.insight.targets import check_layer, core, feature_model
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class FieldBox:
 def _field_of(model: keras.Model, layer: str) -> tuple[tuple[int, int], tuple[int, int]]:
     from cnnstudio.engine.anatomy.layer_stats import compute_model_stats
 
-    field = compute_model_stats(model).layer(layer).receptive_field
+    field = compute_model_stats(core(model)).layer(layer).receptive_field
     if field is None or len(field.size) != 2:
         raise ValueError(f"layer {layer!r} has no two-dimensional receptive field")
     return (int(field.size[0]), int(field.size[1])), (int(field.jump[0]), int(field.jump[1]))
@@ -49,7 +49,8 @@ def _field_of(model: keras.Model, layer: str) -> tuple[tuple[int, int], tuple[in
 def theoretical_box(model: keras.Model, layer: str, row: int, column: int) -> FieldBox:
     """The input box seen by unit (row, column) of `layer`'s output."""
     output = check_layer(model, layer).output.shape
-    height, width = int(model.input_shape[1]), int(model.input_shape[2])
+    inner = core(model)  # the box is in the core's input pixels (the chain keeps the size)
+    height, width = int(inner.input_shape[1]), int(inner.input_shape[2])
     out_h, out_w = int(output[1]), int(output[2])
     if not (0 <= row < out_h and 0 <= column < out_w):
         raise ValueError(f"unit ({row}, {column}) lies outside {layer!r}'s {out_h}x{out_w} map")
@@ -72,13 +73,16 @@ class EffectiveField:
 
     def __init__(self, model: keras.Model, layer: str) -> None:
         self.layer = layer
-        self._features = keras.Model(model.inputs, check_layer(model, layer).output)
+        self._features = feature_model(model, [layer], last="none")[0]
         self._step = tf.function(self._gradient, reduce_retracing=True)
 
     def _gradient(self, images: tf.Tensor, row: tf.Tensor, column: tf.Tensor, channel: tf.Tensor):
         with tf.GradientTape() as tape:
             tape.watch(images)
-            features = tf.cast(self._features(images, training=False), tf.float32)
+            features = self._features(images, training=False)
+            if isinstance(features, (list, tuple)):
+                features = features[0]
+            features = tf.cast(features, tf.float32)
             unit = features[:, row, column, :]
             # channel < 0: every channel of the unit's position together.
             unit = tf.cond(

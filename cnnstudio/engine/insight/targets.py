@@ -5,6 +5,9 @@ types, so it works for every model of the zoo and for a foreign `.keras` file:
 
 * the target layer is the last layer with a 4-D output (N, H, W, C) before the first layer that
   drops the spatial axes (global pooling, Flatten, a Dense on vectors);
+* a model that nests another (the run's model: an input standardisation layer, then the zoo
+  model whole, see `training.recipe`) is looked into: `unwrap` gives the chain of layers in
+  front and the innermost model, whose layers are searched;
 * a stage end is the last layer of each spatial resolution up to the target layer (ResNet-50:
   conv1_relu 112x112, conv2_block3_out 56x56, ..., conv5_block3_out 7x7), starting at the first
   layer with a convolution kernel, so input rescaling and augmentation layers are passed over.
@@ -29,15 +32,83 @@ def _has_conv_kernel(layer: keras.layers.Layer) -> bool:
     return any(len(weight.shape) == 4 for weight in layer.weights)
 
 
+def unwrap(model: keras.Model) -> tuple[list[keras.layers.Layer], keras.Model]:
+    """(layers applied in a chain before the core, the core model). A model is looked into when
+    its layers form a single chain that ends in a nested functional model."""
+    chain: list[keras.layers.Layer] = []
+    while True:
+        layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+        if not layers or not isinstance(layers[-1], keras.Model) or len(model.inputs) != 1:
+            return chain, model
+        if any(isinstance(layer, keras.Model) for layer in layers[:-1]) or not _is_chain(layers):
+            return chain, model
+        chain += layers[:-1]
+        model = layers[-1]
+
+
+def _is_chain(layers: list[keras.layers.Layer]) -> bool:
+    """Each layer called on the output of the layer before it (the first on the input). Only the
+    first call counts: `feature_model` calls the chain again, adding calls to these layers."""
+    previous = None
+    for layer in layers:
+        nodes = getattr(layer, "_inbound_nodes", [])
+        if not nodes:
+            return False
+        parents = [t._keras_history[0] for t in nodes[0].input_tensors]
+        if len(parents) != 1:
+            return False
+        if previous is not None and parents[0] is not previous:
+            return False
+        previous = layer
+    return True
+
+
+def core(model: keras.Model) -> keras.Model:
+    return unwrap(model)[1]
+
+
+def feature_model(
+    model: keras.Model, names: list[str], last: str = "output"
+) -> tuple[keras.Model, keras.layers.Layer | None]:
+    """A model from `model`'s input to the outputs of the layers `names` (of the core) and then,
+    with last="output", the model's output; with last="logits", the class scores before a final
+    softmax, returned with the Dense layer whose matmul is left to the caller (or None); with
+    last="none", nothing more."""
+    chain, inner = unwrap(model)
+    outputs = [check_layer(inner, name).output for name in names]
+    dense = None
+    if last != "none":
+        final = inner.layers[-1]
+        output = inner.output
+        activation = getattr(final, "activation", None)
+        if last == "logits" and getattr(activation, "__name__", "") == "softmax":
+            if isinstance(final, keras.layers.Dense):
+                dense, output = final, final.input
+            elif isinstance(final, keras.layers.Activation):
+                output = final.input
+        outputs.append(output)
+    inner_model = keras.Model(inner.inputs, outputs)
+    if not chain:
+        return inner_model, dense
+    inputs = keras.Input(model.input_shape[1:])
+    x = inputs
+    for layer in chain:
+        x = layer(x)
+    return keras.Model(inputs, inner_model(x)), dense
+
+
 def _spatial_layers(model: keras.Model) -> list[keras.layers.Layer]:
     """Layers with a 4-D output, in model order, up to the first that drops spatial axes."""
+    model = core(model)
     found: list[keras.layers.Layer] = []
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             continue
         rank = _rank(layer)
         if rank == 4:
-            found.append(layer)
+            # A 1 x 1 map (LeNet-5's C5) has no "where": it is a classifier layer in disguise.
+            if tuple(layer.output.shape[1:3]) != (1, 1):
+                found.append(layer)
         elif found and rank is not None and rank < 4:
             break
     return found
@@ -69,7 +140,9 @@ def stage_layers(model: keras.Model) -> list[str]:
 
 
 def check_layer(model: keras.Model, name: str) -> keras.layers.Layer:
-    """The layer called `name`, which must have a 4-D output; a clear error otherwise."""
+    """The layer called `name` (in the core), which must have a 4-D output; a clear error
+    otherwise."""
+    model = core(model)
     try:
         layer = model.get_layer(name)
     except ValueError:
@@ -89,6 +162,7 @@ def check_layer(model: keras.Model, name: str) -> keras.layers.Layer:
 def layers_after(model: keras.Model, name: str) -> list[keras.layers.Layer]:
     """Layers that come after `name` in model order and hold weights: the classifier head that
     the sanity check randomises."""
+    model = core(model)
     names = [layer.name for layer in model.layers]
     start = names.index(name) + 1
     return [layer for layer in model.layers[start:] if layer.weights]

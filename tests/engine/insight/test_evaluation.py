@@ -117,7 +117,7 @@ def lenet_run():
     run.write_record(
         {
             "schema_version": 2,
-            "model": "lenet5",
+            "model": {"name": "lenet5"},
             "status": "finished",
             "config": {"dataset": "mnist-5k", "validation_fraction": 0.2, "seed": 0},
             "dataset": {

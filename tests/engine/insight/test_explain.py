@@ -147,3 +147,22 @@ def test_rank_correlation_matches_a_small_hand_computed_case():
     assert rank_correlation(np.array([1, 2, 3, 4]), np.array([10, 30, 20, 40])) == pytest.approx(
         0.8
     )
+
+
+def test_a_nested_model_is_looked_into(trained):
+    """A run's model nests the zoo model behind its input standardisation (training.recipe);
+    with an identity standardisation, the maps are those of the bare model."""
+    model, images = trained
+    normalization = keras.layers.Normalization(axis=-1, mean=0.0, variance=1.0, name="std")
+    inputs = keras.Input(model.input_shape[1:], name="images")
+    wrapped = keras.Model(inputs, model(normalization(inputs)), name="wrapped")
+    assert default_target_layer(wrapped) == "conv3"
+    assert stage_layers(wrapped) == stage_layers(model)
+    for method in (GradCAM, VanillaSaliency):
+        np.testing.assert_allclose(
+            method(wrapped)(images[:3]), method(model)(images[:3]), atol=1e-4
+        )
+    # Twice: building the explanation calls the chain again, which must not hide the core.
+    assert default_target_layer(wrapped) == "conv3"
+    sanity = sanity_check("gradcam", wrapped, images[:2], classes=1)
+    assert sanity.randomized.shape == (2, SIZE, SIZE)

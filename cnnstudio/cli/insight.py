@@ -1,0 +1,199 @@
+"""`cnnstudio evaluate` and `cnnstudio explain`: what a trained model gets wrong, and where it
+looks, from the command line (the engine's `insight` wing does the work)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from cnnstudio.cli.common import UsageError
+from cnnstudio.i18n import _
+
+METHOD_NAMES = ("gradcam", "gradcam++", "saliency", "smoothgrad", "occlusion")
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    evaluate = sub.add_parser(
+        "evaluate",
+        help=_("evaluate a run: accuracy, per-class scores, confusion, calibration, hard cases"),
+        description=_(
+            "Evaluate a run's model on the validation split it trained with (or on --data), "
+            "streamed in batches; the result is cached in the run folder until the model or "
+            "the data change."
+        ),
+    )
+    evaluate.add_argument("run", metavar="RUN", help=_("a run id, name or folder"))
+    evaluate.add_argument(
+        "--data", metavar="NAME|FOLDER", help=_("a data set name or an image folder to use")
+    )
+    evaluate.add_argument(
+        "--json", metavar="FILE", help=_("write every figure and per-image predictions here")
+    )
+    evaluate.add_argument(
+        "--batch-size", type=int, default=256, metavar="N", help=_("images per batch")
+    )
+    evaluate.add_argument("--no-cache", action="store_true", help=_("recompute even if cached"))
+    evaluate.set_defaults(handler=_cmd_evaluate)
+
+    explain = sub.add_parser(
+        "explain",
+        help=_("show where a model looks: Grad-CAM, saliency, occlusion maps of images"),
+        description=_(
+            "Write, for each image, <image name>.png (the map over the image) and "
+            "<image name>.npy (the raw map: float32, the model's input height x width, "
+            "non-negative) to --out."
+        ),
+    )
+    explain.add_argument("model", metavar="RUN_OR_FILE", help=_("a run or a .keras file"))
+    explain.add_argument("images", nargs="+", metavar="IMAGE")
+    explain.add_argument("--out", required=True, metavar="DIR", help=_("folder for the maps"))
+    explain.add_argument("--method", choices=METHOD_NAMES, default="gradcam")
+    explain.add_argument(
+        "--layer", metavar="NAME", help=_("target layer (default: found from the structure)")
+    )
+    explain.add_argument(
+        "--class",
+        dest="target",
+        type=int,
+        metavar="K",
+        help=_("class to explain (default: the predicted one)"),
+    )
+    explain.add_argument(
+        "--sanity",
+        action="store_true",
+        help=_(
+            "also compute the map with the classifier's weights randomised (Adebayo et al. "
+            "2018), written as <image name>.randomized.npy, and print their rank correlation"
+        ),
+    )
+    explain.set_defaults(handler=_cmd_explain)
+
+
+def _find_run(text: str):
+    from cnnstudio.engine.store.runs import Run, RunStore, is_run_folder
+
+    path = Path(text).expanduser()
+    if path.is_dir() and is_run_folder(path):
+        return Run(path)
+    return RunStore().find(text)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from cnnstudio.engine.insight.run_evaluation import evaluate_run
+    from cnnstudio.engine.store.atomic_files import atomic_write_text
+
+    if args.batch_size < 1:
+        raise UsageError(_("--batch-size must be at least 1"))
+    run = _find_run(args.run)
+    outcome = evaluate_run(
+        run, data=args.data, batch_size=args.batch_size, use_cache=not args.no_cache
+    )
+    figures = outcome.figures
+    _print_summary(run.id, figures, outcome.cached)
+    if args.json:
+        text = json.dumps(figures, indent=1, allow_nan=False) + "\n"
+        atomic_write_text(Path(args.json).expanduser(), text)
+        print(_("Wrote {path}").format(path=args.json))
+    return 0
+
+
+def _print_summary(run_id: str, figures: dict, cached: bool) -> None:
+    names = figures["class_names"]
+    source = _("cached") if cached else _("{seconds:.2f} s").format(seconds=figures["seconds"])
+    print(
+        _("Run {run}: {count} images of {data} ({source})").format(
+            run=run_id, count=figures["count"], data=figures["data"].get("dataset"), source=source
+        )
+    )
+    print(_("Accuracy   {value:.2%}").format(value=figures["accuracy"]))
+    if figures.get("top3_accuracy") is not None:
+        print(_("Top-3      {value:.2%}").format(value=figures["top3_accuracy"]))
+    print(_("Loss       {value:.4f}").format(value=figures["loss"]))
+    print(_("ECE        {value:.4f}").format(value=figures["calibration_error"]))
+    print(_("Macro F1   {value:.4f}").format(value=figures["macro"]["f1"]))
+    print(_("{name:<12} precision  recall     F1  support").format(name=_("class")))
+    for name, row in zip(names, figures["per_class"], strict=True):
+        print(
+            f"{name[:12]:<12} {row['precision']:9.3f} {row['recall']:7.3f} "
+            f"{row['f1']:6.3f} {row['support']:8d}"
+        )
+    predictions = figures["predictions"]
+    hardest = figures["hardest"][:5]
+    if hardest:
+        print(_("Hardest examples (highest loss first):"))
+        for row in hardest:
+            item = predictions[row]
+            print(
+                _("  {item}: true {true}, predicted {predicted} ({confidence:.1%})").format(
+                    item=item["item"],
+                    true=names[item["true"]],
+                    predicted=names[item["predicted"]],
+                    confidence=item["confidence"],
+                )
+            )
+    print(_("Suspect labels: {count}").format(count=len(figures["suspects"])))
+
+
+def _overlay(image: np.ndarray, heat: np.ndarray) -> np.ndarray:
+    """A uint8 RGB picture: the image in grey, the map on top from dark red to yellow."""
+    grey = image.mean(axis=-1) if image.shape[-1] > 1 else image[..., 0]
+    base = np.repeat(grey[..., np.newaxis], 3, axis=-1)
+    colour = np.stack(
+        [np.clip(2 * heat, 0, 1), np.clip(2 * heat - 1, 0, 1), np.zeros_like(heat)], -1
+    )
+    alpha = 0.6 * heat[..., np.newaxis]
+    return (255 * np.clip((1 - alpha) * base + alpha * colour, 0, 1)).astype(np.uint8)
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from PIL import Image
+
+    from cnnstudio.engine.insight.explain import make_method
+    from cnnstudio.engine.insight.sanity import sanity_check
+    from cnnstudio.engine.use.inference import load_predictor
+
+    predictor = load_predictor(args.model)
+    model = predictor.model
+    classes = len(predictor.class_names)
+    if args.target is not None and not 0 <= args.target < classes:
+        raise UsageError(
+            _("--class must lie in 0..{last}; received {value}").format(
+                last=classes - 1, value=args.target
+            )
+        )
+    method = make_method(args.method, model, args.layer)
+    out = Path(args.out).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    print(_("Model: {model}").format(model=predictor.description))
+    failures = 0
+    for path in args.images:
+        try:
+            image = predictor.load_image(path)
+        except (OSError, ValueError) as error:  # Pillow's errors are OSError or ValueError
+            failures += 1
+            print(_("{path}: skipped ({reason})").format(path=path, reason=error))
+            continue
+        batch = image[np.newaxis]
+        probabilities = predictor.probabilities(batch)[0]
+        target = int(np.argmax(probabilities)) if args.target is None else args.target
+        heat = method(batch, [target])[0]
+        stem = out / Path(path).stem
+        np.save(f"{stem}.npy", heat.astype(np.float32))
+        Image.fromarray(_overlay(image, heat)).save(f"{stem}.png")
+        line = _("{path}: class {name} ({probability:.1%}) -> {png}").format(
+            path=path,
+            name=predictor.class_names[target],
+            probability=probabilities[target],
+            png=f"{stem}.png",
+        )
+        if args.sanity:
+            check = sanity_check(args.method, model, batch, [target], layer=args.layer)
+            np.save(f"{stem}.randomized.npy", check.randomized[0])
+            line += "  " + _("randomised head: rank correlation {rho:.2f}").format(
+                rho=check.rank_correlation[0]
+            )
+        print(line)
+    return 1 if failures else 0

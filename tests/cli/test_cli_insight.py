@@ -1,0 +1,91 @@
+"""`cnnstudio evaluate` and `cnnstudio explain` on a run holding the bundled LeNet-5."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cnnstudio import cli
+
+
+@pytest.fixture
+def lenet_run():
+    from cnnstudio.engine.store.runs import RunStore
+    from cnnstudio.locations import resource_path
+
+    run = RunStore().create("lenet5", "mnist-5k")
+    shutil.copyfile(resource_path("pretrained", "lenet5_mnist.keras"), run.model_file)
+    run.write_record(
+        {
+            "schema_version": 2,
+            "model": {"name": "lenet5"},
+            "status": "finished",
+            "config": {"dataset": "mnist-5k", "validation_fraction": 0.2, "seed": 0},
+            "dataset": {
+                "name": "mnist-5k",
+                "class_names": [str(d) for d in range(10)],
+                "image_shape": [28, 28, 1],
+            },
+        }
+    )
+    return run
+
+
+def test_evaluate_prints_the_figures_and_writes_every_prediction(lenet_run, tmp_path, capsys):
+    target = tmp_path / "eval.json"
+    assert cli.main(["evaluate", lenet_run.id, "--json", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "Accuracy" in out and "Suspect labels" in out
+    figures = json.loads(target.read_text())
+    assert figures["count"] == 1000 and len(figures["predictions"]) == 1000
+    cells = np.zeros((10, 10), int)
+    for row in figures["predictions"]:
+        cells[row["true"], row["predicted"]] += 1
+    assert figures["confusion"] == cells.tolist()
+    assert cli.main(["evaluate", str(lenet_run.path)]) == 0
+    assert "cached" in capsys.readouterr().out
+
+
+def test_explain_writes_a_map_and_an_overlay_per_image(lenet_run, tmp_path, capsys):
+    from cnnstudio.engine.data.datasets import load_dataset
+
+    digit = load_dataset("mnist-5k").validation.images[0, ..., 0]
+    image = tmp_path / "digit.png"
+    Image.fromarray(digit).save(image)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not a png")
+    out = tmp_path / "maps"
+    code = cli.main(
+        ["explain", lenet_run.id, str(image), str(broken), "--out", str(out), "--sanity"]
+    )
+    assert code == 1  # one image could not be read; the other was explained
+    printed = capsys.readouterr().out
+    assert "rank correlation" in printed and "broken.png: skipped" in printed
+    heat = np.load(out / "digit.npy")
+    # At the model's input size: LeNet-5 takes 32 x 32 (MNIST's 28 x 28 padded, as in the paper).
+    assert heat.shape == (32, 32) and heat.dtype == np.float32 and heat.min() >= 0
+    assert np.load(out / "digit.randomized.npy").shape == (32, 32)
+    with Image.open(out / "digit.png") as overlay:
+        assert overlay.size == (32, 32)
+    for method in ("saliency", "occlusion", "gradcam++"):
+        assert (
+            cli.main(
+                [
+                    "explain",
+                    lenet_run.id,
+                    str(image),
+                    "--out",
+                    str(out),
+                    "--method",
+                    method,
+                    "--class",
+                    "3",
+                ]
+            )
+            == 0
+        )
+    assert cli.main(["explain", lenet_run.id, str(image), "--out", str(out), "--class", "10"]) == 2
