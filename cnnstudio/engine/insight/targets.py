@@ -20,6 +20,9 @@ from typing import Any
 import keras
 
 
+_PADDING = (keras.layers.ZeroPadding2D, keras.layers.Cropping2D)
+
+
 def _rank(layer: keras.layers.Layer) -> int | None:
     try:
         shape = layer.output.shape
@@ -133,6 +136,8 @@ def stage_layers(model: keras.Model) -> list[str]:
         return [layers[-1].name] if layers else []
     ends: dict[tuple[Any, Any], str] = {}
     for layer in layers[first_conv:]:
+        if isinstance(layer, _PADDING):  # ResNet's pool1_pad: a border, not a stage
+            continue
         _, height, width, _ = layer.output.shape
         ends.pop((height, width), None)  # re-inserted: dict order follows the last layer seen
         ends[(height, width)] = layer.name

@@ -166,3 +166,18 @@ def test_a_nested_model_is_looked_into(trained):
     assert default_target_layer(wrapped) == "conv3"
     sanity = sanity_check("gradcam", wrapped, images[:2], classes=1)
     assert sanity.randomized.shape == (2, SIZE, SIZE)
+
+
+def test_resnet_stages_end_after_each_stage_and_padding_is_passed_over():
+    from cnnstudio.models import create_model
+
+    model = create_model("resnet18", (64, 64, 3), 10)
+    assert default_target_layer(model) == "conv5_block2_out"
+    # One map per stage (conv1 at 32 x 32, then the four stages); pool1_pad (34 x 34) is no stage.
+    assert stage_layers(model) == [
+        "conv1_relu",
+        "conv2_block2_out",
+        "conv3_block2_out",
+        "conv4_block2_out",
+        "conv5_block2_out",
+    ]
