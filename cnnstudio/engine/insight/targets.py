@@ -19,7 +19,6 @@ from typing import Any
 
 import keras
 
-
 _PADDING = (keras.layers.ZeroPadding2D, keras.layers.Cropping2D)
 
 
