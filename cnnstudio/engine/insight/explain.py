@@ -110,7 +110,8 @@ class BaseCAM:
         chosen = None
         if classes is not None:
             chosen = _classes(tf.zeros((images.shape[0], self.model.output_shape[-1])), classes)
-        features, gradients, self.last_classes = self._step(images, chosen)
+        features, gradients, explained = self._step(images, chosen)
+        self.last_classes = explained.numpy()  # the classes explained, for a caller to show
         maps = {}
         for name, activation, gradient in zip(self.target_layers, features, gradients, strict=True):
             activation, gradient = activation.numpy(), gradient.numpy()

@@ -152,3 +152,39 @@ def test_the_bundled_lenet_on_its_validation_split_then_from_the_cache(lenet_run
     assert not evaluate_run(lenet_run).cached
     # Another data set than the run's split is another key too.
     assert not evaluate_run(lenet_run, data="mnist-5k").cached
+
+
+def test_an_image_folder_with_other_classes_is_refused_with_a_code(lenet_run, tmp_path):
+    from PIL import Image
+
+    from cnnstudio.engine.insight.run_evaluation import EvaluationDataError, evaluate_run
+
+    for name in ("cat", "dog"):
+        (tmp_path / name).mkdir()
+        for i in range(3):
+            Image.new("L", (28, 28), color=40 * i).save(tmp_path / name / f"{i}.png")
+    with pytest.raises(EvaluationDataError) as caught:
+        evaluate_run(lenet_run, data=str(tmp_path))
+    assert caught.value.code == "class_count_mismatch"
+    assert caught.value.values == {"model_classes": 10, "data_classes": 2}
+    assert not (lenet_run.path / CACHE_FILE).exists()
+
+
+def test_an_image_folder_of_the_same_classes_is_evaluated_whole(lenet_run, tmp_path):
+    from PIL import Image
+
+    from cnnstudio.engine.data.datasets import load_dataset
+    from cnnstudio.engine.insight.run_evaluation import evaluate_run
+
+    split = load_dataset("mnist-5k").validation
+    for digit in range(10):
+        (tmp_path / str(digit)).mkdir()
+        rows = np.nonzero(split.labels == digit)[0][:2]
+        for row in rows:
+            Image.fromarray(split.images[row, ..., 0]).save(tmp_path / str(digit) / f"{row}.png")
+    outcome = evaluate_run(lenet_run, data=str(tmp_path))
+    figures = outcome.figures
+    # Every image of the folder (no validation split held back), its classes from sub-folders.
+    assert figures["count"] == 20 and figures["data"]["split"] == "all"
+    assert [row["support"] for row in figures["per_class"]] == [2] * 10
+    assert figures["accuracy"] >= 0.8
