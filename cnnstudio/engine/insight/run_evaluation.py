@@ -61,7 +61,8 @@ def _split_for(run: Run, data: str | None, image_size: tuple[int, int]):
         identity = {"dataset": name, "split": "validation", "fraction": fraction, "seed": seed}
         images, labels = split.images, split.labels
     elif Path(data).expanduser().is_dir() or data.startswith("folder:"):
-        dataset = load_dataset(data, validation_fraction=fraction, seed=seed, image_size=image_size)
+        # Every image of a folder given for evaluation is evaluated: no split to hold back.
+        dataset = load_dataset(data, validation_fraction=0.0, seed=seed, image_size=image_size)
         images = np.concatenate([dataset.train.images, dataset.validation.images])
         labels = np.concatenate([dataset.train.labels, dataset.validation.labels])
         identity = {"dataset": str(Path(data.removeprefix("folder:")).resolve()), "split": "all"}
