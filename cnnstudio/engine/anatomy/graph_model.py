@@ -26,6 +26,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from cnnstudio.i18n import _
+
 if TYPE_CHECKING:
     # Type names only: importing layer_stats imports Keras, and this module must stay light
     # enough to import on a GUI thread.
@@ -375,7 +377,9 @@ def build_graph(stats: ModelStats, expanded: Expanded = "all") -> ModelGraph:
         # ones on the cycle and try again (at most once per block).
         blocks = {owner_block[node][0] for node in stuck if node in owner_block}
         if not blocks:
-            raise ValueError(f"the layer graph has a cycle through {', '.join(stuck[:3])}")
+            raise ValueError(
+                _("the layer graph has a cycle through {value}").format(value=", ".join(stuck[:3]))
+            )
         return build_graph(stats, opened | blocks)
     return ModelGraph(
         name=stats.name,

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cnnstudio.i18n import _
+
 if TYPE_CHECKING:
     import keras
 
@@ -156,7 +158,11 @@ def _layer(model: keras.Model, layer_name: str):
     try:
         return model.get_layer(layer_name)
     except ValueError:
-        raise ValueError(f"the model {model.name!r} has no layer {layer_name!r}") from None
+        raise ValueError(
+            _("the model {name!r} has no layer {layer_name!r}").format(
+                name=model.name, layer_name=layer_name
+            )
+        ) from None
 
 
 def weight_statistics(model: keras.Model, layer_name: str) -> list[TensorStats]:

@@ -34,6 +34,7 @@ from typing import Any
 import keras
 
 from cnnstudio.engine.formatting import format_count, format_int  # noqa: F401 (re-exported)
+from cnnstudio.i18n import _
 
 Shape = tuple[int | None, ...]
 
@@ -281,8 +282,10 @@ def compute_model_stats(model: keras.Model) -> ModelStats:
         names = [entry["name"] for entry in layer_configs]
     except (KeyError, NotImplementedError, TypeError):
         raise ValueError(
-            f"layer statistics need a built functional model; {model.name!r} is a "
-            f"{type(model).__name__} without a layer graph"
+            _(
+                "layer statistics need a built functional model; {name!r} is a "
+                "{name__} without a layer graph"
+            ).format(name=model.name, name__=type(model).__name__)
         ) from None
     layers_by_name = {layer.name: layer for layer in model.layers}
 
@@ -396,7 +399,7 @@ def _keras_tensors(data: Any) -> Iterator[dict[str, Any]]:
 def _calls(entry: dict[str, Any]) -> Iterator[_Call]:
     for node in entry.get("inbound_nodes", []):
         if isinstance(node, list):  # legacy format: [[layer, node, tensor, kwargs], ...]
-            raise ValueError("layer statistics need a Keras 3 model config")
+            raise ValueError(_("layer statistics need a Keras 3 model config"))
         tensors = list(_keras_tensors([node.get("args", []), node.get("kwargs", {})]))
         yield _Call(
             [
@@ -438,7 +441,7 @@ def _spatial(shape: Shape, data_format: str) -> Shape:
 def _channels(shape: Shape, data_format: str) -> int:
     value = shape[1] if data_format == "channels_first" else shape[-1]
     if value is None:
-        raise ValueError("layer statistics need a known number of channels")
+        raise ValueError(_("layer statistics need a known number of channels"))
     return value
 
 
@@ -446,8 +449,10 @@ def _fixed_product(dims: Iterable[int | None], layer_name: str) -> int:
     dims = tuple(dims)
     if any(d is None for d in dims):
         raise ValueError(
-            f"layer statistics need a fixed input size: {layer_name!r} sees spatial size "
-            f"{_axes_text(dims)}"
+            _(
+                "layer statistics need a fixed input size: {layer_name!r} sees spatial "
+                "size {axes_text}"
+            ).format(layer_name=layer_name, axes_text=_axes_text(dims))
         )
     return math.prod(dims)  # type: ignore[arg-type]
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnstudio.i18n import _
+
 
 @dataclass(frozen=True)
 class DatasetInfo:
@@ -100,15 +102,27 @@ class Augmentation:
         for name in ("shift", "zoom"):
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:
-                raise ValueError(f"Augmentation.{name} must be in [0, 1); received {value}")
+                raise ValueError(
+                    _("Augmentation.{name} must be in [0, 1); received {value}").format(
+                        name=name, value=value
+                    )
+                )
         if not 0.0 <= self.rotation <= 180.0:
             raise ValueError(
-                f"Augmentation.rotation must be 0-180 degrees; received {self.rotation}"
+                _("Augmentation.rotation must be 0-180 degrees; received {rotation}").format(
+                    rotation=self.rotation
+                )
             )
         if not 0.0 <= self.stroke <= 1.0:
-            raise ValueError(f"Augmentation.stroke must be in [0, 1]; received {self.stroke}")
+            raise ValueError(
+                _("Augmentation.stroke must be in [0, 1]; received {stroke}").format(
+                    stroke=self.stroke
+                )
+            )
         if self.crop < 0:
-            raise ValueError(f"Augmentation.crop must be >= 0 pixels; received {self.crop}")
+            raise ValueError(
+                _("Augmentation.crop must be >= 0 pixels; received {crop}").format(crop=self.crop)
+            )
 
     @property
     def is_identity(self) -> bool:

@@ -38,6 +38,7 @@ from cnnstudio.engine.data.data_types import (
     keras_datasets_dir,
 )
 from cnnstudio.engine.data.images import probe, read_pixels, reason_of
+from cnnstudio.i18n import _
 from cnnstudio.locations import expand_user_path, resource_path
 
 __all__ = [
@@ -367,20 +368,28 @@ def load_image_folder(
     if not root.is_dir():
         raise ValueError(_missing_folder_message(root))
     if not 0.0 <= validation_fraction < 1.0:
-        raise ValueError(f"validation_fraction must be in [0, 1); received {validation_fraction}")
+        raise ValueError(
+            _("validation_fraction must be in [0, 1); received {validation_fraction}").format(
+                validation_fraction=validation_fraction
+            )
+        )
     class_dirs = sorted(
         (entry for entry in root.iterdir() if entry.is_dir() and not _is_hidden(entry.name)),
         key=lambda entry: entry.name,
     )
     if not class_dirs:
         raise ValueError(
-            f"Image folder {root} has no class sub-folders: put the images of each class in a "
-            f"sub-folder named after the class (e.g. {root / 'cats'}, {root / 'dogs'})"
+            _(
+                "Image folder {root} has no class sub-folders: put the images of each "
+                "class in a sub-folder named after the class (e.g. {value}, {value2})"
+            ).format(root=root, value=root / "cats", value2=root / "dogs")
         )
     if len(class_dirs) == 1:
         raise ValueError(
-            f"Image folder {root} has one class ({class_dirs[0].name!r}); a classifier needs at "
-            f"least two class sub-folders"
+            _(
+                "Image folder {root} has one class ({name!r}); a classifier needs at "
+                "least two class sub-folders"
+            ).format(root=root, name=class_dirs[0].name)
         )
 
     skipped: list[tuple[str, str]] = []
@@ -400,14 +409,16 @@ def load_image_folder(
 
     if not candidates:
         raise ValueError(_no_images_message(root, skipped))
-    height, width = image_size or _default_image_size([size for _, _, size, _ in candidates])
-    grayscale = all(gray for *_, gray in candidates)
+    height, width = image_size or _default_image_size(
+        [size for _path, _label, size, _gray in candidates]
+    )
+    grayscale = all(gray for *_rest, gray in candidates)
     mode, channels = ("L", 1) if grayscale else ("RGB", 3)
 
     images = np.empty((len(candidates), height, width, channels), dtype=np.uint8)
     labels = np.empty(len(candidates), dtype=np.int64)
     count = 0
-    for path, label, _, _ in candidates:
+    for path, label, _size, _gray in candidates:
         try:
             images[count] = read_pixels(path, mode, (width, height)).reshape(height, width, -1)
         except Exception as error:  # the pixel data is bad even though the header was fine
@@ -424,17 +435,27 @@ def load_image_folder(
     if empty_classes:
         reasons = _reasons_in(skipped, [root / name for name in empty_classes])
         raise ValueError(
-            f"Image folder {root}: no readable image in class folder(s) "
-            f"{', '.join(map(repr, empty_classes))}{reasons}; add images or remove the folder(s)"
+            _(
+                "Image folder {root}: no readable image in class folder(s) "
+                "{value}{reasons}; add images or remove the folder(s)"
+            ).format(root=root, value=", ".join(map(repr, empty_classes)), reasons=reasons)
         )
 
     train_rows, validation_rows = _stratified_split(labels, validation_fraction, seed)
     if len(validation_rows) == 0 and validation_fraction > 0:
         raise ValueError(
-            f"Image folder {root} leaves no validation images: with {count} images in "
-            f"{len(class_names)} classes and a validation fraction of {validation_fraction:g}, "
-            f"every image goes to training, and a run could not measure anything; add images "
-            f"(at least two per class) or raise the validation fraction"
+            _(
+                "Image folder {root} leaves no validation images: with {count} images "
+                "in {len} classes and a validation fraction of "
+                "{validation_fraction:g}, every image goes to training, and a run "
+                "could not measure anything; add images (at least two per class) or "
+                "raise the validation fraction"
+            ).format(
+                root=root,
+                count=count,
+                len=len(class_names),
+                validation_fraction=validation_fraction,
+            )
         )
     info = DatasetInfo(
         name=f"{FOLDER_PREFIX}{root}",

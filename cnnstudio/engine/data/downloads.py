@@ -19,6 +19,8 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from cnnstudio.i18n import _
+
 if TYPE_CHECKING:
     from cnnstudio.engine.data.data_types import Dataset
     from cnnstudio.engine.training.config import TrainingConfig
@@ -57,7 +59,11 @@ def reporting_downloads(
     file_utils = _keras_file_utils()
     if file_utils is None:
         if note is not None:
-            note(f"NOTE: downloading {name} without progress or cancel (this Keras moved them)")
+            note(
+                _(
+                    "NOTE: downloading {name} without progress or cancel (this Keras moved them)"
+                ).format(name=name)
+            )
         yield
         return
     total = DOWNLOAD_BYTES.get(name, 0)

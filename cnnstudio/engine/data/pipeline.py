@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cnnstudio.i18n import _
+
 if TYPE_CHECKING:
     import tensorflow as tf
 
@@ -72,8 +74,10 @@ def plan_fit(source_shape: tuple[int, int, int], target_shape: tuple[int, int, i
     dst_h, dst_w, dst_c = (int(v) for v in target_shape)
     if src_c not in (1, 3) or dst_c not in (1, 3):
         raise ValueError(
-            f"Only 1- or 3-channel images are supported; received {src_c} channels for a model "
-            f"that takes {dst_c}"
+            _(
+                "Only 1- or 3-channel images are supported; received {src_c} channels "
+                "for a model that takes {dst_c}"
+            ).format(src_c=src_c, dst_c=dst_c)
         )
     channels = {(1, 3): "gray_to_rgb", (3, 1): "rgb_to_gray"}.get((src_c, dst_c), "same")
 
@@ -141,12 +145,15 @@ def make_pipeline(
     import tensorflow as tf
 
     if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1; received {batch_size}")
+        raise ValueError(
+            _("batch_size must be at least 1; received {batch_size}").format(batch_size=batch_size)
+        )
     images, labels = split.images, np.asarray(split.labels, dtype=np.int64)
     if images.ndim != 4 or len(images) != len(labels):
         raise ValueError(
-            f"A split needs images (N, H, W, C) and N labels; received {images.shape} and "
-            f"{labels.shape}"
+            _(
+                "A split needs images (N, H, W, C) and N labels; received {shape} and {shape2}"
+            ).format(shape=images.shape, shape2=labels.shape)
         )
     plan = plan_fit(images.shape[1:], input_shape)
     fitted_bytes = len(images) * math.prod(plan.target_shape) * 4

@@ -18,6 +18,8 @@ import os
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from cnnstudio.i18n import _
+
 # Tests and benchmarks only: split the CPU into this many logical devices (MirroredStrategy
 # over them exercises the multi-device code path on machines without GPUs).
 LOGICAL_CPUS_ENV = "CNNSTUDIO_LOGICAL_CPUS"
@@ -79,7 +81,11 @@ def _logical_cpus_wanted() -> int:
     if not text:
         return 1
     if not text.isdigit() or not 1 <= int(text) <= 64:
-        raise ValueError(f"{LOGICAL_CPUS_ENV} must be a whole number from 1 to 64; got {text!r}")
+        raise ValueError(
+            _("{LOGICAL_CPUS_ENV} must be a whole number from 1 to 64; got {text!r}").format(
+                LOGICAL_CPUS_ENV=LOGICAL_CPUS_ENV, text=text
+            )
+        )
     return int(text)
 
 
@@ -155,11 +161,15 @@ def parse_device_names(name: str) -> list[str]:
     """The normalised names in `name` ("auto", "cpu", "gpu:0" or "gpu:0,gpu:1"), without asking
     TensorFlow. Raises ValueError naming what it received."""
     if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"device must be 'auto', 'cpu' or 'gpu:N'; received {name!r}")
+        raise ValueError(
+            _("device must be 'auto', 'cpu' or 'gpu:N'; received {name!r}").format(name=name)
+        )
     names = [_one_name(part, name) for part in name.split(",")]
     if len(names) > 1 and ("auto" in names or len(set(names)) != len(names)):
         raise ValueError(
-            f"device lists name distinct devices, e.g. 'gpu:0,gpu:1'; received {name!r}"
+            _("device lists name distinct devices, e.g. 'gpu:0,gpu:1'; received {name!r}").format(
+                name=name
+            )
         )
     return names
 
@@ -174,7 +184,11 @@ def _one_name(part: str, whole: str) -> str:
             if index.isdigit():
                 return kind if kind == "cpu" and int(index) == 0 else f"{kind}:{int(index)}"
     several = " (or several: 'gpu:0,gpu:1')" if "," in whole else ""
-    raise ValueError(f"device must be 'auto', 'cpu' or 'gpu:N'{several}; received {whole!r}")
+    raise ValueError(
+        _("device must be 'auto', 'cpu' or 'gpu:N'{several}; received {whole!r}").format(
+            several=several, whole=whole
+        )
+    )
 
 
 def validate_device_name(name: str) -> str:
@@ -192,7 +206,11 @@ def resolve_devices(name: str = "auto") -> list[Device]:
     missing = [item for item in wanted if item not in by_name]
     if missing:
         available = ", ".join(device.name for device in devices)
-        raise ValueError(f"device {missing[0]!r} is not available; available devices: {available}")
+        raise ValueError(
+            _("device {value!r} is not available; available devices: {available}").format(
+                value=missing[0], available=available
+            )
+        )
     return [by_name[item] for item in wanted]
 
 

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cnnstudio.engine.devices.devices import Device, parse_device_names, prepare_devices
+from cnnstudio.i18n import _
 
 if TYPE_CHECKING:
     from cnnstudio.engine.training.config import TrainingConfig
@@ -211,7 +212,7 @@ def cluster_role() -> ClusterRole:
             task_type, task_id = task.get("type"), int(task.get("index", 0))
         except (ValueError, AttributeError, TypeError) as error:
             raise ValueError(
-                f"TF_CONFIG is not a TensorFlow cluster description: {error}"
+                _("TF_CONFIG is not a TensorFlow cluster description: {error}").format(error=error)
             ) from None
         source = "TF_CONFIG"
     elif os.environ.get("SLURM_JOB_ID"):

@@ -10,6 +10,8 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
+from cnnstudio.i18n import _
+
 
 @contextlib.contextmanager
 def forgetting_custom_gradients(note: Callable[[str], None] | None = None):
@@ -28,8 +30,11 @@ def forgetting_custom_gradients(note: Callable[[str], None] | None = None):
     if registry is None:
         if note is not None:
             note(
-                "NOTE: TensorFlow's private gradient registry is not where CNN Studio expects "
-                "it; each run in this process may keep about 14 MB until it exits"
+                _(
+                    "NOTE: TensorFlow's private gradient registry is not where CNN Studio "
+                    "expects it; each run in this process may keep about 14 MB until it "
+                    "exits"
+                )
             )
         yield
         return

@@ -26,6 +26,7 @@ import numpy as np
 
 from cnnstudio.engine.insight.metrics import Metrics, MetricsAccumulator
 from cnnstudio.engine.store.atomic_files import atomic_write_json
+from cnnstudio.i18n import _
 
 CACHE_FILE = "evaluation.json"
 CACHE_MARKER = "cnnstudio-evaluation"
@@ -103,13 +104,15 @@ def evaluate(
         if given is not None:
             batch_labels = given[done : done + count]
         if batch_labels is None or len(batch_labels) != count:
-            raise ValueError(f"fewer labels than images (after {done + count} images)")
+            raise ValueError(
+                _("fewer labels than images (after {value} images)").format(value=done + count)
+            )
         accumulator.update(np.asarray(batch_labels), probabilities)
         done += count
         if progress is not None:
             progress(done)
     if given is not None and done != len(given):
-        raise ValueError(f"{len(given)} labels for {done} images")
+        raise ValueError(_("{len} labels for {done} images").format(len=len(given), done=done))
     metrics = accumulator.compute()
     return EvaluationResult(
         class_names=list(class_names),

@@ -28,6 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from cnnstudio.engine.insight.targets import default_target_layer, feature_model
+from cnnstudio.i18n import _
 
 _EPSILON = 1e-7
 
@@ -70,14 +71,22 @@ def _classes(scores: tf.Tensor, classes: Any) -> tf.Tensor:
         return tf.argmax(scores, axis=-1, output_type=tf.int32)
     classes = np.broadcast_to(np.asarray(classes, np.int32), (scores.shape[0],))
     if classes.min() < 0 or classes.max() >= scores.shape[-1]:
-        raise ValueError(f"class must lie in 0..{scores.shape[-1] - 1}; received {classes}")
+        raise ValueError(
+            _("class must lie in 0..{value}; received {classes}").format(
+                value=scores.shape[-1] - 1, classes=classes
+            )
+        )
     return tf.constant(classes)
 
 
 def _as_batch(images: Any) -> tf.Tensor:
     images = tf.convert_to_tensor(np.asarray(images, np.float32))
     if images.shape.rank != 4:
-        raise ValueError(f"images must be a batch (N, H, W, C); received {tuple(images.shape)}")
+        raise ValueError(
+            _("images must be a batch (N, H, W, C); received {tuple}").format(
+                tuple=tuple(images.shape)
+            )
+        )
     return images
 
 
@@ -182,7 +191,7 @@ class SmoothGrad(VanillaSaliency):
         rng = np.random.default_rng(self.seed)
         spread = float(tf.reduce_max(images) - tf.reduce_min(images)) or 1.0
         total = tf.zeros(images.shape[:3])
-        for _ in range(self.samples):
+        for _sample in range(self.samples):
             noise = rng.normal(0.0, self.noise * spread, size=images.shape).astype(np.float32)
             gradient = self._step(images + noise, chosen)
             total += tf.reduce_max(tf.abs(gradient), axis=-1)
@@ -251,7 +260,11 @@ def make_method(name: str, model: keras.Model, layer: str | None = None) -> Any:
     try:
         method = METHODS[name]
     except KeyError:
-        raise ValueError(f"unknown method {name!r}; choose one of {', '.join(METHODS)}") from None
+        raise ValueError(
+            _("unknown method {name!r}; choose one of {value}").format(
+                name=name, value=", ".join(METHODS)
+            )
+        ) from None
     if issubclass(method, BaseCAM):
         return method(model, [layer] if layer else None)
     return method(model)

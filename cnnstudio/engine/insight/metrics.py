@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from cnnstudio.i18n import _
+
 CALIBRATION_BINS = 15
 # Probabilities are clipped before the logarithm so one confident mistake gives a finite loss.
 _EPSILON = 1e-7
@@ -34,7 +36,11 @@ class MetricsAccumulator:
 
     def __init__(self, num_classes: int) -> None:
         if num_classes < 2:
-            raise ValueError(f"evaluation needs at least 2 classes; received {num_classes}")
+            raise ValueError(
+                _("evaluation needs at least 2 classes; received {num_classes}").format(
+                    num_classes=num_classes
+                )
+            )
         self.num_classes = num_classes
         self._labels: list[np.ndarray] = []
         self._probabilities: list[np.ndarray] = []
@@ -44,11 +50,12 @@ class MetricsAccumulator:
         probabilities = np.asarray(probabilities, dtype=np.float32)
         if probabilities.shape != (len(labels), self.num_classes):
             raise ValueError(
-                f"probabilities of shape {probabilities.shape} for {len(labels)} labels and "
-                f"{self.num_classes} classes"
+                _(
+                    "probabilities of shape {shape} for {len} labels and {num_classes} classes"
+                ).format(shape=probabilities.shape, len=len(labels), num_classes=self.num_classes)
             )
         if len(labels) and (labels.min() < 0 or labels.max() >= self.num_classes):
-            raise ValueError(f"labels must lie in 0..{self.num_classes - 1}")
+            raise ValueError(_("labels must lie in 0..{value}").format(value=self.num_classes - 1))
         self._labels.append(labels)
         self._probabilities.append(probabilities)
 

@@ -22,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from cnnstudio.engine.insight.targets import check_layer, core, feature_model
+from cnnstudio.i18n import _
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,9 @@ def _field_of(model: keras.Model, layer: str) -> tuple[tuple[int, int], tuple[in
 
     field = compute_model_stats(core(model)).layer(layer).receptive_field
     if field is None or len(field.size) != 2:
-        raise ValueError(f"layer {layer!r} has no two-dimensional receptive field")
+        raise ValueError(
+            _("layer {layer!r} has no two-dimensional receptive field").format(layer=layer)
+        )
     return (int(field.size[0]), int(field.size[1])), (int(field.jump[0]), int(field.jump[1]))
 
 
@@ -53,7 +56,11 @@ def theoretical_box(model: keras.Model, layer: str, row: int, column: int) -> Fi
     height, width = int(inner.input_shape[1]), int(inner.input_shape[2])
     out_h, out_w = int(output[1]), int(output[2])
     if not (0 <= row < out_h and 0 <= column < out_w):
-        raise ValueError(f"unit ({row}, {column}) lies outside {layer!r}'s {out_h}x{out_w} map")
+        raise ValueError(
+            _("unit ({row}, {column}) lies outside {layer!r}'s {out_h}x{out_w} map").format(
+                row=row, column=column, layer=layer, out_h=out_h, out_w=out_w
+            )
+        )
     size, jump = _field_of(model, layer)
     bounds = []
     for index, inp, out, s, j in (

@@ -72,7 +72,7 @@ def _split_for(run: Run, data: str | None, image_size: tuple[int, int]):
         identity = {"dataset": data, "split": "validation"}
     if len(labels) == 0:
         raise EvaluationDataError(
-            "no_images",
+            _("no_images"),
             _("{data}: no images to evaluate").format(data=identity["dataset"]),
             data=identity["dataset"],
         )
@@ -100,7 +100,7 @@ def evaluate_run(
     classes = int(predictor.model.output_shape[-1])
     if len(class_names) != classes:
         raise EvaluationDataError(
-            "class_count_mismatch",
+            _("class_count_mismatch"),
             _("the model predicts {model_classes} classes; {data} has {data_classes}").format(
                 model_classes=classes, data=identity["dataset"], data_classes=len(class_names)
             ),
@@ -109,7 +109,7 @@ def evaluate_run(
         )
     if labels.max() >= classes:
         raise EvaluationDataError(
-            "label_out_of_range", _("a label lies beyond the model's classes")
+            _("label_out_of_range"), _("a label lies beyond the model's classes")
         )
     key = cache_key(model_hash, identity)
     if use_cache:

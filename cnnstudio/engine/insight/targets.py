@@ -19,6 +19,8 @@ from typing import Any
 
 import keras
 
+from cnnstudio.i18n import _
+
 _PADDING = (keras.layers.ZeroPadding2D, keras.layers.Cropping2D)
 
 
@@ -121,8 +123,10 @@ def default_target_layer(model: keras.Model) -> str:
     layers = _spatial_layers(model)
     if not layers:
         raise ValueError(
-            f"{model.name} has no layer with a spatial (height x width x channels) output: "
-            f"Grad-CAM needs a convolutional model"
+            _(
+                "{name} has no layer with a spatial (height x width x channels) "
+                "output: Grad-CAM needs a convolutional model"
+            ).format(name=model.name)
         )
     return layers[-1].name
 
@@ -153,12 +157,16 @@ def check_layer(model: keras.Model, name: str) -> keras.layers.Layer:
         names = [layer.name for layer in _spatial_layers(model)]
         shown = ", ".join(names[-5:])
         raise ValueError(
-            f"{model.name} has no layer called {name!r}; its last spatial layers are {shown}"
+            _("{name} has no layer called {name2!r}; its last spatial layers are {shown}").format(
+                name=model.name, name2=name, shown=shown
+            )
         ) from None
     if _rank(layer) != 4:
         raise ValueError(
-            f"layer {name!r} of {model.name} has no spatial output (its shape is "
-            f"{tuple(layer.output.shape)}); choose a convolution, pooling or block output"
+            _(
+                "layer {name!r} of {name2} has no spatial output (its shape is "
+                "{tuple}); choose a convolution, pooling or block output"
+            ).format(name=name, name2=model.name, tuple=tuple(layer.output.shape))
         )
     return layer
 

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cnnstudio.i18n import _
+
 
 def _fsync_directory(folder: Path) -> None:
     # Makes the rename itself durable; not possible (nor needed) on Windows.
@@ -33,7 +35,7 @@ def _create_temporary(path: Path, suffix: str) -> Path:
     carry that mode to run.json, model.keras and exports that others (a group, a web server
     showing TensorBoard) are meant to read.
     """
-    for _ in range(100):
+    for _attempt in range(100):
         temp = path.parent / f".{path.name}.{secrets.token_hex(6)}{suffix}"
         try:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -41,20 +43,22 @@ def _create_temporary(path: Path, suffix: str) -> Path:
             continue
         os.close(fd)
         return temp
-    raise FileExistsError(f"could not create a temporary file beside {path}")
+    raise FileExistsError(_("could not create a temporary file beside {path}").format(path=path))
 
 
 def make_directory(parent: Path, prefix: str) -> Path:
     """A new, uniquely named folder in `parent`, with the mode the umask gives (unlike
     `tempfile.mkdtemp`'s 0700)."""
-    for _ in range(100):
+    for _attempt in range(100):
         folder = Path(parent) / f"{prefix}{secrets.token_hex(6)}"
         try:
             folder.mkdir(0o777)
         except FileExistsError:
             continue
         return folder
-    raise FileExistsError(f"could not create a temporary folder in {parent}")
+    raise FileExistsError(
+        _("could not create a temporary folder in {parent}").format(parent=parent)
+    )
 
 
 def atomic_write(path: Path, write: Callable[[Path], None], *, suffix: str = ".tmp") -> None:

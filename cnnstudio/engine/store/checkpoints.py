@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cnnstudio.engine.store.runs import atomic_write, atomic_write_json, now_iso
+from cnnstudio.i18n import _
 
 if TYPE_CHECKING:
     import keras
@@ -114,14 +115,14 @@ class _HashingWriter:
         return self.size
 
     def seek(self, *args: Any) -> int:
-        raise OSError("a hashing writer cannot seek")
+        raise OSError(_("a hashing writer cannot seek"))
 
     def seekable(self) -> bool:
         return False
 
     def read(self, *args: Any) -> bytes:
         # Present because numpy takes an object with `read` for a file (not a path name).
-        raise OSError("a hashing writer cannot read")
+        raise OSError(_("a hashing writer cannot read"))
 
     def flush(self) -> None:
         self.handle.flush()
@@ -142,7 +143,7 @@ class CheckpointStore:
         warn: Callable[[str], None] | None = None,
     ) -> None:
         if keep < 1:
-            raise ValueError(f"keep must be at least 1; received {keep}")
+            raise ValueError(_("keep must be at least 1; received {keep}").format(keep=keep))
         self.folder = Path(folder)
         self.keep = keep
         self.warn = warn or (lambda message: None)
@@ -164,7 +165,9 @@ class CheckpointStore:
         """`save` for a model's `snapshot` taken earlier: the file work only, which may run in
         another thread while the model trains on (`cnnstudio.engine.store.epoch_writer`)."""
         if epoch < 1:
-            raise ValueError(f"checkpoint epochs count from 1; received {epoch}")
+            raise ValueError(
+                _("checkpoint epochs count from 1; received {epoch}").format(epoch=epoch)
+            )
         self.folder.mkdir(parents=True, exist_ok=True)
         arrays = taken.arrays
 
@@ -276,38 +279,58 @@ class CheckpointStore:
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise CheckpointError(f"checkpoint of epoch {epoch} has no manifest") from None
+            raise CheckpointError(
+                _("checkpoint of epoch {epoch} has no manifest").format(epoch=epoch)
+            ) from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise CheckpointError(
-                f"checkpoint manifest {manifest_path.name} is unreadable ({error})"
+                _("checkpoint manifest {name} is unreadable ({error})").format(
+                    name=manifest_path.name, error=error
+                )
             ) from None
         if not isinstance(manifest, dict):
-            raise CheckpointError(f"checkpoint manifest {manifest_path.name} is not an object")
+            raise CheckpointError(
+                _("checkpoint manifest {name} is not an object").format(name=manifest_path.name)
+            )
         version = manifest.get("schema_version")
         if not isinstance(version, int) or version > CHECKPOINT_SCHEMA_VERSION:
             raise CheckpointError(
-                f"checkpoint {manifest_path.name} was written by a newer CNN Studio "
-                f"(checkpoint schema {version!r}; this version reads up to "
-                f"{CHECKPOINT_SCHEMA_VERSION}); update CNN Studio to resume this run"
+                _(
+                    "checkpoint {name} was written by a newer CNN Studio (checkpoint "
+                    "schema {version!r}; this version reads up to "
+                    "{CHECKPOINT_SCHEMA_VERSION}); update CNN Studio to resume this run"
+                ).format(
+                    name=manifest_path.name,
+                    version=version,
+                    CHECKPOINT_SCHEMA_VERSION=CHECKPOINT_SCHEMA_VERSION,
+                )
             )
         if manifest.get("epoch") != epoch:
             raise CheckpointError(
-                f"checkpoint manifest {manifest_path.name} names epoch {manifest.get('epoch')!r}"
+                _("checkpoint manifest {name} names epoch {value!r}").format(
+                    name=manifest_path.name, value=manifest.get("epoch")
+                )
             )
         data_path = self.data_path(epoch)
         try:
             size = data_path.stat().st_size
         except FileNotFoundError:
-            raise CheckpointError(f"checkpoint file {data_path.name} is missing") from None
+            raise CheckpointError(
+                _("checkpoint file {name} is missing").format(name=data_path.name)
+            ) from None
         if size != manifest.get("size"):
             raise CheckpointError(
-                f"checkpoint file {data_path.name} is truncated or damaged ({size} bytes; "
-                f"{manifest.get('size')} were written)"
+                _(
+                    "checkpoint file {name} is truncated or damaged ({size} bytes; {value} "
+                    "were written)"
+                ).format(name=data_path.name, size=size, value=manifest.get("size"))
             )
         if file_sha256(data_path) != manifest.get("sha256"):
             raise CheckpointError(
-                f"checkpoint file {data_path.name} is damaged (its sha256 does not match the "
-                f"one written with it)"
+                _(
+                    "checkpoint file {name} is damaged (its sha256 does not match the one "
+                    "written with it)"
+                ).format(name=data_path.name)
             )
         return Checkpoint(epoch, data_path, manifest_path, manifest)
 
@@ -322,7 +345,11 @@ class CheckpointStore:
                     raise  # not damage: an older program must not fall back past it
                 if remove_damaged:
                     self._quarantine(epoch)
-                    error = CheckpointError(f"{error} (moved to {QUARANTINE_DIR}/)")
+                    error = CheckpointError(
+                        _("{error} (moved to {QUARANTINE_DIR}/)").format(
+                            error=error, QUARANTINE_DIR=QUARANTINE_DIR
+                        )
+                    )
                 self.warn(f"WARNING: {error}; using the previous checkpoint instead")
         return None
 
@@ -391,7 +418,7 @@ def _variable_groups(model: keras.Model) -> dict[str, Sequence[Any]]:
     random generators' states) and the optimizer's (moments, iterations, learning rate)."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None:
-        raise ValueError("a checkpoint needs a compiled model (it holds the optimizer state)")
+        raise ValueError(_("a checkpoint needs a compiled model (it holds the optimizer state)"))
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
     return {"model": list(model.variables), "optimizer": list(optimizer.variables)}
@@ -413,8 +440,10 @@ def restore(model: keras.Model, checkpoint: Checkpoint) -> None:
         stored = sorted(key for key in arrays if key.startswith(group + "/"))
         if len(stored) != len(variables):
             raise CheckpointError(
-                f"checkpoint {name} holds {len(stored)} {group} variables; this model has "
-                f"{len(variables)} (was the model or its options changed?)"
+                _(
+                    "checkpoint {name} holds {len} {group} variables; this model has "
+                    "{len2} (was the model or its options changed?)"
+                ).format(name=name, len=len(stored), group=group, len2=len(variables))
             )
         paths = recorded.get(group) if isinstance(recorded, dict) else None
         if not isinstance(paths, list) or len(paths) != len(variables):
@@ -423,14 +452,28 @@ def restore(model: keras.Model, checkpoint: Checkpoint) -> None:
             value = arrays[key]
             if tuple(value.shape) != tuple(variable.shape):
                 raise CheckpointError(
-                    f"checkpoint {name}: {variable.path} has shape {tuple(value.shape)} there "
-                    f"and {tuple(variable.shape)} in this model"
+                    _(
+                        "checkpoint {name}: {path} has shape {tuple} there and {tuple2} in "
+                        "this model"
+                    ).format(
+                        name=name,
+                        path=variable.path,
+                        tuple=tuple(value.shape),
+                        tuple2=tuple(variable.shape),
+                    )
                 )
             if path is not None and _identity(path, group) != _identity(variable.path, group):
                 raise CheckpointError(
-                    f"checkpoint {name}: {group} variable {int(key.split('/')[-1])} is "
-                    f"{path!r} there and {variable.path!r} in this model (was the model or "
-                    f"its options changed?)"
+                    _(
+                        "checkpoint {name}: {group} variable {int} is {path!r} there and "
+                        "{path2!r} in this model (was the model or its options changed?)"
+                    ).format(
+                        name=name,
+                        group=group,
+                        int=int(key.split("/")[-1]),
+                        path=path,
+                        path2=variable.path,
+                    )
                 )
         pairs = zip(stored, variables, strict=True)
         assignments.extend((variable, arrays[key]) for key, variable in pairs)
@@ -451,7 +494,9 @@ def load_model_weights(model: keras.Model, checkpoint: Checkpoint) -> None:
     stored = sorted(key for key in arrays if key.startswith("model/"))
     recorded = (checkpoint.manifest.get("variables") or {}).get("model")
     if not isinstance(recorded, list) or len(recorded) != len(stored):
-        raise CheckpointError(f"checkpoint {name} does not record its variables' paths")
+        raise CheckpointError(
+            _("checkpoint {name} does not record its variables' paths").format(name=name)
+        )
     assignments = []
     position = 0
     for variable in model.variables:
@@ -463,8 +508,10 @@ def load_model_weights(model: keras.Model, checkpoint: Checkpoint) -> None:
             position += 1
         if position == len(stored):
             raise CheckpointError(
-                f"checkpoint {name} holds no {variable.path!r} of shape {tuple(variable.shape)} "
-                f"(is it a checkpoint of another model?)"
+                _(
+                    "checkpoint {name} holds no {path!r} of shape {tuple} (is it a "
+                    "checkpoint of another model?)"
+                ).format(name=name, path=variable.path, tuple=tuple(variable.shape))
             )
         assignments.append((variable, arrays[stored[position]]))
         position += 1

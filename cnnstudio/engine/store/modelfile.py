@@ -24,6 +24,8 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cnnstudio.i18n import _
+
 if TYPE_CHECKING:
     import keras
     import numpy as np
@@ -57,24 +59,33 @@ def inspect_model_file(path: str | Path) -> dict[str, Any]:
     if path.is_dir():
         if (path / "saved_model.pb").is_file():
             raise ModelFileError(
-                f"{path} is a TensorFlow SavedModel folder, not a Keras model file; load it "
-                f"with tf.saved_model.load, or open the run's model.keras"
+                _(
+                    "{path} is a TensorFlow SavedModel folder, not a Keras model file; "
+                    "load it with tf.saved_model.load, or open the run's model.keras"
+                ).format(path=path)
             )
-        raise ModelFileError(f"{path} is a folder, not a Keras model file (.keras)")
+        raise ModelFileError(
+            _("{path} is a folder, not a Keras model file (.keras)").format(path=path)
+        )
     if not path.is_file():
-        raise ModelFileError(f"no such model file: {path}")
+        raise ModelFileError(_("no such model file: {path}").format(path=path))
     if path.stat().st_size == 0:
-        raise ModelFileError(f"{path} is empty (0 bytes): not a model")
+        raise ModelFileError(_("{path} is empty (0 bytes): not a model").format(path=path))
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head.startswith(b"\x89HDF"):
         raise ModelFileError(
-            f"{path} is a legacy HDF5 (.h5) file; CNN Studio opens only .keras files. Load it "
-            f"in Keras and save it with model.save('model.keras')"
+            _(
+                "{path} is a legacy HDF5 (.h5) file; CNN Studio opens only .keras "
+                "files. Load it in Keras and save it with model.save('model.keras')"
+            ).format(path=path)
         )
     if not head.startswith(b"PK"):
         raise ModelFileError(
-            f"{path} is not a Keras model file: a .keras file is a zip archive and this one is not"
+            _(
+                "{path} is not a Keras model file: a .keras file is a zip archive and "
+                "this one is not"
+            ).format(path=path)
         )
     try:
         with zipfile.ZipFile(path) as archive:
@@ -82,29 +93,46 @@ def inspect_model_file(path: str | Path) -> dict[str, Any]:
             missing = [name for name in _REQUIRED_MEMBERS if name not in names]
             if missing:
                 raise ModelFileError(
-                    f"{path} is a zip archive but not a Keras model: it lacks {missing[0]}"
+                    _("{path} is a zip archive but not a Keras model: it lacks {value}").format(
+                        path=path, value=missing[0]
+                    )
                 )
             damaged = archive.testzip()  # reads every member and checks its CRC
             if damaged is not None:
-                raise ModelFileError(f"{path} is damaged: {damaged} inside it fails its checksum")
+                raise ModelFileError(
+                    _("{path} is damaged: {damaged} inside it fails its checksum").format(
+                        path=path, damaged=damaged
+                    )
+                )
             metadata = {}
             if "metadata.json" in names:
                 metadata = json.loads(archive.read("metadata.json").decode("utf-8"))
             config = json.loads(archive.read("config.json").decode("utf-8"))
     except zipfile.BadZipFile as error:
         raise ModelFileError(
-            f"{path} is truncated or damaged (not a complete zip archive: {error}); use an "
-            f"earlier copy or checkpoint"
+            _(
+                "{path} is truncated or damaged (not a complete zip archive: {error}); "
+                "use an earlier copy or checkpoint"
+            ).format(path=path, error=error)
         ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelFileError(f"{path} holds an unreadable model description: {error}") from None
+        raise ModelFileError(
+            _("{path} holds an unreadable model description: {error}").format(
+                path=path, error=error
+            )
+        ) from None
     except (OSError, EOFError, zipfile.LargeZipFile) as error:
-        raise ModelFileError(f"{path} cannot be read: {error}") from None
+        raise ModelFileError(
+            _("{path} cannot be read: {error}").format(path=path, error=error)
+        ) from None
     written_by = str(metadata.get("keras_version", ""))
     if written_by and _version_tuple(written_by)[:1] > _version_tuple(keras.__version__)[:1]:
         raise ModelFileError(
-            f"{path} was written by Keras {written_by}, a newer major version than the "
-            f"installed Keras {keras.__version__}; update Keras (and CNN Studio) to open it"
+            _(
+                "{path} was written by Keras {written_by}, a newer major version than "
+                "the installed Keras {version__}; update Keras (and CNN Studio) to "
+                "open it"
+            ).format(path=path, written_by=written_by, version__=keras.__version__)
         )
     if _uses_lambda(config):
         raise UnsafeModelError(_unsafe_message(path))
@@ -156,12 +184,20 @@ def load_model_file(path: str | Path, *, compile: bool = False) -> keras.Model:
         written_by = metadata.get("keras_version")
         if written_by and _version_tuple(written_by) > _version_tuple(keras.__version__):
             raise ModelFileError(
-                f"{path} was written by Keras {written_by}, newer than the installed "
-                f"{keras.__version__}, and does not load here ({text}); update Keras"
+                _(
+                    "{path} was written by Keras {written_by}, newer than the installed "
+                    "{version__}, and does not load here ({text}); update Keras"
+                ).format(path=path, written_by=written_by, version__=keras.__version__, text=text)
             ) from None
-        raise ModelFileError(f"{path} could not be loaded as a Keras model: {text}") from None
+        raise ModelFileError(
+            _("{path} could not be loaded as a Keras model: {text}").format(path=path, text=text)
+        ) from None
     if not isinstance(model, keras.Model):
-        raise ModelFileError(f"{path} holds a {type(model).__name__}, not a Keras model")
+        raise ModelFileError(
+            _("{path} holds a {name__}, not a Keras model").format(
+                path=path, name__=type(model).__name__
+            )
+        )
     return model
 
 
@@ -172,20 +208,28 @@ def load_checkpoint_arrays(path: str | Path) -> dict[str, np.ndarray]:
 
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(f"no such checkpoint file: {path}")
+        raise ModelFileError(_("no such checkpoint file: {path}").format(path=path))
     try:
         with np.load(path, allow_pickle=False) as data:
             if not hasattr(data, "files"):
-                raise ModelFileError(f"{path} is a single array, not a checkpoint")
+                raise ModelFileError(
+                    _("{path} is a single array, not a checkpoint").format(path=path)
+                )
             return {name: data[name] for name in data.files}
     except ModelFileError:
         raise
     except ValueError as error:
         if "allow_pickle" in str(error):
             raise ModelFileError(
-                f"{path} holds Python objects, which loading would unpickle (unsafe); CNN "
-                f"Studio checkpoints hold plain arrays only"
+                _(
+                    "{path} holds Python objects, which loading would unpickle (unsafe); "
+                    "CNN Studio checkpoints hold plain arrays only"
+                ).format(path=path)
             ) from None
-        raise ModelFileError(f"{path} is not a checkpoint: {error}") from None
+        raise ModelFileError(
+            _("{path} is not a checkpoint: {error}").format(path=path, error=error)
+        ) from None
     except (zipfile.BadZipFile, EOFError, OSError) as error:
-        raise ModelFileError(f"{path} is truncated or damaged ({error})") from None
+        raise ModelFileError(
+            _("{path} is truncated or damaged ({error})").format(path=path, error=error)
+        ) from None

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cnnstudio.i18n import _
+
 # 2: display name, tags, the training process's identity (for interrupted-run detection),
 # the latest checkpoint. Version 1 records are read and completed by `migrate`.
 SCHEMA_VERSION = 2
@@ -83,7 +85,9 @@ def _check_type(value: Any, types: tuple[type, ...], where: str, source: str) ->
     if value is None or (isinstance(value, types) and not isinstance(value, bool)):
         return
     raise DamagedRunError(
-        f"{source} is damaged: {where} should be {_type_names(types)}, not {value!r:.40}"
+        _("{source} is damaged: {where} should be {type_names}, not {value!r:.40}").format(
+            source=source, where=where, type_names=_type_names(types), value=value
+        )
     )
 
 
@@ -97,22 +101,33 @@ def validate(record: dict[str, Any], source: str) -> None:
             _check_type(container.get(inner), types, f"{outer}.{inner}", source)
     tags = record.get("tags") or []
     if not all(isinstance(tag, str) for tag in tags):
-        raise DamagedRunError(f"{source} is damaged: tags should be a list of words")
+        raise DamagedRunError(
+            _("{source} is damaged: tags should be a list of words").format(source=source)
+        )
 
 
 def migrate(record: Any, source: str) -> dict[str, Any]:
     """Bring a run.json of any readable schema to the current one; refuse newer ones."""
     if not isinstance(record, dict):
         raise DamagedRunError(
-            f"{source} is damaged: run.json is not a run record (a JSON object was expected)"
+            _(
+                "{source} is damaged: run.json is not a run record (a JSON object was expected)"
+            ).format(source=source)
         )
     version = record.get("schema_version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or version < OLDEST_SCHEMA_VERSION:
-        raise DamagedRunError(f"{source} is damaged: unknown schema_version {version!r:.40}")
+        raise DamagedRunError(
+            _("{source} is damaged: unknown schema_version {version!r:.40}").format(
+                source=source, version=version
+            )
+        )
     if version > SCHEMA_VERSION:
         raise RunSchemaError(
-            f"{source} was written by a newer CNN Studio (run schema version {version}; this "
-            f"version reads up to {SCHEMA_VERSION}): update CNN Studio to open this run"
+            _(
+                "{source} was written by a newer CNN Studio (run schema version "
+                "{version}; this version reads up to {SCHEMA_VERSION}): update CNN "
+                "Studio to open this run"
+            ).format(source=source, version=version, SCHEMA_VERSION=SCHEMA_VERSION)
         )
     record = dict(record)
     if version < 2:
@@ -136,10 +151,14 @@ def parse_record(data: bytes, source: str) -> dict[str, Any]:
     try:
         record = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise DamagedRunError(f"{source} is damaged: run.json is not UTF-8 text") from None
+        raise DamagedRunError(
+            _("{source} is damaged: run.json is not UTF-8 text").format(source=source)
+        ) from None
     except json.JSONDecodeError as error:
         raise DamagedRunError(
-            f"{source} is damaged: run.json is not valid JSON ({error.msg} at line "
-            f"{error.lineno} column {error.colno})"
+            _(
+                "{source} is damaged: run.json is not valid JSON ({msg} at line "
+                "{lineno} column {colno})"
+            ).format(source=source, msg=error.msg, lineno=error.lineno, colno=error.colno)
         ) from None
     return migrate(record, source)

@@ -66,6 +66,7 @@ from cnnstudio.engine.store.run_schema import (
     RunSchemaError,
     parse_record,
 )
+from cnnstudio.i18n import _
 
 # Re-exported (the atomic writes, process_alive, process_identity): callers find them here.
 from cnnstudio.locations import expand_user_path
@@ -152,9 +153,13 @@ class Run:
         try:
             data = self.run_file.read_bytes()
         except FileNotFoundError:
-            raise DamagedRunError(f"{source} is damaged: its run.json is missing") from None
+            raise DamagedRunError(
+                _("{source} is damaged: its run.json is missing").format(source=source)
+            ) from None
         except OSError as error:
-            raise DamagedRunError(f"{source} is damaged or unreadable: {error}") from None
+            raise DamagedRunError(
+                _("{source} is damaged or unreadable: {error}").format(source=source, error=error)
+            ) from None
         return parse_record(data, source)
 
     @property
@@ -214,7 +219,7 @@ class Run:
     def disk_size(self) -> int:
         """Bytes of every file in the run folder (checkpoints and exports included)."""
         total = 0
-        for directory, _, files in os.walk(self.path):
+        for directory, _subdirs, files in os.walk(self.path):
             for name in files:
                 with contextlib.suppress(OSError):  # a temporary file may vanish meanwhile
                     total += os.lstat(os.path.join(directory, name)).st_size
@@ -272,10 +277,10 @@ class Run:
     def rename(self, name: str | None) -> None:
         """Set the display name (None or blank: back to the id). The folder keeps its id."""
         if name is not None and not isinstance(name, str):
-            raise ValueError(f"a run name must be text; received {name!r}")
+            raise ValueError(_("a run name must be text; received {name!r}").format(name=name))
         name = (name or "").strip()
         if "\n" in name or len(name) > 200:
-            raise ValueError("a run name must be one line of at most 200 characters")
+            raise ValueError(_("a run name must be one line of at most 200 characters"))
         self.update_record(name=name or None)
 
     def set_tags(self, tags: list[str] | tuple[str, ...]) -> None:
@@ -283,11 +288,16 @@ class Run:
         cleaned: list[str] = []
         for tag in tags:
             if not isinstance(tag, str) or not tag.strip():
-                raise ValueError(f"a tag must be non-empty text; received {tag!r}")
+                raise ValueError(
+                    _("a tag must be non-empty text; received {tag!r}").format(tag=tag)
+                )
             tag = tag.strip()
             if len(tag) > 50 or any(ch.isspace() for ch in tag) or "," in tag:
                 raise ValueError(
-                    f"a tag is one word of at most 50 characters, without commas; received {tag!r}"
+                    _(
+                        "a tag is one word of at most 50 characters, without commas; received "
+                        "{tag!r}"
+                    ).format(tag=tag)
                 )
             if tag not in cleaned:
                 cleaned.append(tag)
@@ -369,12 +379,12 @@ class RunStore:
             run = Run(root / name)
             run.checkpoints_dir.mkdir()
             return run
-        raise RuntimeError(f"could not create a unique run folder under {root}")
+        raise RuntimeError(_("could not create a unique run folder under {root}").format(root=root))
 
     def get(self, run_id: str) -> Run:
         path = self.root / run_id
         if os.sep in run_id or not is_run_folder(path):
-            raise ValueError(f"no run {run_id!r} in {self.root}")
+            raise ValueError(_("no run {run_id!r} in {root}").format(run_id=run_id, root=self.root))
         return Run(path)
 
     def find(self, text: str) -> Run:
@@ -382,14 +392,14 @@ class RunStore:
         its display name; `latest` is the newest run. ValueError says what matched."""
         text = str(text).strip()
         if not text:
-            raise ValueError("name a run: its id (see `cnnstudio runs`) or its folder")
+            raise ValueError(_("name a run: its id (see `cnnstudio runs`) or its folder"))
         folder = expand_user_path(text)
         if is_run_folder(folder) and (os.sep in text or folder.is_absolute()):
             return Run(folder)
         runs = self.list()
         if text == "latest":
             if not runs:
-                raise ValueError(f"no runs yet in {self.root}")
+                raise ValueError(_("no runs yet in {root}").format(root=self.root))
             return runs[-1]
         for run in runs:
             if run.id == text:
@@ -406,8 +416,14 @@ class RunStore:
             return matches[0]
         if matches:
             ids = ", ".join(run.id for run in matches[:4])
-            raise ValueError(f"{text!r} matches {len(matches)} runs ({ids}); give more of the id")
-        raise ValueError(f"no run {text!r} in {self.root} (see `cnnstudio runs`)")
+            raise ValueError(
+                _("{text!r} matches {len} runs ({ids}); give more of the id").format(
+                    text=text, len=len(matches), ids=ids
+                )
+            )
+        raise ValueError(
+            _("no run {text!r} in {root} (see `cnnstudio runs`)").format(text=text, root=self.root)
+        )
 
     def delete(self, run_id: str | Run, *, force: bool = False) -> None:
         """Remove a run and its folder. A run still training is refused unless `force` (for
@@ -424,8 +440,10 @@ class RunStore:
         check_run_deletable(run.path, self.root)
         if run.is_alive() and not force:
             raise ValueError(
-                f"run {run.id!r} is still training ({run.trainer_description()}); stop it "
-                f"before deleting it, or pass --force if that process is gone"
+                _(
+                    "run {id!r} is still training ({value}); stop it before deleting it, "
+                    "or pass --force if that process is gone"
+                ).format(id=run.id, value=run.trainer_description())
             )
         trash = run.path.with_name(f".deleting-{run.id}-{os.getpid()}")
         os.replace(run.path, trash)

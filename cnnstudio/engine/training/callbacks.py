@@ -21,6 +21,7 @@ import keras
 from cnnstudio.engine.store.runs import CHECKPOINTS_DIR, LOGS_DIR
 from cnnstudio.engine.training.controls import LossNotFinite
 from cnnstudio.engine.training.events import BatchEnd, EpochEnd
+from cnnstudio.i18n import _
 
 if TYPE_CHECKING:
     from cnnstudio.engine.training.session import TrainingSession
@@ -229,7 +230,9 @@ class Checkpointer(keras.callbacks.Callback):
                 checkpoint = store.write(taken, epoch + 1, state)
             except OSError as error:
                 raise OSError(
-                    f"could not write the checkpoint of epoch {epoch + 1}: {error}"
+                    _("could not write the checkpoint of epoch {value}: {error}").format(
+                        value=epoch + 1, error=error
+                    )
                 ) from error
             seconds = time.perf_counter() - begin
             self.seconds.append(seconds)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnnstudio.engine.training.problems import ConfigError, Problem
+from cnnstudio.i18n import _
 from cnnstudio.locations import expand_user_path
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
@@ -280,12 +281,16 @@ class TrainingConfig:
     def from_dict(cls, data: dict[str, Any]) -> TrainingConfig:
         """Build from a mapping; missing fields take their defaults, unknown ones are refused."""
         if not isinstance(data, dict):
-            raise ValueError(f"a training config must be a JSON object; received {data!r}")
+            raise ValueError(
+                _("a training config must be a JSON object; received {data!r}").format(data=data)
+            )
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(
-                f"unknown training config field {unknown[0]!r}; known fields: {', '.join(known)}"
+                _("unknown training config field {value!r}; known fields: {value2}").format(
+                    value=unknown[0], value2=", ".join(known)
+                )
             )
         values = dict(data)
         if "model_options" in values and isinstance(values["model_options"], dict):
@@ -297,7 +302,9 @@ class TrainingConfig:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
-            raise ValueError(f"training config is not valid JSON: {error}") from None
+            raise ValueError(
+                _("training config is not valid JSON: {error}").format(error=error)
+            ) from None
         return cls.from_dict(data)
 
     def replace(self, **changes: Any) -> TrainingConfig:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from cnnstudio.engine.data.data_types import Augmentation, Dataset
 from cnnstudio.engine.training.config import TrainingConfig
+from cnnstudio.i18n import _
 
 # The one rule for a data set's model input (re-exported: the session and the bench use it here).
 from cnnstudio.model_metadata import choose_input_shape as choose_input_shape
@@ -177,8 +178,10 @@ def training_pipelines(
     if len(dataset.validation.labels) == 0:
         # Keras would only warn that it "ran out of data" and report no validation at all.
         raise ValueError(
-            f"data set {dataset.info.name!r} has no validation images, so a run could not "
-            f"measure anything; give it more images or a larger validation fraction"
+            _(
+                "data set {name!r} has no validation images, so a run could not "
+                "measure anything; give it more images or a larger validation fraction"
+            ).format(name=dataset.info.name)
         )
     # Not augmented here: the augmentation is the first layer of the model fit trains.
     train = make_pipeline(
@@ -319,7 +322,7 @@ def measure_step_seconds(model: Any, train_data: Any) -> float:
     forward(images).numpy()  # trace and warm up
     # The fastest of a few passes: other processes on a busy machine only ever add time.
     fastest = math.inf
-    for _ in range(5):
+    for _attempt in range(5):
         begin = time.perf_counter()
         forward(images).numpy()
         fastest = min(fastest, time.perf_counter() - begin)

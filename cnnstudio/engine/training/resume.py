@@ -31,6 +31,7 @@ from cnnstudio.engine.store.runs import INTERRUPTED, LOGS_DIR, RESUMABLE_STATUSE
 from cnnstudio.engine.training import schedules
 from cnnstudio.engine.training.config import TrainingConfig
 from cnnstudio.engine.training.record import Progress
+from cnnstudio.i18n import _
 from cnnstudio.locations import expand_user_path
 
 if TYPE_CHECKING:
@@ -59,23 +60,29 @@ def resume_config(handle: Run, epochs: int | None, *, force: bool = False) -> Tr
     if status == "running":
         if not force:
             raise ValueError(
-                f"run {handle.id!r} is still training ({handle.trainer_description()}); stop "
-                f"it before resuming, or pass --force if that process is gone"
+                _(
+                    "run {id!r} is still training ({value}); stop it before resuming, or "
+                    "pass --force if that process is gone"
+                ).format(id=handle.id, value=handle.trainer_description())
             )
         status = INTERRUPTED
     config_data = record.get("config")
     if not isinstance(config_data, dict):
-        raise ValueError(f"run {handle.id!r} has no training config to resume from")
+        raise ValueError(_("run {id!r} has no training config to resume from").format(id=handle.id))
     config = TrainingConfig.from_dict(config_data)
     _check_image_folder(handle, config.dataset)
     done = int(record.get("epochs_completed", 0) or 0)
     if epochs is not None:
         if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
-            raise ValueError(f"epochs must be a positive integer; received {epochs!r}")
+            raise ValueError(
+                _("epochs must be a positive integer; received {epochs!r}").format(epochs=epochs)
+            )
         if epochs <= done:
             raise ValueError(
-                f"run {handle.id!r} has already completed {done} epochs; ask for more "
-                f"than {done} to train further"
+                _(
+                    "run {id!r} has already completed {done} epochs; ask for more than "
+                    "{done} to train further"
+                ).format(id=handle.id, done=done)
             )
         if epochs != config.epochs:
             segments = schedules.recorded_segments(record)
@@ -84,8 +91,10 @@ def resume_config(handle: Run, epochs: int | None, *, force: bool = False) -> Tr
     if status not in RESUMABLE_STATUSES or done >= config.epochs:
         how = "early stopping ended it" if record.get("early_stopped") else "all epochs done"
         raise ValueError(
-            f"run {handle.id!r} is {status} after {done} of {config.epochs} epochs ({how}); "
-            f"nothing to resume (give a larger number of epochs to train further)"
+            _(
+                "run {id!r} is {status} after {done} of {epochs} epochs ({how}); "
+                "nothing to resume (give a larger number of epochs to train further)"
+            ).format(id=handle.id, status=status, done=done, epochs=config.epochs, how=how)
         )
     return config
 
@@ -103,12 +112,16 @@ def _check_image_folder(handle: Run, dataset: str) -> None:
     if not folder.is_absolute():
         # Recorded by a version that kept the path as typed.
         raise ValueError(
-            f"run {handle.id!r} trained on the image folder {str(folder)!r}, recorded relative "
-            f"to the directory it was started in; resume it from that directory"
+            _(
+                "run {id!r} trained on the image folder {str!r}, recorded relative to "
+                "the directory it was started in; resume it from that directory"
+            ).format(id=handle.id, str=str(folder))
         )
     raise ValueError(
-        f"run {handle.id!r} trained on the image folder {folder}, which no longer exists "
-        f"(moved or deleted?); put it back there to resume the run"
+        _(
+            "run {id!r} trained on the image folder {folder}, which no longer "
+            "exists (moved or deleted?); put it back there to resume the run"
+        ).format(id=handle.id, folder=folder)
     )
 
 

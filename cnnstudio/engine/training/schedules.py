@@ -26,6 +26,8 @@ import math
 from types import SimpleNamespace
 from typing import Any
 
+from cnnstudio.i18n import _
+
 # The step schedule: x0.1 after 50% of the steps, x0.01 after 75%.
 STEP_FACTORS = (1.0, 0.1, 0.01)
 
@@ -60,9 +62,12 @@ def check_extension(kind: str, segments: list[list[int]], done: int, run_id: str
     total = segments[-1][1]
     if kind == "cosine" and done >= total:
         raise ValueError(
-            f"run {run_id!r} ended its cosine schedule at epoch {total} with a learning rate "
-            f"of 0, and the schedule continues from there: more epochs would not train. "
-            f"Start a new run with its settings (cnnstudio train --config RUN/run.json) instead"
+            _(
+                "run {run_id!r} ended its cosine schedule at epoch {total} with a "
+                "learning rate of 0, and the schedule continues from there: more "
+                "epochs would not train. Start a new run with its settings (cnnstudio "
+                "train --config RUN/run.json) instead"
+            ).format(run_id=run_id, total=total)
         )
 
 
@@ -111,7 +116,7 @@ _FLOAT_OPS = SimpleNamespace(
 def segment_start_rates(kind: str, initial: float, step_segments: list[list[int]]) -> list[float]:
     """The rate each segment starts from: the value of the one before at its first step."""
     rates = [initial]
-    for (start, _), (previous_start, previous_end) in zip(
+    for (start, _end), (previous_start, previous_end) in zip(
         step_segments[1:], step_segments, strict=False
     ):
         rate = _segment_rate(

@@ -49,6 +49,7 @@ from cnnstudio.engine.training.events import (
     TrainingObserver,
     final_event,
 )
+from cnnstudio.i18n import _
 
 if TYPE_CHECKING:
     import keras
@@ -178,7 +179,7 @@ class TrainingSession:
         """Train, blocking until finished, stopped or failed. Never raises for training errors:
         the result (and run.json, and the observer) say what happened."""
         if self._started:
-            raise RuntimeError("a TrainingSession runs once; create a new one for another run")
+            raise RuntimeError(_("a TrainingSession runs once; create a new one for another run"))
         self._started = True
         self._clock_start = time.perf_counter()
         self.progress = record.Progress()

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnnstudio.engine.data.pipeline import plan_fit
+from cnnstudio.i18n import _
 
 MNIST_SIDE = 28
 DIGIT_BOX = 20  # the longer side of the digit inside the 28 x 28 field
@@ -53,7 +54,9 @@ def to_grey(canvas: np.ndarray) -> np.ndarray:
             pixels = pixels[..., :3].astype(np.float32) @ np.float32([0.299, 0.587, 0.114])
     if pixels.ndim != 2 or min(pixels.shape) < 1:
         raise ValueError(
-            f"a canvas is a height x width grey image; received an array of shape {pixels.shape}"
+            _("a canvas is a height x width grey image; received an array of shape {shape}").format(
+                shape=pixels.shape
+            )
         )
     if np.issubdtype(pixels.dtype, np.integer) or pixels.max(initial=0) > 1.0:
         return pixels.astype(np.float32) / np.float32(255.0)
@@ -153,7 +156,9 @@ def fit_to_input(digit: np.ndarray, input_shape: tuple[int, int, int]) -> np.nda
     if digit.ndim == 3 and digit.shape[-1] == 1:
         digit = digit[..., 0]
     if digit.ndim != 2:
-        raise ValueError(f"a digit is a height x width image; received shape {digit.shape}")
+        raise ValueError(
+            _("a digit is a height x width image; received shape {shape}").format(shape=digit.shape)
+        )
     height, width, channels = (int(v) for v in input_shape)
     plan = plan_fit((*digit.shape, 1), (height, width, channels))
     if plan.spatial == "pad":
@@ -211,8 +216,10 @@ def load_canvas(path) -> np.ndarray:
         image.load()  # decode now: a corrupt or truncated file fails here, with Pillow's reason
         if min(image.size) < MIN_IMAGE_SIDE:
             raise ImageTooSmall(
-                f"{image.size[1]}x{image.size[0]} pixels is too small to hold a digit; give at "
-                f"least {MIN_IMAGE_SIDE}x{MIN_IMAGE_SIDE}"
+                _(
+                    "{value}x{value2} pixels is too small to hold a digit; give at least "
+                    "{MIN_IMAGE_SIDE}x{MIN_IMAGE_SIDE}"
+                ).format(value=image.size[1], value2=image.size[0], MIN_IMAGE_SIDE=MIN_IMAGE_SIDE)
             )
         image = ImageOps.exif_transpose(image)
         # The digit becomes 20 x 20 pixels: a photo's full resolution only costs memory.

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cnnstudio.engine.use.digit_preprocessing import fit_to_input, prepare_digit
+from cnnstudio.i18n import _
 from cnnstudio.locations import expand_user_path, resource_path
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ class DigitRecognizer:
             lambda x: model(x, training=False), input_signature=signature, jit_compile=False
         )
         stages = feature_stages(model)
-        feature_model, shown = feature_model_for(model, [layer for layer, _ in stages])
+        feature_model, shown = feature_model_for(model, [layer for layer, _title in stages])
         kept = {id(layer) for layer in shown}
         self._stages = [(layer, title) for layer, title in stages if id(layer) in kept]
         self._features = None
@@ -187,7 +188,9 @@ class DigitRecognizer:
         path = bundled_model_path()
         if not path.is_file():
             raise FileNotFoundError(
-                f"the bundled LeNet-5 is missing ({path}); reinstall CNN Studio, or choose a run"
+                _(
+                    "the bundled LeNet-5 is missing ({path}); reinstall CNN Studio, or choose a run"
+                ).format(path=path)
             )
         metadata = bundled_metadata()
         accuracy = metadata.get("val_accuracy")

@@ -59,6 +59,7 @@ from cnnstudio.engine.store.ownership import (
 )
 from cnnstudio.engine.store.runs import Run, RunStore, atomic_write_json, atomic_write_text, now_iso
 from cnnstudio.engine.use.export_readme import export_readme
+from cnnstudio.i18n import _
 from cnnstudio.locations import expand_user_path
 
 if TYPE_CHECKING:
@@ -122,8 +123,9 @@ def check_onnx_available() -> None:
         # The installed app leaves the ONNX converter out (packaging/cnnstudio.spec: lean bundle).
         hint = FROZEN_ONNX_HINT if is_frozen() else ONNX_HINT
         raise ExportError(
-            f"ONNX export needs {', '.join(missing)}, which {'is' if len(missing) == 1 else 'are'}"
-            f" not installed: {hint}"
+            _("ONNX export needs {value}, which {value2} not installed: {hint}").format(
+                value=", ".join(missing), value2="is" if len(missing) == 1 else "are", hint=hint
+            )
         )
 
 
@@ -163,14 +165,18 @@ def _weights_held(
     best = CheckpointStore(run.checkpoints_dir).best() if run.checkpoints_dir.is_dir() else None
     if best is None:
         raise ExportError(
-            f"run {run.id!r} has no usable checkpoint to take the best epoch from; export its "
-            f"final model instead (without --best)"
+            _(
+                "run {id!r} has no usable checkpoint to take the best epoch from; "
+                "export its final model instead (without --best)"
+            ).format(id=run.id)
         )
     _say(progress, f"loading the best epoch's weights (epoch {best.epoch}, {best.data_path.name})")
     try:
         load_model_weights(model, best)
     except (CheckpointError, OSError, ValueError) as error:
-        raise ExportError(f"cannot load the best epoch ({best.epoch}): {error}") from None
+        raise ExportError(
+            _("cannot load the best epoch ({epoch}): {error}").format(epoch=best.epoch, error=error)
+        ) from None
     return {"epoch": best.epoch, "metrics": best.metrics, "rule": f"best {MONITOR} checkpoint"}
 
 
@@ -181,8 +187,9 @@ def _make_staging(folder: Path) -> Path:
         return make_directory(folder.parent, f".{folder.name}.tmp-")
     except OSError as error:
         raise ExportError(
-            f"cannot write the export to {folder.parent}: {error.strerror or error}; choose "
-            f"another folder with --out"
+            _(
+                "cannot write the export to {parent}: {value}; choose another folder with --out"
+            ).format(parent=folder.parent, value=error.strerror or error)
         ) from None
 
 
@@ -352,7 +359,9 @@ def _install(staging: Path, folder: Path) -> None:
             raise
     except OSError as error:
         raise ExportError(
-            f"cannot install the export as {folder}: {error.strerror or error}"
+            _("cannot install the export as {folder}: {value}").format(
+                folder=folder, value=error.strerror or error
+            )
         ) from None
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
@@ -381,11 +390,19 @@ def export_run(
     from cnnstudio.engine.training.record import software_versions
 
     if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}; received {fmt!r}")
+        raise ValueError(
+            _("format must be one of {value}; received {fmt!r}").format(
+                value=", ".join(FORMATS), fmt=fmt
+            )
+        )
     if weights not in WEIGHTS:
-        raise ValueError(f"weights must be one of {', '.join(WEIGHTS)}; received {weights!r}")
+        raise ValueError(
+            _("weights must be one of {value}; received {weights!r}").format(
+                value=", ".join(WEIGHTS), weights=weights
+            )
+        )
     handle = run if isinstance(run, Run) else (runs or RunStore()).find(str(run))
-    _ = handle.record  # a damaged or newer run.json is refused before any slow work
+    handle.record  # noqa: B018 (a damaged or newer run.json is refused before any slow work)
     if fmt == "onnx":
         check_onnx_available()
     if handle.is_alive():
@@ -423,7 +440,9 @@ def export_run(
         except Exception as error:
             text = str(error).strip().splitlines()[0] if str(error).strip() else ""
             raise ExportError(
-                f"{fmt} export of run {handle.id!r} failed: {type(error).__name__}: {text}"
+                _("{fmt} export of run {id!r} failed: {name__}: {text}").format(
+                    fmt=fmt, id=handle.id, name__=type(error).__name__, text=text
+                )
             ) from error
         actual = np.asarray(actual, dtype=np.float32)
         if actual.shape != expected.shape:

@@ -31,6 +31,7 @@ import numpy as np
 
 from cnnstudio.engine.store.runs import RUN_FILE, Run, RunStore
 from cnnstudio.engine.use.digit_preprocessing import ImageTooSmall
+from cnnstudio.i18n import _
 from cnnstudio.locations import expand_user_path
 
 if TYPE_CHECKING:
@@ -141,8 +142,10 @@ class Predictor:
             passed_over.append(f"{handle.id} ({reason})")
         passed = f" (passed over: {_listed(passed_over)})" if passed_over else ""
         raise ValueError(
-            f"no finished run with a model in {store.root}{passed}; train one (cnnstudio train) "
-            f"or pass --model RUN|MODEL_FILE"
+            _(
+                "no finished run with a model in {root}{passed}; train one (cnnstudio "
+                "train) or pass --model RUN|MODEL_FILE"
+            ).format(root=store.root, passed=passed)
         )
 
     # -- preprocessing ------------------------------------------------------------------------
@@ -190,8 +193,12 @@ class Predictor:
         smallest = max(1, math.ceil(MIN_SIDE_FRACTION * min(height, width)))
         if min(size) < smallest:
             raise ImageTooSmall(
-                f"{size[1]}x{size[0]} pixels is too small: the model was trained on "
-                f"{height}x{width} images; give at least {smallest}x{smallest}"
+                _(
+                    "{value}x{value2} pixels is too small: the model was trained on "
+                    "{height}x{width} images; give at least {smallest}x{smallest}"
+                ).format(
+                    value=size[1], value2=size[0], height=height, width=width, smallest=smallest
+                )
             )
 
     # -- prediction ---------------------------------------------------------------------------
@@ -244,24 +251,32 @@ def image_input_shape(model: keras.Model) -> tuple[int, int, int]:
     inputs = getattr(model, "inputs", None) or []
     if len(inputs) != 1:
         raise ValueError(
-            f"the model has {len(inputs)} inputs; predict needs a model with one image input"
+            _("the model has {len} inputs; predict needs a model with one image input").format(
+                len=len(inputs)
+            )
         )
     shape = tuple(model.inputs[0].shape[1:])
     if len(shape) != 3:
         raise ValueError(
-            f"the model takes inputs of shape {shape}; predict needs a model of grayscale or "
-            f"RGB images (height, width, 1 or 3)"
+            _(
+                "the model takes inputs of shape {shape}; predict needs a model of "
+                "grayscale or RGB images (height, width, 1 or 3)"
+            ).format(shape=shape)
         )
     if any(dim is None for dim in shape):
         shown = "x".join("?" if dim is None else str(dim) for dim in shape)
         raise ValueError(
-            f"the model's input has no fixed size ({shown}); predict needs a model built for "
-            f"one input size, as every model CNN Studio trains is"
+            _(
+                "the model's input has no fixed size ({shown}); predict needs a model "
+                "built for one input size, as every model CNN Studio trains is"
+            ).format(shown=shown)
         )
     if shape[-1] not in (1, 3):
         raise ValueError(
-            f"the model takes inputs of shape {shape}; predict needs a model of grayscale or "
-            f"RGB images (height, width, 1 or 3)"
+            _(
+                "the model takes inputs of shape {shape}; predict needs a model of "
+                "grayscale or RGB images (height, width, 1 or 3)"
+            ).format(shape=shape)
         )
     return (int(shape[0]), int(shape[1]), int(shape[2]))
 
@@ -271,11 +286,17 @@ def class_count(model: keras.Model) -> int:
     outputs = getattr(model, "outputs", None) or []
     if len(outputs) != 1:
         raise ValueError(
-            f"the model has {len(outputs)} outputs; predict needs a classifier with one output"
+            _("the model has {len} outputs; predict needs a classifier with one output").format(
+                len=len(outputs)
+            )
         )
     shape = tuple(outputs[0].shape[1:])
     if len(shape) != 1 or shape[0] is None or int(shape[0]) < 1:
-        raise ValueError(f"the model's output has shape {shape}; predict needs one score per class")
+        raise ValueError(
+            _("the model's output has shape {shape}; predict needs one score per class").format(
+                shape=shape
+            )
+        )
     return int(shape[0])
 
 
