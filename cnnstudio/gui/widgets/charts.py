@@ -197,9 +197,11 @@ class TrainingChart(QWidget):
             objectName="chartEmptyLabel",
         )
         self.empty_label.setStyleSheet("color: #777777;")
+        # Wraps in the room the buttons leave, so a long sentence (or a longer language) never
+        # makes the charts wider than the window.
+        self.empty_label.setWordWrap(True)
         row.addSpacing(12)
-        row.addWidget(self.empty_label)
-        row.addStretch(1)
+        row.addWidget(self.empty_label, 1)
         row.addWidget(self.png_button)
         row.addWidget(self.csv_button)
         self._on_smoothing(self.smoothing_slider.value())
