@@ -42,13 +42,15 @@ from cnnstudio.gui.graph.inspector import Inspector
 from cnnstudio.gui.graph.legend import Legend
 from cnnstudio.gui.graph.minimap import Minimap
 from cnnstudio.gui.graph.render import graph_title
-from cnnstudio.gui.graph.scene import GraphScene
+from cnnstudio.gui.graph.scene import METRICS, GraphScene
 from cnnstudio.gui.graph.search import SearchBar
 from cnnstudio.gui.graph.style import TextMetrics
 from cnnstudio.gui.graph.trained_menu import TrainedMenu
 from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.models.model_picker import model_input
-from cnnstudio.i18n import _
+from cnnstudio.i18n import N_, _
+
+METRIC_LABELS = {"params": N_("Bars: parameters"), "macs": N_("Bars: MACs")}
 
 
 class GraphView(QWidget):
@@ -138,8 +140,8 @@ class GraphView(QWidget):
         self.compare_button.setCheckable(True)
         self.metric_choice = QComboBox(objectName="graphMetric")
         self.metric_choice.setAccessibleName(_("Bars show"))
-        self.metric_choice.addItem(_("Bars: parameters"), "params")
-        self.metric_choice.addItem(_("Bars: MACs"), "macs")
+        for metric in METRICS:  # the item's data is the scene's metric, its text the label
+            self.metric_choice.addItem(_(METRIC_LABELS[metric]), metric)
         self.metric_choice.currentIndexChanged.connect(
             lambda _i: self.scene.set_metric(self.metric_choice.currentData())
         )

@@ -25,7 +25,10 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.engine.use.export_readme import weights_text
 from cnnstudio.gui.workers import Worker
-from cnnstudio.i18n import _
+from cnnstudio.i18n import N_, _
+
+# export_run's `weights`, as the combo box offers them.
+WEIGHT_CHOICES = (("final", N_("Final model")), ("best", N_("Best epoch (checkpoint)")))
 
 EXPORT_FORMATS = (
     ("SavedModel", "savedmodel"),
@@ -80,8 +83,8 @@ class ExportPanel(QWidget):
         # export's metadata.json and README say which epoch it holds.
         self.weights_combo = QComboBox(objectName="exportWeightsCombo")
         self.weights_combo.setAccessibleName(_("Which epoch's weights to export"))
-        self.weights_combo.addItem(_("Final model"), "final")
-        self.weights_combo.addItem(_("Best epoch (checkpoint)"), "best")
+        for weights, label in WEIGHT_CHOICES:
+            self.weights_combo.addItem(_(label), weights)
         self.export_button = QPushButton(_("Export"), objectName="exportRunButton")
         self.export_button.setAccessibleName(_("Export the selected run"))
         self.export_button.clicked.connect(lambda: self.start())
@@ -113,7 +116,7 @@ class ExportPanel(QWidget):
         run_id, folder = self.run
         fmt = fmt or self.format_combo.currentData()
         weights = self.weights_combo.currentData()
-        which = "the best epoch" if weights == "best" else "the final model"
+        which = _("the best epoch") if weights == "best" else _("the final model")
         self.log.setPlainText(
             _("Exporting {which} of {run_id} as {fmt}…").format(which=which, run_id=run_id, fmt=fmt)
         )

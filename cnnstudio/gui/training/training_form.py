@@ -28,6 +28,7 @@ from cnnstudio.engine.training.problems import ConfigError, Problem, describe
 from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.i18n import N_, _
 
+AUTO_DEVICE = "auto"  # the config's device value for "the best there is"
 FOLDER_DATASET = "folder"  # the data panel's name for "an image folder" (with image_folder)
 FOLDER_PREFIX = "folder:"  # cnnstudio.engine.data.datasets.FOLDER_PREFIX, without importing it
 
@@ -164,7 +165,7 @@ class TrainingForm(QWidget):
         current = combo.currentData() or combo.currentText()
         combo.blockSignals(True)
         combo.clear()
-        combo.addItem(_("auto"), "auto")
+        combo.addItem(_("auto"), AUTO_DEVICE)
         combo.setItemData(
             0, "The first GPU if there is one, else the CPU", Qt.ItemDataRole.ToolTipRole
         )
