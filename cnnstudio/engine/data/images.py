@@ -22,7 +22,7 @@ import errno
 import os
 import stat
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -156,14 +156,20 @@ def probe(path: str | os.PathLike[str]) -> tuple[tuple[int, int], bool]:
 
 
 def read_pixels(
-    path: str | os.PathLike[str], mode: str, size: tuple[int, int] | None = None
+    path: str | os.PathLike[str],
+    mode: str,
+    size: tuple[int, int] | None = None,
+    check: Callable[[tuple[int, int]], None] | None = None,
 ) -> np.ndarray:
     """The image as uint8 (height, width, channels): `mode` "L" (1 channel) or "RGB" (3),
     resized (bilinear) to `size` = (width, height) when given. Decoded at a reduced scale
-    where the format allows it."""
+    where the format allows it. `check((width, height))` runs on the header's size before
+    anything is decoded (a caller's own refusal, such as an image too small to read)."""
     from PIL import Image
 
     with open_image(path) as image:
+        if check is not None:
+            check(image.size)
         try:
             if size is not None and image.format == "JPEG":
                 # Decode at 1/2, 1/4 or 1/8 scale, never below `size`.

@@ -157,12 +157,12 @@ class Predictor:
     def read_pixels(self, path: str | Path) -> np.ndarray:
         """One image file -> uint8 pixels at the training images' size and channels (step 1);
         ImageReadError or ImageTooSmall says why not."""
-        from cnnstudio.engine.data.images import probe, read_pixels
+        from cnnstudio.engine.data.images import read_pixels
 
         height, width, channels = self.source_shape
-        size, _ = probe(path)
-        self._check_size(size)
-        return read_pixels(path, "L" if channels == 1 else "RGB", (width, height))
+        mode = "L" if channels == 1 else "RGB"
+        # One open per file: the size is checked from the header the decoder reads anyway.
+        return read_pixels(path, mode, (width, height), check=self._check_size)
 
     def fit_pixels(self, pixels: np.ndarray) -> np.ndarray:
         """(N, H, W, C) uint8 at the source shape -> (N, ...) float32 at the model's input, by
