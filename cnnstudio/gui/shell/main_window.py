@@ -141,6 +141,9 @@ class MainWindow(QMainWindow):
         from cnnstudio.gui.pad.pad_view import DrawingPad
 
         self.add_view("pad", _("Draw"), DrawingPad(self.context))
+        from cnnstudio.gui.insight.explain_view import ExplainView
+
+        self.add_view("explain", _("Explain"), ExplainView(self.context))
         # Later views slot in the same way, in the order a person works.
 
     def add_view(self, key: str, title: str, widget: QWidget) -> None:

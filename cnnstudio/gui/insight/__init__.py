@@ -1,0 +1,1 @@
+"""The insight views: evaluating a trained model and explaining what it does."""
