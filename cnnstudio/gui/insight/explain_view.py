@@ -55,8 +55,10 @@ class ExplainView(QWidget):
         self.model: LoadedModel | None = None
         self.image: ShownImage | None = None
         self._sample_index = 0
-        self._pending_image: ImageRequest | None = None
-        self._pending_layer: str | None = None
+        self._wanted: ModelSource | None = None  # the model asked for last
+        # Work handed over by another view, for a model still loading: (its source, the work).
+        self._pending_image: tuple[ModelSource, ImageRequest] | None = None
+        self._pending_layer: tuple[ModelSource, str] | None = None
 
         self.chooser = TrainedModelChooser(
             context.run_store, self, usable=WITH_MODEL, name="explainModelChooser"
@@ -102,16 +104,17 @@ class ExplainView(QWidget):
 
     def explain_pixels(self, source: ModelSource, pixels: np.ndarray, label: str) -> None:
         """Explain `pixels` (uint8, at the training images' size) with the model of `source`."""
-        self._pending_image = ImageRequest("pixels", np.asarray(pixels), label)
+        request = ImageRequest("pixels", np.asarray(pixels), label)
         self.tabs.setCurrentWidget(self.attention)
         if self.model is not None and self.model.source == source:
-            self._send_image(self._pending_image)
+            self._send_image(request)
         else:
+            self._pending_image = (source, request)
             self.chooser.choose(source)
 
     def look_into(self, source: ModelSource, layer: str) -> None:
         """Open the layer tab on `layer` of the model of `source` (the layer graph asks this)."""
-        self._pending_layer = layer
+        self._pending_layer = (source, layer)
         self.tabs.setCurrentWidget(self.layers)
         if self.model is not None and self.model.source == source:
             self._apply_pending_layer()
@@ -145,9 +148,11 @@ class ExplainView(QWidget):
         self.worker.requestFailed.connect(self.show_error)
         self.worker.failed.connect(self.show_error)
         self.worker.start()
-        self._load_model(self.chooser.current)
+        self._load_model(self._wanted or self.chooser.current)
 
     def _load_model(self, source: ModelSource) -> None:
+        # Kept for a worker not started yet (the view not shown): it loads this one first.
+        self._wanted = source
         self.chooser.description.setText(_("Loading the model…"))
         if self.worker is not None:
             self.worker.offer(source, "model")
@@ -170,8 +175,10 @@ class ExplainView(QWidget):
         self._set_enabled(True)
         self.show_error("")
         self.modelShown.emit(model)
-        if self._pending_image is not None:
-            self._send_image(self._pending_image)
+        pending = self._pending_image
+        if pending is not None and pending[0] == model.source:
+            self._pending_image = None
+            self._send_image(pending[1])
         elif model.dataset is not None:
             self.show_sample(self._sample_index)
         else:
@@ -182,12 +189,19 @@ class ExplainView(QWidget):
         self.show_error(self.chooser.refuse(source, reason))
 
     def _apply_pending_layer(self) -> None:
-        if self._pending_layer is not None and self.layers.choose_layer(self._pending_layer):
-            self._pending_layer = None
+        pending = self._pending_layer
+        if pending is None or self.model is None or pending[0] != self.model.source:
+            return
+        self._pending_layer = None
+        if not self.layers.choose_layer(pending[1]):
+            self.show_error(
+                _("{layer} has no spatial output to look into in this model").format(
+                    layer=pending[1]
+                )
+            )
 
     def _send_image(self, request: ImageRequest) -> None:
         if self.worker is not None and self.model is not None:
-            self._pending_image = None
             self.worker.offer(request, "image")
 
     def _on_image(self, image: ShownImage) -> None:

@@ -140,3 +140,23 @@ def test_grid_clicks_name_the_unit_under_the_mouse(qtbot):
     second_row = grid.cell_rect(2)  # the third map: first column of the second row
     point = second_row.topLeft() + QPoint(35, 5)  # the top-right unit of that map
     assert grid.unit_at(point) == (2, 0, 3)
+
+
+def test_the_graph_opens_a_layer_of_its_trained_model_in_the_explain_view(qtbot, lenet_run):
+    from cnnstudio.gui.shell.main_window import MainWindow
+    from tests.gui.training_helpers import ready_context
+
+    window = MainWindow(ready_context(), use_settings=False)
+    qtbot.addWidget(window)
+    window.show()
+    explain = window.view("explain")
+    # The view may show the bundled model's first layer while the run's model loads.
+    with qtbot.waitSignal(
+        explain.layerShown, check_params_cb=lambda layer: layer == "s2_pool", timeout=60_000
+    ):
+        window.view("graph").lookIntoRequested.emit(str(lenet_run.path), "s2_pool")
+    assert window.current_view() == "explain"
+    assert explain.model.source.location == str(lenet_run.path)
+    assert explain.layers.current_layer() == "s2_pool"
+    assert len(explain.layers.grid.images) == 6  # LeNet-5's S2: six maps
+    window.close()
