@@ -160,21 +160,10 @@ def _print_skipped(figures: dict, skipped: list[tuple[str, str]]) -> None:
         print(_("  ... and {count} more").format(count=len(skipped) - 5))
 
 
-def _overlay(image: np.ndarray, heat: np.ndarray) -> np.ndarray:
-    """A uint8 RGB picture: the image in grey, the map on top from dark red to yellow."""
-    grey = image.mean(axis=-1) if image.shape[-1] > 1 else image[..., 0]
-    base = np.repeat(grey[..., np.newaxis], 3, axis=-1)
-    colour = np.stack(
-        [np.clip(2 * heat, 0, 1), np.clip(2 * heat - 1, 0, 1), np.zeros_like(heat)], -1
-    )
-    alpha = 0.6 * heat[..., np.newaxis]
-    return (255 * np.clip((1 - alpha) * base + alpha * colour, 0, 1)).astype(np.uint8)
-
-
 def _cmd_explain(args: argparse.Namespace) -> int:
     from PIL import Image
 
-    from cnnstudio.engine.insight.explain import make_method
+    from cnnstudio.engine.insight.explain import make_method, overlay
     from cnnstudio.engine.insight.sanity import sanity_check
     from cnnstudio.engine.use.inference import load_predictor
 
@@ -205,7 +194,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         heat = method(batch, [target])[0]
         stem = out / Path(path).stem
         np.save(f"{stem}.npy", heat.astype(np.float32))
-        Image.fromarray(_overlay(image, heat)).save(f"{stem}.png")
+        Image.fromarray(overlay(image, heat)).save(f"{stem}.png")
         line = _("{path}: class {name} ({probability:.1%}) -> {png}").format(
             path=path,
             name=predictor.class_names[target],

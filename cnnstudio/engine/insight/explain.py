@@ -46,6 +46,21 @@ def scale_maps(maps: Any, size: tuple[int, int] | None = None) -> np.ndarray:
     return (maps / (highest + _EPSILON)).astype(np.float32)
 
 
+def overlay(image: np.ndarray, heat: np.ndarray) -> np.ndarray:
+    """A picture to show: (H, W, C) image in [0, 1] and an (H, W) map in [0, 1] -> uint8
+    (H, W, 3), the image in grey and the map on top from dark red to yellow, as opaque as the
+    map is strong (what `cnnstudio explain` writes and a view can draw as it is)."""
+    image = np.asarray(image, np.float32)
+    heat = np.asarray(heat, np.float32)
+    grey = image.mean(axis=-1) if image.shape[-1] > 1 else image[..., 0]
+    base = np.repeat(grey[..., np.newaxis], 3, axis=-1)
+    colour = np.stack(
+        [np.clip(2 * heat, 0, 1), np.clip(2 * heat - 1, 0, 1), np.zeros_like(heat)], -1
+    )
+    alpha = 0.6 * heat[..., np.newaxis]
+    return (255 * np.clip((1 - alpha) * base + alpha * colour, 0, 1)).astype(np.uint8)
+
+
 class _Head:
     """The model up to its class scores (logits where it ends in a softmax), with the outputs of
     the layers `names` of its core (see `targets.unwrap`)."""

@@ -157,13 +157,15 @@ def evaluate_run(
         if cached is not None:
             return RunEvaluation(cached, True, None, run.path / "evaluation.json", skipped)
     if scan is not None:
+        model: Any = _PixelsModel(predictor)
         batches: Any = _folder_batches(predictor, scan.images, batch_size, skipped)
         known_labels, items = None, None
     else:
+        model = _TracedModel(predictor)
         batches = _memory_batches(memory, predictor, batch_size)
         known_labels, items = labels, memory.paths
     result = evaluate(
-        predictor.model,
+        model,
         batches,
         known_labels,
         class_names,
@@ -178,10 +180,28 @@ def evaluate_run(
         result.data["skipped"] = len(skipped)
     figures = result.to_json()
     try:
-        cache_file: Path | None = write_cache(run.path, key, result)
+        cache_file: Path | None = write_cache(run.path, key, figures)
     except OSError:
         cache_file = None  # a read-only run folder: the evaluation stands, uncached
     return RunEvaluation(figures, False, result, cache_file, skipped)
+
+
+class _TracedModel:
+    """`evaluate`'s model: the predictor's traced forward pass, traced once for any batch size."""
+
+    def __init__(self, predictor: Any) -> None:
+        self.predictor = predictor
+
+    def __call__(self, batch: Any, training: bool = False) -> np.ndarray:
+        return self.predictor.outputs(batch)
+
+
+class _PixelsModel(_TracedModel):
+    """`evaluate`'s model for a streamed folder: batches of uint8 pixels as read, fitted and run
+    in one go (at 224x224, a float copy of a batch of 256 is 154 MB that NumPy never holds)."""
+
+    def __call__(self, batch: Any, training: bool = False) -> np.ndarray:
+        return self.predictor.outputs_of_pixels(batch)
 
 
 def _memory_batches(memory: _InMemory, predictor: Any, batch_size: int) -> Iterator[np.ndarray]:
@@ -207,9 +227,10 @@ _READERS = max(1, min(4, os.cpu_count() or 1))
 def _folder_batches(
     predictor: Any, entries: Sequence[Any], batch_size: int, skipped: list[tuple[str, str]]
 ) -> Iterator[tuple[np.ndarray, np.ndarray, list[str]]]:
-    """(fitted images, labels, paths) of `entries` (a scan's FolderImage), `batch_size` files at
-    a time; the next batch is decoded while the caller runs the model on this one, so at most
-    two batches of pixels are held. Undecodable files go to `skipped` with the reason."""
+    """(uint8 pixels at the predictor's source shape, labels, paths) of `entries` (a scan's
+    FolderImage), `batch_size` files at a time; the next batch is decoded while the caller
+    runs the model on this one, so at most two batches of pixels are held. Undecodable files
+    go to `skipped` with the reason."""
     from cnnstudio.engine.data.images import reason_of
 
     def read(entry: Any) -> np.ndarray | str:
@@ -235,5 +256,4 @@ def _folder_batches(
                 labels.append(entry.label)
                 paths.append(str(entry.path))
             if pixels:
-                fitted = predictor.fit_pixels(np.stack(pixels))
-                yield fitted, np.asarray(labels, np.int64), paths
+                yield np.stack(pixels), np.asarray(labels, np.int64), paths

@@ -181,3 +181,18 @@ def test_resnet_stages_end_after_each_stage_and_padding_is_passed_over():
         "conv4_block2_out",
         "conv5_block2_out",
     ]
+
+
+def test_the_overlay_is_a_uint8_picture_of_the_image_in_grey_with_the_map_on_top():
+    from cnnstudio.engine.insight.explain import overlay
+
+    image = np.full((4, 5, 1), 0.5, np.float32)
+    heat = np.zeros((4, 5), np.float32)
+    heat[0, 0] = 1.0
+    picture = overlay(image, heat)
+    assert picture.dtype == np.uint8 and picture.shape == (4, 5, 3)
+    assert (picture[1:, 1:] == 127).all()  # no heat: the image's own grey
+    red, green, blue = picture[0, 0].astype(int)
+    assert red == green > blue  # full heat: yellow over the grey
+    rgb = overlay(np.full((4, 5, 3), 0.5, np.float32), heat)
+    np.testing.assert_array_equal(rgb, picture)  # colour images are shown in grey too

@@ -160,9 +160,6 @@ class _CountingPredictor:
             self.reads += 1
         return np.zeros((2, 2, 1), np.uint8)
 
-    def fit_pixels(self, pixels):
-        return pixels.astype(np.float32)
-
 
 def test_reading_runs_at_most_one_batch_ahead():
     """Flat memory by construction: after the caller took k batches, no more than k + 1
