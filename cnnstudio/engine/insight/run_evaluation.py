@@ -34,6 +34,7 @@ from cnnstudio.engine.insight.evaluation import (
 )
 from cnnstudio.engine.store.runs import Run
 from cnnstudio.i18n import _
+from cnnstudio.locations import expand_user_path
 
 DEFAULT_BATCH_SIZE = 256
 
@@ -123,7 +124,8 @@ def evaluate_run(
     model_hash = file_sha256(model_source(run))
     scan = memory = None
     if data is not None and _is_folder(data):
-        scan = scan_image_folder(data.removeprefix("folder:"))
+        # Absolute: each image's path is what a person opens later, from wherever they are.
+        scan = scan_image_folder(expand_user_path(data.removeprefix("folder:")).absolute())
         class_names = list(scan.class_names)
         labels = np.array([image.label for image in scan.images], np.int64)
         identity = {
@@ -242,7 +244,8 @@ def _folder_batches(
     def submit(pool: ThreadPoolExecutor, start: int) -> list[Future]:
         return [pool.submit(read, entry) for entry in entries[start : start + batch_size]]
 
-    with ThreadPoolExecutor(_READERS, thread_name_prefix="cnnstudio-evaluate") as pool:
+    pool = ThreadPoolExecutor(_READERS, thread_name_prefix="cnnstudio-evaluate")
+    try:
         upcoming = submit(pool, 0)
         for start in range(0, len(entries), batch_size):
             current, upcoming = upcoming, submit(pool, start + batch_size)
@@ -257,3 +260,7 @@ def _folder_batches(
                 paths.append(str(entry.path))
             if pixels:
                 yield np.stack(pixels), np.asarray(labels, np.int64), paths
+    finally:
+        # A caller that stops early (an error, a cancelled evaluation) does not wait for the
+        # batch read ahead: files not yet started are dropped.
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -175,3 +175,15 @@ def test_reading_runs_at_most_one_batch_ahead():
         assert predictor.reads <= (taken + 1) * 8
         assert len(images) == len(labels) == len(paths) <= 8
     assert taken == 13 and predictor.reads == 100
+
+
+def test_a_stream_stopped_early_reads_no_further_and_leaves_no_thread():
+    from cnnstudio.engine.insight.run_evaluation import _folder_batches
+
+    entries = [SimpleNamespace(path=Path(f"/x/{i}.png"), label=0) for i in range(100)]
+    predictor = _CountingPredictor()
+    batches = _folder_batches(predictor, entries, 8, [])
+    next(batches)
+    batches.close()  # what an error or a cancelled evaluation does to the generator
+    assert predictor.reads <= 16
+    assert not [t for t in threading.enumerate() if t.name.startswith("cnnstudio-evaluate")]
