@@ -117,6 +117,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     )
     figures = outcome.figures
     _print_summary(run.id, figures, outcome.cached)
+    _print_skipped(figures, outcome.skipped)
     if args.json:
         text = json.dumps(figures, indent=1, allow_nan=False) + "\n"
         atomic_write_text(Path(args.json).expanduser(), text)
@@ -158,7 +159,29 @@ def _print_summary(run_id: str, figures: dict, cached: bool) -> None:
                     confidence=item["confidence"],
                 )
             )
-    print(_("Suspect labels: {count}").format(count=len(figures["suspects"])))
+    suspects = figures["suspects"]
+    print(_("Suspect labels: {count}").format(count=len(suspects)))
+    for suspect in suspects[:5]:
+        print(
+            _("  {item}: labelled {label}, looks like {suggested} ({confidence:.1%})").format(
+                item=predictions[suspect["row"]]["item"],
+                label=names[suspect["label"]],
+                suggested=names[suspect["suggested"]],
+                confidence=suspect["confidence"],
+            )
+        )
+
+
+def _print_skipped(figures: dict, skipped: list[tuple[str, str]]) -> None:
+    """How many files of an image folder were left out, and the first few with their reason."""
+    count = max(int(figures["data"].get("skipped") or 0), len(skipped))
+    if not count:
+        return
+    print(_("Skipped {count} unreadable file(s):").format(count=count))
+    for path, reason in skipped[:5]:
+        print(_("  {path}: {reason}").format(path=path, reason=reason))
+    if len(skipped) > 5:
+        print(_("  ... and {count} more").format(count=len(skipped) - 5))
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,6 +49,28 @@ def test_evaluate_prints_the_figures_and_writes_every_prediction(lenet_run, tmp_
     assert figures["confusion"] == cells.tolist()
     assert cli.main(["evaluate", str(lenet_run.path)]) == 0
     assert "cached" in capsys.readouterr().out
+
+
+def test_evaluate_a_folder_lists_each_prediction_by_its_file(lenet_run, tmp_path, capsys):
+    from cnnstudio.engine.data.datasets import load_dataset
+
+    split = load_dataset("mnist-5k").validation
+    folder = tmp_path / "digits"
+    for digit in range(10):
+        (folder / str(digit)).mkdir(parents=True)
+        for row in np.flatnonzero(split.labels == digit)[:2]:
+            Image.fromarray(split.images[row, ..., 0]).save(folder / str(digit) / f"{row}.png")
+    (folder / "3" / "broken.png").write_bytes(b"not a png")
+    target = tmp_path / "eval.json"
+    assert cli.main(["evaluate", lenet_run.id, "--data", str(folder), "--json", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "Skipped 1 unreadable file(s)" in out and "broken.png" in out
+    figures = json.loads(target.read_text())
+    items = [row["item"] for row in figures["predictions"]]
+    assert len(items) == 20 and all(Path(item).parent.parent == folder for item in items)
+    assert sorted(items) == sorted(str(path) for path in folder.glob("*/[0-9]*.png"))
+    hardest = figures["predictions"][figures["hardest"][0]]["item"]
+    assert f"  {hardest}: true" in out  # the hardest examples are shown by their paths
 
 
 def test_explain_writes_a_map_and_an_overlay_per_image(lenet_run, tmp_path, capsys):
