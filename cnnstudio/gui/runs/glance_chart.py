@@ -269,7 +269,7 @@ class GlanceChart(QWidget):
             for model, colour in self.plot.colours.items()
         )
         note = _("Ringed and joined: the Pareto front, the runs no other beats on both axes.")
-        self.legend.setText(f"{swatches}<br>{note}")
+        self.legend.setText(_("{swatches}<br>{note}").format(swatches=swatches, note=note))
 
     def shutdown(self) -> None:
         if self.worker is not None:
