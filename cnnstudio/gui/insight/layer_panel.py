@@ -30,6 +30,8 @@ from cnnstudio.i18n import _
 MAP_CELL = 56  # a map large enough to click a unit of a 14 x 14 map
 MAP_COLUMNS = 8
 FILTER_COLUMNS = 8
+FILTER_PIXEL = 12  # screen pixels per kernel pixel, at most
+FILTER_WIDTH = 460  # the filter sheet's width, at most
 
 
 class LayerPanel(QWidget):
@@ -71,7 +73,7 @@ class LayerPanel(QWidget):
         maps_layout.addWidget(self.maps_title)
         maps_layout.addWidget(self.grid, 0, Qt.AlignmentFlag.AlignLeft)
         maps_layout.addWidget(self.filters_title)
-        maps_layout.addWidget(self.filters)
+        maps_layout.addWidget(self.filters, 0, Qt.AlignmentFlag.AlignLeft)
         maps_layout.addStretch(1)
         scroll = QScrollArea(widgetResizable=True)
         scroll.setWidget(maps_box)
@@ -137,7 +139,12 @@ class LayerPanel(QWidget):
         self.filters_title.setVisible(bank is not None)
         if bank is not None:
             shown = len(bank.kernels)
-            self.filters.set_pixels(mosaic(bank.kernels, FILTER_COLUMNS))
+            sheet = mosaic(bank.kernels, FILTER_COLUMNS)
+            self.filters.set_pixels(sheet)
+            # Each kernel pixel drawn as a few screen pixels: a 3x3 kernel must be seen.
+            height, width = sheet.shape[:2]
+            scale = max(1, min(FILTER_PIXEL, FILTER_WIDTH // width))
+            self.filters.setFixedSize(width * scale, height * scale)
             kind = _("in colour") if bank.colour else _("averaged over input channels")
             self.filters_title.setText(
                 _("Filters: {shown} of {total}, {height} x {width}, {kind}").format(
