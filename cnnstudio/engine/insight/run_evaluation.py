@@ -4,6 +4,10 @@ The run's own split is rebuilt from its config exactly as training built it (dat
 fraction, seed). `data` may name a registered data set (its validation split) or an image folder
 (every readable image in it, read at the size the model was trained on), so a person can keep a
 test folder apart. The model comes through `Predictor.from_run` (the same loading as `predict`).
+
+`evaluation_split` is the one place that rebuilds the evaluated data: `evaluate_run` uses it, and
+hands the split back with its figures, so a view can show the images behind each prediction (a
+prediction's `item` indexes these arrays).
 """
 
 from __future__ import annotations
@@ -40,15 +44,30 @@ class EvaluationDataError(ValueError):
 
 
 @dataclass
+class EvaluationSplit:
+    """The data an evaluation runs on, as the model sees it before fitting to its input."""
+
+    images: np.ndarray  # (N, H, W, C) uint8
+    labels: np.ndarray  # (N,) int64
+    class_names: list[str]
+    identity: dict[str, Any]  # what the cache key names: data set, split, count, sha256
+
+
+@dataclass
 class RunEvaluation:
     figures: dict[str, Any]  # EvaluationResult.to_json(), fresh or from the cache
     cached: bool
     result: EvaluationResult | None  # None when read from the cache
     cache_file: Path | None
+    # The evaluated data, cached or not (its identity is part of the cache key, so it is always
+    # loaded): the images behind the predictions.
+    split: EvaluationSplit | None = None
 
 
-def _split_for(run: Run, data: str | None, image_size: tuple[int, int]):
-    """(images, labels, class_names, identity) of the data to evaluate."""
+def evaluation_split(run: Run, data: str | None, image_size: tuple[int, int]) -> EvaluationSplit:
+    """The data `evaluate_run(run, data=data)` evaluates: the run's own validation split (None),
+    a registered data set's validation split (its name), or every image of a folder (its path,
+    or "folder:PATH"), read at `image_size` = (height, width), the size the model trained on."""
     from cnnstudio.engine.data.datasets import load_dataset
 
     config = run.record.get("config") or {}
@@ -72,13 +91,13 @@ def _split_for(run: Run, data: str | None, image_size: tuple[int, int]):
         identity = {"dataset": data, "split": "validation"}
     if len(labels) == 0:
         raise EvaluationDataError(
-            _("no_images"),
+            "no_images",
             _("{data}: no images to evaluate").format(data=identity["dataset"]),
             data=identity["dataset"],
         )
     identity["count"] = len(labels)
     identity["sha256"] = arrays_sha256(images, labels)
-    return images, labels, list(dataset.info.class_names), identity
+    return EvaluationSplit(images, labels, list(dataset.info.class_names), identity)
 
 
 def evaluate_run(
@@ -87,8 +106,11 @@ def evaluate_run(
     data: str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     use_cache: bool = True,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RunEvaluation:
+    """Evaluate `run`'s model on `data` (see `evaluation_split`), or read the cached figures.
+    `progress(images_done, images_total)` is called once the data is loaded (0 done), after each
+    batch, and once with all done for a cached result."""
     from cnnstudio.engine.data.data_types import Split
     from cnnstudio.engine.data.pipeline import make_pipeline
     from cnnstudio.engine.use.export import model_source
@@ -96,11 +118,17 @@ def evaluate_run(
 
     predictor = Predictor.from_run(run)
     model_hash = file_sha256(model_source(run))
-    images, labels, class_names, identity = _split_for(run, data, predictor.source_shape[:2])
+    split = evaluation_split(run, data, predictor.source_shape[:2])
+    images, labels, class_names, identity = (
+        split.images,
+        split.labels,
+        split.class_names,
+        split.identity,
+    )
     classes = int(predictor.model.output_shape[-1])
     if len(class_names) != classes:
         raise EvaluationDataError(
-            _("class_count_mismatch"),
+            "class_count_mismatch",
             _("the model predicts {model_classes} classes; {data} has {data_classes}").format(
                 model_classes=classes, data=identity["dataset"], data_classes=len(class_names)
             ),
@@ -109,13 +137,18 @@ def evaluate_run(
         )
     if labels.max() >= classes:
         raise EvaluationDataError(
-            _("label_out_of_range"), _("a label lies beyond the model's classes")
+            "label_out_of_range", _("a label lies beyond the model's classes")
         )
+    total = len(labels)
     key = cache_key(model_hash, identity)
     if use_cache:
         cached = read_cache(run.path, key)
         if cached is not None:
-            return RunEvaluation(cached, True, None, run.path / "evaluation.json")
+            if progress is not None:
+                progress(total, total)
+            return RunEvaluation(cached, True, None, run.path / "evaluation.json", split)
+    if progress is not None:
+        progress(0, total)
     # cache=False: fit each batch as it is drawn, so memory stays flat for large sets.
     batches = make_pipeline(
         Split(images, labels),
@@ -130,11 +163,11 @@ def evaluate_run(
         labels,
         class_names,
         data={**identity, "model_sha256": model_hash},
-        progress=progress,
+        progress=None if progress is None else (lambda done: progress(done, total)),
     )
     figures = result.to_json()
     try:
         cache_file: Path | None = write_cache(run.path, key, result)
     except OSError:
         cache_file = None  # a read-only run folder: the evaluation stands, uncached
-    return RunEvaluation(figures, False, result, cache_file)
+    return RunEvaluation(figures, False, result, cache_file, split)
