@@ -157,18 +157,10 @@ def row_normalised(confusion: Sequence[Sequence[int]]) -> list[list[float]]:
     return shares
 
 
-def abbreviate(name: str, limit: int) -> str:
-    """`name` in at most `limit` characters, its end replaced by "…" when cut."""
-    if limit < 1:
-        return ""
-    return name if len(name) <= limit else name[: max(0, limit - 1)] + "…"
-
-
 __all__ = [
     "GALLERY_LIMIT",
     "FiguresError",
     "Prediction",
-    "abbreviate",
     "by_confidence",
     "cell_rows",
     "confusion_counts",

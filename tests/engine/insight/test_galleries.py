@@ -12,7 +12,6 @@ import pytest
 from cnnstudio.engine.insight.evaluation import evaluate
 from cnnstudio.engine.insight.galleries import (
     FiguresError,
-    abbreviate,
     cell_rows,
     confusion_counts,
     hardest_rows,
@@ -103,11 +102,6 @@ def test_file_items_are_kept_as_paths(figures):
     rows = [dict(row, item=f"/data/{i}.png") for i, row in enumerate(figures["predictions"])]
     predictions = read_predictions({**figures, "predictions": rows})
     assert predictions[5].item == "/data/5.png" and predictions[5].row == 5
-
-
-def test_abbreviation_marks_a_cut_name():
-    assert abbreviate("aquarium_fish", 6) == "aquar…"
-    assert abbreviate("cat", 6) == "cat" and abbreviate("cat", 0) == ""
 
 
 def test_a_run_evaluation_hands_back_the_split_it_evaluated():
