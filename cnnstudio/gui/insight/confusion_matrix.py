@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
@@ -94,39 +94,45 @@ class ConfusionMatrix(QWidget):
 
     # -- geometry -------------------------------------------------------------------------------
 
-    def _layout(self) -> tuple[int, int, int, bool]:
-        """(left, top, cell side, columns rotated): where the matrix's first cell starts."""
+    def _layout(self) -> tuple[int, int, float, bool]:
+        """(left, top, cell side, columns rotated): where the matrix's first cell starts. The
+        side is fractional, so 100 classes fill the room instead of a floor of 3 px each."""
         metrics = self.fontMetrics()
         band = metrics.height() + 6  # an axis title
         widest = max((metrics.horizontalAdvance(name) for name in self.names), default=0)
         label = min(LABEL_MAX, widest + 8)
         n = max(1, len(self.counts))
 
-        def side(top: int) -> int:
+        def side(top: int) -> float:
             room = min(self.width() - band - label - 4, self.height() - top - 4)
-            return max(2, room // n)
+            return max(2.0, room / n)
 
-        cell = side(band + label)  # columns rotated: as tall as the row names are wide
-        if widest + 4 <= cell:  # every name fits across its column: written flat
-            return (
-                band + label,
-                band + metrics.height() + 4,
-                side(band + metrics.height() + 4),
-                False,
-            )
-        return band + label, band + label, cell, True
+        flat = band + metrics.height() + 4
+        if widest + 4 <= side(flat):  # every name fits across its column: written flat
+            return band + label, flat, side(flat), False
+        return band + label, band + label, side(band + label), True  # rotated, as tall as wide
+
+    def cell_rectf(self, true: int, predicted: int) -> QRectF:
+        left, top, cell, _rotated = self._layout()
+        return QRectF(left + predicted * cell, top + true * cell, cell, cell)
 
     def cell_rect(self, true: int, predicted: int) -> QRect:
-        left, top, cell, _rotated = self._layout()
-        return QRect(left + predicted * cell, top + true * cell, cell, cell)
+        """The cell in whole pixels (its inside: a point in it is in no other cell)."""
+        rect = self.cell_rectf(true, predicted)
+        return QRect(
+            math.ceil(rect.left()),
+            math.ceil(rect.top()),
+            max(1, math.floor(rect.right()) - math.ceil(rect.left())),
+            max(1, math.floor(rect.bottom()) - math.ceil(rect.top())),
+        )
 
     def cell_at(self, point: QPoint) -> tuple[int, int] | None:
         if not self.counts:
             return None
         left, top, cell, _rotated = self._layout()
-        column, row = (point.x() - left) // cell, (point.y() - top) // cell
         n = len(self.counts)
-        if point.x() < left or point.y() < top or not (0 <= row < n and 0 <= column < n):
+        column, row = math.floor((point.x() - left) / cell), math.floor((point.y() - top) / cell)
+        if not (0 <= row < n and 0 <= column < n):
             return None
         return row, column
 
@@ -137,10 +143,10 @@ class ConfusionMatrix(QWidget):
         left, top, cell, _rotated = self._layout()
         n = len(self.counts)
         if point.x() < left and top <= point.y() < top + n * cell:
-            row = (point.y() - top) // cell
+            row = min(n - 1, math.floor((point.y() - top) / cell))
             return _("True class: {name}").format(name=self.names[row])
         if point.y() < top and left <= point.x() < left + n * cell:
-            column = (point.x() - left) // cell
+            column = min(n - 1, math.floor((point.x() - left) / cell))
             return _("Predicted class: {name}").format(name=self.names[column])
         return None
 
@@ -206,44 +212,50 @@ class ConfusionMatrix(QWidget):
         )
         for t in range(n):
             for p in range(n):
-                rect = QRect(left + p * cell, top + t * cell, cell, cell)
+                rect = QRectF(left + p * cell, top + t * cell, cell, cell)
                 if t == p:
                     strength = self.shares[t][p]
                     colour = _mix(strength, _RIGHT)
                 else:
                     strength = values[t][p] / worst if worst else 0.0
                     colour = _mix(strength, _WRONG)
-                painter.fillRect(rect, colour)
+                # Rounded out to whole pixels: fractional edges would leave hairlines between.
+                painter.fillRect(rect.toAlignedRect(), colour)
                 text = self.text(t, p) if self.counts[t][p] else ""
                 if text and metrics.horizontalAdvance(text) + 4 <= cell and line <= cell:
                     painter.setPen(_WHITE if strength > 0.55 else QColor("#202020"))
                     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
-        painter.drawRect(QRect(left, top, n * cell, n * cell).adjusted(0, 0, -1, -1))
+        painter.drawRect(QRectF(left, top, n * cell, n * cell))
         for marked, width in ((self._hover, 1), (self.selected, 3)):
             if marked is not None and max(marked) < n:
                 painter.setPen(QPen(text_colour, width))
-                painter.drawRect(self.cell_rect(*marked).adjusted(0, 0, -1, -1))
+                painter.drawRect(self.cell_rectf(*marked))
 
         # Names on the axes: every k-th one where the cells are smaller than a line of text.
         painter.setPen(text_colour)
         step = max(1, math.ceil(line / cell))
         label = left - band - 4
         for index in range(0, n, step):
+            middle = index * cell + cell / 2  # of the row, and of the column
             name = metrics.elidedText(self.names[index], Qt.TextElideMode.ElideRight, label)
-            row = QRect(band, top + index * cell, label, cell)
+            row = QRectF(band, top + middle - line / 2, label, line)  # a line tall, centred
             painter.drawText(row, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
             if rotated:
                 height = top - band - 4
                 name = metrics.elidedText(self.names[index], Qt.TextElideMode.ElideRight, height)
                 painter.save()
-                # Read bottom to top, ending just above its column.
-                painter.translate(left + index * cell + cell / 2 + line / 2 - 2, top - 4)
+                # Read bottom to top, starting just above its column.
+                painter.translate(left + middle, top - 4)
                 painter.rotate(-90)
-                painter.drawText(QRect(0, -line, height, line), Qt.AlignmentFlag.AlignLeft, name)
+                painter.drawText(
+                    QRectF(0, -line / 2, height, line),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                    name,
+                )
                 painter.restore()
             else:
-                column = QRect(left + index * cell, band, cell, top - band)
+                column = QRectF(left + index * cell, band, cell, top - band)
                 painter.drawText(column, Qt.AlignmentFlag.AlignCenter, self.names[index])
 
         # Axis titles: "Predicted class" across the top, "True class" up the left side.
@@ -252,9 +264,9 @@ class ConfusionMatrix(QWidget):
         painter.setFont(font)
         # Centred on the matrix; a title longer than a small matrix runs past its ends.
         centred = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextDontClip
-        painter.drawText(QRect(left, 0, n * cell, band), centred, _("Predicted class"))
+        painter.drawText(QRectF(left, 0, n * cell, band), centred, _("Predicted class"))
         painter.save()
         painter.translate(0, top + n * cell)
         painter.rotate(-90)
-        painter.drawText(QRect(0, 0, n * cell, band), centred, _("True class"))
+        painter.drawText(QRectF(0, 0, n * cell, band), centred, _("True class"))
         painter.restore()

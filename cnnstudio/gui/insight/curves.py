@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnnstudio.i18n import _
@@ -56,11 +56,15 @@ class _UnitPlot(QWidget):
     def legend_width(self) -> int:
         return 0
 
+    def key_lines(self) -> int:
+        """Lines of a key between the title and the plot."""
+        return 0
+
     def plot_rect(self) -> QRect:
         metrics = self.fontMetrics()
         line = metrics.height()
         left = line + 6 + metrics.horizontalAdvance("0.00") + 8
-        top, bottom = line + 10, 2 * line + 12
+        top, bottom = line + 10 + self.key_lines() * (line + 4), 2 * line + 12
         right = 12 + self.legend_width()
         return QRect(
             left, top, max(20, self.width() - left - right), max(20, self.height() - top - bottom)
@@ -116,12 +120,11 @@ class _UnitPlot(QWidget):
         font = painter.font()
         font.setBold(True)
         painter.setFont(font)
+        room = self.width() - rect.left() - 4
         painter.drawText(
-            QRect(rect.left(), 2, rect.width(), line + 4),
+            QRect(rect.left(), 2, room, line + 4),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            painter.fontMetrics().elidedText(
-                self.title_text(), Qt.TextElideMode.ElideRight, self.width() - rect.left()
-            ),
+            painter.fontMetrics().elidedText(self.title_text(), Qt.TextElideMode.ElideRight, room),
         )
 
     def title_text(self) -> str:
@@ -155,32 +158,61 @@ class ReliabilityDiagram(_UnitPlot):
             return self.title
         return _("Reliability (ECE {error:.3f})").format(error=self.error)
 
+    def _keys(self) -> list[str]:
+        return [_("accuracy of the bin"), _("gap to its confidence")]
+
+    def key_lines(self) -> int:
+        """One line when both entries fit beside each other, else one each (a long language)."""
+        metrics = self.fontMetrics()
+        left = metrics.height() + 14 + metrics.horizontalAdvance("0.00")
+        needed = sum(34 + metrics.horizontalAdvance(key) for key in self._keys())
+        return 1 if needed <= self.width() - left else 2
+
     def draw_content(self, painter: QPainter, rect: QRect) -> None:
         accuracy_colour, gap_colour = QColor(PALETTE10[0]), QColor(PALETTE10[3])
-        gap_colour.setAlpha(110)
-        for lower, upper, confidence, accuracy in self.bins:
+        # The gap is hatched, not filled: over a bar (an under-confident bin) the bar still shows.
+        gap_pen, gap_brush = QPen(gap_colour, 1), QBrush(gap_colour, Qt.BrushStyle.BDiagPattern)
+        for lower, upper, _confidence, accuracy in self.bins:
             top_left = self.to_screen(rect, lower, accuracy)
             bottom_right = self.to_screen(rect, upper, 0.0)
             painter.fillRect(QRectF(top_left, bottom_right).adjusted(1, 0, -1, 0), accuracy_colour)
+        painter.setPen(gap_pen)
+        painter.setBrush(gap_brush)
+        for lower, upper, confidence, accuracy in self.bins:
             low, high = sorted((accuracy, confidence))
             gap = QRectF(self.to_screen(rect, lower, high), self.to_screen(rect, upper, low))
-            painter.fillRect(gap.adjusted(1, 0, -1, 0), gap_colour)
-        pen = QPen(self.palette().color(QPalette.ColorRole.WindowText), 1.5, Qt.PenStyle.DashLine)
-        painter.setPen(pen)
+            painter.drawRect(gap.adjusted(1, 0, -1, 0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        text = self.palette().color(QPalette.ColorRole.WindowText)
+        painter.setPen(QPen(text, 1.5, Qt.PenStyle.DashLine))
         painter.drawLine(self.to_screen(rect, 0, 0), self.to_screen(rect, 1, 1))
-        # A key in the upper left, where the bars of a good model leave room.
-        line = painter.fontMetrics().height()
-        x, y = rect.left() + 8, rect.top() + 6
-        for colour, name in (
-            (accuracy_colour, _("accuracy of the bin")),
-            (gap_colour, _("gap to its confidence")),
+        # The key, between the title and the plot (inside, it would hide bars): one line, or
+        # one line per entry where they do not fit beside each other.
+        metrics = painter.fontMetrics()
+        step = metrics.height() + 4
+        lines = self.key_lines()
+        x, y = rect.left(), rect.top() - lines * step - 2
+        for name, draw in zip(
+            self._keys(),
+            (lambda r: painter.fillRect(r, accuracy_colour), lambda r: painter.drawRect(r)),
+            strict=True,
         ):
-            painter.fillRect(QRect(x, y + 3, 12, line - 6), colour)
-            painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+            painter.setPen(gap_pen)
+            painter.setBrush(gap_brush)
+            draw(QRect(x, y + 4, 12, step - 8))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(text)
+            room = max(0, self.width() - x - 22)
+            name = metrics.elidedText(name, Qt.TextElideMode.ElideRight, room)
             painter.drawText(
-                QRect(x + 18, y, rect.width() - 30, line), Qt.AlignmentFlag.AlignLeft, name
+                QRect(x + 18, y, room, step),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                name,
             )
-            y += line
+            if lines == 1:
+                x += 18 + metrics.horizontalAdvance(name) + 16
+            else:
+                y += step
 
 
 class PrecisionRecallChart(_UnitPlot):
@@ -236,9 +268,20 @@ class PrecisionRecallChart(_UnitPlot):
             painter.drawPolyline(QPolygonF([self.to_screen(rect, r, p) for r, p in curve[2]]))
             painter.fillRect(QRect(x, y + line // 2 - 1, 12, 3), colour)
             painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
-            text = metrics.elidedText(self._entry(curve), Qt.TextElideMode.ElideMiddle, room)
-            painter.drawText(QRect(x + 16, y, room, line), Qt.AlignmentFlag.AlignLeft, text)
+            painter.drawText(
+                QRect(x + 16, y, room, line), Qt.AlignmentFlag.AlignLeft, self._fitted(curve, room)
+            )
             y += line + 2
+
+    def _fitted(self, curve: tuple[str, float, list], room: int) -> str:
+        """The legend entry in `room` pixels: the class name is cut, never its AP."""
+        metrics = self.fontMetrics()
+        whole = self._entry(curve)
+        if metrics.horizontalAdvance(whole) <= room:
+            return whole
+        rest = metrics.horizontalAdvance(self._entry(("", curve[1], [])))
+        name = metrics.elidedText(curve[0], Qt.TextElideMode.ElideRight, max(0, room - rest))
+        return self._entry((name, curve[1], []))
 
 
 def _steps(recall: list, precision: list) -> list[tuple[float, float]]:

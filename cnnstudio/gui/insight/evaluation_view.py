@@ -235,7 +235,7 @@ class EvaluationView(QWidget):
         request = EvaluationRequest(source.location, self.data_choice(), not self._recompute)
         self.worker = EvaluationWorker(request, self)
         self.worker.progressed.connect(self._on_progress)
-        self.worker.evaluated.connect(self._on_evaluated)
+        self.worker.evaluated.connect(self.show_evaluation)
         self.worker.refused.connect(self._on_refused)
         self.worker.failed.connect(self._on_failed)
         self.worker.cancelled.connect(lambda: self.status.setText(_("Evaluation stopped.")))
@@ -251,7 +251,8 @@ class EvaluationView(QWidget):
         self.progress.setValue(done)
         self.status.setText(_("Evaluating {total} images…").format(total=total))
 
-    def _on_evaluated(self, outcome: Any) -> None:
+    def show_evaluation(self, outcome: Any) -> bool:
+        """Show a `RunEvaluation` (figures, cached, split); False when its figures are damaged."""
         figures = outcome.figures
         try:
             predictions = read_predictions(figures)
@@ -264,7 +265,7 @@ class EvaluationView(QWidget):
                     "compute them anew."
                 ).format(reason=error)
             )
-            return
+            return False
         self._recompute = False
         self.outcome, self.figures = outcome, figures
         images = outcome.split.images if outcome.split is not None else None
@@ -275,6 +276,7 @@ class EvaluationView(QWidget):
         self.results.setCurrentWidget(self.tabs)
         self.status.setText(self._status_text(outcome))
         self.evaluationShown.emit()
+        return True
 
     def _status_text(self, outcome: Any) -> str:
         figures = outcome.figures

@@ -26,7 +26,7 @@ from cnnstudio.gui.widgets.images import to_qimage
 from cnnstudio.i18n import _
 
 ICON = 84  # thumbnail side: MNIST's 28 px at x3, nearest, stays crisp
-GRID = QSize(ICON + 36, ICON + 44)  # the icon and two lines of caption
+GRID = QSize(ICON + 44, ICON + 44)  # the icon and two lines of caption
 ROW_ROLE = Qt.ItemDataRole.UserRole  # the prediction's row in the figures
 
 ModelIndex = QModelIndex | QPersistentModelIndex
