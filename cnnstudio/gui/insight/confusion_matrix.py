@@ -18,7 +18,16 @@ import math
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import (
+    QColor,
+    QHelpEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from cnnstudio.engine.insight.galleries import row_normalised
@@ -47,6 +56,7 @@ class ConfusionMatrix(QWidget):
         self.setObjectName("confusionMatrix")
         self.setAccessibleName(_("Confusion matrix"))
         self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # arrows move, Enter opens (keyboard)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.counts: list[list[int]] = []
         self.shares: list[list[float]] = []
@@ -181,6 +191,26 @@ class ConfusionMatrix(QWidget):
         self._hover = None
         self.update()
         super().leaveEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Arrow keys move the chosen cell, Enter or Space shows its images."""
+        n = len(self.counts)
+        moves = {
+            Qt.Key.Key_Left: (0, -1),
+            Qt.Key.Key_Right: (0, 1),
+            Qt.Key.Key_Up: (-1, 0),
+            Qt.Key.Key_Down: (1, 0),
+        }
+        key = Qt.Key(event.key())
+        if n and key in moves:
+            true, predicted = self.selected or (0, 0)
+            step = moves[key]
+            self.select(min(n - 1, max(0, true + step[0])), min(n - 1, max(0, predicted + step[1])))
+            return
+        if n and self.selected and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.cellClicked.emit(*self.selected)
+            return
+        super().keyPressEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         cell = self.cell_at(event.position().toPoint())

@@ -84,6 +84,9 @@ class EvaluationView(QWidget):
         self._folders: list[str] = []
         self._pending = False  # evaluate as soon as the engine is ready (asked from the runs)
         self._recompute = False  # the cached figures could not be shown: ignore the cache once
+        self._asked: tuple[str, str | None] | None = None  # (run, data) being evaluated
+        self._shown: tuple[str, str | None] | None = None  # (run, data) of the figures shown
+        self._stopped = False  # the last evaluation was stopped by the person
         self.thumbnails = ThumbnailLoader(self)
         self._build()
         context.runsChanged.connect(self.runs.refresh)
@@ -209,9 +212,24 @@ class EvaluationView(QWidget):
         self._start_pending()
         return True
 
+    def choice(self) -> tuple[str, str | None] | None:
+        """(run folder, data) chosen now; None without a run."""
+        source = self.runs.current()
+        return None if source is None else (source.location, self.data_choice())
+
     def _changed(self) -> None:
-        """The run or the data changed: what a message said was about the last choice."""
+        """The run or the data changed: a message was about the last choice, and figures of
+        another run or data would read as this one's."""
         self.show_message("")
+        if self.figures and self._shown != self.choice():
+            self.clear_results()
+        self._update_state()
+
+    def clear_results(self) -> None:
+        self.outcome, self.figures, self._shown = None, {}, None
+        self.results.setCurrentWidget(self.empty)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
         self._update_state()
 
     # -- evaluation -----------------------------------------------------------------------------
@@ -228,17 +246,18 @@ class EvaluationView(QWidget):
 
     def evaluate(self) -> bool:
         """Evaluate the chosen run on the chosen data; False when it cannot start now."""
-        source = self.runs.current()
-        if self.worker is not None or source is None or not self.context.engine_ready:
+        choice = self.choice()
+        if self.worker is not None or choice is None or not self.context.engine_ready:
             return False
         self.show_message("")
-        request = EvaluationRequest(source.location, self.data_choice(), not self._recompute)
+        self._asked, self._stopped = choice, False
+        request = EvaluationRequest(*choice, use_cache=not self._recompute)
         self.worker = EvaluationWorker(request, self)
         self.worker.progressed.connect(self._on_progress)
         self.worker.evaluated.connect(self.show_evaluation)
         self.worker.refused.connect(self._on_refused)
         self.worker.failed.connect(self._on_failed)
-        self.worker.cancelled.connect(lambda: self.status.setText(_("Evaluation stopped.")))
+        self.worker.cancelled.connect(self._on_cancelled)
         self.worker.finished.connect(self._on_finished)
         self.progress.setRange(0, 0)  # busy until the data is loaded and the total known
         self.status.setText(_("Loading the model and the data…"))
@@ -268,6 +287,7 @@ class EvaluationView(QWidget):
             return False
         self._recompute = False
         self.outcome, self.figures = outcome, figures
+        self._shown = self._asked if self.worker is not None else self.choice()
         images = outcome.split.images if outcome.split is not None else None
         self.summary.show_figures(figures)
         self.errors.show_evaluation(figures, predictions, counts, images)
@@ -305,10 +325,19 @@ class EvaluationView(QWidget):
         if worker is not None:
             worker.deleteLater()
         self.progress.setRange(0, max(1, self.progress.maximum()))
-        if not self.figures:
-            self.status.setText(self._idle_text())
         self._update_state()
+        # The status tells what is shown now: the figures (of this or, after a refusal, of the
+        # last evaluation), or why there are none.
+        if self._stopped:
+            self.status.setText(_("Evaluation stopped."))
+        elif self.outcome is not None:
+            self.status.setText(self._status_text(self.outcome))
+        else:
+            self.status.setText(self._idle_text())
         self.evaluationEnded.emit()
+
+    def _on_cancelled(self) -> None:
+        self._stopped = True
 
     # -- messages and state ---------------------------------------------------------------------
 

@@ -57,6 +57,20 @@ def test_the_view_shows_the_engines_figures_then_the_cached_ones(view, qtbot):
     evaluate(view, qtbot)  # the same run and data again: read from the cache
     assert view.outcome.cached and "from the cache" in view.status.text()
     assert view.figures == figures
+    view.choose_data("mnist-5k")  # other data: these figures are not its figures
+    assert view.results.currentWidget() is view.empty and view.figures == {}
+
+
+def test_stop_ends_the_evaluation_between_batches_and_caches_nothing(view, qtbot):
+    from cnnstudio.engine.insight.evaluation import CACHE_FILE
+
+    with qtbot.waitSignal(view.evaluationEnded, timeout=EVALUATION_TIMEOUT_MS):
+        assert view.evaluate()
+        assert view.evaluate_button.text() == "Stop"
+        view.evaluate_button.click()  # asked before the first batch: it is the last
+    assert view.status.text() == "Evaluation stopped." and view.figures == {}
+    assert not (view.context.lenet_run.path / CACHE_FILE).exists()
+    assert view.evaluate_button.text() == "Evaluate" and view.evaluate_button.isEnabled()
 
 
 def test_the_confusion_cells_count_the_predictions(view, qtbot):
@@ -98,6 +112,13 @@ def test_clicking_a_cell_shows_exactly_its_images_most_confident_first(view, qtb
         assert model.thumbnail_state(0) == ("ready", "")
         name = f"{cell[0]} / {cell[1]} / "
         assert model.data(first, Qt.ItemDataRole.DisplayRole).startswith(name)
+    # The keyboard reaches every cell: an arrow moves the choice, Enter shows its images.
+    matrix.setFocus()
+    matrix.select(7, 7)
+    qtbot.keyClick(matrix, Qt.Key.Key_Right)
+    qtbot.keyClick(matrix, Qt.Key.Key_Return)
+    assert matrix.selected == (7, 8)
+    assert {predictions[row]["predicted"] for row in model.rows()} <= {8}
     view.errors.source.setCurrentIndex(1)  # the hardest examples
     losses = [predictions[row]["loss"] for row in model.rows()]
     assert losses == sorted(losses, reverse=True) and len(losses) == 200
