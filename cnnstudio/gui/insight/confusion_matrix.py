@@ -110,7 +110,7 @@ class ConfusionMatrix(QWidget):
         metrics = self.fontMetrics()
         band = metrics.height() + 6  # an axis title
         widest = max((metrics.horizontalAdvance(name) for name in self.names), default=0)
-        label = min(LABEL_MAX, widest + 8)
+        label = self._label_width()
         n = max(1, len(self.counts))
 
         def side(top: int) -> float:
@@ -118,9 +118,17 @@ class ConfusionMatrix(QWidget):
             return max(2.0, room / n)
 
         flat = band + metrics.height() + 4
-        if widest + 4 <= side(flat):  # every name fits across its column: written flat
-            return band + label, flat, side(flat), False
-        return band + label, band + label, side(band + label), True  # rotated, as tall as wide
+        top = flat if widest + 4 <= side(flat) else band + label  # names flat, or rotated
+        cell = side(top)
+        # Centred across a pane wider than tall: the spare width on both sides, not one.
+        offset = max(0, int((self.width() - band - label - 4 - n * cell) / 2))
+        return offset + band + label, top, cell, top != flat
+
+    def _label_width(self) -> int:
+        """Room for the class names on the left (and, rotated, above)."""
+        metrics = self.fontMetrics()
+        widest = max((metrics.horizontalAdvance(name) for name in self.names), default=0)
+        return min(LABEL_MAX, widest + 8)
 
     def cell_rectf(self, true: int, predicted: int) -> QRectF:
         left, top, cell, _rotated = self._layout()
@@ -265,11 +273,12 @@ class ConfusionMatrix(QWidget):
         # Names on the axes: every k-th one where the cells are smaller than a line of text.
         painter.setPen(text_colour)
         step = max(1, math.ceil(line / cell))
-        label = left - band - 4
+        label = self._label_width() - 4
+        x0 = left - label - 4 - band  # where the matrix's drawing starts (centred)
         for index in range(0, n, step):
             middle = index * cell + cell / 2  # of the row, and of the column
             name = metrics.elidedText(self.names[index], Qt.TextElideMode.ElideRight, label)
-            row = QRectF(band, top + middle - line / 2, label, line)  # a line tall, centred
+            row = QRectF(x0 + band, top + middle - line / 2, label, line)  # a line tall
             painter.drawText(row, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
             if rotated:
                 height = top - band - 4
@@ -296,7 +305,7 @@ class ConfusionMatrix(QWidget):
         centred = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextDontClip
         painter.drawText(QRectF(left, 0, n * cell, band), centred, _("Predicted class"))
         painter.save()
-        painter.translate(0, top + n * cell)
+        painter.translate(x0, top + n * cell)
         painter.rotate(-90)
         painter.drawText(QRectF(0, 0, n * cell, band), centred, _("True class"))
         painter.restore()
