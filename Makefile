@@ -46,15 +46,16 @@ bench: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m benchmarks
 
 # The engine side by side with PyTorch (eager, torch.compile), plain Keras on TensorFlow and on
-# JAX, and torchvision's ResNet-18 (benchmarks/peers/). Not CI: its own venv with the project
-# plus PyTorch (CPU is enough; pip's default wheel is a CUDA build of about 5.5 GB) and JAX.
+# JAX, torchvision's ResNet-18, and pytorch-grad-cam (PyPI: grad-cam) on torchvision's ResNet-50
+# (benchmarks/peers/). Not CI: its own venv with the project plus PyTorch (CPU is enough; pip's
+# default wheel is a CUDA build of about 5.5 GB), JAX and grad-cam.
 PEERS       := .venv-peers
 PEERS_STAMP := $(PEERS)/.installed
 
 $(PEERS_STAMP): pyproject.toml
 	test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
 	$(PEERS)/bin/python -m pip install --quiet --upgrade pip
-	$(PEERS)/bin/python -m pip install --quiet -e . torch==2.14.1 torchvision==0.29.1 jax
+	$(PEERS)/bin/python -m pip install --quiet -e . torch==2.14.1 torchvision==0.29.1 jax grad-cam
 	touch $(PEERS_STAMP)
 
 bench-peers: $(PEERS_STAMP)

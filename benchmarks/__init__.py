@@ -42,6 +42,10 @@ graph_view: the layer graph view on the same models: from asking to a drawn grap
   frame times (benchmarks/graph_view.py).
 pad: scripted strokes on the drawing pad; stroke end to updated bars (p50/p95/max) and the worst
   gap between paints while drawing (benchmarks/pad_latency.py).
+evaluate, evaluate-folder, gradcam-pad, gradcam-resnet50 (benchmarks/insight.py): the bundled
+  LeNet-5 evaluated on mnist-5k's validation split against `model.predict`; a 10,000-image
+  224x224 folder evaluated with flat memory; Grad-CAM from a pad stroke's end to the overlay
+  (p50/p95); Grad-CAM of ResNet-50 at 224x224, seconds per image.
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ MODULES = (
     "graph_layout",
     "graph_view",
     "pad_latency",
+    "insight",
 )
 
 

@@ -17,6 +17,9 @@ of them only:
     pytorch-augment   torchvision.transforms.v2.RandomAffine per image in a DataLoader
   ResNet-18 at 32x32x3 (resnet18.py), batch 128, SGD: the zoo's in Keras on TensorFlow against
     torchvision's, timed training steps on random images.
+  Grad-CAM of ResNet-50 on one 224x224 image (gradcam.py): the engine's `GradCAM` on the zoo's
+    ResNet-50 (gradcam-zoo) against pytorch-grad-cam's on torchvision's (gradcam-torch), seconds
+    per image after a first call; `--only gradcam-zoo --only gradcam-torch` runs just these.
 
 The table is printed after each round (the last is the run's). Per program: median images/s of the
 epochs after the first (the first traces and compiles) with the spread (lowest-highest of the

@@ -39,10 +39,13 @@ PROGRAMS = {
     "resnet18-torchvision": (
         [*PY, "benchmarks.peers.resnet18", "torchvision"], {}, "resnet18-zoo"
     ),
+    "gradcam-zoo": ([*PY, "benchmarks.peers.gradcam", "zoo"], {}, None),
+    "gradcam-torch": ([*PY, "benchmarks.peers.gradcam", "torch"], {}, "gradcam-zoo"),
 }  # fmt: skip
 # Targets of issue 15: engine / program at least this.
+# Issue 21: Grad-CAM of ResNet-50 no slower than pytorch-grad-cam's.
 TARGETS = {"pytorch": 1.1, "keras-tensorflow": 1.0, "pytorch-augment": 1.0,
-           "resnet18-torchvision": 1.0}  # fmt: skip
+           "resnet18-torchvision": 1.0, "gradcam-torch": 1.0}  # fmt: skip
 WALL_TARGET = 1.2  # the engine's whole command within 1.2x PyTorch's
 
 
@@ -85,7 +88,8 @@ def run_once(name: str) -> tuple[float, float, float, dict]:
             extra = json.loads(line[5:])
             seconds, images = extra.pop("epoch_seconds"), extra.pop("train_images")
             accuracy = extra.pop("val_accuracy", float("nan"))
-    timed = seconds if name.startswith("resnet") else seconds[1:]
+    # The ResNet and Grad-CAM programs leave their warm-up steps out themselves.
+    timed = seconds if name.startswith(("resnet", "gradcam")) else seconds[1:]
     return images / statistics.median(timed), wall, accuracy, extra
 
 
@@ -159,6 +163,8 @@ def table(runs: dict[str, Runs], names: list[str], peak: float, rounds: int, beg
         if name.startswith("resnet"):
             macs = runs.get("resnet18-zoo", r).info.get("forward_macs") or 0
             flops = 2 * macs * 3
+        elif name.startswith("gradcam"):
+            flops = 0  # a forward pass and part of a backward one: no single count to give
         else:
             flops = 2 * LENET5_FORWARD_MACS * (3 + 1000 / 4000)
         share = f"{100 * median * flops / (peak * 1e9):.0f}%" if flops and peak == peak else ""
@@ -173,6 +179,13 @@ def table(runs: dict[str, Runs], names: list[str], peak: float, rounds: int, beg
     if len(resnets) == 2:
         print(
             f"  ResNet-18 trainable parameters, zoo / torchvision: {resnets[0]:,} / {resnets[1]:,}"
+        )
+    if "gradcam-zoo" in runs and "gradcam-torch" in runs:
+        zoo, torch = (statistics.median(runs[n].rates) for n in ("gradcam-zoo", "gradcam-torch"))
+        print(
+            f"  Grad-CAM of ResNet-50, one 224x224 image, seconds per image: engine (zoo) "
+            f"{1 / zoo:.3f}, pytorch-grad-cam (torchvision) {1 / torch:.3f}; "
+            f"pytorch-grad-cam / engine {zoo / torch:.2f}"
         )
     if "engine" in runs and "pytorch" in runs:
         walls = [e / p for e, p in zip(runs["engine"].walls, runs["pytorch"].walls, strict=True)]

@@ -69,7 +69,31 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
             "2018), written as <image name>.randomized.npy, and print their rank correlation"
         ),
     )
+    explain.add_argument(
+        "--stages",
+        action="store_true",
+        help=_(
+            "also write one Grad-CAM per stage of the network (the last layer of each "
+            "resolution) as <image name>.stage-<layer>.png and .npy"
+        ),
+    )
     explain.set_defaults(handler=_cmd_explain)
+
+    pareto = sub.add_parser(
+        "pareto",
+        help=_("runs of a data set: best validation accuracy against cost, the Pareto front"),
+        description=_(
+            "List the runs of one data set with their best validation accuracy, parameters, "
+            "MACs per image and training time; '*' marks the runs on the Pareto front of the "
+            "chosen cost (no other run is as accurate for less)."
+        ),
+    )
+    pareto.add_argument(
+        "--data", metavar="NAME", help=_("the data set (default: the one with most runs)")
+    )
+    pareto.add_argument("--by", choices=("params", "macs", "seconds"), default="params")
+    pareto.add_argument("--json", metavar="FILE", help=_("write the points here"))
+    pareto.set_defaults(handler=_cmd_pareto)
 
 
 def _find_run(text: str):
@@ -93,6 +117,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     )
     figures = outcome.figures
     _print_summary(run.id, figures, outcome.cached)
+    _print_skipped(figures, outcome.skipped)
     if args.json:
         text = json.dumps(figures, indent=1, allow_nan=False) + "\n"
         atomic_write_text(Path(args.json).expanduser(), text)
@@ -134,24 +159,36 @@ def _print_summary(run_id: str, figures: dict, cached: bool) -> None:
                     confidence=item["confidence"],
                 )
             )
-    print(_("Suspect labels: {count}").format(count=len(figures["suspects"])))
+    suspects = figures["suspects"]
+    print(_("Suspect labels: {count}").format(count=len(suspects)))
+    for suspect in suspects[:5]:
+        print(
+            _("  {item}: labelled {label}, looks like {suggested} ({confidence:.1%})").format(
+                item=predictions[suspect["row"]]["item"],
+                label=names[suspect["label"]],
+                suggested=names[suspect["suggested"]],
+                confidence=suspect["confidence"],
+            )
+        )
 
 
-def _overlay(image: np.ndarray, heat: np.ndarray) -> np.ndarray:
-    """A uint8 RGB picture: the image in grey, the map on top from dark red to yellow."""
-    grey = image.mean(axis=-1) if image.shape[-1] > 1 else image[..., 0]
-    base = np.repeat(grey[..., np.newaxis], 3, axis=-1)
-    colour = np.stack(
-        [np.clip(2 * heat, 0, 1), np.clip(2 * heat - 1, 0, 1), np.zeros_like(heat)], -1
-    )
-    alpha = 0.6 * heat[..., np.newaxis]
-    return (255 * np.clip((1 - alpha) * base + alpha * colour, 0, 1)).astype(np.uint8)
+def _print_skipped(figures: dict, skipped: list[tuple[str, str]]) -> None:
+    """How many files of an image folder were left out, and the first few with their reason."""
+    count = max(int(figures["data"].get("skipped") or 0), len(skipped))
+    if not count:
+        return
+    print(_("Skipped {count} unreadable file(s):").format(count=count))
+    for path, reason in skipped[:5]:
+        print(_("  {path}: {reason}").format(path=path, reason=reason))
+    if len(skipped) > 5:
+        print(_("  ... and {count} more").format(count=len(skipped) - 5))
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     from PIL import Image
 
     from cnnstudio.engine.insight.explain import make_method
+    from cnnstudio.engine.insight.overlay import heat_overlay
     from cnnstudio.engine.insight.sanity import sanity_check
     from cnnstudio.engine.use.inference import load_predictor
 
@@ -169,6 +206,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     print(_("Model: {model}").format(model=predictor.description))
     failures = 0
+    stage_cam = None  # one traced Grad-CAM over every stage, made for the first image
     for path in args.images:
         try:
             image = predictor.load_image(path)
@@ -182,13 +220,24 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         heat = method(batch, [target])[0]
         stem = out / Path(path).stem
         np.save(f"{stem}.npy", heat.astype(np.float32))
-        Image.fromarray(_overlay(image, heat)).save(f"{stem}.png")
+        Image.fromarray(heat_overlay(image, heat)).save(f"{stem}.png")
         line = _("{path}: class {name} ({probability:.1%}) -> {png}").format(
             path=path,
             name=predictor.class_names[target],
             probability=probabilities[target],
             png=f"{stem}.png",
         )
+        if args.stages:
+            from cnnstudio.engine.insight.explain import GradCAM
+            from cnnstudio.engine.insight.targets import stage_layers
+
+            stages = stage_cam or GradCAM(model, stage_layers(model))
+            stage_cam = stages
+            for layer, stage_heat in stages.per_layer(batch, [target]).items():
+                np.save(f"{stem}.stage-{layer}.npy", stage_heat[0].astype(np.float32))
+                Image.fromarray(heat_overlay(image, stage_heat[0])).save(
+                    f"{stem}.stage-{layer}.png"
+                )
         if args.sanity:
             check = sanity_check(args.method, model, batch, [target], layer=args.layer)
             np.save(f"{stem}.randomized.npy", check.randomized[0])
@@ -197,3 +246,63 @@ def _cmd_explain(args: argparse.Namespace) -> int:
             )
         print(line)
     return 1 if failures else 0
+
+
+def _cmd_pareto(args: argparse.Namespace) -> int:
+    from cnnstudio.engine.formatting import format_count
+    from cnnstudio.engine.insight.glance import datasets_of, run_points
+    from cnnstudio.engine.store.atomic_files import atomic_write_text
+    from cnnstudio.engine.store.runs import RunStore
+
+    summaries = RunStore().summaries()
+    datasets = datasets_of(summaries)
+    dataset = args.data or (datasets[0] if datasets else None)
+    if dataset is None or dataset not in datasets:
+        raise UsageError(
+            _(
+                "no run of {data} has a best validation accuracy; data sets with runs: {value}"
+            ).format(data=dataset or "-", value=", ".join(datasets) or "-")
+        )
+    points = sorted(
+        run_points(summaries, dataset),
+        key=lambda p: (p.cost(args.by) is None, p.cost(args.by) or 0.0),
+    )
+    print(
+        _("Runs of {data}, by {axis} ('*': on the Pareto front)").format(data=dataset, axis=args.by)
+    )
+    print(
+        _("  {run:<34} {model:<14} {accuracy:>8} {params:>9} {macs:>9} {seconds:>8}").format(
+            run=_("run"),
+            model=_("model"),
+            accuracy=_("val acc"),
+            params=_("params"),
+            macs=_("MACs"),
+            seconds=_("seconds"),
+        )
+    )
+    for point in points:
+        mark = "*" if point.pareto.get(args.by) else " "
+        params = format_count(point.params) if point.params else "-"
+        macs = format_count(point.macs) if point.macs else "-"
+        seconds = f"{point.seconds:.0f}" if point.seconds is not None else "-"
+        print(
+            f"{mark} {point.name[:34]:<34} {point.model[:14]:<14} {point.accuracy:8.2%} "
+            f"{params:>9} {macs:>9} {seconds:>8}"
+        )
+    if args.json:
+        rows = [
+            {
+                "run": p.run_id,
+                "name": p.name,
+                "model": p.model,
+                "accuracy": p.accuracy,
+                "params": p.params,
+                "macs": p.macs,
+                "seconds": p.seconds,
+                "pareto": p.pareto,
+            }
+            for p in points
+        ]
+        text = json.dumps({"dataset": dataset, "points": rows}, indent=1) + "\n"
+        atomic_write_text(Path(args.json).expanduser(), text)
+    return 0

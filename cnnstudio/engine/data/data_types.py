@@ -53,6 +53,9 @@ class DatasetInfo:
 class Split:
     images: np.ndarray  # (N, H, W, C) uint8
     labels: np.ndarray  # (N,) int64
+    # Each image's file, for an image folder (None for the data sets held as arrays): what an
+    # evaluation shows beside a wrong prediction, so a person can open the file.
+    paths: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.labels)

@@ -14,7 +14,7 @@ input.
   afterwards. Validation is the official test split. Offline and not cached, loading raises
   ``DatasetUnavailable`` saying which file to put where.
 * An image folder (``load_dataset("path/to/folder")`` or ``"folder:PATH"``) has one sub-folder per
-  class; see ``load_image_folder``.
+  class; see ``image_folders.load_image_folder``.
 
 Importing this module is cheap (NumPy only): TensorFlow loads when a Keras data set is read or a
 pipeline is made, so the GUI can list data sets before TensorFlow is up.
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,24 +32,36 @@ import numpy as np
 from cnnstudio.engine.data.data_types import (
     Dataset,
     DatasetInfo,
-    LoadReport,
     Split,
     keras_datasets_dir,
 )
-from cnnstudio.engine.data.images import probe, read_pixels, reason_of
-from cnnstudio.i18n import _
+from cnnstudio.engine.data.image_folders import (
+    FOLDER_PREFIX,
+    IMAGE_SUFFIXES,
+    MAX_DEFAULT_SIDE,
+    ImageFolderError,
+    load_image_folder,
+    missing_folder_message,
+    scan_image_folder,
+)
 from cnnstudio.locations import expand_user_path, resource_path
 
+# The image-folder names live in `image_folders` and are re-exported here, where callers
+# have always found them.
 __all__ = [
+    "FOLDER_PREFIX",
+    "IMAGE_SUFFIXES",
+    "MAX_DEFAULT_SIDE",
     "DatasetUnavailable",
+    "ImageFolderError",
     "get_dataset_info",
     "list_datasets",
     "load_dataset",
     "load_image_folder",
+    "scan_image_folder",
 ]
 
 DEFAULT_DATASET = "mnist-5k"
-FOLDER_PREFIX = "folder:"
 
 
 class DatasetUnavailable(Exception):
@@ -185,7 +196,7 @@ def _unknown_name_message(name: str) -> str:
     folder = name.removeprefix(FOLDER_PREFIX)
     if name.startswith(FOLDER_PREFIX) or _looks_like_path(folder):
         # Meant as an image folder: "unknown data set" would send the person to the wrong list.
-        return _missing_folder_message(expand_user_path(folder))
+        return missing_folder_message(expand_user_path(folder))
     return (
         f"Unknown data set {name!r}; known data sets: {', '.join(_REGISTRY)} "
         f"(or a path to an image folder, e.g. 'folder:/path/to/images')"
@@ -195,10 +206,6 @@ def _unknown_name_message(name: str) -> str:
 def _looks_like_path(name: str) -> bool:
     separators = [sep for sep in (os.sep, os.altsep) if sep]
     return name.startswith(("~", ".")) or any(sep in name for sep in separators)
-
-
-def _missing_folder_message(root: Path) -> str:
-    return f"Image folder {root} does not exist or is not a folder"
 
 
 def load_dataset(
@@ -336,214 +343,3 @@ def _as_split(images: np.ndarray, labels: np.ndarray) -> Split:
     if images.ndim == 3:  # MNIST-style (N, 28, 28): add the channel axis
         images = images[..., np.newaxis]
     return Split(images, np.asarray(labels, dtype=np.int64).reshape(-1))
-
-
-# --------------------------------------------------------------------------- image folders
-
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif"})
-# The default size (the most common one) is scaled down to fit this, keeping the aspect ratio,
-# so a folder of camera photos does not become gigabytes of arrays.
-MAX_DEFAULT_SIDE = 256
-
-
-def load_image_folder(
-    folder: str | os.PathLike[str],
-    *,
-    validation_fraction: float = 0.2,
-    seed: int = 0,
-    image_size: tuple[int, int] | None = None,
-) -> Dataset:
-    """Load ``folder/<class name>/**/<image>`` (PNG, JPEG, BMP, GIF) as a data set.
-
-    Class names are the sorted sub-folder names; hidden files and folders are ignored. Images
-    are resized (bilinear, aspect ratio not kept) to ``image_size`` = (height, width); by
-    default the most common size in the folder, scaled down to at most ``MAX_DEFAULT_SIDE``
-    pixels on its longer side. They are grayscale when every image is, RGB otherwise (alpha
-    dropped; a GIF gives its first frame). Unreadable files (corrupt, truncated, empty, not an
-    image) are skipped and listed with the reason in ``Dataset.report``. The validation split
-    is stratified: ``round(validation_fraction * n)`` images of each class, chosen with ``seed``
-    (a class of one image stays in training).
-    """
-    root = expand_user_path(folder)
-    if not root.is_dir():
-        raise ValueError(_missing_folder_message(root))
-    if not 0.0 <= validation_fraction < 1.0:
-        raise ValueError(
-            _("validation_fraction must be in [0, 1); received {validation_fraction}").format(
-                validation_fraction=validation_fraction
-            )
-        )
-    class_dirs = sorted(
-        (entry for entry in root.iterdir() if entry.is_dir() and not _is_hidden(entry.name)),
-        key=lambda entry: entry.name,
-    )
-    if not class_dirs:
-        raise ValueError(
-            _(
-                "Image folder {root} has no class sub-folders: put the images of each "
-                "class in a sub-folder named after the class (e.g. {value}, {value2})"
-            ).format(root=root, value=root / "cats", value2=root / "dogs")
-        )
-    if len(class_dirs) == 1:
-        raise ValueError(
-            _(
-                "Image folder {root} has one class ({name!r}); a classifier needs at "
-                "least two class sub-folders"
-            ).format(root=root, name=class_dirs[0].name)
-        )
-
-    skipped: list[tuple[str, str]] = []
-    candidates: list[tuple[Path, int, tuple[int, int], bool]] = []  # path, label, (w, h), gray
-    for label, class_dir in enumerate(class_dirs):
-        for path in _visible_files(class_dir, skipped):
-            if path.suffix.lower() not in IMAGE_SUFFIXES:
-                kind = path.suffix or "no extension"
-                skipped.append((str(path), f"not an image file type ({kind})"))
-                continue
-            try:
-                size, gray = probe(path)  # the header only; links, FIFOs, sizes checked first
-            except Exception as error:  # ImageReadError, or one of Pillow's many types
-                skipped.append((str(path), reason_of(path, error)))
-                continue
-            candidates.append((path, label, size, gray))
-
-    if not candidates:
-        raise ValueError(_no_images_message(root, skipped))
-    height, width = image_size or _default_image_size(
-        [size for _path, _label, size, _gray in candidates]
-    )
-    grayscale = all(gray for *_rest, gray in candidates)
-    mode, channels = ("L", 1) if grayscale else ("RGB", 3)
-
-    images = np.empty((len(candidates), height, width, channels), dtype=np.uint8)
-    labels = np.empty(len(candidates), dtype=np.int64)
-    count = 0
-    for path, label, _size, _gray in candidates:
-        try:
-            images[count] = read_pixels(path, mode, (width, height)).reshape(height, width, -1)
-        except Exception as error:  # the pixel data is bad even though the header was fine
-            skipped.append((str(path), reason_of(path, error)))
-            continue
-        labels[count] = label
-        count += 1
-    if count == 0:
-        raise ValueError(_no_images_message(root, skipped))
-    images, labels = images[:count], labels[:count]
-
-    class_names = tuple(entry.name for entry in class_dirs)
-    empty_classes = [class_names[i] for i in range(len(class_names)) if not np.any(labels == i)]
-    if empty_classes:
-        reasons = _reasons_in(skipped, [root / name for name in empty_classes])
-        raise ValueError(
-            _(
-                "Image folder {root}: no readable image in class folder(s) "
-                "{value}{reasons}; add images or remove the folder(s)"
-            ).format(root=root, value=", ".join(map(repr, empty_classes)), reasons=reasons)
-        )
-
-    train_rows, validation_rows = _stratified_split(labels, validation_fraction, seed)
-    if len(validation_rows) == 0 and validation_fraction > 0:
-        raise ValueError(
-            _(
-                "Image folder {root} leaves no validation images: with {count} images "
-                "in {len} classes and a validation fraction of "
-                "{validation_fraction:g}, every image goes to training, and a run "
-                "could not measure anything; add images (at least two per class) or "
-                "raise the validation fraction"
-            ).format(
-                root=root,
-                count=count,
-                len=len(class_names),
-                validation_fraction=validation_fraction,
-            )
-        )
-    info = DatasetInfo(
-        name=f"{FOLDER_PREFIX}{root}",
-        title=root.name or str(root),
-        description=f"Image folder {root}: {count} images in {len(class_names)} classes.",
-        image_shape=(height, width, channels),
-        num_classes=len(class_names),
-        class_names=class_names,
-        train_size=len(train_rows),
-        validation_size=len(validation_rows),
-        license="(the folder owner's)",
-        source=str(root),
-        bundled=False,
-    )
-    return Dataset(
-        info,
-        Split(images[train_rows], labels[train_rows]),
-        Split(images[validation_rows], labels[validation_rows]),
-        LoadReport(loaded=count, skipped=skipped),
-    )
-
-
-def _is_hidden(name: str) -> bool:
-    return name.startswith(".")
-
-
-def _visible_files(folder: Path, skipped: list[tuple[str, str]]) -> list[Path]:
-    """Files under `folder`, hidden ones left out; a sub-folder that cannot be listed
-    (permission denied, a link loop) is added to `skipped` with its reason."""
-
-    def unreadable(error: OSError) -> None:
-        where = error.filename or str(folder)
-        if isinstance(error, PermissionError):
-            reason = "permission denied"
-        else:
-            reason = error.strerror or str(error)
-        skipped.append((str(where), f"folder not readable: {reason}"))
-
-    files = []
-    for directory, subdirs, names in os.walk(folder, onerror=unreadable):
-        subdirs[:] = sorted(name for name in subdirs if not _is_hidden(name))
-        files.extend(Path(directory) / name for name in sorted(names) if not _is_hidden(name))
-    return files
-
-
-def _reasons_in(skipped: list[tuple[str, str]], folders: list[Path]) -> str:
-    """' (the reasons met there)' for the skipped entries under `folders`."""
-    found = []
-    for path, reason in skipped:
-        if any(Path(path) == folder or folder in Path(path).parents for folder in folders):
-            found.append(f"{Path(path).name}: {reason}")
-    if not found:
-        return ""
-    return " (" + "; ".join(found[:3]) + ("; ..." if len(found) > 3 else "") + ")"
-
-
-def _image_error_reason(error: Exception) -> str:
-    """Why an image could not be read, in a few words (`predict` uses it too)."""
-    return reason_of("", error)
-
-
-def _default_image_size(sizes: list[tuple[int, int]]) -> tuple[int, int]:
-    """(height, width): the most common (width, height), shrunk to MAX_DEFAULT_SIDE if larger."""
-    counts = Counter(sizes)
-    # Ties go to the larger size, then to the smaller width, so the choice is deterministic.
-    width, height = max(counts, key=lambda size: (counts[size], size[0] * size[1], -size[0]))
-    scale = min(1.0, MAX_DEFAULT_SIDE / max(width, height))
-    return max(1, round(height * scale)), max(1, round(width * scale))
-
-
-def _stratified_split(
-    labels: np.ndarray, validation_fraction: float, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    train_rows, validation_rows = [], []
-    for label in np.unique(labels):
-        rows = rng.permutation(np.flatnonzero(labels == label))
-        n_validation = min(round(validation_fraction * len(rows)), len(rows) - 1)
-        validation_rows.append(rows[:n_validation])
-        train_rows.append(rows[n_validation:])
-    # Sorted rows keep the folder's order; the training pipeline shuffles anyway.
-    return np.sort(np.concatenate(train_rows)), np.sort(np.concatenate(validation_rows))
-
-
-def _no_images_message(root: Path, skipped: list[tuple[str, str]]) -> str:
-    examples = "; ".join(f"{Path(path).name}: {reason}" for path, reason in skipped[:3])
-    more = f" ({examples}{'; ...' if len(skipped) > 3 else ''})" if skipped else ""
-    return (
-        f"Image folder {root} has no readable image (PNG, JPEG, BMP or GIF) in its class "
-        f"sub-folders; {len(skipped)} file(s) skipped{more}"
-    )

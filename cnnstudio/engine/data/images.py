@@ -132,16 +132,14 @@ def open_image(path: str | os.PathLike[str]) -> Iterator[Any]:
         raise ImageReadError("unknown_format", path) from None
     except Image.DecompressionBombError:
         raise ImageReadError(
-            _("too_large"), path, width="?", height="?", limit=_megapixels()
+            "too_large", path, width="?", height="?", limit=_megapixels()
         ) from None
     except OSError as error:
         raise ImageReadError("unreadable", path, detail=error.strerror or str(error)) from None
     with image:
         width, height = image.size
         if width * height > MAX_PIXELS:
-            raise ImageReadError(
-                _("too_large"), path, width=width, height=height, limit=_megapixels()
-            )
+            raise ImageReadError("too_large", path, width=width, height=height, limit=_megapixels())
         yield image
 
 

@@ -7,7 +7,9 @@ come the predictions (item, true, predicted, confidence, loss) and every figure.
 `evaluate_run(run)` evaluates a run's model on the exact validation split it trained with (the
 run's config: data set, validation fraction, seed), or on another data set or image folder, and
 caches the result in the run folder, keyed by the model file's sha256 and the data's identity
-(name, split, size and a sha256 of its pixels and labels): when either changes it is recomputed.
+(name, split, size and a sha256 of its pixels and labels; for a streamed image folder, a sha256
+of its files' paths, labels, sizes and modification times): when either changes it is
+recomputed.
 The cache file is written atomically and read as untrusted input: anything unexpected in it
 means "not cached", never an error.
 """
@@ -25,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from cnnstudio.engine.insight.metrics import Metrics, MetricsAccumulator
-from cnnstudio.engine.store.atomic_files import atomic_write_json
+from cnnstudio.engine.store.atomic_files import atomic_write_text
 from cnnstudio.i18n import _
 
 CACHE_FILE = "evaluation.json"
@@ -88,15 +90,20 @@ def evaluate(
     progress: Callable[[int], None] | None = None,
 ) -> EvaluationResult:
     """Run `model` over `batches` (arrays (n, H, W, C), or (images, labels) pairs as a
-    `make_pipeline` data set yields, in which case `labels` may be None) and compute the figures.
+    `make_pipeline` data set yields, in which case `labels` may be None, or (images, labels,
+    items) triples, where each batch names its images: a streamed folder knows which files it
+    could read only as it reads them) and compute the figures.
     `progress(images_done)` is called after each batch."""
     started = time.perf_counter()
     accumulator = MetricsAccumulator(len(class_names))
     given = None if labels is None else np.asarray(labels, np.int64)
+    streamed_items: list[str | int] = []
     done = 0
     for batch in batches:
         batch_labels = None
         if isinstance(batch, (tuple, list)):
+            if len(batch) > 2:
+                streamed_items.extend(batch[2])
             batch, batch_labels = batch[0], batch[1]
         outputs = model(batch, training=False)
         probabilities = _probabilities(outputs)
@@ -113,6 +120,10 @@ def evaluate(
             progress(done)
     if given is not None and done != len(given):
         raise ValueError(_("{len} labels for {done} images").format(len=len(given), done=done))
+    if items is None and streamed_items:
+        items = streamed_items
+    if items is not None and len(items) != done:
+        raise ValueError(_("{len} items for {done} images").format(len=len(items), done=done))
     metrics = accumulator.compute()
     return EvaluationResult(
         class_names=list(class_names),
@@ -148,12 +159,14 @@ def cache_key(model_sha256: str, data: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def write_cache(folder: Path, key: str, result: EvaluationResult) -> Path:
+def write_cache(folder: Path, key: str, result: EvaluationResult | dict[str, Any]) -> Path:
+    """`result` (or its `to_json()`, when the caller made it already) into the run folder.
+    Compact JSON: the file is for the program, and the indented form takes Python's slow
+    encoder (0.1 s for 1,000 images' predictions and curves, against 0.01 s)."""
     path = Path(folder) / CACHE_FILE
-    atomic_write_json(
-        path,
-        {"marker": CACHE_MARKER, "version": CACHE_VERSION, "key": key, "result": result.to_json()},
-    )
+    figures = result.to_json() if isinstance(result, EvaluationResult) else result
+    payload = {"marker": CACHE_MARKER, "version": CACHE_VERSION, "key": key, "result": figures}
+    atomic_write_text(path, json.dumps(payload, allow_nan=True) + "\n")
     return path
 
 

@@ -147,6 +147,20 @@ def confusion_counts(figures: dict[str, Any]) -> list[list[int]]:
     return counts
 
 
+def read_shape(figures: dict[str, Any]) -> tuple[int, int, int] | None:
+    """(height, width, channels) the model read a folder's files at (the figures' data.read_as),
+    so a thumbnail shows what the model saw; None when absent or not a shape."""
+    data = figures.get("data")
+    shape = data.get("read_as") if isinstance(data, dict) else None
+    if not isinstance(shape, list) or len(shape) != 3:
+        return None
+    if not all(isinstance(n, int) and not isinstance(n, bool) and 0 < n <= 4096 for n in shape):
+        return None
+    if shape[2] not in (1, 3):
+        return None
+    return shape[0], shape[1], shape[2]
+
+
 def row_normalised(confusion: Sequence[Sequence[int]]) -> list[list[float]]:
     """Each row divided by its total (the share of a true class predicted as each class);
     a class without images is a row of zeros."""
@@ -166,6 +180,7 @@ __all__ = [
     "confusion_counts",
     "hardest_rows",
     "read_predictions",
+    "read_shape",
     "row_normalised",
     "suggestions",
     "suspect_rows",

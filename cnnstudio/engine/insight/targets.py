@@ -101,7 +101,7 @@ def feature_model(
     return keras.Model(inputs, inner_model(x)), dense
 
 
-def _spatial_layers(model: keras.Model) -> list[keras.layers.Layer]:
+def spatial_layers(model: keras.Model) -> list[keras.layers.Layer]:
     """Layers with a 4-D output, in model order, up to the first that drops spatial axes."""
     model = core(model)
     found: list[keras.layers.Layer] = []
@@ -120,7 +120,7 @@ def _spatial_layers(model: keras.Model) -> list[keras.layers.Layer]:
 
 def default_target_layer(model: keras.Model) -> str:
     """The last convolutional block's output before the classifier."""
-    layers = _spatial_layers(model)
+    layers = spatial_layers(model)
     if not layers:
         raise ValueError(
             _(
@@ -133,7 +133,7 @@ def default_target_layer(model: keras.Model) -> str:
 
 def stage_layers(model: keras.Model) -> list[str]:
     """The last layer of each spatial resolution, from the first convolution to the target."""
-    layers = _spatial_layers(model)
+    layers = spatial_layers(model)
     first_conv = next((i for i, layer in enumerate(layers) if _has_conv_kernel(layer)), None)
     if first_conv is None:
         return [layers[-1].name] if layers else []
@@ -154,7 +154,7 @@ def check_layer(model: keras.Model, name: str) -> keras.layers.Layer:
     try:
         layer = model.get_layer(name)
     except ValueError:
-        names = [layer.name for layer in _spatial_layers(model)]
+        names = [layer.name for layer in spatial_layers(model)]
         shown = ", ".join(names[-5:])
         raise ValueError(
             _("{name} has no layer called {name2!r}; its last spatial layers are {shown}").format(

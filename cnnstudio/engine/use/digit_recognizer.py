@@ -260,7 +260,7 @@ class DigitRecognizer:
         if not isinstance(outputs, (list, tuple)):
             outputs = [outputs]
         return [
-            FeatureMaps(layer.name, title, _for_display(np.asarray(output)[0]))
+            FeatureMaps(layer.name, title, scale_channels(np.asarray(output)[0]))
             for (layer, title), output in zip(self._stages, outputs, strict=True)
         ]
 
@@ -309,7 +309,7 @@ def _refusing(load) -> Predictor:
         raise
 
 
-def _for_display(maps: np.ndarray) -> np.ndarray:
+def scale_channels(maps: np.ndarray) -> np.ndarray:
     """H x W x C activations -> each channel scaled to [0, 1]; a flat channel is 0."""
     maps = maps.astype(np.float32, copy=False)
     low = maps.min(axis=(0, 1), keepdims=True)

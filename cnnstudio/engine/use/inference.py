@@ -203,10 +203,21 @@ class Predictor:
 
     # -- prediction ---------------------------------------------------------------------------
 
+    def outputs(self, images: np.ndarray) -> np.ndarray:
+        """(N, H, W, C) fitted images -> the model's raw outputs, through the traced forward
+        pass (a graph: an eager Keras call costs several times more per batch)."""
+        self._traced()
+        return self._forward(np.asarray(images, np.float32)).numpy()
+
+    def outputs_of_pixels(self, pixels: np.ndarray) -> np.ndarray:
+        """`outputs` of (N, H, W, C) uint8 pixels at the source shape (what `read_pixels`
+        gives): fitted and run in TensorFlow with no float copy of the batch in NumPy."""
+        self._traced()
+        return self._forward(self._fit(pixels)).numpy()
+
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """(N, H, W, C) fitted images -> (N, classes) probabilities."""
-        self._traced()
-        outputs = np.asarray(self._forward(np.asarray(images, np.float32)), dtype=np.float64)
+        outputs = np.asarray(self.outputs(images), dtype=np.float64)
         sums = outputs.sum(axis=-1)
         if np.any(outputs < 0) or not np.allclose(sums, 1.0, atol=1e-3):
             # A model ending in logits: softmax them, so the numbers are probabilities.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -54,6 +54,9 @@ METRIC_LABELS = {"params": N_("Bars: parameters"), "macs": N_("Bars: MACs")}
 
 
 class GraphView(QWidget):
+    # "See what this layer sees": the trained model shown (run folder or file) and the layer.
+    lookIntoRequested = Signal(str, str)
+
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("graphView")
@@ -80,6 +83,9 @@ class GraphView(QWidget):
         self.canvas.nodeActivated.connect(self.toggle_node)
         self.scene.selectionChanged.connect(self._on_selection)
         self.inspector = Inspector()
+        self.inspector.lookInto.connect(
+            lambda layer: self.lookIntoRequested.emit(self._trained, layer)
+        )
         self.minimap = Minimap(self.canvas)
         self.legend = Legend()
         self.search = SearchBar(self.scene, self.canvas)
@@ -369,7 +375,10 @@ class GraphView(QWidget):
         node = self.scene.selected_node()
         if node is None or self.result is None:
             return
-        self.inspector.show_node(node, self.result.stats)
+        # (batch, height, width, channels): a map the Explain view can show.
+        spatial = not node.collapsed and any(len(shape) == 4 for shape in node.output_shapes)
+        can_look = bool(self.result.request.trained) and spatial
+        self.inspector.show_node(node, self.result.stats, can_look=can_look)
         if self.result.model is not None and not node.collapsed:
             self.inspector.show_weights_pending()
             self._weights_for = node.id

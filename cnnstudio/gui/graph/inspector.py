@@ -9,9 +9,16 @@ import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QLabel, QScrollArea, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from cnnstudio.engine.formatting import format_count, format_int
 from cnnstudio.gui.graph.style import shape_text
@@ -158,6 +165,8 @@ def filter_grid_image(filters: np.ndarray, cell: int = FILTER_CELL) -> QImage:
 
 
 class Inspector(QWidget):
+    lookInto = Signal(str)  # the layer whose activations the person asked to see
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("graphInspector")
@@ -173,18 +182,32 @@ class Inspector(QWidget):
         self.filters_area.setWidget(self.filters)
         self.filters_area.setWidgetResizable(True)
         self.filters_area.setMaximumHeight(200)
+        self.look_button = QPushButton(_("See what this layer sees"), objectName="graphLookInto")
+        self.look_button.setToolTip(
+            _("Open this layer in the Explain view: its activations for an image, its filters")
+        )
+        self.look_button.clicked.connect(lambda: self.lookInto.emit(self._layer))
+        self.look_button.hide()
+        self._layer = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.look_button)
         layout.addWidget(self.text, 3)
         layout.addWidget(self.weights, 2)
         layout.addWidget(self.filters_area)
         self.show_nothing()
 
-    def show_nothing(self, message: str = "Select a layer to see its details.") -> None:
+    def show_nothing(self, message: str | None = None) -> None:
+        message = _("Select a layer to see its details.") if message is None else message
         self.text.setHtml(_("<p style='color:#666'>{value}</p>").format(value=html.escape(message)))
+        self.look_button.hide()
         self.clear_weights()
 
-    def show_node(self, node: GraphNode, stats: ModelStats) -> None:
+    def show_node(self, node: GraphNode, stats: ModelStats, *, can_look: bool = False) -> None:
+        """`can_look`: the node is a layer of a trained model with a spatial output, which the
+        Explain view can open."""
+        self._layer = node.id
+        self.look_button.setVisible(can_look)
         if node.collapsed:
             self.text.setHtml(block_html(node, stats))
         else:

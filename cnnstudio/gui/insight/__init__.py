@@ -1,1 +1,1 @@
-"""The evaluate view: figures, confusion matrix, galleries and curves of a run's evaluation."""
+"""The insight views: evaluating a trained model and explaining what it does."""

@@ -26,6 +26,7 @@ from cnnstudio.engine.insight.galleries import (
     Prediction,
     cell_rows,
     hardest_rows,
+    read_shape,
     suggestions,
     suspect_rows,
 )
@@ -96,7 +97,9 @@ class ErrorsPanel(QWidget):
         self._figures, self._predictions = figures, predictions
         names = [str(name) for name in figures.get("class_names") or []]
         self.matrix.set_matrix(counts, names)
-        self.model.set_evaluation(predictions, names, images, suggestions(figures))
+        self.model.set_evaluation(
+            predictions, names, images, suggestions(figures), read_shape(figures)
+        )
         self._cell = self._worst_cell(counts)
         if self._cell is not None:
             self.matrix.select(*self._cell)

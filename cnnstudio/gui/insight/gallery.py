@@ -60,6 +60,7 @@ class GalleryModel(QAbstractListModel):
         self._files: dict[str, tuple[QPixmap | None, str]] = {}  # path -> (pixmap, reason)
         self._asked: set[str] = set()
         self._loader = loader
+        self._read_as: tuple[int, int, int] | None = None
         self._loading = _placeholder(broken=False)
         self._broken = _placeholder(broken=True)
         if loader is not None:
@@ -73,12 +74,16 @@ class GalleryModel(QAbstractListModel):
         class_names: Sequence[str],
         images: np.ndarray | None,
         suggested: dict[int, int] | None = None,
+        read_as: tuple[int, int, int] | None = None,
     ) -> None:
+        """`images`: the evaluated split (int items index it); `read_as`: (height, width,
+        channels) a folder's files were read at, when there is no split to take it from."""
         self.beginResetModel()
         self._predictions = list(predictions)
         self._names = [str(name) for name in class_names]
         self._images = images
         self._suggested = dict(suggested or {})
+        self._read_as = read_as
         self._rows = []
         self._pixmaps.clear()
         self._files.clear()
@@ -196,7 +201,9 @@ class GalleryModel(QAbstractListModel):
         if self._loader is None or path in self._asked:
             return
         self._asked.add(path)
-        shape = self._images.shape[1:] if self._images is not None else (ICON, ICON, 3)
+        # As the model saw it: the split's size and channels, or those the folder was read at.
+        shape = self._images.shape[1:] if self._images is not None else self._read_as
+        shape = shape or (ICON, ICON, 3)
         mode = "L" if shape[-1] == 1 else "RGB"
         size = (int(shape[1]), int(shape[0]))
         waiting = [p for p in self._asked if p not in self._files]

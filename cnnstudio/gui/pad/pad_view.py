@@ -21,6 +21,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -104,6 +105,15 @@ class DrawingPad(QWidget):
             _("What the model receives"), objectName="padPreparedCaption"
         )
         self.maps = FeatureMapsPanel(self)
+        self.attention_box = QCheckBox(_("Show where it looks"), objectName="padAttention")
+        self.attention_box.setChecked(True)
+        self.attention_box.setToolTip(
+            _(
+                "Grad-CAM over the model's input: the places that made it choose its answer "
+                "(warm colours), updated as you draw"
+            )
+        )
+        self.attention_box.toggled.connect(self._attention_toggled)
 
         self.tools = PadTools(self.canvas, scope=self, parent=self)
         # Short names (tests and scripts press these).
@@ -119,6 +129,7 @@ class DrawingPad(QWidget):
         answer_layout.addSpacing(8)
         answer_layout.addWidget(self.prepared_caption)
         answer_layout.addWidget(self.prepared, 0, Qt.AlignmentFlag.AlignLeft)
+        answer_layout.addWidget(self.attention_box)
         answer_layout.addStretch(1)
         answer_box.setMaximumWidth(320)  # the bars need no more; the pad gets the rest
         maps_box = QGroupBox(_("What the network sees"), objectName="padMapsBox")
@@ -165,6 +176,8 @@ class DrawingPad(QWidget):
         self.worker.modelRefused.connect(self._on_model_refused)
         self.worker.recognized.connect(self._on_recognized)
         self.worker.featureMaps.connect(self._on_feature_maps)
+        self.worker.attention.connect(self._on_attention)
+        self.worker.show_attention = self.attention_box.isChecked()
         self.worker.failed.connect(lambda text: self.show_message(f"Could not recognise: {text}"))
         self.worker.start()
         self.worker.set_model(self.chooser.current)
@@ -248,6 +261,18 @@ class DrawingPad(QWidget):
         if seq == self._shown_seq:
             self._maps_seq = seq
             self.maps.set_maps(feature_maps)
+
+    def _on_attention(self, seq: int, heat: Any) -> None:
+        if seq == self._shown_seq and self.attention_box.isChecked():
+            self.prepared.set_heat(heat)
+
+    def _attention_toggled(self, shown: bool) -> None:
+        if self.worker is not None:
+            self.worker.show_attention = shown
+        if not shown:
+            self.prepared.set_heat(None)
+        elif self.recognition is not None:
+            self._send()  # the map of the drawing already there
 
     # -- preferences ----------------------------------------------------------------------------
 

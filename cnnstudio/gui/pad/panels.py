@@ -46,6 +46,7 @@ class PreparedView(QWidget):
         self.setMinimumSize(128, 128)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.pixels: np.ndarray | None = None
+        self.heat: np.ndarray | None = None
         self._image: QImage | None = None
         self._grid_key: tuple[int, int, int] | None = None
         self._grid_image = QImage()
@@ -55,6 +56,7 @@ class PreparedView(QWidget):
 
     def set_pixels(self, pixels: np.ndarray | None) -> None:
         self.pixels = pixels
+        self.heat = None
         self._image = None if pixels is None else grey_image(pixels)
         if pixels is not None:
             height, width = pixels.shape[:2]
@@ -65,6 +67,19 @@ class PreparedView(QWidget):
             )
         self.update()
 
+    def set_heat(self, heat: np.ndarray | None) -> None:
+        """Where the model looks (an H x W map in [0, 1] over the pixels shown), or None."""
+        from cnnstudio.engine.insight.overlay import heat_overlay
+        from cnnstudio.gui.widgets.picture import rgb_image
+
+        if self.pixels is None:
+            return
+        self.heat = heat
+        self._image = (
+            grey_image(self.pixels) if heat is None else rgb_image(heat_overlay(self.pixels, heat))
+        )
+        self.update()
+
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         side = min(self.width(), self.height())
@@ -72,7 +87,7 @@ class PreparedView(QWidget):
         painter.fillRect(target, QColor(20, 20, 20))
         if self._image is None:
             painter.setPen(QColor(150, 150, 150))
-            painter.drawText(target, Qt.AlignmentFlag.AlignCenter, "model input")
+            painter.drawText(target, Qt.AlignmentFlag.AlignCenter, _("model input"))
             return
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         painter.drawImage(target, self._image)

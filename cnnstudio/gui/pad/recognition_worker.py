@@ -61,13 +61,17 @@ class RecognitionWorker(LatestRequestWorker):
 
     * `modelReady(ModelInfo)` / `modelRefused(ModelSource, reason)` after each `set_model`;
     * `recognized(seq, Recognition | None)` for the newest canvas (None: nearly empty);
-    * `featureMaps(seq, list[FeatureMaps])` for the same canvas, unless a newer one came.
+    * `featureMaps(seq, list[FeatureMaps])` for the same canvas, unless a newer one came;
+    * `attention(seq, heat)`: where the model looks for its answer (Grad-CAM at the layer the
+      engine finds from the structure, an H x W map in [0, 1] over the model's input), sent with
+      the feature maps while `show_attention` is on, for models that have a spatial layer.
     """
 
     modelReady = Signal(object)
     modelRefused = Signal(object, str)
     recognized = Signal(int, object)
     featureMaps = Signal(int, object)
+    attention = Signal(int, object)
     stop_timeout_ms = 60_000  # loading and tracing a model cannot be interrupted
     slots = ("model", "canvas")  # a model switch first: the canvas waits for it
     auto_start = None  # the pad starts it with the view
@@ -82,6 +86,9 @@ class RecognitionWorker(LatestRequestWorker):
         self._maps_at = 0.0  # perf_counter of the last feature maps sent
         self._recognizers: OrderedDict[ModelSource, Any] = OrderedDict()  # least recent first
         self._recognizer: Any = None
+        # Grad-CAM of the recognizer in use, made on first use: (recognizer, method or None).
+        self._attention: tuple[Any, Any] = (None, None)
+        self.show_attention = True  # set from the GUI thread; read here (a plain bool)
 
     # -- any thread -----------------------------------------------------------------------------
 
@@ -138,7 +145,30 @@ class RecognitionWorker(LatestRequestWorker):
         if stale or (not final and time.perf_counter() - self._maps_at < MAPS_INTERVAL_S):
             return
         self.featureMaps.emit(seq, recognizer.feature_maps(recognition.prepared))
+        if self.show_attention:
+            heat = self._where_it_looks(recognizer, recognition)
+            if heat is not None:
+                self.attention.emit(seq, heat)
         self._maps_at = time.perf_counter()
+
+    def _where_it_looks(self, recognizer: Any, recognition: Any) -> np.ndarray | None:
+        """Grad-CAM of the answer, or None for a model with nothing spatial to look into."""
+        if self._attention[0] is not recognizer:
+            method = None
+            model = getattr(recognizer, "model", None)
+            if model is not None:
+                from cnnstudio.engine.insight.explain import GradCAM
+
+                try:
+                    method = GradCAM(model)
+                except ValueError:  # no spatial layer (a dense-only model): no map, no error
+                    method = None
+            self._attention = (recognizer, method)
+        method = self._attention[1]
+        if method is None:
+            return None
+        answer = int(np.argmax(recognition.probabilities))
+        return method(recognition.prepared[np.newaxis], [answer])[0]
 
 
 def _reason(error: Exception) -> str:

@@ -44,6 +44,7 @@ from cnnstudio.engine.store.runs import (
     RunSummary,
 )
 from cnnstudio.gui.ground.context import StudioContext
+from cnnstudio.gui.runs.glance_chart import GlanceChart
 from cnnstudio.gui.runs.run_export import ExportPanel
 from cnnstudio.gui.runs.run_table import RUN_ID_ROLE, RunTableModel
 from cnnstudio.gui.widgets.chart_data import RunSeries
@@ -130,6 +131,11 @@ class RunBrowser(QWidget):
         self.export_panel.exported.connect(self.context.runsChanged)
         self.export_panel.exported.connect(self.exportFinished)
         self.tabs.addTab(self.export_panel, _("Export"))
+        self.glance = GlanceChart(self.store)
+        self.glance.runClicked.connect(lambda run_id: self.select_runs([run_id]))
+        self.tabs.addTab(self.glance, _("Accuracy for cost"))
+        # The points are read when the tab is looked at, and again when runs change meanwhile.
+        self.tabs.currentChanged.connect(self._refresh_glance)
 
         splitter = QSplitter(Qt.Orientation.Vertical, objectName="runSplitter")
         splitter.addWidget(self.table)
@@ -146,6 +152,10 @@ class RunBrowser(QWidget):
 
     # -- rows and selection ---------------------------------------------------------------------
 
+    def _refresh_glance(self, *_: Any) -> None:
+        if self.tabs.currentWidget() is self.glance:
+            self.glance.refresh()
+
     def refresh(self) -> None:
         """Re-read the run store; the selection is kept by run id."""
         selected = self.selected_ids()
@@ -158,6 +168,7 @@ class RunBrowser(QWidget):
                     index, selection.SelectionFlag.Select | selection.SelectionFlag.Rows
                 )
         self._on_selection()
+        self._refresh_glance()
 
     def selected_ids(self) -> list[str]:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
@@ -410,6 +421,7 @@ class RunBrowser(QWidget):
         """The window is closing: an export cannot be interrupted, so wait for it."""
         if self._loader is not None:
             self._loader.stop_and_wait()
+        self.glance.shutdown()
         self.export_panel.wait()
 
 

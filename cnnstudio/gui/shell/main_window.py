@@ -145,7 +145,20 @@ class MainWindow(QMainWindow):
         from cnnstudio.gui.pad.pad_view import DrawingPad
 
         self.add_view("pad", _("Draw"), DrawingPad(self.context))
+        from cnnstudio.gui.insight.explain_view import ExplainView
+
+        explain = ExplainView(self.context)
+        self.view("graph").lookIntoRequested.connect(
+            lambda location, layer: self._look_into(explain, location, layer)
+        )
+        self.add_view("explain", _("Explain"), explain)
         # Later views slot in the same way, in the order a person works.
+
+    def _look_into(self, explain: QWidget, location: str, layer: str) -> None:
+        from cnnstudio.gui.widgets.trained_models import source_of
+
+        explain.look_into(source_of(location), layer)
+        self.show_view("explain")
 
     def add_view(self, key: str, title: str, widget: QWidget) -> None:
         if key in self._views:

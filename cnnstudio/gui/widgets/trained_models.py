@@ -105,6 +105,20 @@ def file_source(path: str | Path) -> ModelSource:
     return ModelSource(FILE, str(path), _("File {name}").format(name=path.name))
 
 
+def source_of(location: str | Path) -> ModelSource:
+    """The source for a location another view holds: a run folder, the bundled model's file, or
+    any other .keras file."""
+    from cnnstudio.engine.store.runs import Run, is_run_folder
+
+    path = Path(location)
+    bundled = bundled_model()
+    if bundled is not None and path == bundled:
+        return ModelSource()
+    if path.is_dir() and is_run_folder(path):
+        return ModelSource(RUN, str(path), _("Run {name}").format(name=Run(path).id))
+    return file_source(path)
+
+
 def ask_model_file(parent: QWidget | None) -> ModelSource | None:
     """A .keras file the person picks (None: cancelled). Opened later, in safe mode."""
     name, _filter = QFileDialog.getOpenFileName(
@@ -355,4 +369,5 @@ __all__ = [
     "ask_model_file",
     "bundled_model",
     "run_choices",
+    "source_of",
 ]

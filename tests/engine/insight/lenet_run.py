@@ -1,5 +1,6 @@
 """A finished run holding the bundled LeNet-5 (trained on MNIST), made in milliseconds: the
-evaluation tests of the engine and of the GUI need a trained model, not a training."""
+evaluation tests of the engine (conftest's `lenet_run`) and of the GUI need a trained model, not
+a training."""
 
 from __future__ import annotations
 

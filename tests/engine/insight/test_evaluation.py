@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import time
 
 import numpy as np
@@ -105,29 +104,6 @@ def test_cache_round_trip_and_refusals(tmp_path):
     assert read_cache(tmp_path, key) is None
     path.write_bytes(b"\xff\xfe")
     assert read_cache(tmp_path, key) is None
-
-
-@pytest.fixture
-def lenet_run():
-    from cnnstudio.engine.store.runs import RunStore
-    from cnnstudio.locations import resource_path
-
-    run = RunStore().create("lenet5", "mnist-5k")
-    shutil.copyfile(resource_path("pretrained", "lenet5_mnist.keras"), run.model_file)
-    run.write_record(
-        {
-            "schema_version": 2,
-            "model": {"name": "lenet5"},
-            "status": "finished",
-            "config": {"dataset": "mnist-5k", "validation_fraction": 0.2, "seed": 0},
-            "dataset": {
-                "name": "mnist-5k",
-                "class_names": [str(d) for d in range(10)],
-                "image_shape": [28, 28, 1],
-            },
-        }
-    )
-    return run
 
 
 def test_the_bundled_lenet_on_its_validation_split_then_from_the_cache(lenet_run):

@@ -119,8 +119,17 @@ def test_a_run_evaluation_hands_back_the_split_it_evaluated():
     expected = load_dataset("mnist-5k").validation
     np.testing.assert_array_equal(split.images, expected.images)
     assert [row["true"] for row in outcome.figures["predictions"]] == split.labels.tolist()
-    again = evaluation_split(run, None, (28, 28))
+    again = evaluation_split(run, None)
     assert again.identity == split.identity
     seen.clear()
     cached = evaluate_run(run, progress=lambda done, total: seen.append((done, total)))
     assert cached.cached and cached.split.identity == split.identity and seen == [(1000, 1000)]
+
+
+def test_the_shape_a_folder_was_read_at_is_checked():
+    from cnnstudio.engine.insight.galleries import read_shape
+
+    assert read_shape({"data": {"read_as": [28, 28, 1]}}) == (28, 28, 1)
+    for bad in ([28, 28], [28, 28, 2], [0, 28, 1], [28.0, 28, 1], "28x28", None):
+        assert read_shape({"data": {"read_as": bad}}) is None
+    assert read_shape({}) is None and read_shape({"data": []}) is None

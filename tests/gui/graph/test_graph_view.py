@@ -259,6 +259,13 @@ def test_a_trained_model_shows_weight_statistics_and_filters(view, qtbot, tmp_pa
     assert not view.inspector.filters_area.isHidden()
     pixmap = view.inspector.filters.pixmap()
     assert pixmap is not None and pixmap.width() > 6 * 5  # six 5x5 filters, scaled up
+    # A spatial layer of a trained model can be opened in the Explain view; a vector cannot.
+    assert view.inspector.look_button.isVisibleTo(view)
+    with qtbot.waitSignal(view.lookIntoRequested) as asked:
+        view.inspector.look_button.click()
+    assert asked.args == [str(path), "c1_conv"]
+    view.scene.select_node("f6_dense")
+    assert not view.inspector.look_button.isVisibleTo(view)
     # Picking a model in the picker shows that model again.
     show_model(qtbot, view, "lenet5", {"pooling": "max"})
     assert view.result.model is None and view.inspector.weights.isHidden()

@@ -140,6 +140,30 @@ def test_a_refusal_is_said_once_and_cleared_when_the_data_changes(view, qtbot, t
     assert not view.message.isVisible() and view.message.text() == ""
 
 
+def test_an_image_folder_is_evaluated_and_its_files_shown_by_path(view, qtbot, tmp_path):
+    from cnnstudio.engine.data.datasets import load_dataset
+
+    split = load_dataset("mnist-5k").validation
+    for digit in range(10):
+        (tmp_path / str(digit)).mkdir()
+        for row in [int(r) for r in (split.labels == digit).nonzero()[0][:2]]:
+            Image.fromarray(split.images[row, ..., 0]).save(tmp_path / str(digit) / f"{row}.png")
+    view.choose_folder(tmp_path)
+    evaluate(view, qtbot)
+    assert view.figures["count"] == 20 and view.outcome.split is None
+    assert view.progress.value() == view.progress.maximum() == 20
+    view.tabs.setCurrentWidget(view.errors)
+    view.errors.show_cell(4, 4)
+    model = view.errors.model
+    assert len(model.rows()) == view.errors.matrix.counts[4][4] > 0
+    item = model.prediction(0).item
+    assert isinstance(item, str) and item.startswith(str(tmp_path)) and "/4/" in item
+    model.data(model.index(0), Qt.ItemDataRole.DecorationRole)  # as the list view asks
+    qtbot.waitUntil(lambda: model.thumbnail_state(0)[0] != "loading")
+    assert model.thumbnail_state(0) == ("ready", "")
+    assert item in model.data(model.index(0), Qt.ItemDataRole.ToolTipRole)
+
+
 def test_the_run_browsers_evaluate_opens_the_view_on_its_run(qtbot):
     from cnnstudio.gui.shell.main_window import MainWindow
 

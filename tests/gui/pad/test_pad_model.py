@@ -52,6 +52,36 @@ def test_the_bundled_lenet5_reads_mouse_drawn_digits_and_shows_its_maps(qtbot, p
     assert first.tooltip_at(first.cell_rect(0).center()).startswith("c1 (Conv2D")
 
 
+def test_the_pad_shows_where_the_model_looks_as_the_digit_is_drawn(qtbot, pad):
+    import keras
+
+    from cnnstudio.engine.use.digit_recognizer import bundled_model_path
+
+    recognition = draw_digit(qtbot, pad, "7")
+    qtbot.waitUntil(lambda: pad.prepared.heat is not None, timeout=10_000)
+    heat = pad.prepared.heat
+    assert heat.shape == recognition.prepared.shape[:2] and heat.dtype == np.float32
+    # The same map, computed here from the model file with Keras' own gradient tape: the
+    # last spatial layer's channels weighted by the mean gradient of the answer's logit.
+    import tensorflow as tf
+
+    model = keras.models.load_model(bundled_model_path(), compile=False)
+    standardize, lenet = model.get_layer("input_standardization"), model.get_layer("lenet5")
+    probe = keras.Model(lenet.input, [lenet.get_layer("s4_pool").output, lenet.layers[-1].input])
+    dense = lenet.layers[-1]
+    with tf.GradientTape() as tape:
+        features, penultimate = probe(standardize(recognition.prepared[np.newaxis]))
+        logits = tf.matmul(penultimate, dense.kernel) + dense.bias
+        score = logits[0, int(np.argmax(recognition.probabilities))]
+    gradient = tape.gradient(score, features).numpy()[0]
+    cam = np.maximum(np.einsum("hwk,k->hw", features.numpy()[0], gradient.mean(axis=(0, 1))), 0)
+    expected = tf.image.resize(cam[..., None], heat.shape, method="bilinear").numpy()[..., 0]
+    expected = (expected - expected.min()) / (expected.max() - expected.min() + 1e-7)
+    np.testing.assert_allclose(heat, expected, atol=1e-3)
+    pad.attention_box.setChecked(False)
+    assert pad.prepared.heat is None
+
+
 def test_a_file_with_the_wrong_input_is_refused_with_its_reason(qtbot, pad, tmp_path):
     import keras
 
