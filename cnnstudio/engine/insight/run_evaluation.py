@@ -10,6 +10,11 @@ input by the training pipeline's plan, so memory stays flat whatever the folder'
 image is named by its path; a file that cannot be decoded is skipped, counted in the figures'
 `data.skipped` and listed in `RunEvaluation.skipped`. The model comes through
 `Predictor.from_run` (the same loading as `predict`) unless the caller holds one already.
+
+`evaluation_split` is the one place that rebuilds a data set's evaluated split; `evaluate_run`
+hands it back with the figures (`RunEvaluation.split`), so a view shows the very images behind
+each prediction: a prediction's int `item` indexes it. A folder's items are paths instead.
+`progress(done, total)` counts the images read (or skipped), with the total known from the start.
 """
 
 from __future__ import annotations
@@ -57,13 +62,20 @@ class RunEvaluation:
     # Files of an image folder left out, with the reason: all of them when fresh; from the cache,
     # those the scan refused (the figures' data.skipped counts the decoding failures too).
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # The split evaluated, cached or not (its identity is part of the cache key, so it is always
+    # loaded); None for an image folder, which is streamed and named by paths.
+    split: EvaluationSplit | None = None
 
 
 @dataclass
-class _InMemory:
-    images: np.ndarray
-    labels: np.ndarray
-    paths: list[str] | None
+class EvaluationSplit:
+    """A data set's split as evaluated, in memory, before it is fitted to the model's input."""
+
+    images: np.ndarray  # (N, H, W, C) uint8
+    labels: np.ndarray  # (N,) int64
+    paths: list[str] | None  # each image's file, for a run trained on an image folder
+    class_names: list[str]
+    identity: dict[str, Any]  # what the cache key names: data set, split, count, sha256
 
 
 def _is_folder(data: str) -> bool:
@@ -72,8 +84,10 @@ def _is_folder(data: str) -> bool:
     return data.startswith(FOLDER_PREFIX) or Path(data).expanduser().is_dir()
 
 
-def _split_for(run: Run, data: str | None):
-    """(in-memory split, class names, identity) of a data set's validation split."""
+def evaluation_split(run: Run, data: str | None) -> EvaluationSplit:
+    """The split `evaluate_run(run, data=data)` evaluates for a data set: the run's own
+    validation split (None), or a registered data set's (its name). An image folder given as
+    `data` is streamed instead (see the module docstring)."""
     from cnnstudio.engine.data.datasets import load_dataset
 
     config = run.record.get("config") or {}
@@ -94,8 +108,9 @@ def _split_for(run: Run, data: str | None):
     identity["sha256"] = arrays_sha256(split.images, split.labels)
     if split.paths is not None:
         identity["paths"] = True  # items are paths now: an older cache (indices) is stale
-    memory = _InMemory(split.images, split.labels, split.paths)
-    return memory, list(dataset.info.class_names), identity
+    return EvaluationSplit(
+        split.images, split.labels, split.paths, list(dataset.info.class_names), identity
+    )
 
 
 def _no_images(data: str) -> EvaluationDataError:
@@ -110,7 +125,7 @@ def evaluate_run(
     data: str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     use_cache: bool = True,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
     predictor: Any = None,
 ) -> RunEvaluation:
     """Evaluate `run`'s model on its own validation split, or on `data` (a data set name or an
@@ -136,8 +151,8 @@ def evaluate_run(
             "read_as": list(predictor.source_shape),
         }
     else:
-        memory, class_names, identity = _split_for(run, data)
-        labels = memory.labels
+        memory = evaluation_split(run, data)
+        class_names, identity, labels = memory.class_names, memory.identity, memory.labels
     classes = int(predictor.model.output_shape[-1])
     if len(class_names) != classes:
         raise EvaluationDataError(
@@ -154,10 +169,21 @@ def evaluate_run(
         )
     key = cache_key(model_hash, identity)
     skipped = list(scan.skipped) if scan is not None else []
+    total = len(labels)
     if use_cache:
         cached = read_cache(run.path, key)
         if cached is not None:
-            return RunEvaluation(cached, True, None, run.path / "evaluation.json", skipped)
+            if progress is not None:
+                progress(total, total)
+            return RunEvaluation(cached, True, None, run.path / "evaluation.json", skipped, memory)
+    if progress is not None:
+        progress(0, total)
+    refused = len(skipped)  # by the scan; the files the batches skip count as read
+
+    def images_read(done: int) -> None:
+        if progress is not None:
+            progress(done + len(skipped) - refused, total)
+
     if scan is not None:
         model: Any = _PixelsModel(predictor)
         batches: Any = _folder_batches(predictor, scan.images, batch_size, skipped)
@@ -173,7 +199,7 @@ def evaluate_run(
         class_names,
         items=items,
         data={**identity, "model_sha256": model_hash},
-        progress=progress,
+        progress=images_read,
     )
     if scan is not None:
         if result.metrics.count == 0:
@@ -185,7 +211,7 @@ def evaluate_run(
         cache_file: Path | None = write_cache(run.path, key, figures)
     except OSError:
         cache_file = None  # a read-only run folder: the evaluation stands, uncached
-    return RunEvaluation(figures, False, result, cache_file, skipped)
+    return RunEvaluation(figures, False, result, cache_file, skipped, memory)
 
 
 class _TracedModel:
@@ -206,7 +232,9 @@ class _PixelsModel(_TracedModel):
         return self.predictor.outputs_of_pixels(batch)
 
 
-def _memory_batches(memory: _InMemory, predictor: Any, batch_size: int) -> Iterator[np.ndarray]:
+def _memory_batches(
+    memory: EvaluationSplit, predictor: Any, batch_size: int
+) -> Iterator[np.ndarray]:
     from cnnstudio.engine.data.data_types import Split
     from cnnstudio.engine.data.pipeline import make_pipeline
 

@@ -10,26 +10,13 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from cnnstudio.gui.widgets.images import to_qimage
 from cnnstudio.i18n import _
 
 CELL = 72  # smallest image side in pixels: MNIST's 28 px scaled x2.5+ stays crisp (nearest)
 MAX_CELL = 96  # cells grow up to this to fill the width, instead of leaving a strip empty
 LABEL_HEIGHT = 18
 GAP = 8
-
-
-def to_qimage(image: np.ndarray) -> QImage:
-    """(H, W, 1) or (H, W, 3) uint8 -> a QImage that owns its pixels."""
-    image = np.ascontiguousarray(image)
-    height, width = image.shape[:2]
-    channels = image.shape[2] if image.ndim == 3 else 1
-    if channels == 1:
-        data = np.ascontiguousarray(image.reshape(height, width))
-        qimage = QImage(data.data, width, height, width, QImage.Format.Format_Grayscale8)
-    else:
-        data = np.ascontiguousarray(image[..., :3])
-        qimage = QImage(data.data, width, height, 3 * width, QImage.Format.Format_RGB888)
-    return qimage.copy()  # detach from the NumPy buffer, which may be freed
 
 
 class SampleGrid(QWidget):

@@ -4,7 +4,8 @@ open the folder, export with the round-trip check (`run_export.ExportPanel`).
 The table is a `RunTableModel` (one row per `RunSummary`) behind a `QSortFilterProxyModel`, so
 sorting and the filter box cost the model nothing. Selecting rows shows their charts overlaid
 (each run keeps its colour). Resuming is the training view's job: the browser emits
-`resumeRequested(run_id)` and the window connects it. A damaged run (its run.json unreadable) is
+`resumeRequested(run_id)` and the window connects it; evaluating is the evaluate view's, through
+`evaluateRequested(run folder)` the same way. A damaged run (its run.json unreadable) is
 listed as `damaged` with the reason; it can be opened in a file manager and deleted, no more.
 """
 
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.engine.formatting import format_count
 from cnnstudio.engine.store.runs import (
     DAMAGED,
+    MODEL_FILE,
     Run,
     RunSchemaError,
     RunStore,
@@ -51,6 +53,7 @@ from cnnstudio.i18n import _
 
 class RunBrowser(QWidget):
     resumeRequested = Signal(str)
+    evaluateRequested = Signal(str)  # the run's folder (the context's store may live anywhere)
     # An export ended (its result is in the export log); for tests and scripts.
     exportFinished = Signal()
     historyShown = Signal(str)  # a run's history was read and drawn
@@ -89,6 +92,7 @@ class RunBrowser(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         for key, text, slot in (
             ("resume", _("Resume"), self._on_resume),
+            ("evaluate", _("Evaluate"), self._on_evaluate),
             ("rename", _("Rename…"), self._on_rename),
             ("tags", _("Tags…"), self._on_tags),
             ("delete", _("Delete…"), self._on_delete),
@@ -197,6 +201,13 @@ class RunBrowser(QWidget):
             self.buttons[key].setEnabled(readable)
         self.buttons["folder"].setEnabled(one is not None)
         self.buttons["delete"].setEnabled(bool(ids))
+        evaluable = readable and one is not None and (one.path / MODEL_FILE).is_file()
+        self.buttons["evaluate"].setEnabled(evaluable)
+        self.buttons["evaluate"].setToolTip(
+            _("Evaluate this run's model: figures, confusion matrix, the images it gets wrong")
+            if evaluable
+            else _("Select one run that saved a model to evaluate it")
+        )
         resumable = one is not None and one.resumable
         self.buttons["resume"].setEnabled(resumable)
         self.buttons["resume"].setToolTip(
@@ -376,6 +387,13 @@ class RunBrowser(QWidget):
         ids = self.selected_ids()
         if len(ids) == 1:
             self.resumeRequested.emit(ids[0])
+
+    def _on_evaluate(self) -> None:
+        ids = self.selected_ids()
+        summary = self._summary(ids[0]) if len(ids) == 1 else None
+        if summary is not None:
+            self.evaluateRequested.emit(str(summary.path))
+            self.context.viewRequested.emit("evaluate")
 
     def _on_open_folder(self) -> None:
         ids = self.selected_ids()

@@ -131,13 +131,17 @@ class MainWindow(QMainWindow):
         self.add_view("data", _("Data"), DataPanel(self.context))
         # Closing while training: the training view asks (confirm_close), then stops the run
         # and waits for its thread (shutdown); the run keeps its last epoch's checkpoint.
+        from cnnstudio.gui.insight.evaluation_view import EvaluationView
         from cnnstudio.gui.runs.run_browser import RunBrowser
         from cnnstudio.gui.training.training_panel import TrainingPanel
 
         training, runs = TrainingPanel(self.context), RunBrowser(self.context)
+        evaluation = EvaluationView(self.context)
         runs.resumeRequested.connect(training.resume_run)
+        runs.evaluateRequested.connect(evaluation.open_run)
         self.add_view("training", _("Training"), training)
         self.add_view("runs", _("Runs"), runs)
+        self.add_view("evaluate", _("Evaluate"), evaluation)
         from cnnstudio.gui.pad.pad_view import DrawingPad
 
         self.add_view("pad", _("Draw"), DrawingPad(self.context))

@@ -10,7 +10,9 @@ inspect), newest first, and .keras files the person opened. Two presentations of
 * `TrainedModelChooser`: a combo, an "Open .keras…" button and the model in use, for a view
   that keeps one model (the pad). The view loads a choice on its worker, then `set_current`, or
   `refuse(source, reason)`, so the combo always names the model that answers;
-* `TrainedModelMenu`: a menu, for a button that opens a model once (the graph's "Open trained…").
+* `TrainedModelMenu`: a menu, for a button that opens a model once (the graph's "Open trained…");
+* `RunChooser`: a combo of runs only, for a view that needs what a run knows besides its model
+  (the evaluation view: the run's own validation split).
 """
 
 from __future__ import annotations
@@ -288,6 +290,72 @@ class TrainedModelMenu(QMenu):
         self.chosen.emit(source)
 
 
+class RunChooser(QComboBox):
+    """The usable runs of a store, newest first; `runChosen(ModelSource | None)` when the choice
+    changes. `refresh()` keeps the chosen run (by folder) while it is still listed."""
+
+    runChosen = Signal(object)
+
+    def __init__(
+        self,
+        store: RunStore,
+        parent: QWidget | None = None,
+        *,
+        usable: Callable[[RunSummary], bool] = WITH_MODEL,
+        name: str = "runChooser",
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setAccessibleName(_("Run"))
+        self.store = store
+        self._usable = usable
+        # A long run name must not widen the window: the combo shows about this many characters.
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(24)
+        self.setPlaceholderText(_("No run has saved a model yet"))
+        self.currentIndexChanged.connect(lambda _index: self.runChosen.emit(self.current()))
+        self.refresh()
+
+    def current(self) -> ModelSource | None:
+        source = self.currentData()
+        return source if isinstance(source, ModelSource) else None
+
+    def refresh(self) -> None:
+        """Re-list the runs (one finished, was renamed or deleted); the choice stays if listed."""
+        chosen = self.current()
+        try:
+            sources = run_choices(self.store, self._usable)
+            self.setToolTip("")
+        except OSError as error:  # an unreadable runs folder: say so, list nothing
+            sources = []
+            self.setToolTip(_("Runs unavailable: {error}").format(error=error))
+        self.blockSignals(True)
+        self.clear()
+        for source in sources:
+            self.addItem(source.label, source)
+        locations = [source.location for source in sources]
+        # With a placeholder text the combo chooses nothing by itself: the newest run, else.
+        if chosen is not None and chosen.location in locations:
+            self.setCurrentIndex(locations.index(chosen.location))
+        else:
+            self.setCurrentIndex(0 if sources else -1)
+        self.blockSignals(False)
+        if self.current() != chosen:
+            self.runChosen.emit(self.current())
+
+    def select_run(self, folder: str | Path) -> bool:
+        """Choose the run in `folder` (re-listing once if it is new); False if it is not usable."""
+        for attempt in range(2):
+            for index in range(self.count()):
+                source = self.itemData(index)
+                if Path(source.location) == Path(folder):
+                    self.setCurrentIndex(index)
+                    return True
+            if attempt == 0:
+                self.refresh()
+        return False
+
+
 __all__ = [
     "BUNDLED",
     "FILE",
@@ -295,6 +363,7 @@ __all__ = [
     "RUN",
     "WITH_MODEL",
     "ModelSource",
+    "RunChooser",
     "TrainedModelChooser",
     "TrainedModelMenu",
     "ask_model_file",

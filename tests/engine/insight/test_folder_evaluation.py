@@ -49,12 +49,15 @@ def test_a_folder_is_streamed_with_paths_and_its_unreadable_files_counted(lenet_
     _truncated_png(root / "7" / "cut.png")  # refused while decoding
     done = []
     # Batches of 7 over 31 files: several batches, one of them with a file that fails.
-    outcome = evaluate_run(lenet_run, data=str(root), batch_size=7, progress=done.append)
+    outcome = evaluate_run(
+        lenet_run, data=str(root), batch_size=7, progress=lambda *seen: done.append(seen)
+    )
     figures = json.loads(json.dumps(outcome.figures))
     predictions = figures["predictions"]
     in_folder_order = sorted(written, key=lambda path: (path.parent.name, path.name))
     assert [row["item"] for row in predictions] == [str(path) for path in in_folder_order]
-    assert done[-1] == 30 and figures["count"] == 30
+    # Progress counts the files the scan kept, read or skipped: 31, of which 30 evaluated.
+    assert done[0] == (0, 31) and done[-1] == (31, 31) and figures["count"] == 30
     assert figures["data"]["skipped"] == 2 and figures["data"]["split"] == "all"
     skipped = {Path(path).name: reason for path, reason in outcome.skipped}
     assert set(skipped) == {"broken.png", "cut.png"} and "truncated" in skipped["cut.png"]

@@ -150,3 +150,24 @@ def test_no_bundled_model_in_this_installation(qtbot, store, monkeypatch):
     qtbot.addWidget(menu)
     menu.refill()
     assert "The bundled LeNet-5 (trained on MNIST)" not in [a.text() for a in menu.actions()]
+
+
+def test_the_run_chooser_lists_runs_with_a_model_and_keeps_the_choice(store, qtbot):
+    from cnnstudio.gui.widgets.trained_models import RunChooser
+
+    chooser = RunChooser(store)
+    qtbot.addWidget(chooser)
+    listed = [chooser.itemData(i).location for i in range(chooser.count())]
+    assert listed == [str(store.new.path), str(store.stopped.path), str(store.old.path)]
+    with qtbot.waitSignal(chooser.runChosen) as chosen:
+        assert chooser.select_run(store.old.path)
+    assert chosen.args[0].location == str(store.old.path)
+    newer = make_run(store, 1_700_000_400, "finished")
+    chooser.refresh()  # a new run is listed first; the choice stays
+    assert chooser.itemData(0).location == str(newer.path)
+    assert chooser.current().location == str(store.old.path)
+    assert not chooser.select_run(store.bare.path)  # no model.keras: not offered
+    store.delete(store.old.id)
+    with qtbot.waitSignal(chooser.runChosen):
+        chooser.refresh()
+    assert chooser.current() is not None and chooser.current().location != str(store.old.path)
