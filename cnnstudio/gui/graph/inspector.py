@@ -186,6 +186,7 @@ class Inspector(QWidget):
         self.look_button.setToolTip(
             _("Open this layer in the Explain view: its activations for an image, its filters")
         )
+        self.look_button.setAccessibleName(_("See what this layer sees"))
         self.look_button.clicked.connect(lambda: self.lookInto.emit(self._layer))
         self.look_button.hide()
         self._layer = ""

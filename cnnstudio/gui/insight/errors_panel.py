@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -44,6 +44,9 @@ SOURCES = (
 
 
 class ErrorsPanel(QWidget):
+    # An image of the gallery to explain: ("pixels" | "file", the image or its path, a label).
+    explainRequested = Signal(str, object, str)
+
     def __init__(self, loader: ThumbnailLoader, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("evaluationErrors")
@@ -70,6 +73,8 @@ class ErrorsPanel(QWidget):
         self.caption.setAccessibleName(_("What the gallery shows"))
         self.model = GalleryModel(self, loader)
         self.gallery = GalleryView(self.model)
+        self.gallery.setToolTip(_("Double-click an image (or press Enter) to see where it looks"))
+        self.gallery.activated.connect(self._explain)
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         right.addWidget(self.source)
@@ -86,6 +91,23 @@ class ErrorsPanel(QWidget):
         splitter.setChildrenCollapsible(False)
         QHBoxLayout(self).addWidget(splitter)
         self.layout().setContentsMargins(0, 0, 0, 0)
+
+    def _explain(self, index: Any) -> None:
+        found = self.model.image_of(index.row())
+        if found is None:
+            return
+        prediction = self.model.prediction(index.row())
+        names = [str(name) for name in self._figures.get("class_names") or []]
+        label = _("evaluated image {row}: labelled {true}, predicted {predicted}").format(
+            row=prediction.row + 1,
+            true=names[prediction.true] if prediction.true < len(names) else prediction.true,
+            predicted=(
+                names[prediction.predicted]
+                if prediction.predicted < len(names)
+                else prediction.predicted
+            ),
+        )
+        self.explainRequested.emit(found[0], found[1], label)
 
     def show_evaluation(
         self,

@@ -72,6 +72,8 @@ class EvaluationView(QWidget):
     # An evaluation was shown (fresh or cached), or ended without one: for tests and scripts.
     evaluationShown = Signal()
     evaluationEnded = Signal()
+    # An image of the galleries to explain with the run's model: (run folder, kind, value, label)
+    explainRequested = Signal(str, str, object, str)
 
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -141,6 +143,7 @@ class EvaluationView(QWidget):
 
         self.summary = SummaryPanel()
         self.errors = ErrorsPanel(self.thumbnails)
+        self.errors.explainRequested.connect(self._explain)
         self.reliability = ReliabilityDiagram()
         self.pr_curves = PrecisionRecallChart()
         curves = QSplitter(Qt.Orientation.Horizontal, objectName="curvesSplitter")
@@ -200,6 +203,10 @@ class EvaluationView(QWidget):
             self.choose_folder(folder)
         else:
             self.data.setCurrentIndex(self._data_index)  # cancelled: the last choice stays
+
+    def _explain(self, kind: str, value: object, label: str) -> None:
+        if self._shown is not None:
+            self.explainRequested.emit(self._shown[0], kind, value, label)
 
     def open_run(self, folder: str | Path) -> bool:
         """Evaluate the run in `folder` (the run browser's Evaluate): chosen here, evaluated now

@@ -104,7 +104,10 @@ class ExplainView(QWidget):
 
     def explain_pixels(self, source: ModelSource, pixels: np.ndarray, label: str) -> None:
         """Explain `pixels` (uint8, at the training images' size) with the model of `source`."""
-        request = ImageRequest("pixels", np.asarray(pixels), label)
+        self.explain_image(source, ImageRequest("pixels", np.asarray(pixels), label))
+
+    def explain_image(self, source: ModelSource, request: ImageRequest) -> None:
+        """Explain an image another view holds (pixels or a file) with the model of `source`."""
         self.tabs.setCurrentWidget(self.attention)
         if self.model is not None and self.model.source == source:
             self._send_image(request)

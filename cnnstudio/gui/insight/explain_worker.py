@@ -157,7 +157,7 @@ class ExplainWorker(LatestRequestWorker):
                     _("{path}: {reason}").format(path=request.value, reason=error)
                 )
                 return
-            label = Path(request.value).name
+            label = request.label or Path(request.value).name
         elif request.kind == "sample":
             pixels, true_class, label = self._sample(int(request.value))
             fitted = self.predictor.fit_pixels(pixels[np.newaxis])[0]

@@ -101,6 +101,16 @@ class GalleryModel(QAbstractListModel):
     def prediction(self, index: int) -> Prediction:
         return self._predictions[self._rows[index]]
 
+    def image_of(self, index: int) -> tuple[str, Any] | None:
+        """What the Explain view needs to show the item at `index`: ("pixels", the split's
+        uint8 image) or ("file", its path); None when the split is not at hand."""
+        item = self.prediction(index).item
+        if isinstance(item, str):
+            return "file", item
+        if self._images is not None and 0 <= item < len(self._images):
+            return "pixels", self._images[item]
+        return None
+
     def thumbnail_state(self, index: int) -> tuple[str, str]:
         """("ready" | "loading" | "failed", reason) of the item at `index`."""
         prediction = self.prediction(index)

@@ -151,8 +151,20 @@ class MainWindow(QMainWindow):
         self.view("graph").lookIntoRequested.connect(
             lambda location, layer: self._look_into(explain, location, layer)
         )
+        evaluation.explainRequested.connect(
+            lambda run, kind, value, label: self._explain_image(explain, run, kind, value, label)
+        )
         self.add_view("explain", _("Explain"), explain)
         # Later views slot in the same way, in the order a person works.
+
+    def _explain_image(
+        self, explain: QWidget, run: str, kind: str, value: object, label: str
+    ) -> None:
+        from cnnstudio.gui.insight.explain_worker import ImageRequest
+        from cnnstudio.gui.widgets.trained_models import source_of
+
+        explain.explain_image(source_of(run), ImageRequest(kind, value, label))
+        self.show_view("explain")
 
     def _look_into(self, explain: QWidget, location: str, layer: str) -> None:
         from cnnstudio.gui.widgets.trained_models import source_of

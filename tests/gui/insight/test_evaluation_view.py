@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
@@ -181,4 +182,18 @@ def test_the_run_browsers_evaluate_opens_the_view_on_its_run(qtbot):
         assert window.current_view() == "evaluate"
     assert view.runs.current().location == str(run.path)
     qtbot.waitUntil(lambda: not view.is_evaluating())
+    # An image of the gallery, double-clicked: the Explain view shows it with the run's model.
+    explain = window.view("explain")
+    gallery = view.errors.gallery
+    view.tabs.setCurrentWidget(view.errors)
+    qtbot.waitUntil(lambda: gallery.model().rowCount() > 0)
+    first = gallery.model().prediction(0)
+    pixels = view.outcome.split.images[first.item]
+    with qtbot.waitSignal(explain.explanationShown, timeout=EVALUATION_TIMEOUT_MS):
+        gallery.activated.emit(gallery.model().index(0))
+        assert window.current_view() == "explain"
+    assert explain.model.source.location == str(run.path)
+    assert f"evaluated image {first.row + 1}" in explain.image_label.text()
+    # LeNet-5 reads the 28 x 28 digit padded to 32 x 32: the same pixels, scaled to [0, 1].
+    np.testing.assert_allclose(explain.image.fitted[2:30, 2:30], pixels / 255.0, atol=1e-6)
     window.close()
