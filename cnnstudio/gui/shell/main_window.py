@@ -142,9 +142,6 @@ class MainWindow(QMainWindow):
         self.add_view("training", _("Training"), training)
         self.add_view("runs", _("Runs"), runs)
         self.add_view("evaluate", _("Evaluate"), evaluation)
-        from cnnstudio.gui.pad.pad_view import DrawingPad
-
-        self.add_view("pad", _("Draw"), DrawingPad(self.context))
         from cnnstudio.gui.insight.explain_view import ExplainView
 
         explain = ExplainView(self.context)
@@ -155,6 +152,9 @@ class MainWindow(QMainWindow):
             lambda run, kind, value, label: self._explain_image(explain, run, kind, value, label)
         )
         self.add_view("explain", _("Explain"), explain)
+        from cnnstudio.gui.pad.pad_view import DrawingPad
+
+        self.add_view("pad", _("Draw"), DrawingPad(self.context))
         # Later views slot in the same way, in the order a person works.
 
     def _explain_image(

@@ -263,14 +263,16 @@ def test_the_screenshot_draws_a_digit_and_waits_for_its_maps(qtbot, pad):
     assert pad.recognition is not None and list(pad.maps.grids) == ["c1", "s2"]
 
 
-def test_the_window_lists_the_pad_after_the_runs_and_starts_it_only_when_shown(qtbot):
+def test_the_window_lists_the_pad_after_the_runs_and_their_insight_and_starts_it_only_when_shown(
+    qtbot,
+):
     from cnnstudio.gui.ground.context import StudioContext
     from cnnstudio.gui.shell.main_window import MainWindow
 
     window = MainWindow(StudioContext(), use_settings=False)
     qtbot.addWidget(window)
     keys = window.view_keys()
-    assert keys.index("pad") == keys.index("runs") + 1
+    assert keys[keys.index("runs") :] == ["runs", "evaluate", "explain", "pad"]
     pad = window.view("pad")
     window.show()
     window.context.mark_engine_ready()
