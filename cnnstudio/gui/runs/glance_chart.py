@@ -59,6 +59,14 @@ def _seconds_text(value: float) -> str:
     return _("{value:.1f} h").format(value=value / 3600)
 
 
+def _accuracy_step(spread: float) -> float:
+    """A round step for the accuracy axis: 4 to 10 ticks over `spread`."""
+    for step in (0.005, 0.01, 0.02, 0.05, 0.1, 0.2):
+        if spread / step <= 8:
+            return step
+    return 0.25
+
+
 def cost_text(axis: str, value: float) -> str:
     return _seconds_text(value) if axis == "seconds" else format_count(int(value))
 
@@ -109,11 +117,13 @@ class ScatterPlot(QWidget):
         costs = [math.log10(p.cost(self.axis)) for p in self.points]
         values = [p.accuracy for p in self.points]
         low, high = min(costs), max(costs)
-        if high - low < 0.5:
-            low, high = low - 0.25, high + 0.25
+        # A margin on both sides, so no point sits on the frame.
+        margin = max(0.25, 0.06 * (high - low))
         bottom, top = min(values), max(values)
-        spread = max(top - bottom, 0.02)
-        return low, high, max(0.0, bottom - 0.1 * spread), min(1.0, top + 0.1 * spread)
+        step = _accuracy_step(top - bottom)
+        bottom = max(0.0, math.floor((bottom - 0.02) / step) * step)
+        top = min(1.0, math.ceil((top + 0.02) / step) * step)
+        return low - margin, high + margin, bottom, top
 
     def position(self, point: Any) -> QPointF:
         rect = self._plot_rect()
@@ -185,10 +195,13 @@ class ScatterPlot(QWidget):
                 label = cost_text(self.axis, 10.0**power)
                 width = metrics.horizontalAdvance(label)
                 painter.drawText(QPointF(x - width / 2, rect.bottom() + metrics.height()), label)
-        for share in (0.0, 0.5, 1.0):
-            value = bottom + share * (top - bottom)
+        step = _accuracy_step(top - bottom)
+        for index in range(round((top - bottom) / step) + 1):
+            value = bottom + index * step
+            share = (value - bottom) / ((top - bottom) or 1.0)
             y = rect.bottom() - share * rect.height()
-            label = _("{value:.1%}").format(value=value)
+            pattern = _("{value:.0%}") if step >= 0.01 else _("{value:.1%}")
+            label = pattern.format(value=value)
             width = metrics.horizontalAdvance(label)
             painter.drawText(QPointF(rect.left() - width - 4, y + metrics.ascent() / 2), label)
         front = sorted(
