@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -11,29 +10,12 @@ import pytest
 from PIL import Image
 
 from cnnstudio import cli
+from tests.engine.insight.lenet_run import make_lenet_run
 
 
 @pytest.fixture
 def lenet_run():
-    from cnnstudio.engine.store.runs import RunStore
-    from cnnstudio.locations import resource_path
-
-    run = RunStore().create("lenet5", "mnist-5k")
-    shutil.copyfile(resource_path("pretrained", "lenet5_mnist.keras"), run.model_file)
-    run.write_record(
-        {
-            "schema_version": 2,
-            "model": {"name": "lenet5"},
-            "status": "finished",
-            "config": {"dataset": "mnist-5k", "validation_fraction": 0.2, "seed": 0},
-            "dataset": {
-                "name": "mnist-5k",
-                "class_names": [str(d) for d in range(10)],
-                "image_shape": [28, 28, 1],
-            },
-        }
-    )
-    return run
+    return make_lenet_run()
 
 
 def test_evaluate_prints_the_figures_and_writes_every_prediction(lenet_run, tmp_path, capsys):

@@ -19,12 +19,12 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from cnnstudio.engine.data.data_types import Dataset, DatasetInfo, LoadReport, Split
 from cnnstudio.engine.data.images import probe, read_pixels, reason_of
+from cnnstudio.engine.errors import CodedError
 from cnnstudio.i18n import _
 from cnnstudio.locations import expand_user_path
 
@@ -35,13 +35,8 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif"})
 MAX_DEFAULT_SIDE = 256
 
 
-class ImageFolderError(ValueError):
+class ImageFolderError(CodedError):
     """A folder that cannot be used as an image folder; `code` says why, `values` with what."""
-
-    def __init__(self, code: str, message: str, **values: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.values = values
 
 
 @dataclass(frozen=True)

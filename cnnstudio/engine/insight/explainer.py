@@ -23,6 +23,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from cnnstudio.engine.errors import CodedError
 from cnnstudio.engine.insight import targets
 from cnnstudio.engine.insight.explain import METHODS, BaseCAM, GradCAM, make_method
 from cnnstudio.engine.insight.receptive import EffectiveField, FieldBox, theoretical_box
@@ -33,13 +34,8 @@ from cnnstudio.i18n import _
 MAX_FILTERS = 64
 
 
-class InsightError(ValueError):
+class InsightError(CodedError):
     """A request the model cannot answer (code: stable, values: what the message names)."""
-
-    def __init__(self, code: str, message: str, **values: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.values = values
 
 
 @dataclass

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from cnnstudio.engine.errors import CodedError
 from cnnstudio.engine.insight.evaluation import (
     EvaluationResult,
     arrays_sha256,
@@ -44,13 +45,8 @@ from cnnstudio.locations import expand_user_path
 DEFAULT_BATCH_SIZE = 256
 
 
-class EvaluationDataError(ValueError):
+class EvaluationDataError(CodedError):
     """The data asked for cannot be evaluated by this model (code: a stable reason)."""
-
-    def __init__(self, code: str, message: str, **values: Any) -> None:
-        super().__init__(message)
-        self.code = code
-        self.values = values
 
 
 @dataclass
