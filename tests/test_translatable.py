@@ -178,6 +178,46 @@ def test_the_compiled_chinese_catalog_matches_its_source():
         assert compiled.gettext(message.id) == message.string, "run `make translations`"
 
 
+def _fields(text: str) -> list[str]:
+    """The replacement fields of a format string, as written ("{value:.1%}" -> "value:.1%")."""
+    import string
+
+    fields = []
+    for _literal, name, spec, conversion in string.Formatter().parse(text):
+        if name is not None:
+            fields.append(f"{name}!{conversion or ''}:{spec or ''}")
+    return sorted(fields)
+
+
+def test_every_entry_has_its_chinese_with_the_same_placeholders_and_markup():
+    """Nothing of the app is left in English in Chinese (issue 24), and no translation drops or
+    renames a placeholder (a KeyError at run time) or a tag."""
+    from babel.messages.pofile import read_po
+
+    with open(CATALOG / "locale" / "zh_CN" / "LC_MESSAGES" / "cnnstudio.po", "rb") as handle:
+        catalog = read_po(handle, locale="zh_CN")
+    untranslated, broken = [], []
+    for message in catalog:
+        if not message.id:
+            continue
+        english = message.id if isinstance(message.id, str) else message.id[0]
+        chinese = message.string if isinstance(message.string, str) else message.string[0]
+        if not chinese or message.fuzzy:
+            untranslated.append(english)
+            continue
+        try:
+            same = _fields(english) == _fields(chinese)
+        except ValueError:  # a brace that is not a field (rare): compare the braces
+            same = (english.count("{"), english.count("}")) == (
+                chinese.count("{"),
+                chinese.count("}"),
+            )
+        if not same or english.count("<") != chinese.count("<"):
+            broken.append(english)
+    assert untranslated == [], f"{len(untranslated)} untranslated, e.g. {untranslated[:3]}"
+    assert broken == [], f"placeholders or tags differ: {broken[:3]}"
+
+
 def test_the_language_follows_the_environment_and_falls_back_to_english(monkeypatch):
     from cnnstudio import i18n
 

@@ -187,7 +187,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
             "on from where it is, never jumps: a cosine schedule decays from its "
             "current rate to 0 at the new last epoch (one that already reached 0 "
             "is refused: start a new run), a step schedule keeps the drops it made "
-            "and makes the ones ahead at 50% and 75% of the new total."
+            "and makes the ones ahead at half and three quarters of the new total."
         ),
     )
     resume.add_argument("run", metavar="RUN", help=_("run id (or its start, or its folder)"))
