@@ -109,7 +109,7 @@ class Predictor:
             model,
             class_names=dataset.get("class_names"),
             source_shape=_shape(dataset.get("image_shape")) or _dataset_shape(dataset.get("name")),
-            description=f"run {handle.id} ({source.name})",
+            description=_("run {id} ({name})").format(id=handle.id, name=source.name),
         )
 
     @classmethod

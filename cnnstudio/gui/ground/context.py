@@ -45,6 +45,11 @@ class StudioContext(QObject):
     runsChanged = Signal()
     # A view asks the window to bring another view to the front (for example "training").
     viewRequested = Signal(str)
+    # A model card, a lesson or the layer graph asks for a concept demonstration by its key
+    # ("convolution", "pooling", "normalization", "dropout", "one_by_one", "residual",
+    # "activations", "receptive_field"), or for a term of the glossary by its key.
+    conceptRequested = Signal(str)
+    glossaryRequested = Signal(str)
 
     def __init__(self, run_store: RunStore | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
