@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         # time.time() of the first show event (start-up measurement); None before.
         self.shown_at: float | None = None
         self._closed = False
+        self._ending = 0  # views still ending their work after the person agreed to close
 
         self._sidebar = QListWidget(objectName="viewList")
         self._sidebar.setAccessibleName(_("Views"))
@@ -442,9 +443,18 @@ class MainWindow(QMainWindow):
             # After this event returns, so the first frame is painted before anything else.
             QTimer.singleShot(0, self.firstShown.emit)
 
+    def _close_when_ended(self) -> None:
+        self._ending -= 1
+        if self._ending == 0:
+            # Queued: the view's own handling of its end runs first.
+            QTimer.singleShot(0, self.close)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._closed:
             event.accept()
+            return
+        if self._ending:  # already agreed and stopping: closes by itself once saved
+            event.ignore()
             return
         # Views with work in flight (training) ask the person first; any "no" keeps the window.
         for view in self._views.values():
@@ -452,6 +462,23 @@ class MainWindow(QMainWindow):
             if callable(confirm) and not confirm():
                 event.ignore()
                 return
+        # Work that ends on its own schedule (a run finishing its step and saving itself): the
+        # window says so at once and stays responsive, and closes when the last has ended.
+        ending = [
+            view
+            for view in self._views.values()
+            if callable(getattr(view, "end_before_close", None))
+            and view.end_before_close(self._close_when_ended)
+        ]
+        if ending:
+            self._ending = len(ending)
+            event.ignore()
+            self.centralWidget().setEnabled(False)
+            self.menuBar().setEnabled(False)
+            self.statusBar().showMessage(
+                _("Stopping the training run and saving it; the window closes when it is saved…")
+            )
+            return
         self._closed = True
         self.save_settings()
         for view in self._views.values():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -235,6 +235,17 @@ class TrainingPanel(QWidget):
 
     def confirm_close(self) -> bool:
         return not self.is_training() or self.ask_stop()
+
+    def end_before_close(self, ended: Any) -> bool:
+        """The window is closing (the person agreed): stop the run without waiting for it and
+        call `ended()` once it has saved itself; False when nothing is training."""
+        if not self.is_training():
+            return False
+        self.controller.finished.connect(
+            lambda _result: ended(), Qt.ConnectionType.SingleShotConnection
+        )
+        self.stop()
+        return True
 
     def shutdown(self) -> None:
         self.stop_and_wait(120_000)

@@ -190,7 +190,15 @@ def test_closing_the_window_during_training_stops_the_run_and_keeps_it(qtbot):
     window.close()
     assert window.isVisible() and panel.is_training()  # "No" keeps the window and the run
     panel.ask_stop = lambda: True
+    closed = []
+    window.closed.connect(lambda: closed.append(True))
     window.close()
+    # At once: the window says it is stopping, is no longer usable, and does not wait frozen.
+    assert "Stopping" in window.statusBar().currentMessage()
+    assert not window.centralWidget().isEnabled()
+    assert panel.status == "stopping"
+    window.close()  # a second close while it stops asks nothing and changes nothing
+    qtbot.waitUntil(lambda: bool(closed), timeout=120_000)
     assert not window.isVisible() and not panel.is_training()
     record = run_record(panel)
     assert record["status"] == "stopped" and record["checkpoint"]["epoch"] >= 1
