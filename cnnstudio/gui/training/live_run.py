@@ -53,6 +53,14 @@ def preload_charts() -> None:
         _charts_preloader.start()
 
 
+# What the progress bar says once a run has ended.
+_END_FORMATS = {
+    "finished": lambda: _("Finished"),
+    "stopped": lambda: _("Stopped"),
+    "failed": lambda: _("Failed"),
+}
+
+
 class LiveRunView(QWidget):
     """Status, progress and chart of the run in progress (or the last one)."""
 
@@ -72,6 +80,7 @@ class LiveRunView(QWidget):
         self._batch_size = 1
         self._steps = 1
         self._learning_rate: float | None = None
+        self._last_epoch: tuple[int, int] | None = None  # (epoch, epochs) of the last batch
         self.status_label = selectable_label("runStatusLabel", "Run status")
         self.status_label.setText(_("Ready when you are: pick a model and data set, then Train."))
         self.progress = QProgressBar(objectName="trainingProgress")
@@ -125,6 +134,7 @@ class LiveRunView(QWidget):
         self.status_label.setText(message)
         self.progress.setRange(0, 0)  # busy until the first batch: data, model, calibration
         self._speed = 0.0
+        self._last_epoch = None
         self.request_chart()
 
     def set_paused(self, paused: bool) -> None:
@@ -156,13 +166,15 @@ class LiveRunView(QWidget):
         elif isinstance(event, RunFinished):
             best = event.best.get("val_accuracy")
             text = (
-                f"best validation accuracy {best:.2%} at epoch {event.best.get('epoch')}"
+                _("best validation accuracy {accuracy:.2%} at epoch {epoch}").format(
+                    accuracy=best, epoch=event.best.get("epoch")
+                )
                 if best is not None
                 else ""
             )
             self._on_end("finished", text)
         else:  # RunStopped
-            self._on_end("stopped", "the last completed epoch's checkpoint is kept")
+            self._on_end("stopped", None)
 
     def _on_started(self, event: RunStarted) -> None:
         self._batch_size, self._steps = event.batch_size, event.steps_per_epoch
@@ -230,8 +242,11 @@ class LiveRunView(QWidget):
             )
         remaining = (self.progress.maximum() - done) * self._batch_size
         eta = remaining / self._speed if self._speed > 0 else math.nan
+        if self.status == "stopping":
+            eta = math.nan  # the run ends after this group: no time left to count down
         self.progress.setValue(done)
         epochs = self.progress.maximum() // max(1, event.steps_per_epoch)
+        self._last_epoch = (event.epoch, epochs)
         self.progress.setFormat(
             _(
                 "Epoch {epoch}/{epochs} · batch {batch}/{steps_per_epoch} · "
@@ -271,13 +286,42 @@ class LiveRunView(QWidget):
     def _on_end(self, status: str, detail: str | None) -> None:
         self.status, self.reason = status, detail
         self.progress.setRange(0, max(1, self.progress.maximum()))
-        words = {"finished": "Finished", "stopped": "Stopped", "failed": "Failed"}[status]
-        run = f" run {self.run_id}" if self.run_id else ""
-        self.status_label.setText(f"{words}{run}{': ' + detail if detail else ''}")
+        # The bar's last words were about a run in progress ("ETA 9 s"): not true any more.
+        if self._last_epoch is None:
+            self.progress.setFormat(_END_FORMATS[status]())
+        else:
+            self.progress.setFormat(
+                _("{status} · epoch {epoch}/{epochs} · {speed:,.0f} img/s").format(
+                    status=_END_FORMATS[status](),
+                    epoch=self._last_epoch[0],
+                    epochs=self._last_epoch[1],
+                    speed=self._speed,
+                )
+            )
+        run = self.run_id or ""
         if status == "failed":
-            self.show_error(f"Training failed: {detail}")
+            # The reason is said once, in the error banner; the status line names the run.
+            self.status_label.setText(_("Failed: run {run}").format(run=run))
+            self.show_error(_("Training failed: {reason}").format(reason=detail))
+        elif status == "stopped":
+            self.status_label.setText(
+                _("Stopped: run {run}; the last completed epoch's checkpoint is kept").format(
+                    run=run
+                )
+            )
+        elif detail:
+            self.status_label.setText(
+                _("Finished: run {run}, {detail}").format(run=run, detail=detail)
+            )
+        else:
+            self.status_label.setText(_("Finished: run {run}").format(run=run))
         if self.chart is not None:
             self.chart.refresh()
+
+    def clear_error(self) -> None:
+        """The cause of the error shown has gone (another model or data set was chosen)."""
+        self.error_label.hide()
+        self.error_label.setText("")
 
     def show_error(self, text: str) -> None:
         self.error_label.setText(text)

@@ -55,6 +55,7 @@ class TrainingPanel(QWidget):
         self.form.changed.connect(self._update_controls)
         self._build()
         context.selectionChanged.connect(self._update_controls)
+        context.selectionChanged.connect(self._selection_changed)
         context.engineReady.connect(self._on_engine_ready)
         if context.engine_ready:
             self._on_engine_ready()
@@ -86,6 +87,11 @@ class TrainingPanel(QWidget):
         side.setFixedWidth(300)
         layout.addWidget(side)
         layout.addWidget(self.live, 1)
+
+    def _selection_changed(self) -> None:
+        # An error of the last run was about its model and data: another choice clears it.
+        if not self.is_training():
+            self.live.clear_error()
 
     def _button(self, text: str, name: str, slot) -> QPushButton:
         button = QPushButton(text, objectName=name)
