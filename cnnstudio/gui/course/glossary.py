@@ -40,8 +40,9 @@ class GlossaryDialog(QDialog):
         self.search.textChanged.connect(self._filter)
         self.term_list = QListWidget(objectName="glossaryList")
         self.term_list.setAccessibleName(_("Terms"))
-        # Sorted by the name a person reads, in the interface's language.
-        for term in sorted(TERMS, key=lambda term: _(term.english).casefold()):
+        # In the data's order, by topic (structure, computation, training, evaluation): an
+        # alphabetical order would mean nothing in Chinese, and the search finds any name.
+        for term in TERMS:
             item = QListWidgetItem(_(term.english))
             item.setData(Qt.ItemDataRole.UserRole, term.key)
             self.term_list.addItem(item)

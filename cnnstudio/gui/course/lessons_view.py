@@ -26,7 +26,7 @@ from cnnstudio.engine.anatomy.catalog import load_model_metadata
 from cnnstudio.gui.course.glossary_terms import BY_KEY
 from cnnstudio.gui.course.lessons import CONCEPTS, LESSONS, Lesson
 from cnnstudio.gui.ground.context import StudioContext
-from cnnstudio.i18n import _
+from cnnstudio.i18n import _, pgettext
 
 # The view that will show concept demonstrations; until it exists the window ignores the key.
 CONCEPTS_VIEW = "concepts"
@@ -154,7 +154,8 @@ class LessonsView(QWidget):
             _("Model: {model}").format(model=self._names.get(lesson.model, lesson.model))
         )
         self.summary.setText(_(lesson.summary))
-        links = ", ".join(
+        # Chinese lists with 、, not with a comma: the separator is the catalog's too.
+        links = pgettext("list separator", ", ").join(
             f'<a href="{key}">{escape(_(BY_KEY[key].english))}</a>' for key in lesson.terms
         )
         self.terms.setText(_("Terms: {terms}").format(terms=links))
