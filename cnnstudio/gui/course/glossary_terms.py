@@ -148,6 +148,45 @@ TERMS: tuple[Term, ...] = (
     Term("layer_graph", N_("Layer graph"), "层结构图", "计算图", N_(
         "A drawing of the network's layers and the tensors between them, with their shapes. "
         "The Graph view shows it.")),
+    Term("cnn", N_("Convolutional neural network (CNN)"), "卷积神经网络（CNN）", "", N_(
+        "A network whose first layers are convolutions, so that it learns patterns that hold "
+        "anywhere in an image. LeNet-5 was the first to work in practice.")),
+    Term("average_pooling", N_("Average pooling"), "平均池化", "平均汇聚（d2l-zh）", N_(
+        "Keeps the mean of each window. LeNet-5 used it; later networks mostly pool by the "
+        "maximum inside and by the global average at the end.")),
+    Term("downsampling", N_("Downsampling"), "下采样", "降采样", N_(
+        "Makes feature maps smaller, by a stride of 2 or by pooling. After each step down, the "
+        "next layers see a larger part of the image for the same cost.")),
+    Term("unit", N_("Unit"), "单元", "神经元", N_(
+        "One position of a feature map, or one output of a fully connected layer. Its value "
+        "says how strongly its pattern is present there.")),
+    Term("classifier", N_("Classifier"), "分类器", "", N_(
+        "The last layers of a network, which turn features into one score per class. A softmax "
+        "makes the scores probabilities.")),
+    Term("projection", N_("Projection"), "投影", "", N_(
+        "A 1x1 convolution on a shortcut, where a block changes the number of channels or the "
+        "resolution. It gives the shortcut the shape of the block's output.")),
+    Term("width", N_("Width"), "宽度", "", N_(
+        "The number of channels of a layer, or of the layers of a network. Wider networks learn "
+        "more patterns at each position, at a higher cost.")),
+    Term("depthwise_convolution", N_("Depthwise convolution"), "逐深度卷积", "深度卷积", N_(
+        "A grouped convolution with one group per channel: each channel is filtered on its own. "
+        "Followed by a 1x1 convolution, it is a cheap stand-in for a full convolution.")),
+    Term("dense_layer", N_("Dense layer (DenseNet)"), "稠密层", "", N_(
+        "One layer of a dense block: batch normalization, ReLU, a 1x1 and then a 3x3 "
+        "convolution. Its few new channels are concatenated to everything before it.")),
+    Term("node", N_("Node"), "节点", "", N_(
+        "One layer, or one collapsed block, in the layer graph. Selecting it shows its shapes, "
+        "parameters and FLOPs.")),
+    Term("model_zoo", N_("Model zoo"), "模型库", "", N_(
+        "The networks CNN Studio can build, each with its variants and options. Each is written "
+        "from its paper and checked against the parameter count published there.")),
+    Term("canonical_input", N_("Canonical input"), "标准输入尺寸", "", N_(
+        "The input size of a model's paper, such as 224x224x3 for ResNet. The app can build "
+        "most models for smaller images too.")),
+    Term("model_card", N_("Model card"), "模型卡片", "", N_(
+        "A short page about a model: its paper, its idea, its size and what to notice. The "
+        "Models view shows one for each family.")),
     # -- parameters and computation -----------------------------------------------------------
     Term("parameter", N_("Parameter"), "参数", "", N_(
         "A number the network learns: a weight or a bias. The parameter count tells how much "
@@ -155,6 +194,18 @@ TERMS: tuple[Term, ...] = (
     Term("flops", N_("FLOPs"), "FLOPs", "浮点运算次数", N_(
         "The floating-point operations one image needs, twice the multiply-accumulates (MACs). "
         "They tell how much computation a prediction costs.")),
+    Term("weight", N_("Weight"), "权重", "", N_(
+        "A parameter that multiplies an input: the values of kernels and of fully connected "
+        "layers. Training adjusts the weights to lower the loss.")),
+    Term("bias", N_("Bias"), "偏置", "", N_(
+        "A parameter added to a weighted sum, one for each output channel. It shifts the point "
+        "where a unit becomes active.")),
+    Term("macs", N_("MACs"), "MACs", "乘加运算（次数）", N_(
+        "Multiply-accumulate operations: one multiplication and one addition. A 3x3 convolution "
+        "from 64 to 64 channels costs 3*3*64*64 of them at each position.")),
+    Term("pareto_front", N_("Pareto front"), "帕累托前沿", "帕累托前沿面", N_(
+        "The models that no other model beats on accuracy and on cost at once. For any model "
+        "off the front, the front holds a better choice.")),
     # -- training -------------------------------------------------------------------------------
     Term("epoch", N_("Epoch"), "轮次", "epoch、迭代周期（d2l-zh）", N_(
         "One pass of training over every image of the training set. Training usually takes "
@@ -197,6 +248,39 @@ TERMS: tuple[Term, ...] = (
     Term("checkpoint", N_("Checkpoint"), "检查点", "", N_(
         "The weights and the optimizer state saved after an epoch. A stopped or crashed run "
         "resumes from it.")),
+    Term("batch_size", N_("Batch size"), "批大小", "批量大小（d2l-zh）", N_(
+        "The number of images in one mini-batch. Larger batches use the hardware better but may "
+        "need a larger learning rate.")),
+    Term("training_step", N_("Training step"), "训练步", "步", N_(
+        "One update of the weights, from the gradient of one mini-batch. An epoch has as many "
+        "steps as the training set has mini-batches.")),
+    Term("schedule", N_("Learning-rate schedule"), "学习率调度", "学习率调度器", N_(
+        "How the learning rate changes during training, such as a cosine decay or a step down "
+        "every few epochs. Large steps early and small steps late usually train best.")),
+    Term("momentum", N_("Momentum"), "动量", "", N_(
+        "Keeps part of the previous update in the next one, like a ball rolling downhill. It "
+        "speeds training along steady directions and damps zigzags.")),
+    Term("early_stopping", N_("Early stopping"), "早停", "提前停止", N_(
+        "Stops training when the validation loss has not improved for a number of epochs, the "
+        "patience. It keeps the model from overfitting further and saves time.")),
+    Term("seed", N_("Seed"), "随机种子", "", N_(
+        "The number that starts a run's random choices: initial weights, shuffling, "
+        "augmentation. The same seed makes a run repeatable.")),
+    Term("standardised_inputs", N_("Standardised inputs"), "输入标准化", "", N_(
+        "Inputs shifted and scaled to zero mean and unit variance, channel by channel. Every "
+        "layer then starts with values of a sensible size.")),
+    Term("run", N_("Run"), "运行", "", N_(
+        "One training of one model on one data set, with its settings, history and checkpoints "
+        "kept on disk. Runs can be stopped, resumed, compared and exported.")),
+    Term("mixed_precision", N_("Mixed precision"), "混合精度", "", N_(
+        "Computes in float16 where it is safe and keeps the weights in float32. On recent GPUs "
+        "it trains about twice as fast, with the same accuracy.")),
+    Term("transfer_learning", N_("Transfer learning"), "迁移学习", "", N_(
+        "Starts from a network trained on a large data set and trains it further on a small "
+        "one. It needs far fewer images than training from scratch.")),
+    Term("device", N_("Device"), "设备", "", N_(
+        "The processor that trains: a GPU when there is one, otherwise the CPU. CNN Studio "
+        "picks the best one and says which.")),
     # -- data, evaluation and explanation -------------------------------------------------------
     Term("data_set", N_("Data set"), "数据集", "", N_(
         "Labelled images for training and validation, such as the handwritten digits of MNIST. "
@@ -222,6 +306,36 @@ TERMS: tuple[Term, ...] = (
     Term("saliency", N_("Saliency map"), "显著图", "显著性图", N_(
         "The gradient of a class score with respect to each pixel: where a small change would "
         "change the score most. It shows fine detail but is noisy.")),
+    Term("class", N_("Class"), "类别", "类", N_(
+        "One of the answers a classifier can give, such as the digit 7. Each image of a data "
+        "set has one class, its label.")),
+    Term("label", N_("Label"), "标签", "", N_(
+        "The class a person gave an image, which training takes as the truth. A few wrong "
+        "labels are normal in large data sets.")),
+    Term("image_folder", N_("Image folder"), "图像文件夹", "", N_(
+        "A folder with one sub-folder of images for each class, named after the class. It is "
+        "how to train on one's own pictures.")),
+    Term("f1", N_("F1"), "F1", "F1 分数", N_(
+        "The harmonic mean of precision and recall for a class. It is high only when both are.")),
+    Term("calibration", N_("Calibration"), "校准", "", N_(
+        "Whether the model's confidence matches how often it is right: of the answers given "
+        "with a confidence of 0.9, about nine in ten should be right. Modern networks are often "
+        "over-confident.")),
+    Term("hardest_examples", N_("Hardest examples"), "最难的样本", "困难样本", N_(
+        "The validation images the model got wrong with the most confidence, or right with the "
+        "least. They show what it has not learned, and sometimes a wrong label.")),
+    Term("occlusion", N_("Occlusion"), "遮挡", "", N_(
+        "Covers one patch of the image at a time and watches how much the class score drops. "
+        "Where it drops most is what the model relies on.")),
+    Term("smoothgrad", N_("SmoothGrad"), "SmoothGrad", "", N_(
+        "Averages the saliency maps of many noisy copies of an image. The noise cancels out and "
+        "the shape of what matters remains.")),
+    Term("sanity_check", N_("Sanity check"), "合理性检查", "健全性检查", N_(
+        "Compares an explanation of the trained model with one of the same model with "
+        "randomised weights. An explanation that barely changes does not explain the model.")),
+    Term("export", N_("Export"), "导出", "", N_(
+        "Saves a trained model in a standard format: .keras, SavedModel, TFLite or ONNX. Other "
+        "programs and devices can then use it.")),
 )
 # fmt: on
 

@@ -37,6 +37,12 @@ def d2l_tooltip(name: str) -> str:
     return _("In d2l-zh (动手学深度学习): {name}").format(name=name) if name else ""
 
 
+def other_names_tooltip(term_key: str) -> str:
+    """A term's other names (d2l-zh's, common course notes') as a tooltip; "" if it has none."""
+    names = BY_KEY[term_key].other
+    return _("Also called (d2l-zh and course notes): {names}").format(names=names) if names else ""
+
+
 class LessonsView(QWidget):
     """A list of lessons beside the chosen lesson's summary, terms and actions."""
 
@@ -77,6 +83,7 @@ class LessonsView(QWidget):
         self.terms.setTextFormat(Qt.TextFormat.RichText)
         self.terms.setAccessibleName(_("Terms of this lesson"))
         self.terms.linkActivated.connect(self._open_term)
+        self.terms.linkHovered.connect(self._hover_term)
 
         self.card_button = self._button("lessonCardButton", _("Open the model card"))
         self.card_button.clicked.connect(lambda: self._open_model("models"))
@@ -96,7 +103,7 @@ class LessonsView(QWidget):
         for key, (label, term) in CONCEPTS.items():
             text = _("Demo: {concept}").format(concept=_(label))
             button = self._button(f"concept_{key}_button", text)
-            button.setToolTip(d2l_tooltip(BY_KEY[term].other))
+            button.setToolTip(other_names_tooltip(term))
             button.clicked.connect(lambda _checked=False, key=key: self._open_concept(key))
             self.concept_buttons[key] = button
 
@@ -176,6 +183,10 @@ class LessonsView(QWidget):
     def _open_concept(self, key: str) -> None:
         self.context.conceptRequested.emit(key)
         self.context.viewRequested.emit(CONCEPTS_VIEW)
+
+    def _hover_term(self, key: str) -> None:
+        # A QLabel has one tooltip: it follows the link under the pointer ("" when none).
+        self.terms.setToolTip(other_names_tooltip(key) if key in BY_KEY else "")
 
     def _open_term(self, key: str) -> None:
         self.context.glossaryRequested.emit(key)

@@ -16,12 +16,35 @@ def test_every_term_has_its_names_and_a_definition():
         assert term.definition.endswith("."), term.key
 
 
+def test_each_term_s_chinese_name_is_the_one_the_interface_uses():
+    """The glossary's Chinese column and the zh_CN catalog say the same (one term, one name:
+    docs/terminology.zh-CN.md)."""
+    import gettext
+
+    from cnnstudio import i18n
+
+    catalog = gettext.translation(
+        i18n.DOMAIN, localedir=str(i18n.locale_dir()), languages=["zh_CN"]
+    )
+    differ = [
+        (term.english, catalog.gettext(term.english), term.chinese)
+        for term in TERMS
+        if catalog.gettext(term.english) != term.chinese
+    ]
+    assert differ == []
+
+
 def test_the_help_menu_opens_the_glossary_and_the_search_finds_chinese_names(window, qtbot):
     window.findChild(QAction, "glossaryAction").trigger()
     glossary = window.course.glossary()
     qtbot.waitUntil(glossary.isVisible)
     glossary.search.setText("池化")
-    assert set(glossary.shown_terms()) == {"pooling", "max_pooling", "global_average_pooling"}
+    assert set(glossary.shown_terms()) == {
+        "pooling",
+        "max_pooling",
+        "average_pooling",
+        "global_average_pooling",
+    }
     glossary.search.setText("汇聚")  # d2l-zh's name for pooling finds it too
     assert "pooling" in glossary.shown_terms()
     glossary.search.setText("批归一化")

@@ -91,6 +91,10 @@ def test_names_that_differ_in_d2l_zh_show_in_tooltips(window):
     assert "暂退法" in view.concept_buttons["dropout"].toolTip()
     assert "汇聚" in view.concept_buttons["pooling"].toolTip()
     assert view.concept_buttons["convolution"].toolTip() == ""  # the same name in both
+    view.terms.linkHovered.emit("dropout")
+    assert "暂退法" in view.terms.toolTip()
+    view.terms.linkHovered.emit("")
+    assert view.terms.toolTip() == ""
 
 
 def test_a_term_link_opens_its_glossary_entry(window, qtbot):
