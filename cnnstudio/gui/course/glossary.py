@@ -40,6 +40,8 @@ class GlossaryDialog(QDialog):
         self.search.textChanged.connect(self._filter)
         self.term_list = QListWidget(objectName="glossaryList")
         self.term_list.setAccessibleName(_("Terms"))
+        self.term_list.setWordWrap(True)  # long names wrap rather than hide their end
+        self.term_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # In the data's order, by topic (structure, computation, training, evaluation): an
         # alphabetical order would mean nothing in Chinese, and the search finds any name.
         for term in TERMS:

@@ -66,6 +66,9 @@ class LessonsView(QWidget):
         self.lesson_list = QListWidget(objectName="lessonList")
         self.lesson_list.setAccessibleName(_("Lessons of the course"))
         self.lesson_list.setFixedWidth(230)
+        # A longer language wraps a title onto a second line instead of hiding its end.
+        self.lesson_list.setWordWrap(True)
+        self.lesson_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for number, lesson in enumerate(LESSONS, start=1):
             item = QListWidgetItem(
                 _("{number}. {title}").format(number=number, title=_(lesson.title))
