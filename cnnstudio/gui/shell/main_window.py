@@ -114,7 +114,11 @@ class MainWindow(QMainWindow):
         self._build_views()
         self._restore_window()
 
-        self.context.viewRequested.connect(self.show_view)
+        self.context.viewRequested.connect(self._show_requested_view)
+        from cnnstudio.gui.course.tour import CourseHelp
+
+        lessons = self.view("lessons")
+        self.course = CourseHelp(self, self._help_menu, lessons, use_settings=use_settings)
         self.context.engineReady.connect(self._on_engine_ready)
         self.context.engineFailed.connect(self._on_engine_failed)
 
@@ -123,10 +127,12 @@ class MainWindow(QMainWindow):
     def _build_views(self) -> None:
         """Every view of the window, in sidebar order. One line (or two) per view."""
         # Imported here, not at module level, so a test can build the window's parts alone.
+        from cnnstudio.gui.course.lessons_view import LessonsView
         from cnnstudio.gui.data.data_panel import DataPanel
         from cnnstudio.gui.graph.graph_view import GraphView
         from cnnstudio.gui.models.model_picker import ModelPicker
 
+        self.add_view("lessons", _("Lessons"), LessonsView(self.context))
         self.add_view("models", _("Models"), ModelPicker(self.context))
         self.add_view("graph", _("Graph"), GraphView(self.context))
         self.add_view("data", _("Data"), DataPanel(self.context))
@@ -206,6 +212,11 @@ class MainWindow(QMainWindow):
         """Bring a view to the front; an unknown key raises KeyError (a programming error)."""
         self._sidebar.setCurrentRow(self._stack.indexOf(self._frames[key]))
 
+    def _show_requested_view(self, key: str) -> None:
+        # A view may ask for one this window lacks yet (the Concepts view): a wish, not an error.
+        if key in self._frames:
+            self.show_view(key)
+
     def view(self, key: str) -> QWidget:
         return self._views[key]
 
@@ -241,7 +252,7 @@ class MainWindow(QMainWindow):
         self._view_menu = menu_bar.addMenu(_("&View"))
         self._view_menu.setObjectName("viewMenu")
         self._build_language_menu(menu_bar.addMenu(_("&Language")))
-        help_menu = menu_bar.addMenu(_("&Help"))
+        self._help_menu = help_menu = menu_bar.addMenu(_("&Help"))
         help_menu.setObjectName("helpMenu")
         help_menu.addAction(self.about_action)
 
