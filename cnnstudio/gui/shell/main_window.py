@@ -125,59 +125,10 @@ class MainWindow(QMainWindow):
     # -- views ----------------------------------------------------------------------------------
 
     def _build_views(self) -> None:
-        """Every view of the window, in sidebar order. One line (or two) per view."""
-        # Imported here, not at module level, so a test can build the window's parts alone.
-        from cnnstudio.gui.course.lessons_view import LessonsView
-        from cnnstudio.gui.data.data_panel import DataPanel
-        from cnnstudio.gui.graph.graph_view import GraphView
-        from cnnstudio.gui.models.model_picker import ModelPicker
+        """Every view of the window, in sidebar order, and the wires between them (views.py)."""
+        from cnnstudio.gui.shell.views import build_views
 
-        self.add_view("lessons", _("Lessons"), LessonsView(self.context))
-        self.add_view("models", _("Models"), ModelPicker(self.context))
-        self.add_view("graph", _("Graph"), GraphView(self.context))
-        self.add_view("data", _("Data"), DataPanel(self.context))
-        # Closing while training: the training view asks (confirm_close), then stops the run
-        # and waits for its thread (shutdown); the run keeps its last epoch's checkpoint.
-        from cnnstudio.gui.insight.evaluation_view import EvaluationView
-        from cnnstudio.gui.runs.run_browser import RunBrowser
-        from cnnstudio.gui.training.training_panel import TrainingPanel
-
-        training, runs = TrainingPanel(self.context), RunBrowser(self.context)
-        evaluation = EvaluationView(self.context)
-        runs.resumeRequested.connect(training.resume_run)
-        runs.evaluateRequested.connect(evaluation.open_run)
-        self.add_view("training", _("Training"), training)
-        self.add_view("runs", _("Runs"), runs)
-        self.add_view("evaluate", _("Evaluate"), evaluation)
-        from cnnstudio.gui.insight.explain_view import ExplainView
-
-        explain = ExplainView(self.context)
-        self.view("graph").lookIntoRequested.connect(
-            lambda location, layer: self._look_into(explain, location, layer)
-        )
-        evaluation.explainRequested.connect(
-            lambda run, kind, value, label: self._explain_image(explain, run, kind, value, label)
-        )
-        self.add_view("explain", _("Explain"), explain)
-        from cnnstudio.gui.pad.pad_view import DrawingPad
-
-        self.add_view("pad", _("Draw"), DrawingPad(self.context))
-        # Later views slot in the same way, in the order a person works.
-
-    def _explain_image(
-        self, explain: QWidget, run: str, kind: str, value: object, label: str
-    ) -> None:
-        from cnnstudio.gui.insight.explain_worker import ImageRequest
-        from cnnstudio.gui.widgets.trained_models import source_of
-
-        explain.explain_image(source_of(run), ImageRequest(kind, value, label))
-        self.show_view("explain")
-
-    def _look_into(self, explain: QWidget, location: str, layer: str) -> None:
-        from cnnstudio.gui.widgets.trained_models import source_of
-
-        explain.look_into(source_of(location), layer)
-        self.show_view("explain")
+        build_views(self)
 
     def add_view(self, key: str, title: str, widget: QWidget) -> None:
         if key in self._views:
