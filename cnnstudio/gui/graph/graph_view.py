@@ -153,6 +153,8 @@ class GraphView(QWidget):
         )
 
     def _build_layout(self) -> None:
+        # Two rows, so the view fits 1024 px (one row of eight tools pushed the inspector out of
+        # the window): what is shown and the file actions, then the view's own controls.
         tools = QHBoxLayout()
         tools.addWidget(self.search, 1)
         for widget in (
@@ -160,15 +162,14 @@ class GraphView(QWidget):
             self.expand_all_button,
             self.collapse_all_button,
             self.fit_button,
-            self.export_button,
-            self.open_button,
-            self.compare_button,
         ):
             tools.addWidget(widget)
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
         header.addWidget(self.status)
         header.addWidget(self.busy)
+        for widget in (self.open_button, self.compare_button, self.export_button):
+            header.addWidget(widget)
 
         self.side = side = QSplitter(Qt.Orientation.Vertical, objectName="graphSide")
         side.addWidget(self.legend)
