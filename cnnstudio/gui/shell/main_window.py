@@ -128,6 +128,9 @@ class MainWindow(QMainWindow):
 
         self.add_view("models", _("Models"), ModelPicker(self.context))
         self.add_view("graph", _("Graph"), GraphView(self.context))
+        from cnnstudio.gui.concepts.concepts_view import ConceptsView
+
+        self.add_view("concepts", _("Concepts"), ConceptsView(self.context))
         self.add_view("data", _("Data"), DataPanel(self.context))
         # Closing while training: the training view asks (confirm_close), then stops the run
         # and waits for its thread (shutdown); the run keeps its last epoch's checkpoint.
