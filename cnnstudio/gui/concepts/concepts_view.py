@@ -67,17 +67,17 @@ class ConceptsView(QWidget):
         self.list.setCurrentRow(0)
         context.conceptRequested.connect(self.request)
 
-    def keys(self) -> list[str]:
+    def concept_keys(self) -> list[str]:
         return [key for key, _title in CONCEPTS]
 
     def current_concept(self) -> str:
-        return self.keys()[self.list.currentRow()]
+        return self.concept_keys()[self.list.currentRow()]
 
     def show_concept(self, key: str) -> None:
         """Show one concept's page; an unknown key raises KeyError (a programming error)."""
         if key not in self.pages:
             raise KeyError(key)
-        self.list.setCurrentRow(self.keys().index(key))
+        self.list.setCurrentRow(self.concept_keys().index(key))
 
     def request(self, key: str) -> None:
         """conceptRequested: show the concept, and the view itself. An unknown key (a lesson

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.engine.concepts.arithmetic import apply_dropout, dropout_mask
-from cnnstudio.gui.concepts.parts import INK, MUTED, OUTPUT, DemoPage, number_text, sentence
+from cnnstudio.gui.concepts.parts import INK, MUTED, OUTPUT, DemoPage, sentence
 from cnnstudio.i18n import _
 
 UNITS = 20
@@ -28,7 +28,7 @@ _VALUES = np.round(np.random.default_rng(3).uniform(0.1, 1.0, size=UNITS), 1)
 class Units(QWidget):
     """Two rows of units: each a circle with its output, crossed out when dropped."""
 
-    size, per_row = 38, 10
+    size, per_row = 46, 10
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,10 +54,11 @@ class Units(QWidget):
             painter.setPen(QPen(INK))
             painter.setBrush(OUTPUT if self.kept[index] else MUTED)
             painter.drawEllipse(rect)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, number_text(value))
-            if not self.kept[index]:
-                painter.setPen(QPen(QColor(200, 60, 50), 2))
+            if not self.kept[index]:  # the cross under the number, so the 0 stays readable
+                painter.setPen(QPen(QColor(225, 120, 110), 2))
                 painter.drawLine(rect.topLeft(), rect.bottomRight())
+            painter.setPen(QPen(INK))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{value:.2f}")
         painter.end()
 
 

@@ -3,12 +3,43 @@ and multiply-accumulates, for channel counts a person chooses."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from cnnstudio.engine.concepts.arithmetic import bottleneck_costs
 from cnnstudio.engine.formatting import format_int
-from cnnstudio.gui.concepts.parts import DemoPage, sentence, spin_row
+from cnnstudio.gui.concepts.parts import CALM, INK, DemoPage, sentence, spin_row
 from cnnstudio.i18n import _
+
+
+class ShareBar(QWidget):
+    """A bar as long as a branch's share of the direct branch's multiply-accumulates (capped at
+    twice), so the saving shows at a glance."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.share = 1.0
+        self.setMinimumSize(120, 16)
+
+    def set_share(self, share: float) -> None:
+        self.share = share
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(200, 18)
+
+    def paintEvent(self, _event: object) -> None:
+        painter = QPainter(self)
+        width = self.width() / 2  # the direct branch fills half: room for a costlier one
+        painter.fillRect(QRectF(0, 2, width * min(self.share, 2.0), self.height() - 4), CALM)
+        painter.setPen(QPen(INK))
+        painter.drawText(
+            QRectF(4, 0, self.width() - 4, self.height()),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+            f"{100 * self.share:.1f} %",
+        )
+        painter.end()
 
 
 class OneByOneDemo(DemoPage):
@@ -45,6 +76,10 @@ class OneByOneDemo(DemoPage):
             for column, branch in ((1, "direct"), (2, "reduced")):
                 self.cells[what, branch] = sentence(name=f"{what}_{branch}")
                 table.addWidget(self.cells[what, branch], row, column)
+        table.addWidget(QLabel(_("Share of the direct cost"), wordWrap=True), 3, 0)
+        self.bars = {branch: ShareBar() for branch in ("direct", "reduced")}
+        table.addWidget(self.bars["direct"], 3, 1)
+        table.addWidget(self.bars["reduced"], 3, 2)
         table.setColumnStretch(1, 1)
         table.setColumnStretch(2, 1)
         self.body.addLayout(table)
@@ -69,11 +104,25 @@ class OneByOneDemo(DemoPage):
         cells["macs", "reduced"].setText(
             f"{format_int(self.reduced.weights)} × {side}×{side} = {format_int(self.reduced.macs)}"
         )
+        self.bars["direct"].set_share(1.0)
+        self.bars["reduced"].set_share(self.reduced.macs / self.direct.macs)
+        if self.reduced.macs >= self.direct.macs:
+            self.text.setText(
+                _(
+                    "With {c_reduce} of {c_in} channels kept, the 1×1 saves nothing: the branch "
+                    "costs {ratio}× the direct convolution."
+                ).format(
+                    c_reduce=c_reduce,
+                    c_in=c_in,
+                    ratio=f"{self.reduced.macs / self.direct.macs:.2f}",
+                )
+            )
+            return
         self.text.setText(
             _(
                 "Through the 1×1 the branch needs {ratio}× fewer multiply-accumulates "
-                "({saved} % saved), at the price of squeezing {c_in} channels into {c_reduce} "
-                "before the {k}×{k} convolution."
+                "(a saving of {saved} %), at the price of squeezing {c_in} channels into "
+                "{c_reduce} before the {k}×{k} convolution."
             ).format(
                 ratio=f"{self.direct.macs / self.reduced.macs:.1f}",
                 saved=f"{100 * (1 - self.reduced.macs / self.direct.macs):.0f}",

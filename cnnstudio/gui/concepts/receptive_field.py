@@ -16,7 +16,7 @@ class FieldDrawing(QWidget):
     """Every layer's field, nested around one input pixel, scaled to the largest; the chosen
     layer's field filled. Grid lines are drawn while pixels are large enough to see."""
 
-    side = 250
+    side = 220
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -122,7 +122,7 @@ class ReceptiveFieldDemo(DemoPage):
             self.table.removeWidget(label)
             label.deleteLater()
         self._rows = []
-        headers = (_("Layer"), "k", "s", _("field r"), _("jump j"))
+        headers = (_("Layer"), _("window k"), _("stride s"), _("field r"), _("jump j"))
         for column, text in enumerate(headers):
             self._add(text, 0, column)
         for index, ((kind, k, s), step) in enumerate(zip(self.layers, self.steps, strict=True)):
@@ -138,7 +138,7 @@ class ReceptiveFieldDemo(DemoPage):
         self._choose(self.slider.value())
 
     def _add(self, text: str, row: int, column: int) -> None:
-        label = QLabel(text, wordWrap=column == 0)
+        label = QLabel(text, wordWrap=True)
         self.table.addWidget(label, row, column)
         self._rows.append(label)
 
