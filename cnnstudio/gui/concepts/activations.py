@@ -73,9 +73,8 @@ class CurvePlot(QWidget):
                 QPolygonF([self._point(x, y) for x, y in zip(X, values, strict=True)])
             )
             text = ACTIVATION_NAMES[name] + ("′" if self.slopes else "")
-            painter.drawText(
-                QRectF(self.width() - 70, 6 + 16 * index, 66, 16), Qt.AlignmentFlag.AlignRight, text
-            )
+            # Top left: every curve stays low there (x < 0), so the legend hides none.
+            painter.drawText(QRectF(40, 6 + 16 * index, 80, 16), Qt.AlignmentFlag.AlignLeft, text)
         painter.end()
 
 
@@ -136,6 +135,8 @@ class ActivationsDemo(DemoPage):
         self.probe.request(
             GradientRequest(self.depth.value(), self.activation.currentData(), seed=self.seed)
         )
+        if self.probe.context.engine_ready:
+            self.status.setText(_("Measuring…"))
 
     def _show(self, result: GradientResult) -> None:
         self.result = result

@@ -148,7 +148,7 @@ class LogBars(QWidget):
 
     def paintEvent(self, _event: object) -> None:
         painter = QPainter(self)
-        left, bottom, top = 40, self.height() - 18, 6
+        left, bottom, top = 40, self.height() - 18, 10  # room for the top label
         width = self.width() - left - 4
         span = self.high - self.low
         small = QFont(self.font())
