@@ -110,7 +110,18 @@ class ConvolutionDemo(DemoPage):
         row = QHBoxLayout()
         row.addWidget(self.stack, 0, Qt.AlignmentFlag.AlignTop)
         self.stack_text = sentence(name="convolutionStackText")
-        row.addWidget(self.stack_text, 1)
+        texts = QVBoxLayout()
+        texts.addWidget(self.stack_text)
+        texts.addWidget(
+            sentence(
+                _(
+                    "The drawing: the input pixels that one output sees, the inner square after "
+                    "the first layer, each colour around it one layer more."
+                )
+            )
+        )
+        texts.addStretch(1)
+        row.addLayout(texts, 1)
         self.body.addLayout(row)
         self._reshape()
         self._compare()
