@@ -99,12 +99,15 @@ class ActivationsDemo(DemoPage):
         plots.addWidget(self.slopes, 1, 1)
         self.body.addLayout(plots)
         controls = QGridLayout()
-        self.depth = spin_row(controls, 0, 0, _("Layers"), (2, 60), 20, self.recompute)
+        self.depth = spin_row(
+            "activations_depth", controls, 0, 0, _("Layers"), (2, 60), 20, self.recompute
+        )
         controls.addWidget(QLabel(_("Activation"), wordWrap=True), 0, 2)
         self.activation = activation_box("activationsActivation")
         self.activation.currentIndexChanged.connect(lambda _index: self.recompute())
         controls.addWidget(self.activation, 0, 3)
         self.button = QPushButton(_("Recompute"), objectName="activationsRecompute")
+        self.button.setAccessibleName(_("Recompute the gradients on other random weights"))
         self.button.clicked.connect(self._reseed)
         controls.addWidget(self.button, 0, 4)
         controls.setColumnStretch(5, 1)

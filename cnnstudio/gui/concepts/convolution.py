@@ -56,12 +56,20 @@ class ConvolutionDemo(DemoPage):
             parent,
         )
         controls = QGridLayout()
-        self.n = spin_row(controls, 0, 0, _("Image side n"), (3, 7), 7, self._reshape)
-        self.k = spin_row(controls, 0, 1, _("Kernel side k"), (1, 5), 5, self._reshape)
-        self.p = spin_row(controls, 1, 0, _("Padding p"), (0, 2), 2, self._reshape)
-        self.s = spin_row(controls, 1, 1, _("Stride s"), (1, 3), 1, self._reshape)
-        self.c_in = spin_row(controls, 2, 0, _("Input channels"), (1, 512), 1, self._count)
-        self.c_out = spin_row(controls, 2, 1, _("Output channels"), (1, 512), 6, self._count)
+        self.n = spin_row(
+            "convolution_n", controls, 0, 0, _("Image side n"), (3, 7), 7, self._reshape
+        )
+        self.k = spin_row(
+            "convolution_k", controls, 0, 1, _("Kernel side k"), (1, 5), 5, self._reshape
+        )
+        self.p = spin_row("convolution_p", controls, 1, 0, _("Padding p"), (0, 2), 2, self._reshape)
+        self.s = spin_row("convolution_s", controls, 1, 1, _("Stride s"), (1, 3), 1, self._reshape)
+        self.c_in = spin_row(
+            "convolution_c_in", controls, 2, 0, _("Input channels"), (1, 512), 1, self._count
+        )
+        self.c_out = spin_row(
+            "convolution_c_out", controls, 2, 1, _("Output channels"), (1, 512), 6, self._count
+        )
         controls.setColumnStretch(4, 1)
         self.body.addLayout(controls)
 
@@ -86,6 +94,7 @@ class ConvolutionDemo(DemoPage):
 
         stepping = QHBoxLayout()
         self.play = QPushButton(_("Play"), checkable=True, objectName="convolutionPlay")
+        self.play.setAccessibleName(_("Play the sliding window"))
         self.play.toggled.connect(self._toggle_play)
         self.slider = QSlider(Qt.Orientation.Horizontal, objectName="convolutionStep")
         self.slider.setAccessibleName(_("Output position"))
@@ -104,7 +113,16 @@ class ConvolutionDemo(DemoPage):
 
         self.stack = StackFields()
         self.layers = QGridLayout()
-        self.depth = spin_row(self.layers, 0, 0, _("Stacked 3×3 layers"), (2, 4), 2, self._compare)
+        self.depth = spin_row(
+            "convolution_depth",
+            self.layers,
+            0,
+            0,
+            _("Stacked 3×3 layers"),
+            (2, 4),
+            2,
+            self._compare,
+        )
         self.layers.setColumnStretch(2, 1)
         self.body.addLayout(self.layers)
         row = QHBoxLayout()

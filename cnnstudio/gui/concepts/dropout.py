@@ -84,6 +84,7 @@ class DropoutDemo(DemoPage):
         self.rate.valueChanged.connect(lambda _value: self._recompute())
         row.addWidget(self.rate, 1)
         self.reroll = QPushButton(_("Re-roll"), objectName="dropoutReroll")
+        self.reroll.setAccessibleName(_("Drop other units"))
         self.reroll.clicked.connect(self._reroll)
         row.addWidget(self.reroll)
         self.body.addLayout(row)
@@ -93,6 +94,7 @@ class DropoutDemo(DemoPage):
         group = QButtonGroup(self)
         for button in (self.training, self.inference):
             group.addButton(button)
+            button.setAccessibleName(button.text())
             modes.addWidget(button)
         modes.addStretch(1)
         self.training.toggled.connect(lambda _on: self._recompute())

@@ -55,13 +55,21 @@ class OneByOneDemo(DemoPage):
             parent,
         )
         controls = QGridLayout()
-        self.side = spin_row(controls, 0, 0, _("Map side"), (1, 224), 28, self._recompute)
-        self.c_in = spin_row(controls, 0, 1, _("Input channels"), (1, 2048), 192, self._recompute)
-        self.c_reduce = spin_row(
-            controls, 1, 0, _("1×1 reduces to"), (1, 2048), 16, self._recompute
+        self.side = spin_row(
+            "oneByOne_side", controls, 0, 0, _("Map side"), (1, 224), 28, self._recompute
         )
-        self.c_out = spin_row(controls, 1, 1, _("Output channels"), (1, 2048), 32, self._recompute)
-        self.k = spin_row(controls, 2, 0, _("Kernel side k"), (1, 7), 5, self._recompute)
+        self.c_in = spin_row(
+            "oneByOne_c_in", controls, 0, 1, _("Input channels"), (1, 2048), 192, self._recompute
+        )
+        self.c_reduce = spin_row(
+            "oneByOne_c_reduce", controls, 1, 0, _("1×1 reduces to"), (1, 2048), 16, self._recompute
+        )
+        self.c_out = spin_row(
+            "oneByOne_c_out", controls, 1, 1, _("Output channels"), (1, 2048), 32, self._recompute
+        )
+        self.k = spin_row(
+            "oneByOne_k", controls, 2, 0, _("Kernel side k"), (1, 7), 5, self._recompute
+        )
         controls.setColumnStretch(4, 1)
         self.body.addLayout(controls)
 

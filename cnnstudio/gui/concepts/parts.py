@@ -54,6 +54,7 @@ class DemoPage(QWidget):
 
 
 def spin_row(
+    name: str,
     grid: QGridLayout,
     row: int,
     column: int,
@@ -62,8 +63,9 @@ def spin_row(
     value: int,
     changed: Callable[[], None],
 ) -> QSpinBox:
-    """A label and its spin box at (row, 2 * column) of a grid; `changed` on every new value."""
-    box = QSpinBox(minimum=limits[0], maximum=limits[1], value=value)
+    """A label and its spin box (named `name`) at (row, 2 * column) of a grid; `changed` on
+    every new value."""
+    box = QSpinBox(minimum=limits[0], maximum=limits[1], value=value, objectName=name)
     box.setAccessibleName(label)
     box.valueChanged.connect(lambda _value: changed())
     caption = QLabel(label, wordWrap=True)

@@ -27,8 +27,8 @@ class PoolingDemo(DemoPage):
             parent,
         )
         controls = QGridLayout()
-        self.k = spin_row(controls, 0, 0, _("Window k"), (1, 4), 2, self._recompute)
-        self.s = spin_row(controls, 0, 1, _("Stride s"), (1, 3), 2, self._recompute)
+        self.k = spin_row("pooling_k", controls, 0, 0, _("Window k"), (1, 4), 2, self._recompute)
+        self.s = spin_row("pooling_s", controls, 0, 1, _("Stride s"), (1, 3), 2, self._recompute)
         controls.setColumnStretch(4, 1)
         self.body.addLayout(controls)
 

@@ -74,14 +74,32 @@ class ReceptiveFieldDemo(DemoPage):
             parent,
         )
         controls = QGridLayout()
-        self.convs = spin_row(controls, 0, 0, _("Convolutions"), (1, 12), 4, self._recompute)
-        self.k = spin_row(controls, 0, 1, _("Kernel side k"), (1, 7), 3, self._recompute)
+        self.convs = spin_row(
+            "receptiveField_convs", controls, 0, 0, _("Convolutions"), (1, 12), 4, self._recompute
+        )
+        self.k = spin_row(
+            "receptiveField_k", controls, 0, 1, _("Kernel side k"), (1, 7), 3, self._recompute
+        )
         self.every = spin_row(
-            controls, 1, 0, _("2×2 pooling after every"), (0, 6), 2, self._recompute
+            "receptiveField_every",
+            controls,
+            1,
+            0,
+            _("2×2 pooling after every"),
+            (0, 6),
+            2,
+            self._recompute,
         )
         self.every.setSpecialValueText(_("never"))
         self.stride = spin_row(
-            controls, 1, 1, _("Stride of the first convolution"), (1, 4), 1, self._recompute
+            "receptiveField_stride",
+            controls,
+            1,
+            1,
+            _("Stride of the first convolution"),
+            (1, 4),
+            1,
+            self._recompute,
         )
         controls.setColumnStretch(4, 1)
         self.body.addLayout(controls)

@@ -31,7 +31,7 @@ def window(qtbot):
 
 
 def test_views_are_registered_and_switchable(window):
-    assert window.view_keys()[:3] == ["models", "graph", "data"]
+    assert window.view_keys()[:4] == ["models", "graph", "concepts", "data"]
     assert window.current_view() == "models"
     window.show_view("data")
     assert window.current_view() == "data"
@@ -84,7 +84,7 @@ def test_every_control_has_an_object_name_and_an_accessible_name(window):
         QLineEdit,
         QProgressBar,
     )
-    for key in ("models", "graph", "data"):
+    for key in ("models", "graph", "concepts", "data"):
         for widget in window.view(key).findChildren(QWidget):
             # Qt's own inner parts (a spin box's line edit, a scroll bar) are not ours to name.
             if not isinstance(widget, controls) or widget.objectName().startswith("qt_"):
