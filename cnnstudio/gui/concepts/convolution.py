@@ -75,9 +75,9 @@ class ConvolutionDemo(DemoPage):
 
         grids = QHBoxLayout()
         self.image_grid, self.kernel_grid, self.output_grid = (
-            NumberGrid(20),
-            NumberGrid(20),
-            NumberGrid(20),
+            NumberGrid(18),
+            NumberGrid(18),
+            NumberGrid(18),
         )
         for caption, grid in (
             (_("Image (padded)"), self.image_grid),
@@ -111,7 +111,9 @@ class ConvolutionDemo(DemoPage):
         for label in (self.step_text, self.size_text, self.params_text):
             self.body.addWidget(label)
 
-        self.stack = StackFields()
+        # The stack's fields nested (one colour per layer) beside the one big convolution's.
+        self.stack, self.single = StackFields(), StackFields()
+        self.stack_caption, self.single_caption = QLabel(), QLabel()
         self.layers = QGridLayout()
         self.depth = spin_row(
             "convolution_depth",
@@ -126,15 +128,23 @@ class ConvolutionDemo(DemoPage):
         self.layers.setColumnStretch(2, 1)
         self.body.addLayout(self.layers)
         row = QHBoxLayout()
-        row.addWidget(self.stack, 0, Qt.AlignmentFlag.AlignTop)
+        for caption, drawing in (
+            (self.stack_caption, self.stack),
+            (self.single_caption, self.single),
+        ):
+            column = QVBoxLayout()
+            column.addWidget(caption)
+            column.addWidget(drawing)
+            column.addStretch(1)
+            row.addLayout(column)
         self.stack_text = sentence(name="convolutionStackText")
         texts = QVBoxLayout()
         texts.addWidget(self.stack_text)
         texts.addWidget(
             sentence(
                 _(
-                    "The drawing: the input pixels that one output sees, the inner square after "
-                    "the first layer, each colour around it one layer more."
+                    "The drawings: the input pixels that one output sees; in the stack, the inner "
+                    "square after the first layer, each colour around it one layer more."
                 )
             )
         )
@@ -223,6 +233,10 @@ class ConvolutionDemo(DemoPage):
     def _compare(self) -> None:
         self.comparison = compare_stack(3, self.depth.value())
         self.stack.set_fields(self.comparison.fields)
+        self.single.set_fields((self.comparison.big_k,))
+        # Only digits and ×: nothing to translate.
+        self.stack_caption.setText(f"{self.comparison.layers} × 3×3")
+        self.single_caption.setText(f"1 × {self.comparison.big_k}×{self.comparison.big_k}")
         c = self.comparison
         self.stack_text.setText(
             _(
@@ -243,7 +257,7 @@ class ConvolutionDemo(DemoPage):
 class StackFields(QWidget):
     """The input window seen after each layer of the stack, nested around the centre pixel."""
 
-    cell = 16
+    cell = 14
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
