@@ -25,6 +25,9 @@ def build_views(window: MainWindow) -> None:
     window.add_view("lessons", _("Lessons"), LessonsView(window.context))
     window.add_view("models", _("Models"), ModelPicker(window.context))
     window.add_view("graph", _("Graph"), GraphView(window.context))
+    from cnnstudio.gui.concepts.concepts_view import ConceptsView
+
+    window.add_view("concepts", _("Concepts"), ConceptsView(window.context))
     window.add_view("data", _("Data"), DataPanel(window.context))
     # Closing while training: the training view asks (confirm_close), stops the run and the
     # window closes once it is saved (end_before_close); it keeps its last epoch's checkpoint.

@@ -80,8 +80,9 @@ def test_concept_buttons_ask_for_the_lesson_s_demonstrations(window, qtbot):
     with qtbot.waitSignal(window.context.conceptRequested):
         view.concept_buttons["residual"].click()
     assert asked == ["residual"]
-    # No Concepts view yet: the window stays where it was instead of failing.
-    assert window.current_view() == "lessons"
+    # The Concepts view comes forward on that demonstration.
+    qtbot.waitUntil(lambda: window.current_view() == "concepts")
+    assert window.view("concepts").current_concept() == "residual"
 
 
 def test_names_that_differ_in_d2l_zh_show_in_tooltips(window):

@@ -32,7 +32,7 @@ def window(qtbot):
 
 def test_views_are_registered_and_switchable(window):
     # The course's path comes first: a newcomer starts with the lessons (issue 24).
-    assert window.view_keys()[:4] == ["lessons", "models", "graph", "data"]
+    assert window.view_keys()[:5] == ["lessons", "models", "graph", "concepts", "data"]
     assert window.current_view() == "lessons"
     window.show_view("data")
     assert window.current_view() == "data"
@@ -89,7 +89,7 @@ def test_every_control_has_an_object_name_and_an_accessible_name(window):
         QLineEdit,
         QProgressBar,
     )
-    for key in ("models", "graph", "data"):
+    for key in ("models", "graph", "concepts", "data"):
         for widget in window.view(key).findChildren(QWidget):
             # Qt's own inner parts (a spin box's line edit, a scroll bar) are not ours to name.
             if not isinstance(widget, controls) or widget.objectName().startswith("qt_"):
