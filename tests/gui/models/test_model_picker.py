@@ -170,6 +170,14 @@ def test_the_layer_graph_button_asks_for_the_graph_view(picker, qtbot):
     assert request.args == ["graph"]
 
 
+def test_train_this_model_asks_for_the_training_view_with_the_model_selected(picker, qtbot):
+    picker.tree.setCurrentItem(picker.tree.items["vgg11"])
+    assert picker.context.selection.model == "vgg11"
+    with qtbot.waitSignal(picker.context.viewRequested) as request:
+        picker.train_button.click()
+    assert request.args == ["training"] and picker.context.selection.model == "vgg11"
+
+
 def test_the_arrow_keys_go_from_model_to_model_over_the_family_headings(picker, qtbot):
     from PySide6.QtCore import Qt
 
