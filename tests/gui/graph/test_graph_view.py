@@ -308,3 +308,36 @@ def test_the_wheel_zooms_and_dragging_the_background_pans(view, qtbot):
     qtbot.mouseMove(viewport, QPoint(40, 200))
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=QPoint(40, 200))
     assert bar.value() == before + 100  # the graph follows the hand
+
+
+def test_the_weight_table_keeps_names_and_numbers_whole_in_a_narrow_inspector(qtbot):
+    from types import SimpleNamespace
+
+    from PySide6.QtGui import QTextDocument
+
+    from cnnstudio.gui.graph.inspector import weights_html
+
+    row = SimpleNamespace(
+        name="kernel",
+        shape=(5, 5, 1, 6),
+        min=-0.294,
+        max=0.31,
+        mean=0.001,
+        std=0.12,
+        zero_fraction=0.0,
+    )
+    document = QTextDocument()
+    document.setHtml(weights_html([row, SimpleNamespace(**{**vars(row), "name": "bias"})]))
+    document.setTextWidth(120)  # narrower than the table: it overflows, it does not break words
+    document.size()  # lays the document out
+    lines = []
+    block = document.begin()
+    while block.isValid():
+        layout = block.layout()
+        for index in range(layout.lineCount()):
+            line = layout.lineAt(index)
+            text = block.text()[line.textStart() : line.textStart() + line.textLength()]
+            lines.append(text.replace("\u2028", "").strip())  # <br> is a line separator
+        block = block.next()
+    assert "kernel" in lines and "-0.294" in lines, repr(lines[:20])
+    assert "ker" not in lines and "nel" not in lines
