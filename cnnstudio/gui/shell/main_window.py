@@ -206,6 +206,9 @@ class MainWindow(QMainWindow):
         self._help_menu = help_menu = menu_bar.addMenu(_("&Help"))
         help_menu.setObjectName("helpMenu")
         help_menu.addAction(self.about_action)
+        from cnnstudio.gui.shell.help import add_help
+
+        add_help(self, help_menu)
 
     def _build_language_menu(self, menu: QMenu) -> None:
         """System / English / 简体中文, remembered and applied at the next start (every text

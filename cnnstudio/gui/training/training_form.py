@@ -145,6 +145,7 @@ class TrainingForm(QWidget):
         label, tip = _(label), _(tip)
         widget.setAccessibleName(label or name.replace("_", " "))
         widget.setToolTip(tip)
+        widget.setWhatsThis(tip)  # Help > What's this? (Shift+F1), then a click on the field
         widget.setProperty("tip", tip)
         self.fields[name] = widget
         if label:
