@@ -178,7 +178,11 @@ def test_wheel_zoom_keeps_the_point_under_the_cursor(view):
     assert abs(after.x() - before.x()) < 2 and abs(after.y() - before.y()) < 2
     canvas.fit()
     assert canvas.zoom() <= 1.0
-    assert canvas.visible_rect().contains(view.scene.graph_rect().center())
+    graph = view.scene.graph_rect()
+    # The whole graph when it reads so, else its input at the smallest readable scale.
+    assert canvas.visible_rect().contains(graph.center()) or (
+        canvas.visible_rect().top() <= graph.top() + 1
+    )
 
 
 def test_the_minimap_moves_the_view(view, qtbot):
@@ -341,3 +345,19 @@ def test_the_weight_table_keeps_names_and_numbers_whole_in_a_narrow_inspector(qt
         block = block.next()
     assert "kernel" in lines and "-0.294" in lines, repr(lines[:20])
     assert "ker" not in lines and "nel" not in lines
+
+
+def test_fit_on_a_deep_expanded_model_stays_readable_from_the_input(view, qtbot):
+    from cnnstudio.gui.graph.canvas import READABLE_SCALE
+
+    show_model(qtbot, view, "resnet50")
+    before = view.result
+    view.expand_all()
+    wait_for_nodes(qtbot, view, before)
+    canvas = view.canvas
+    assert canvas.fit_scale() < READABLE_SCALE  # fitted whole it would be a sliver
+    canvas.set_zoom(2.0)
+    canvas.fit()
+    assert canvas.zoom() >= READABLE_SCALE
+    top = view.scene.graph_rect().top()
+    assert canvas.visible_rect().top() <= top + 1  # scrolled to the input
