@@ -144,6 +144,16 @@ class GraphView(QWidget):
             _("Compare"), "showCompareButton", self._toggle_compare, _("Two models side by side")
         )
         self.compare_button.setCheckable(True)
+        # The model at the data set's input (what training builds) or at the paper's (ResNet-50
+        # at 224x224x3, not at MNIST's 32x32x1): the shapes and MACs a paper quotes.
+        self.input_choice = QComboBox(objectName="graphInput")
+        self.input_choice.setAccessibleName(_("Input of the graph"))
+        self.input_choice.addItem(_("Data set's input"), "data")
+        self.input_choice.addItem(_("Paper's input"), "paper")
+        self.input_choice.setToolTip(
+            _("Draw the model at the selected data set's input, or at its paper's input")
+        )
+        self.input_choice.currentIndexChanged.connect(lambda _i: self.refresh())
         self.metric_choice = QComboBox(objectName="graphMetric")
         self.metric_choice.setAccessibleName(_("Bars show"))
         for metric in METRICS:  # the item's data is the scene's metric, its text the label
@@ -158,6 +168,7 @@ class GraphView(QWidget):
         tools = QHBoxLayout()
         tools.addWidget(self.search, 1)
         for widget in (
+            self.input_choice,
             self.metric_choice,
             self.expand_all_button,
             self.collapse_all_button,
@@ -229,6 +240,8 @@ class GraphView(QWidget):
         if meta is None:
             return None
         try:
+            if self.input_choice.currentData() == "paper":
+                raise ValueError("the paper's input")  # the same fallback as an image folder
             info = get_dataset_info(selection.dataset)
             shape, classes = model_input(meta, tuple(info.image_shape)), info.num_classes
         except ValueError:

@@ -361,3 +361,13 @@ def test_fit_on_a_deep_expanded_model_stays_readable_from_the_input(view, qtbot)
     assert canvas.zoom() >= READABLE_SCALE
     top = view.scene.graph_rect().top()
     assert canvas.visible_rect().top() <= top + 1  # scrolled to the input
+
+
+def test_the_graph_is_drawn_at_the_data_sets_input_or_the_papers(view, qtbot):
+    show_model(qtbot, view, "resnet50")
+    assert view.result.request.input_shape == (28, 28, 1)  # mnist-5k's images
+    before = view.result
+    view.input_choice.setCurrentIndex(view.input_choice.findData("paper"))
+    wait_for_nodes(qtbot, view, before)
+    assert view.result.request.input_shape == (224, 224, 3)
+    assert view.result.request.num_classes == 1000
