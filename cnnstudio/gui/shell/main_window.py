@@ -145,7 +145,12 @@ class MainWindow(QMainWindow):
         frame.setWidget(widget)
         self._frames[key] = frame
         self._stack.addWidget(frame)
-        item = QListWidgetItem(title)
+        from cnnstudio.gui.shell.view_icons import view_icon
+
+        palette = self._sidebar.palette()
+        item = QListWidgetItem(
+            view_icon(key, palette.text().color(), palette.highlightedText().color()), title
+        )
         item.setData(Qt.ItemDataRole.UserRole, key)
         item.setSizeHint(QSize(0, 34))
         self._sidebar.addItem(item)

@@ -51,3 +51,18 @@ def test_every_field_of_the_training_form_answers_whats_this(window):
     form = window.view("training").form
     for name, field in form.fields.items():
         assert field.whatsThis() and field.whatsThis() == field.toolTip(), name
+
+
+def test_every_view_has_its_own_icon_drawn_crisp_at_any_scale(window):
+    from PySide6.QtCore import QSize
+
+    images = set()
+    for row in range(window._sidebar.count()):
+        icon = window._sidebar.item(row).icon()
+        assert not icon.isNull(), window.view_keys()[row]
+        image = icon.pixmap(QSize(40, 40)).toImage()  # 200 %: drawn at that size, not scaled
+        assert image.width() == 40
+        inked = sum(image.pixelColor(x, y).alpha() > 0 for x in range(40) for y in range(40))
+        assert inked > 40, window.view_keys()[row]
+        images.add(bytes(image.constBits()))
+    assert len(images) == window._sidebar.count()  # no two views share a glyph
