@@ -78,7 +78,7 @@ class LayerPanel(QWidget):
         scroll = QScrollArea(widgetResizable=True)
         scroll.setWidget(maps_box)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = QSplitter(Qt.Orientation.Horizontal, objectName="explainLayerSplitter")
         splitter.addWidget(self.field_tile)
         splitter.addWidget(scroll)
         splitter.setStretchFactor(0, 2)

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QScrollArea,
+    QSplitter,
     QStackedWidget,
     QWidget,
 )
@@ -380,10 +381,23 @@ class MainWindow(QMainWindow):
         )
         if isinstance(view, str) and view in self._views:
             self.show_view(view)
+        for splitter in self._named_splitters():
+            state = read_setting(settings, Setting(f"splitters/{splitter.objectName()}", "bytes"))
+            if isinstance(state, QByteArray):
+                splitter.restoreState(state)  # False for a damaged state: the default stays
         for widget in self._views.values():
             restore = getattr(widget, "restore_settings", None)
             if callable(restore):
                 restore(settings)
+
+    def _named_splitters(self) -> list[QSplitter]:
+        names = [s.objectName() for s in self.findChildren(QSplitter)]
+        # A name used twice would restore one splitter's state into the other: those are skipped.
+        return [
+            s
+            for s in self.findChildren(QSplitter)
+            if s.objectName() and names.count(s.objectName()) == 1
+        ]
 
     def save_settings(self) -> None:
         if not self._use_settings:
@@ -391,6 +405,9 @@ class MainWindow(QMainWindow):
         settings = app_settings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/view", self.current_view())
+        # Every splitter a person may have dragged (graph, runs, evaluation, explain…), by name.
+        for splitter in self._named_splitters():
+            settings.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
         selection = self.context.selection
         settings.setValue("selection/model", selection.model)
         write_json(settings, "selection/model_options", selection.model_options)

@@ -8,7 +8,7 @@ import sys
 import pytest
 from PySide6.QtCore import QThread
 from PySide6.QtGui import QAction, QImage
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QSplitter, QWidget
 
 from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.shell.main_window import MainWindow
@@ -119,6 +119,9 @@ def test_settings_restore_geometry_view_model_and_data_set(qtbot):
     first.resize(760, 540)  # within the offscreen screen (800x600)
     first.context.set_model("resnet18", {"dropout": 0.25})
     first.show_view("data")
+    runs_splitter = first.findChild(QSplitter, "runSplitter")
+    runs_splitter.setSizes([100, 300])
+    dragged = runs_splitter.sizes()
     first.close()
     assert_no_thread_running(first)
 
@@ -130,6 +133,7 @@ def test_settings_restore_geometry_view_model_and_data_set(qtbot):
         assert second.context.selection.dataset == "mnist-5k"
         assert second.current_view() == "data"
         assert (second.width(), second.height()) == (760, 540)
+        assert second.findChild(QSplitter, "runSplitter").sizes() == dragged
         picker = second.view("models")
         assert picker.selected_model() == "resnet18"
         assert picker.options.values()["dropout"] == 0.25
