@@ -44,6 +44,7 @@ from cnnstudio.engine.data.image_folders import (
     missing_folder_message,
     scan_image_folder,
 )
+from cnnstudio.i18n import _
 from cnnstudio.locations import expand_user_path, resource_path
 
 # The image-folder names live in `image_folders` and are re-exported here, where callers
@@ -197,10 +198,10 @@ def _unknown_name_message(name: str) -> str:
     if name.startswith(FOLDER_PREFIX) or _looks_like_path(folder):
         # Meant as an image folder: "unknown data set" would send the person to the wrong list.
         return missing_folder_message(expand_user_path(folder))
-    return (
-        f"Unknown data set {name!r}; known data sets: {', '.join(_REGISTRY)} "
-        f"(or a path to an image folder, e.g. 'folder:/path/to/images')"
-    )
+    return _(
+        "Unknown data set {name!r}; known data sets: {known} (or a path to an image folder, "
+        "e.g. 'folder:/path/to/images')"
+    ).format(name=name, known=", ".join(_REGISTRY))
 
 
 def _looks_like_path(name: str) -> bool:
@@ -254,13 +255,17 @@ def _load_mnist_5k() -> Dataset:
         payload = path.read_bytes()
     except OSError as error:
         raise DatasetUnavailable(
-            f"The bundled data file {path} is missing ({error.strerror}): this CNN Studio "
-            f"installation is incomplete. Reinstall it, or run packaging/make_mnist_5k.py."
+            _(
+                "The bundled data file {path} is missing ({reason}): this CNN Studio "
+                "installation is incomplete. Reinstall it, or run packaging/make_mnist_5k.py."
+            ).format(path=path, reason=error.strerror)
         ) from error
     if hashlib.sha256(payload).hexdigest() != MNIST_5K_SHA256:
         raise DatasetUnavailable(
-            f"The bundled data file {path} is damaged (its sha256 does not match). Reinstall "
-            f"CNN Studio, or run packaging/make_mnist_5k.py."
+            _(
+                "The bundled data file {path} is damaged (its sha256 does not match). Reinstall "
+                "CNN Studio, or run packaging/make_mnist_5k.py."
+            ).format(path=path)
         )
     with np.load(path, allow_pickle=False) as arrays:
         images, labels = arrays["images"], arrays["labels"].astype(np.int64)
@@ -330,12 +335,31 @@ def _unavailable_message(
 ) -> str:
     folder = keras_datasets_dir()
     files = ", ".join(info.cache_files)
-    state = "is in the Keras cache but could not be read" if cached else "is not in the Keras cache"
-    return (
-        f"{info.title} {state}, and downloading it failed ({error}). To use it offline, put "
-        f"{files} into {folder} (from {source.download}). Or choose '{DEFAULT_DATASET}', "
-        f"which is bundled with CNN Studio and works offline."
+    # The data sets by the names the app shows (the command line's name in brackets), one
+    # name per thing: the menu says "MNIST (5,000-digit subset)", so the message does too.
+    bundled = _REGISTRY[DEFAULT_DATASET]
+    values = dict(
+        title=info.title,
+        error=error,
+        files=files,
+        folder=folder,
+        source=source.download,
+        bundled=bundled.title,
+        name=bundled.name,
     )
+    if cached:
+        text = _(
+            "{title} is in the Keras cache but could not be read, and downloading it failed "
+            "({error}). To use it offline, put {files} into {folder} (from {source}). Or "
+            "choose {bundled} ('{name}'), which is bundled with CNN Studio and works offline."
+        )
+    else:
+        text = _(
+            "{title} is not in the Keras cache, and downloading it failed ({error}). To use it "
+            "offline, put {files} into {folder} (from {source}). Or choose {bundled} "
+            "('{name}'), which is bundled with CNN Studio and works offline."
+        )
+    return text.format(**values)
 
 
 def _as_split(images: np.ndarray, labels: np.ndarray) -> Split:

@@ -112,6 +112,8 @@ def test_offline_download_shows_a_clear_message(panel, qtbot, empty_keras_home, 
     text = panel.message.text()
     assert "is not in the Keras cache, and downloading it failed" in text
     assert str(empty_keras_home / "datasets") in text and "mnist-5k" in text
+    # The data sets by the names the menu shows: one name per thing.
+    assert text.startswith("MNIST is not") and "Or choose MNIST (5,000-digit subset)" in text
     assert "fdecea" in panel.message.styleSheet()  # shown as an error
     assert not panel.download_button.isHidden()  # ready to try again
     assert panel.grid.count() == 0
