@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from cnnstudio.engine.concepts.arithmetic import ACTIVATIONS, activation, derivative
 from cnnstudio.gui.concepts.gradient_worker import GradientProbe, GradientRequest, GradientResult
@@ -18,9 +18,8 @@ from cnnstudio.gui.concepts.parts import (
     engine_wait_text,
     sentence,
     shared_log_range,
-    spin_row,
 )
-from cnnstudio.gui.concepts.residual import ACTIVATION_NAMES, activation_box
+from cnnstudio.gui.concepts.residual import ACTIVATION_NAMES, gradient_controls
 from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.i18n import _
 
@@ -98,20 +97,7 @@ class ActivationsDemo(DemoPage):
         plots.addWidget(self.functions, 1, 0)
         plots.addWidget(self.slopes, 1, 1)
         self.body.addLayout(plots)
-        controls = QGridLayout()
-        self.depth = spin_row(
-            "activations_depth", controls, 0, 0, _("Layers"), (2, 60), 20, self.recompute
-        )
-        controls.addWidget(QLabel(_("Activation"), wordWrap=True), 0, 2)
-        self.activation = activation_box("activationsActivation")
-        self.activation.currentIndexChanged.connect(lambda _index: self.recompute())
-        controls.addWidget(self.activation, 0, 3)
-        self.button = QPushButton(_("Recompute"), objectName="activationsRecompute")
-        self.button.setAccessibleName(_("Recompute the gradients on other random weights"))
-        self.button.clicked.connect(self._reseed)
-        controls.addWidget(self.button, 0, 4)
-        controls.setColumnStretch(5, 1)
-        self.body.addLayout(controls)
+        self.body.addLayout(gradient_controls(self, "activations"))
         self.body.addWidget(
             QLabel(_("Gradient norm per layer of a plain dense network"), wordWrap=True)
         )

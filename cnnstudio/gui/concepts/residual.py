@@ -3,6 +3,8 @@ residual twin, measured live (engine.concepts.gradients) and drawn on a log scal
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QPushButton, QWidget
 
 from cnnstudio.gui.concepts.gradient_worker import GradientProbe, GradientRequest, GradientResult
@@ -30,6 +32,26 @@ def activation_box(name: str) -> QComboBox:
     return box
 
 
+def gradient_controls(page: Any, prefix: str) -> QGridLayout:
+    """Depth, activation and Recompute for a page that measures gradient norms (this one and
+    the activations page): sets `page.depth`, `page.activation`, `page.button`, wired to its
+    `recompute` and `_reseed`."""
+    controls = QGridLayout()
+    page.depth = spin_row(
+        f"{prefix}_depth", controls, 0, 0, _("Layers"), (2, 60), 20, page.recompute
+    )
+    controls.addWidget(QLabel(_("Activation"), wordWrap=True), 0, 2)
+    page.activation = activation_box(f"{prefix}Activation")
+    page.activation.currentIndexChanged.connect(lambda _index: page.recompute())
+    controls.addWidget(page.activation, 0, 3)
+    page.button = QPushButton(_("Recompute"), objectName=f"{prefix}Recompute")
+    page.button.setAccessibleName(_("Recompute the gradients on other random weights"))
+    page.button.clicked.connect(page._reseed)
+    controls.addWidget(page.button, 0, 4)
+    controls.setColumnStretch(5, 1)
+    return controls
+
+
 class ResidualDemo(DemoPage):
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -44,20 +66,7 @@ class ResidualDemo(DemoPage):
             ),
             parent,
         )
-        controls = QGridLayout()
-        self.depth = spin_row(
-            "residual_depth", controls, 0, 0, _("Layers"), (2, 60), 20, self.recompute
-        )
-        controls.addWidget(QLabel(_("Activation"), wordWrap=True), 0, 2)
-        self.activation = activation_box("residualActivation")
-        self.activation.currentIndexChanged.connect(lambda _index: self.recompute())
-        controls.addWidget(self.activation, 0, 3)
-        self.button = QPushButton(_("Recompute"), objectName="residualRecompute")
-        self.button.setAccessibleName(_("Recompute the gradients on other random weights"))
-        self.button.clicked.connect(self._reseed)
-        controls.addWidget(self.button, 0, 4)
-        controls.setColumnStretch(5, 1)
-        self.body.addLayout(controls)
+        self.body.addLayout(gradient_controls(self, "residual"))
         charts = QGridLayout()
         self.plain, self.residual = LogBars(ACCENT), LogBars(CALM)
         charts.addWidget(QLabel(_("Plain network: gradient norm per layer"), wordWrap=True), 0, 0)

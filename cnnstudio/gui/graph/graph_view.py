@@ -50,6 +50,7 @@ from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.models.model_picker import model_input
 from cnnstudio.i18n import N_, _
 
+INPUT_CHOICES = (("data", N_("Data set's input")), ("paper", N_("Paper's input")))
 METRIC_LABELS = {"params": N_("Bars: parameters"), "macs": N_("Bars: MACs")}
 
 
@@ -148,8 +149,8 @@ class GraphView(QWidget):
         # at 224x224x3, not at MNIST's 32x32x1): the shapes and MACs a paper quotes.
         self.input_choice = QComboBox(objectName="graphInput")
         self.input_choice.setAccessibleName(_("Input of the graph"))
-        self.input_choice.addItem(_("Data set's input"), "data")
-        self.input_choice.addItem(_("Paper's input"), "paper")
+        for key, label in INPUT_CHOICES:
+            self.input_choice.addItem(_(label), key)
         self.input_choice.setToolTip(
             _("Draw the model at the selected data set's input, or at its paper's input")
         )
