@@ -28,6 +28,7 @@ from cnnstudio.gui.concepts.parts import (
     WINDOW,
     DemoPage,
     NumberGrid,
+    captioned_grids,
     sentence,
     spin_row,
 )
@@ -79,17 +80,14 @@ class ConvolutionDemo(DemoPage):
             NumberGrid(18),
             NumberGrid(18),
         )
-        for caption, grid in (
-            (_("Image (padded)"), self.image_grid),
-            (_("Kernel"), self.kernel_grid),
-            (_("Output"), self.output_grid),
-        ):
-            column = QVBoxLayout()
-            column.addWidget(QLabel(caption, wordWrap=True))
-            column.addWidget(grid, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            column.addStretch(1)
-            grids.addLayout(column)
-        grids.addStretch(1)
+        captioned_grids(
+            grids,
+            (
+                (_("Image (padded)"), self.image_grid),
+                (_("Kernel"), self.kernel_grid),
+                (_("Output"), self.output_grid),
+            ),
+        )
         self.body.addLayout(grids)
 
         stepping = QHBoxLayout()

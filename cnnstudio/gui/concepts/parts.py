@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
@@ -73,6 +74,17 @@ def spin_row(
     grid.addWidget(caption, row, 2 * column)
     grid.addWidget(box, row, 2 * column + 1)
     return box
+
+
+def captioned_grids(row: Any, grids: Sequence[tuple[str, QWidget]]) -> None:
+    """Each grid under its caption, side by side in `row` (a QHBoxLayout), packed left."""
+    for caption, grid in grids:
+        column = QVBoxLayout()
+        column.addWidget(QLabel(caption, wordWrap=True))
+        column.addWidget(grid, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        column.addStretch(1)
+        row.addLayout(column)
+    row.addStretch(1)
 
 
 def number_text(value: float) -> str:

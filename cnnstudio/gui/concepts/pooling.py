@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QSlider, QWidget
 
 from cnnstudio.engine.concepts.arithmetic import conv_output_size, pool
-from cnnstudio.gui.concepts.parts import OUTPUT, WINDOW, DemoPage, NumberGrid, sentence, spin_row
+from cnnstudio.gui.concepts.parts import (
+    OUTPUT,
+    WINDOW,
+    DemoPage,
+    NumberGrid,
+    captioned_grids,
+    sentence,
+    spin_row,
+)
 from cnnstudio.i18n import _
 
 _GRID = np.random.default_rng(5).integers(0, 10, size=(6, 6)).astype(float)
@@ -38,17 +46,14 @@ class PoolingDemo(DemoPage):
             NumberGrid(28),
         )
         grids = QHBoxLayout()
-        for caption, grid in (
-            (_("Feature map"), self.input_grid),
-            (_("Max pooling"), self.max_grid),
-            (_("Average pooling"), self.mean_grid),
-        ):
-            column = QVBoxLayout()
-            column.addWidget(QLabel(caption, wordWrap=True))
-            column.addWidget(grid, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            column.addStretch(1)
-            grids.addLayout(column)
-        grids.addStretch(1)
+        captioned_grids(
+            grids,
+            (
+                (_("Feature map"), self.input_grid),
+                (_("Max pooling"), self.max_grid),
+                (_("Average pooling"), self.mean_grid),
+            ),
+        )
         self.body.addLayout(grids)
         self.slider = QSlider(Qt.Orientation.Horizontal, objectName="poolingStep")
         self.slider.setAccessibleName(_("Output position"))
