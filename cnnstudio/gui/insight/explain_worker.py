@@ -61,7 +61,8 @@ class ExplainRequest:
     sanity: bool
 
 
-def _open_predictor(source: ModelSource) -> tuple[Any, str | None]:
+def _open_predictor(source: ModelSource) -> tuple[Any, str | None, Any]:
+    """(predictor, the data set its samples come from, the run when the source is one)."""
     from cnnstudio.engine.use.inference import Predictor
 
     if source.kind == RUN:
@@ -69,13 +70,13 @@ def _open_predictor(source: ModelSource) -> tuple[Any, str | None]:
 
         run = Run(Path(source.location))
         dataset = (run.record.get("config") or {}).get("dataset")
-        return Predictor.from_run(run), str(dataset) if dataset else None
+        return Predictor.from_run(run), str(dataset) if dataset else None, run
     if source.kind == BUNDLED:
         path = bundled_model()
         if path is None:
             raise ValueError(_("this installation has no bundled LeNet-5"))
-        return Predictor.from_file(path), BUNDLED_DATASET
-    return Predictor.from_file(source.location), None
+        return Predictor.from_file(path), BUNDLED_DATASET, None
+    return Predictor.from_file(source.location), None, None
 
 
 class ExplainWorker(LatestRequestWorker):
@@ -97,6 +98,7 @@ class ExplainWorker(LatestRequestWorker):
         self.explainer: Any = None
         self._dataset_name: str | None = None
         self._samples: Any = None  # the validation split, loaded on the first sample asked
+        self._run: Any = None  # the run whose model is explained (None: a file)
         self.image: ShownImage | None = None
 
     # -- the worker thread ----------------------------------------------------------------------
@@ -127,13 +129,14 @@ class ExplainWorker(LatestRequestWorker):
         from cnnstudio.engine.insight.explainer import Explainer
 
         try:
-            predictor, dataset = _open_predictor(source)
+            predictor, dataset, run = _open_predictor(source)
             explainer = Explainer(predictor.model)
         except Exception as error:  # a damaged file, no spatial layer, a foreign model: say why
             self.modelRefused.emit(source, str(error) or type(error).__name__)
             return
         self.predictor, self.explainer = predictor, explainer
         self._dataset_name, self._samples, self.image = dataset, None, None
+        self._run = run
         self.modelReady.emit(
             LoadedModel(
                 source,
@@ -171,12 +174,23 @@ class ExplainWorker(LatestRequestWorker):
         if self._dataset_name is None:
             raise ValueError(_("this model names no data set to take samples from"))
         if self._samples is None:
-            from cnnstudio.engine.data.datasets import load_dataset
+            if self._run is not None:
+                # The very split the run validated on (its fraction and seed, for a folder too).
+                from cnnstudio.engine.insight.run_evaluation import evaluation_split
 
-            self._samples = load_dataset(self._dataset_name).validation
+                self._samples = evaluation_split(self._run, None)
+            else:
+                from cnnstudio.engine.data.datasets import load_dataset
+
+                self._samples = load_dataset(self._dataset_name).validation
         split = self._samples
-        index %= len(split)
-        label = _("validation image {index} of {count}").format(index=index + 1, count=len(split))
+        index %= len(split.labels)
+        label = _("validation image {index} of {count}").format(
+            index=index + 1, count=len(split.labels)
+        )
+        paths = getattr(split, "paths", None)
+        if paths:
+            label = _("{label}: {name}").format(label=label, name=Path(paths[index]).name)
         return split.images[index], int(split.labels[index]), label
 
     def _explain(self, request: ExplainRequest) -> Any:
