@@ -30,6 +30,16 @@ def seeded_build(seed: int, build: Callable[[], Built]) -> Built:
         return build()
 
 
+def clear_session() -> None:
+    """Keras's `clear_session` (a new run forgets the models and name counters of the last),
+    never while another thread builds a model: clearing Keras's global state under a build
+    (the picker's or the training plan's figures, a preview) can crash the process."""
+    import keras
+
+    with _BUILD_LOCK:
+        keras.backend.clear_session()
+
+
 def isolated_build(build: Callable[[], Built]) -> Built:
     """`build()` leaving Python's global random state as it was (and never during a seeded
     build), for builds whose weights nobody trains: figures, previews."""

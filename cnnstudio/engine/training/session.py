@@ -261,6 +261,7 @@ class TrainingSession:
 
         from cnnstudio.engine.data.downloads import load_training_data
         from cnnstudio.engine.devices import distribute, precision
+        from cnnstudio.engine.training.seeding import clear_session
         from cnnstudio.models import get_model_info
 
         config = self.config
@@ -268,7 +269,7 @@ class TrainingSession:
         placement = self._placement = distribute.place(config)
         # Old models, graphs and name counters of earlier runs in this thread go now, so that
         # many runs in one process do not grow memory.
-        keras.backend.clear_session()
+        clear_session()
         gc.collect()
         keras.utils.set_random_seed(config.seed)
 
