@@ -189,9 +189,10 @@ class DataPanel(QWidget):
                 _("Download {title} ({size:.0f} MB)").format(title=info.title, size=size)
             )
             self._show_message(
-                f"{info.title} is not on this computer yet. Download it once "
-                f"(about {size:.0f} MB into the Keras cache); after that it "
-                "works offline.",
+                _(
+                    "{title} is not on this computer yet. Download it once (about {size:.0f} "
+                    "MB into the Keras cache); after that it works offline."
+                ).format(title=info.title, size=size),
                 error=False,
             )
             self._show_download_row(True, downloading=False)
@@ -239,7 +240,7 @@ class DataPanel(QWidget):
         if not bundled and not self.context.engine_ready:
             self._waiting_for_engine = request
             self._show_message(
-                "Keras reads this data set: loading starts as soon as the engine has loaded.",
+                _("Keras reads this data set: loading starts as soon as the engine has loaded."),
                 error=False,
             )
             return
@@ -282,8 +283,10 @@ class DataPanel(QWidget):
         if self._waiting_for_engine is not None:
             self._waiting_for_engine = None
             self._show_message(
-                f"This data set needs Keras, which did not load ({message}). "
-                "The bundled 'mnist-5k' and image folders still work.",
+                _(
+                    "This data set needs Keras, which did not load ({message}). "
+                    "The bundled 'mnist-5k' and image folders still work."
+                ).format(message=message),
                 error=True,
             )
 
@@ -334,7 +337,7 @@ class DataPanel(QWidget):
         self.report.show_report(dataset.report, self._folder)
         unmeasured = unmeasured_classes_note(dataset)
         if unmeasured:
-            self._show_message(f"Warning: {unmeasured}.", error=False)
+            self._show_message(_("Warning: {note}.").format(note=unmeasured), error=False)
 
     def _on_failed(self, message: str) -> None:
         if self._is_stale():
@@ -347,7 +350,7 @@ class DataPanel(QWidget):
         if self._is_stale():
             return
         self._finish_load()
-        self._show_message("Download cancelled; nothing was kept.", error=False)
+        self._show_message(_("Download cancelled; nothing was kept."), error=False)
         self._show_download_row(True, downloading=False)
 
     def _finish_load(self) -> None:
@@ -383,7 +386,7 @@ class DataPanel(QWidget):
     def _update_download_enabled(self) -> None:
         ready = self.context.engine_ready
         self.download_button.setEnabled(ready)
-        self.download_button.setToolTip("" if ready else "Available once the engine has loaded")
+        self.download_button.setToolTip("" if ready else _("Available once the engine has loaded"))
 
     def loading(self) -> bool:
         return self._loader is not None

@@ -28,7 +28,7 @@ class ClassCounts(QTableWidget):
         super().__init__(0, 3, parent)
         self.setObjectName("classCounts")
         self.setAccessibleName(_("Images per class"))
-        self.setHorizontalHeaderLabels(["Class", "Train", "Validation"])
+        self.setHorizontalHeaderLabels([_("Class"), _("Train"), _("Validation")])
         self.verticalHeader().hide()
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

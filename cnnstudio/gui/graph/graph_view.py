@@ -429,7 +429,7 @@ class GraphView(QWidget):
         )
 
     def _on_engine_failed(self, message: str) -> None:
-        self.inspector.show_nothing(f"The engine did not load: {message}")
+        self.inspector.show_nothing(_("The engine did not load: {message}").format(message=message))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -30,7 +30,7 @@ class ModelTree(QTreeWidget):
         super().__init__(parent)
         self.setObjectName("modelTree")
         self.setAccessibleName(_("Models by family"))
-        self.setHeaderLabels(["Model", "Year", "Parameters", "MACs"])
+        self.setHeaderLabels([_("Model"), _("Year"), _("Parameters"), _("MACs")])
         self.setRootIsDecorated(False)
         self.setUniformRowHeights(True)
         self.items: dict[str, QTreeWidgetItem] = {}
@@ -87,11 +87,10 @@ class ModelTree(QTreeWidget):
             tip = result.error or ""
         elif entry is not None:
             params, macs = format_count(entry.params), format_count(entry.macs)
-            tip = (
-                f"At the paper's input {format_shape(entry.input_shape)}, "
-                f"{entry.num_classes} classes; the figures for the current input appear "
-                "once the engine has loaded"
-            )
+            tip = _(
+                "At the paper's input {shape}, {classes} classes; the figures for the "
+                "current input appear once the engine has loaded"
+            ).format(shape=format_shape(entry.input_shape), classes=entry.num_classes)
             italic = True
         else:
             params = macs = "…"

@@ -81,7 +81,7 @@ class PadTools(QWidget):
         layout.addLayout(row)
 
     def _on_polarity(self, dark_on_light: bool) -> None:
-        self.polarity_button.setText("Black on white" if dark_on_light else "White on black")
+        self.polarity_button.setText(_("Black on white") if dark_on_light else _("White on black"))
         self.canvas.set_light_on_dark(not dark_on_light)
 
     def ask_load(self) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor
 
 from cnnstudio.engine.formatting import format_bytes, format_duration, format_timestamp
 from cnnstudio.engine.store.runs import RunSummary
+from cnnstudio.engine.store.status_names import status_name
 
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_COLOURS = {
@@ -94,7 +95,7 @@ class RunTableModel(QAbstractTableModel):
         if column == self.NAME:
             return row.display_name
         if column == self.STATUS:
-            return row.status
+            return status_name(row.status)
         if column == self.MODEL:
             return row.model
         if column == self.DATASET:

@@ -19,7 +19,7 @@ from cnnstudio.engine.formatting import format_duration
 from cnnstudio.engine.training.events import BatchEnd, EpochEnd, RunFailed, RunFinished, RunStarted
 from cnnstudio.gui.widgets.chart_data import RunSeries
 from cnnstudio.gui.workers import Worker
-from cnnstudio.i18n import _
+from cnnstudio.i18n import N_, _
 
 # Redraws per second of the live chart. Each costs 8-16 ms of GUI-thread Python here (about 0.6
 # ms per line, plus the copy to the screen), time the training thread partly waits for on the
@@ -28,6 +28,12 @@ LIVE_CHART_FPS = 5.0
 # Statuses whose line stays until the person changes it or the run ends: progress events must
 # not turn "Stopping..." or "Paused" back into "Training".
 _HELD_STATUSES = ("paused", "stopping")
+# How a run ended: (without a run id, with one), whole sentences for the translator.
+_END_WORDS = {
+    "finished": (N_("Finished"), N_("Finished run {run}")),
+    "stopped": (N_("Stopped"), N_("Stopped run {run}")),
+    "failed": (N_("Failed"), N_("Failed run {run}")),
+}
 
 _charts_loaded = threading.Event()
 _charts_preloader: ChartsPreloader | None = None
@@ -156,13 +162,15 @@ class LiveRunView(QWidget):
         elif isinstance(event, RunFinished):
             best = event.best.get("val_accuracy")
             text = (
-                f"best validation accuracy {best:.2%} at epoch {event.best.get('epoch')}"
+                _("best validation accuracy {accuracy:.2%} at epoch {epoch}").format(
+                    accuracy=best, epoch=event.best.get("epoch")
+                )
                 if best is not None
                 else ""
             )
             self._on_end("finished", text)
         else:  # RunStopped
-            self._on_end("stopped", "the last completed epoch's checkpoint is kept")
+            self._on_end("stopped", _("the last completed epoch's checkpoint is kept"))
 
     def _on_started(self, event: RunStarted) -> None:
         self._batch_size, self._steps = event.batch_size, event.steps_per_epoch
@@ -271,11 +279,10 @@ class LiveRunView(QWidget):
     def _on_end(self, status: str, detail: str | None) -> None:
         self.status, self.reason = status, detail
         self.progress.setRange(0, max(1, self.progress.maximum()))
-        words = {"finished": "Finished", "stopped": "Stopped", "failed": "Failed"}[status]
-        run = f" run {self.run_id}" if self.run_id else ""
-        self.status_label.setText(f"{words}{run}{': ' + detail if detail else ''}")
+        text = _(_END_WORDS[status][bool(self.run_id)]).format(run=self.run_id)
+        self.status_label.setText(f"{text}: {detail}" if detail else text)
         if status == "failed":
-            self.show_error(f"Training failed: {detail}")
+            self.show_error(_("Training failed: {detail}").format(detail=detail))
         if self.chart is not None:
             self.chart.refresh()
 

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.engine.store.runs import MODEL_FILE, RunStore, RunSummary
+from cnnstudio.engine.store.status_names import status_name
 from cnnstudio.i18n import _
 
 BUNDLED, RUN, FILE = "bundled", "run", "file"
@@ -72,7 +73,7 @@ def run_label(summary: RunSummary) -> str:
         if summary.best_val_accuracy is not None
         else ""
     )
-    status = "" if summary.status == "finished" else f", {summary.status}"
+    status = "" if summary.status == "finished" else f", {status_name(summary.status)}"
     return _("Run {name} ({model}{status}{accuracy})").format(
         name=summary.display_name, model=summary.model, status=status, accuracy=accuracy
     )
