@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from cnnstudio.gui.graph import style
 from cnnstudio.gui.graph.scene import GraphScene
+from cnnstudio.gui.ground.fonts import with_text_families
 from cnnstudio.i18n import _
 
 MAX_SIDE = 16_000  # pixels; image viewers and browsers open pages up to about this size
@@ -49,7 +50,7 @@ def kinds_shown(scene: GraphScene) -> list[str]:
 
 
 def _title_font() -> QFont:
-    font = QFont()
+    font = with_text_families(QFont())
     font.setPointSizeF(11)
     font.setBold(True)
     return font

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QColor, QFont, QFontMetricsF
 
 from cnnstudio.engine.formatting import format_count, format_int, format_shape
+from cnnstudio.gui.ground.fonts import with_text_families
 
 # The engine's graph modules import Keras: type hints only, so the window opens without it.
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def kind_colour(kind: str) -> QColor:
 @functools.cache
 def node_font(bold: bool = False) -> QFont:
     """The node text's font (made once: boxes paint thousands of times; never modify it)."""
-    font = QFont()
+    font = with_text_families(QFont())  # a CJK family in Chinese: the SVG names it too
     font.setPointSizeF(POINT_SIZE)
     font.setBold(bold)
     return font

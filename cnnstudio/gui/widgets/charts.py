@@ -20,6 +20,7 @@ import math
 import time
 from pathlib import Path
 
+import matplotlib
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnstudio.gui.ground.fonts import matplotlib_families
 from cnnstudio.gui.widgets.chart_data import (
     CSV_HEADER,
     RunSeries,
@@ -86,6 +88,9 @@ class TrainingChart(QWidget):
 
         # Margins in pixels, set on resize, not a layout engine: constrained layout doubled the
         # cost of a full draw.
+        # Chinese titles need a font with their glyphs: matplotlib falls back glyph by glyph
+        # only along an explicit list of families (a generic "sans-serif" is one font).
+        matplotlib.rcParams["font.family"] = matplotlib_families()
         self.figure = Figure(figsize=(8, 5), dpi=100)
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setObjectName("chartCanvas")
