@@ -45,7 +45,7 @@ def model_input(meta: ModelMeta, image_shape: tuple[int, int, int]) -> tuple[int
 def card_html(meta: ModelMeta) -> str:
     card = card_for(meta.name, meta.family)
     card = translated(card) if card is not None else None
-    parts = [f"<p style='color:#555'>{html.escape(meta.description)}</p>"]
+    parts = [f"<p style='color:#555'>{html.escape(_(meta.description))}</p>"]
     if card is not None:
         parts.append(
             f"<h3>{html.escape(card.headline)}</h3>"

@@ -166,7 +166,11 @@ class OptionsForm(QWidget):
         if option.choices is not None:
             combo = QComboBox()
             for choice in option.choices:
-                text = str(choice) + ("  (default)" if choice == option.default else "")
+                text = (
+                    _("{choice}  (default)").format(choice=choice)
+                    if choice == option.default
+                    else str(choice)
+                )
                 combo.addItem(text, choice)
             combo.currentIndexChanged.connect(self._emit)
             return combo
