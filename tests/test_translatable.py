@@ -31,6 +31,9 @@ TEXT_CALLS: dict[str, tuple] = {
             "show_message",
             "_show_message",
             "set_message",
+            "set_placeholder",
+            "show_error",
+            "show_nothing",
             "confirm",
             "setHeaderLabels",
             "setHorizontalHeaderLabels",
@@ -91,6 +94,7 @@ TEXT_KEYWORDS = {
     "title",
     "accessibleName",
     "accessibleDescription",
+    "label",  # matplotlib's legend entries
 }
 # Text that is not a sentence of ours: product names and identifiers a person types.
 NOT_SENTENCES = {"CNN Studio", "English", "简体中文", "LeNet-5"}

@@ -194,9 +194,9 @@ class DigitRecognizer:
             )
         metadata = bundled_metadata()
         accuracy = metadata.get("val_accuracy")
-        source = "bundled LeNet-5"
+        source = _("bundled LeNet-5")
         if isinstance(accuracy, (int, float)):
-            source += f" (val acc {accuracy:.1%})"
+            source = _("bundled LeNet-5 (val acc {accuracy:.1%})").format(accuracy=accuracy)
         return cls._from_predictor(_predictor_from_file(path), source=source)
 
     @classmethod

@@ -69,7 +69,7 @@ class DataPanel(QWidget):
         self.combo = QComboBox(objectName="datasetCombo")
         self.combo.setAccessibleName(_("Data set"))
         for info in list_datasets():
-            self.combo.addItem(info.title, info.name)
+            self.combo.addItem(_(info.title), info.name)
         self.folder_button = QPushButton(_("Choose image folder…"), objectName="chooseFolderButton")
         self.folder_button.setAccessibleName(_("Choose image folder"))
         self.folder_button.clicked.connect(self.choose_folder)
@@ -186,13 +186,13 @@ class DataPanel(QWidget):
             self._clear_samples()
             size = DOWNLOAD_BYTES.get(name, 0) / 1e6
             self.download_button.setText(
-                _("Download {title} ({size:.0f} MB)").format(title=info.title, size=size)
+                _("Download {title} ({size:.0f} MB)").format(title=_(info.title), size=size)
             )
             self._show_message(
                 _(
                     "{title} is not on this computer yet. Download it once (about {size:.0f} "
                     "MB into the Keras cache); after that it works offline."
-                ).format(title=info.title, size=size),
+                ).format(title=_(info.title), size=size),
                 error=False,
             )
             self._show_download_row(True, downloading=False)
@@ -209,13 +209,13 @@ class DataPanel(QWidget):
             "{shape}, {classes} classes; {where}. <span style='color:#666'>{description} "
             "License: {license}.</span>"
         ).format(
-            title=info.title,
+            title=_(info.title),
             train=info.train_size,
             validation=info.validation_size,
             shape=format_shape(info.image_shape),
             classes=info.num_classes,
             where=where,
-            description=info.description,
+            description=_(info.description),
             license=info.license,
         )
 
@@ -321,7 +321,7 @@ class DataPanel(QWidget):
                     "<b>{title}</b>: {len:,} training and {len2:,} validation images of "
                     "{format_shape}, {num_classes} classes."
                 ).format(
-                    title=info.title,
+                    title=_(info.title),
                     len=len(dataset.train),
                     len2=len(dataset.validation),
                     format_shape=format_shape(info.image_shape),

@@ -39,7 +39,7 @@ class ClassCounts(QTableWidget):
         validation = np.bincount(dataset.validation.labels, minlength=len(names))
         rows = [
             *zip(names, train, validation, strict=True),
-            ("Total", train.sum(), validation.sum()),
+            (_("Total"), train.sum(), validation.sum()),
         ]
         self.setRowCount(len(rows))
         for row, (name, n_train, n_validation) in enumerate(rows):

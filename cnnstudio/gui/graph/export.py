@@ -68,7 +68,7 @@ class Header:
         self.swatches: list[tuple[float, float, str]] = []  # x, y, kind
         x, y = HEADER_MARGIN, TITLE_HEIGHT
         for kind in kinds:
-            step = SWATCH + 4 + legend.horizontalAdvance(style.KIND_TITLES[kind]) + 14
+            step = SWATCH + 4 + legend.horizontalAdvance(style.kind_title(kind)) + 14
             if x + step > self.width - HEADER_MARGIN and x > HEADER_MARGIN:
                 x, y = HEADER_MARGIN, y + LEGEND_ROW
             self.swatches.append((x, y, kind))
@@ -86,7 +86,7 @@ class Header:
             painter.setBrush(style.kind_colour(kind))
             painter.drawRect(QRectF(x, y, SWATCH, SWATCH))
             painter.setPen(Qt.GlobalColor.black)
-            painter.drawText(QPointF(x + SWATCH + 4, y + SWATCH - 1), style.KIND_TITLES[kind])
+            painter.drawText(QPointF(x + SWATCH + 4, y + SWATCH - 1), style.kind_title(kind))
 
 
 def graph_area(header: Header, source: QRectF) -> QRectF:

@@ -44,7 +44,7 @@ class PadTools(QWidget):
         self.polarity_button.toggled.connect(self._on_polarity)
         # Wide enough for either text, so switching does not shift the layout (and the pad).
         metrics = self.polarity_button.fontMetrics()
-        self.polarity_button.setMinimumWidth(metrics.horizontalAdvance("Black on white") + 24)
+        self.polarity_button.setMinimumWidth(metrics.horizontalAdvance(_("Black on white")) + 24)
         pen = QHBoxLayout()
         pen.addWidget(QLabel(_("Stroke width")))
         pen.addWidget(self.width_slider, 1)

@@ -156,7 +156,7 @@ class TrainingPanel(QWidget):
     def resume_run(self, run_id: str, epochs: int | None = None) -> bool:
         """Continue a stopped, failed or interrupted run (from the run browser)."""
         if self.is_training():
-            self.live.show_error("A run is training: stop it before resuming another.")
+            self.live.show_error(_("A run is training: stop it before resuming another."))
             return False
         from cnnstudio.engine.training.session import TrainingSession
 

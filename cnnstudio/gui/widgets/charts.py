@@ -117,9 +117,9 @@ class TrainingChart(QWidget):
         self.accuracy_axes = self.figure.add_subplot(grid[0, 1], sharex=self.loss_axes)
         self.rate_axes = self.figure.add_subplot(grid[1, :], sharex=self.loss_axes)
         for axes, title in (
-            (self.loss_axes, "Loss"),
-            (self.accuracy_axes, "Accuracy"),
-            (self.rate_axes, "Learning rate"),
+            (self.loss_axes, _("Loss")),
+            (self.accuracy_axes, _("Accuracy")),
+            (self.rate_axes, _("Learning rate")),
         ):
             axes.set_title(title, fontsize=10, loc="left")
             axes.grid(True, alpha=0.3)
@@ -152,11 +152,11 @@ class TrainingChart(QWidget):
     def _style_legend(self) -> None:
         grey = "#555555"
         handles = [
-            Line2D([], [], color=grey, lw=1.6, label="training (smoothed)"),
-            Line2D([], [], color=grey, lw=0.8, alpha=0.3, label="training (raw)"),
-            Line2D([], [], color=grey, ls="none", marker="s", ms=4, label="training, epoch"),
-            Line2D([], [], color=grey, ls="--", marker="o", ms=4, label="validation"),
-            Line2D([], [], color=grey, ls="none", marker="*", ms=10, label="best epoch"),
+            Line2D([], [], color=grey, lw=1.6, label=_("training (smoothed)")),
+            Line2D([], [], color=grey, lw=0.8, alpha=0.3, label=_("training (raw)")),
+            Line2D([], [], color=grey, ls="none", marker="s", ms=4, label=_("training, epoch")),
+            Line2D([], [], color=grey, ls="--", marker="o", ms=4, label=_("validation")),
+            Line2D([], [], color=grey, ls="none", marker="*", ms=10, label=_("best epoch")),
         ]
         self.figure.legend(
             handles=handles,
