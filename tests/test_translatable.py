@@ -168,12 +168,24 @@ def test_the_check_finds_an_unwrapped_string(tmp_path):
         "print(f'{count} images skipped')\n"
         "parser.add_argument('--out', help='where to write')\n"
         "combo.addItem(_('Final model'), 'final')\n"
+        "self.show_message(f'Loading {name}…')\n"
+        "self.show_message(_('Loading {name}…').format(name=name))\n"
+        "edit = QLineEdit(objectName='runFilter', placeholderText='Filter runs…')\n"
+        "button.setToolTip('Resume' if ok else 'Select a run')\n"
+        "detail.setText('Top three: ' + ranked)\n"
+        "table.setHeaderLabels(['Model', _('Year')])\n"
+        "label.setText(f'{value} {unit}')\n"
     )
     found = unwrapped_strings(tmp_path)
     assert [line.split(": ", 1)[1] for line in found] == [
         "setText('Loaded')",
         "print(f'{count} images skipped')",
         "add_argument('where to write')",
+        "show_message(f'Loading {name}…')",
+        "QLineEdit('Filter runs…')",
+        "setToolTip('Resume' if ok else 'Select a run')",
+        "setText('Top three: ' + ranked)",
+        "setHeaderLabels(['Model', _('Year')])",
     ]
 
 
