@@ -65,7 +65,7 @@ class SkippedFiles(QGroupBox):
     """An image folder's load report; hidden for data sets that have none."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Skipped files", parent)
+        super().__init__(_("Skipped files"), parent)
         self.setObjectName("skippedFilesGroup")
         self.setAccessibleName(_("Image folder report"))
         self.list = QListWidget(objectName="skippedFiles")

@@ -1,4 +1,4 @@
-"""The models' descriptions, marked for the catalog.
+"""The models' descriptions and their options' help, marked for the catalog.
 
 The descriptions live with their family (cnnstudio/models/<family>.py, `description=`), whose
 files are hashed into the shipped statistics and stay as they are; these copies only give the
@@ -144,4 +144,33 @@ DESCRIPTIONS = {
         "with a 1x1 convolution and the resolution with average pooling. DenseNet-201 has 48 "
         "layers in its third block."
     ),
+}
+
+# The options' help, by option name (models/registry.py and the families' own options).
+OPTION_HELP = {
+    "activation": N_("Non-linearity after each convolution and hidden dense layer."),
+    "pooling": N_("Spatial pooling: max (modern) or average (LeNet-5's subsampling)."),
+    "normalization": N_(
+        "Normalisation after each convolution: BatchNorm, LayerNorm, InstanceNorm, GroupNorm or"
+        " none."
+    ),
+    "dropout": N_("Dropout rate before the classifier (0 disables it)."),
+    "stem": N_(
+        "Input stem: 'imagenet' (the paper's), 'small' (for 28-64 px images, as the CIFAR "
+        "variants of the papers do) or 'auto' (chosen from the input size)."
+    ),
+    "grouped": N_(
+        "Split conv2, conv4 and conv5 into two groups that see half of the previous maps each, "
+        "as the paper's network split over two GPUs (it halves their weights)."
+    ),
+    "lrn": N_(
+        "Local response normalisation after conv1 and conv2 (paper: k=2, n=5, alpha=1e-4, "
+        "beta=0.75)."
+    ),
+    "aux_logits": N_(
+        "Add the auxiliary classifiers of the paper as extra training outputs (the main "
+        "prediction stays the first output)."
+    ),
+    "cardinality": N_("ResNeXt: number of groups in each 3x3 convolution (the 32 of 32x4d)."),
+    "width": N_("ResNeXt: channels per group in conv2's 3x3 convolutions (the 4d of 32x4d)."),
 }
