@@ -106,8 +106,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--source", type=Path, default=SOURCE, help=f"the Noto Sans CJK font (default {SOURCE})"
     )
+    parser.add_argument(
+        "--also",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PO",
+        help="with --write: cover this catalog's characters too (another branch's, before a merge)",
+    )
     args = parser.parse_args(argv)
     needed = required_characters()
+    if args.write:
+        for catalog in args.also:
+            needed |= required_characters(catalog)
     if args.write:
         if not args.source.is_file():
             print(f"{args.source} not found (Debian: apt install fonts-noto-cjk)", file=sys.stderr)
