@@ -91,7 +91,7 @@ def kind_title(kind: str) -> str:
 def node_lines(node: GraphNode) -> list[str]:
     """The text lines of a node box after its bold title: type, output shape, parameters."""
     if node.collapsed:
-        role = getattr(node, "role", "") or "block"
+        role = _(getattr(node, "role", "") or N_("block"))  # the families mark their roles
         count = len(node.layers)
         kind = ngettext("{role}, {count} layer", "{role}, {count} layers", count).format(
             role=f"{role[:1].upper()}{role[1:]}", count=count
