@@ -55,8 +55,12 @@ class ModelTree(QTreeWidget):
             item.setData(NAME, NAME_ROLE, meta.name)
             for column in (YEAR, PARAMS, MACS):
                 item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
-            aliases = f" (also {', '.join(meta.aliases)})" if meta.aliases else ""
-            item.setToolTip(NAME, meta.name + aliases)
+            item.setToolTip(
+                NAME,
+                _("{name} (also {aliases})").format(name=meta.name, aliases=", ".join(meta.aliases))
+                if meta.aliases
+                else meta.name,
+            )
             self.items[meta.name] = item
             self.show_figures(meta.name, None)
         for family in families.values():
