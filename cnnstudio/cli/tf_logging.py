@@ -29,7 +29,12 @@ import sys
 import tempfile
 from collections.abc import Iterator, MutableMapping
 
-VERBOSE_ENV = "CNNSTUDIO_VERBOSE"
+from cnnstudio.engine.devices.tf_workarounds import (
+    VERBOSE_ENV,  # noqa: F401  (named here by the command line and its tests)
+    quiet_python_log,
+    verbose_requested,
+)
+
 LEVEL_ENV = "TF_CPP_MIN_LOG_LEVEL"
 QUIET_LEVEL = "3"
 
@@ -40,10 +45,6 @@ _ABSL_PREAMBLE = "WARNING: All log messages before absl::InitializeLog() is call
 _NEW_MESSAGE = re.compile(r"^([IWEF]\d{4} |WARNING: |\S+:\d+: \w*Warning: )")
 
 
-def verbose_requested(environ: MutableMapping[str, str] = os.environ) -> bool:
-    return environ.get(VERBOSE_ENV, "").strip().lower() not in ("", "0", "false", "no", "off")
-
-
 def configure_tensorflow_logging(
     verbose: bool, environ: MutableMapping[str, str] = os.environ
 ) -> bool:
@@ -51,8 +52,10 @@ def configure_tensorflow_logging(
     if verbose or verbose_requested(environ):
         # Verbose asks for everything, over a level the environment set (make's test settings).
         environ[LEVEL_ENV] = "0"
+        quiet_python_log(False)
         return False
     environ.setdefault(LEVEL_ENV, QUIET_LEVEL)
+    quiet_python_log()
     return True
 
 

@@ -140,3 +140,21 @@ def test_the_import_filter_drops_the_cpp_log_and_keeps_python_warnings():
         "  import y\n"
         "F0000 00:00:1796220135.0   12020 main.cc:1] out of luck\n"
     )
+
+
+def test_tensorflows_python_warnings_such_as_retracing_stay_off_the_terminal(caplog):
+    import logging
+
+    import tensorflow as tf
+
+    try:
+        configure_tensorflow_logging(False, {})
+        with caplog.at_level(logging.WARNING):
+            step = tf.function(lambda x: x + 1)
+            for size in range(1, 9):  # a new shape each call: TensorFlow's retracing advice
+                step(tf.zeros([size]))
+        assert not [r for r in caplog.records if "retracing" in r.getMessage()]
+        configure_tensorflow_logging(True, {})  # --verbose: everything again
+        assert logging.getLogger("tensorflow").isEnabledFor(logging.WARNING)
+    finally:
+        configure_tensorflow_logging(False, {})

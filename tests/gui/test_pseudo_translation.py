@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel
+from pytestqt.exceptions import TimeoutError
 
 from cnnstudio import i18n
 
@@ -110,10 +111,17 @@ def cut_off(widget, text: str) -> bool:
 
 def test_every_view_shows_only_catalog_text_and_none_is_cut(pseudo_window, qtbot):
     names = identifiers()
-    untranslated, cut = [], []
+    untranslated, cut, sideways = [], [], []
     for key in pseudo_window.view_keys():
         pseudo_window.show_view(key)
         qtbot.wait_until(lambda key=key: pseudo_window.current_view() == key)
+        # Nothing wider than the window: a view that needs a sideways scroll bar at 1024 px
+        # hides half its tools (the graph's inspector, the pad's maps, the chart's buttons).
+        scroll = pseudo_window._frames[key].horizontalScrollBar()
+        try:
+            qtbot.wait_until(lambda scroll=scroll: scroll.maximum() == 0, timeout=2000)
+        except TimeoutError:
+            sideways.append(f"{key}: {scroll.maximum()} px")
         for widget, text in visible_texts(pseudo_window):
             where = f"{key}: {type(widget).__name__} {widget.objectName()!r}: {text[:50]!r}"
             if "［" not in text and text not in names:
@@ -122,4 +130,5 @@ def test_every_view_shows_only_catalog_text_and_none_is_cut(pseudo_window, qtbot
                 cut.append(where)
     assert untranslated == [], "not from the catalog:\n" + "\n".join(untranslated)
     assert cut == [], "cut off at 1024 x 700:\n" + "\n".join(cut)
+    assert sideways == [], "wider than a 1024 px window: " + ", ".join(sideways)
     assert pseudo_window.width() <= 1024, "a view widened the window"

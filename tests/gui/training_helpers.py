@@ -42,3 +42,4 @@ def panel_fixture(qtbot):
     # No thread may outlive a test.
     assert widget.stop_and_wait(60_000)
     assert not widget.is_training()
+    widget.plan.shutdown()

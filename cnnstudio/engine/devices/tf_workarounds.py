@@ -122,3 +122,23 @@ def multi_worker_scalar_means():
         yield
     finally:
         tf_trainer.reduce_per_replica = original
+
+
+VERBOSE_ENV = "CNNSTUDIO_VERBOSE"
+
+
+def verbose_requested(environ: Any = None) -> bool:
+    """CNNSTUDIO_VERBOSE asks for TensorFlow's log back (the app and the command line alike)."""
+    import os
+
+    value = (os.environ if environ is None else environ).get(VERBOSE_ENV, "")
+    return value.strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def quiet_python_log(quiet: bool = True) -> None:
+    """TensorFlow's Python logger (its "retracing" advice, deprecation notes) speaks to
+    developers, at WARNING, on stderr; TF_CPP_MIN_LOG_LEVEL does not reach it. Errors still
+    pass. Safe before TensorFlow is imported: it configures the logger, not TensorFlow."""
+    import logging
+
+    logging.getLogger("tensorflow").setLevel(logging.ERROR if quiet else logging.NOTSET)

@@ -118,6 +118,20 @@ def reopen_run(run: Run, config: TrainingConfig, progress: Progress) -> float:
     return elapsed_offset
 
 
+def network_params(model: keras.Model) -> int:
+    """The weights of the network itself: the input standardisation in front of it holds the
+    training images' per-channel mean and variance (and a count), which are statistics of the
+    data, not parameters, and which the model picker and the layer graph do not count. One
+    number everywhere: LeNet-5 on MNIST has 61,706, not 61,709."""
+    from cnnstudio.engine.training.recipe import STANDARDIZATION_LAYER
+
+    total = model.count_params()
+    try:
+        return total - model.get_layer(STANDARDIZATION_LAYER).count_params()
+    except ValueError:  # no standardisation (turned off, or a model built elsewhere)
+        return total
+
+
 def trainable_params(model: keras.Model) -> int:
     return int(sum(math.prod(w.shape) for w in model.trainable_weights))
 
@@ -145,7 +159,7 @@ def record_model_and_data(
             "display_name": model_info.display_name,
             "input_shape": list(input_shape),
             "num_classes": data_info.num_classes,
-            "params": model.count_params(),
+            "params": network_params(model),
             "trainable_params": trainable_params(model),
         },
         dataset={

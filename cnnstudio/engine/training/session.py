@@ -408,7 +408,7 @@ class TrainingSession:
                 dataset=dataset.info.name,
                 input_shape=input_shape,
                 num_classes=dataset.info.num_classes,
-                params=model.count_params(),
+                params=record.network_params(model),
                 trainable_params=record.trainable_params(model),
                 device=self._device_name,
                 epochs=self.config.epochs,

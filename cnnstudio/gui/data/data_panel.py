@@ -260,18 +260,16 @@ class DataPanel(QWidget):
         """A new choice supersedes the running load: cancel it, ignore its result, keep it
         until it has ended so `shutdown` can wait for it."""
         self._waiting_for_engine = None
-        if self._loader is not None:
-            self._loader.stop()
-            for signal in (
-                self._loader.progress,
-                self._loader.loaded,
-                self._loader.failed,
-                self._loader.cancelled,
-            ):
+        # Taken out first: stopping may run a slot at once that clears `self._loader`.
+        loader, self._loader = self._loader, None
+        if loader is not None:
+            loader.stop()
+            for signal in (loader.progress, loader.loaded, loader.failed, loader.cancelled):
                 signal.disconnect()
-            self._old_loaders.append(self._loader)
-            self._loader = None
-        self._old_loaders = [old for old in self._old_loaders if old.isRunning()]
+            self._old_loaders.append(loader)
+        self._old_loaders = [
+            old for old in self._old_loaders if old is not None and old.isRunning()
+        ]
         self.unsetCursor()
 
     def _on_engine_ready(self) -> None:
@@ -293,7 +291,9 @@ class DataPanel(QWidget):
     def _is_stale(self) -> bool:
         """Whether the signal being handled comes from a retired loader. Disconnecting does not
         withdraw a queued signal already posted from the loader's thread, so every slot asks."""
-        return self.sender() is not self._loader
+        # No sender (the loader went first) or another one: not the load in progress.
+        sender = self.sender()
+        return sender is None or sender is not self._loader
 
     def _on_progress(self, done: int, total: int) -> None:
         if self._is_stale():
@@ -354,7 +354,8 @@ class DataPanel(QWidget):
         self._show_download_row(True, downloading=False)
 
     def _finish_load(self) -> None:
-        self._old_loaders.append(self._loader)
+        if self._loader is not None:
+            self._old_loaders.append(self._loader)
         self._loader = None
         self.unsetCursor()
         self._show_download_row(False)

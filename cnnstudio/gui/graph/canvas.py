@@ -83,7 +83,12 @@ class GraphCanvas(QGraphicsView):
         return min(view.width() / rect.width(), view.height() / rect.height())
 
     def fit(self) -> None:
-        """The whole graph in the window (never larger than 100 %)."""
+        """The whole graph in the window (never larger than 100 %) when it is readable so; a
+        deep graph (an expanded ResNet-50 fitted whole is a one-column sliver no one can read)
+        at the smallest readable scale instead, scrolled to its input."""
+        if self.fit_scale() < READABLE_SCALE:
+            self.show_start()
+            return
         self.set_zoom(min(1.0, self.fit_scale()))
         self.centerOn(self.sceneRect().center())
         self.visibleChanged.emit()
@@ -93,7 +98,9 @@ class GraphCanvas(QGraphicsView):
         scale as wide as the window allows."""
         rect = self.sceneRect()
         if self.fit_scale() >= READABLE_SCALE:
-            self.fit()
+            self.set_zoom(min(1.0, self.fit_scale()))
+            self.centerOn(rect.center())
+            self.visibleChanged.emit()
             return
         view = self.viewport().rect()
         width_scale = view.width() / rect.width() if rect.width() else 1.0

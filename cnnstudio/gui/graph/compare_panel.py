@@ -90,16 +90,22 @@ class ComparePanel(QWidget):
         self.compare_button.clicked.connect(self.compare)
         self.input.returnPressed.connect(self.compare)
 
-        controls = QHBoxLayout()
-        controls.addWidget(self.model_a, 1)
-        controls.addWidget(QLabel(_("against")))
-        controls.addWidget(self.model_b, 1)
-        controls.addSpacing(12)
-        controls.addWidget(QLabel(_("Input")))
-        controls.addWidget(self.input)
-        controls.addWidget(QLabel(_("Classes")))
-        controls.addWidget(self.classes)
-        controls.addWidget(self.compare_button)
+        # The two models on one row, what they are measured at on the next: in one row the
+        # panel was 760 px at its narrowest and pushed the graph view past a 1024 px window.
+        models = QHBoxLayout()
+        models.addWidget(self.model_a, 1)
+        models.addWidget(QLabel(_("against")))
+        models.addWidget(self.model_b, 1)
+        setting = QHBoxLayout()
+        setting.addWidget(QLabel(_("Input")))
+        setting.addWidget(self.input)
+        setting.addWidget(QLabel(_("Classes")))
+        setting.addWidget(self.classes)
+        setting.addStretch(1)
+        setting.addWidget(self.compare_button)
+        controls = QVBoxLayout()
+        controls.addLayout(models)
+        controls.addLayout(setting)
 
         self.table = QTableWidget(0, len(COLUMNS), objectName="compareTable")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -119,6 +125,8 @@ class ComparePanel(QWidget):
     def _chooser(self, name: str) -> QComboBox:
         box = QComboBox(objectName=name)
         box.setAccessibleName(_("Model to compare"))
+        box.setMinimumContentsLength(12)  # long names elide in the field, not in the list
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         for meta in self._metas.values():
             box.addItem(meta.display_name, meta.name)
         return box

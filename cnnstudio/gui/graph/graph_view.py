@@ -144,6 +144,16 @@ class GraphView(QWidget):
             _("Compare"), "showCompareButton", self._toggle_compare, _("Two models side by side")
         )
         self.compare_button.setCheckable(True)
+        # The model at the data set's input (what training builds) or at the paper's (ResNet-50
+        # at 224x224x3, not at MNIST's 32x32x1): the shapes and MACs a paper quotes.
+        self.input_choice = QComboBox(objectName="graphInput")
+        self.input_choice.setAccessibleName(_("Input of the graph"))
+        self.input_choice.addItem(_("Data set's input"), "data")
+        self.input_choice.addItem(_("Paper's input"), "paper")
+        self.input_choice.setToolTip(
+            _("Draw the model at the selected data set's input, or at its paper's input")
+        )
+        self.input_choice.currentIndexChanged.connect(lambda _i: self.refresh())
         self.metric_choice = QComboBox(objectName="graphMetric")
         self.metric_choice.setAccessibleName(_("Bars show"))
         for metric in METRICS:  # the item's data is the scene's metric, its text the label
@@ -153,22 +163,24 @@ class GraphView(QWidget):
         )
 
     def _build_layout(self) -> None:
+        # Two rows, so the view fits 1024 px (one row of eight tools pushed the inspector out of
+        # the window): what is shown and the file actions, then the view's own controls.
         tools = QHBoxLayout()
         tools.addWidget(self.search, 1)
         for widget in (
+            self.input_choice,
             self.metric_choice,
             self.expand_all_button,
             self.collapse_all_button,
             self.fit_button,
-            self.export_button,
-            self.open_button,
-            self.compare_button,
         ):
             tools.addWidget(widget)
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
         header.addWidget(self.status)
         header.addWidget(self.busy)
+        for widget in (self.open_button, self.compare_button, self.export_button):
+            header.addWidget(widget)
 
         self.side = side = QSplitter(Qt.Orientation.Vertical, objectName="graphSide")
         side.addWidget(self.legend)
@@ -231,6 +243,8 @@ class GraphView(QWidget):
         if meta is None:
             return None
         try:
+            if self.input_choice.currentData() == "paper":
+                raise ValueError("the paper's input")  # the same fallback as an image folder
             info = get_dataset_info(selection.dataset)
             shape, classes = model_input(meta, tuple(info.image_shape)), info.num_classes
         except ValueError:

@@ -142,27 +142,29 @@ def block_html(node: GraphNode, stats: ModelStats) -> str:
 
 
 def weights_html(rows: Sequence[Any]) -> str:
-    """TensorStats rows (name, shape, min, max, mean, std, zero_fraction) as a table."""
+    """TensorStats rows (name, shape, min, max, mean, std, zero_fraction) as a table whose
+    cells never break inside a word or a number (the narrow inspector showed "ker/nel" and
+    "-0.2/94"): each cell keeps to one line, the shape goes under the name."""
     if not rows:
         return _("<p style='color:#666'>No weights.</p>")
-    head = "".join(
-        f"<th style='text-align:right;padding:0 4px'>{h}</th>"
-        for h in (_("min"), _("max"), _("mean"), _("std"), _("zeros"))
-    )
+    cell = "text-align:right;padding:0 4px;white-space:nowrap"
+    headers = (_("min"), _("max"), _("mean"), _("std"), _("zeros"))
+    head = "".join(f"<th style='{cell}'>{html.escape(h)}</th>" for h in headers)
     body = []
     for row in rows:
         shape = "x".join(str(n) for n in row.shape)
         cells = "".join(
-            f"<td style='text-align:right;padding:0 4px'>{value:.3g}</td>"
+            f"<td style='{cell}'>{value:.3g}</td>"
             for value in (row.min, row.max, row.mean, row.std)
         )
+        zeros = _("{value:.1f} %").format(value=100 * row.zero_fraction)
         body.append(
-            f"<tr><td>{html.escape(row.name)} <span style='color:#666'>{shape}</span></td>"
-            f"{cells}<td style='text-align:right;padding:0 4px'>"
-            f"{100 * row.zero_fraction:.1f} %</td></tr>"
+            f"<tr><td style='white-space:nowrap'>{html.escape(row.name)}<br>"
+            f"<span style='color:#666'>{shape}</span></td>"
+            f"{cells}<td style='{cell}'>{html.escape(zeros)}</td></tr>"
         )
-    title = _("<p><b>Trained weights</b></p>")
-    return f"{title}<table><tr><th></th>{head}</tr>{''.join(body)}</table>"
+    title = html.escape(_("Trained weights"))
+    return f"<p><b>{title}</b></p><table><tr><th></th>{head}</tr>{''.join(body)}</table>"
 
 
 def filter_grid_image(filters: np.ndarray, cell: int = FILTER_CELL) -> QImage:

@@ -21,13 +21,11 @@ from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from cnnstudio.gui.widgets.chart_data import PALETTE
 from cnnstudio.i18n import _
 
-# matplotlib's tab10 (Tableau's qualitative palette): ten colours told apart at a glance.
-PALETTE10 = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-)  # fmt: skip
+# The app's one qualitative palette: ten colours told apart at a glance.
+PALETTE10 = PALETTE
 MAX_CURVES = len(PALETTE10)
 MAX_POINTS = 1500  # per curve: more than the plot's width in pixels
 

@@ -7,9 +7,15 @@ figures at the paper's input, in italics, until then.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
 
 from cnnstudio.engine.anatomy.catalog import CatalogEntry, ModelMeta
 from cnnstudio.engine.formatting import format_count, format_shape
@@ -36,6 +42,18 @@ class ModelTree(QTreeWidget):
         self.items: dict[str, QTreeWidgetItem] = {}
         self._metas: dict[str, ModelMeta] = {}
         self._catalog: dict[str, CatalogEntry] = {}
+
+    def moveCursor(
+        self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        """The keys move from model to model: a family heading is passed over in the direction
+        of travel (it is not a choice, and stopping there left the picker showing nothing)."""
+        index = super().moveCursor(action, modifiers)
+        Action = QAbstractItemView.CursorAction
+        upwards = action in (Action.MoveUp, Action.MovePrevious, Action.MovePageUp, Action.MoveEnd)
+        while index.isValid() and not index.flags() & Qt.ItemFlag.ItemIsSelectable:
+            index = self.indexAbove(index) if upwards else self.indexBelow(index)
+        return index if index.isValid() else self.currentIndex()
 
     def populate(self, metas: dict[str, ModelMeta], catalog: dict[str, CatalogEntry]) -> None:
         self.clear()

@@ -271,7 +271,7 @@ class PadCanvas(QWidget):
         if self.is_blank():
             painter.setPen(QColor(110, 110, 110))
             painter.drawText(
-                QRectF(rect), Qt.AlignmentFlag.AlignCenter, "Draw a digit here\nor drop an image"
+                QRectF(rect), Qt.AlignmentFlag.AlignCenter, _("Draw a digit here\nor drop an image")
             )
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -34,6 +34,19 @@ class FeatureMapsPanel(QWidget):
         self._layout.addWidget(self.placeholder)
         self._layout.addStretch(1)
 
+    def resizeEvent(self, event: Any) -> None:
+        """As many maps a row as the panel's width holds (eight at 1280 px, fewer at 1024):
+        the grids wrap instead of widening the window."""
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        from cnnstudio.gui.widgets.feature_maps import CELL, GAP, MAX_COLUMNS
+
+        columns = max(3, min(MAX_COLUMNS, self.width() // (CELL + GAP)))
+        for grid in self.grids.values():
+            grid.set_layout(CELL, columns)
+
     def set_maps(self, feature_maps: list[Any]) -> None:
         layers = [fm.layer for fm in feature_maps]
         if layers != list(self.grids):
@@ -66,3 +79,4 @@ class FeatureMapsPanel(QWidget):
             self._layout.addWidget(caption)
             self._layout.addWidget(grid, 0, Qt.AlignmentFlag.AlignLeft)
         self._layout.addStretch(1)
+        self._fit_columns()

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -21,9 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.gui.pad.canvas import PadCanvas
-from cnnstudio.i18n import _
+from cnnstudio.i18n import N_, _
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp)"
+
+
+BLACK_ON_WHITE = N_("Black on white")
+WHITE_ON_BLACK = N_("White on black")
 
 
 class PadTools(QWidget):
@@ -38,20 +43,24 @@ class PadTools(QWidget):
         self.width_slider.setToolTip(_("Stroke width"))
         self.width_slider.setMinimumWidth(120)
         self.width_slider.valueChanged.connect(canvas.set_stroke_width)
-        self.polarity_button = QPushButton(_("White on black"), objectName="padPolarityButton")
+        self.polarity_button = QPushButton(_(WHITE_ON_BLACK), objectName="padPolarityButton")
         self.polarity_button.setCheckable(True)
         self.polarity_button.setToolTip(_("Switch between white ink on black and black on white"))
         self.polarity_button.toggled.connect(self._on_polarity)
         # Wide enough for either text, so switching does not shift the layout (and the pad).
         metrics = self.polarity_button.fontMetrics()
-        self.polarity_button.setMinimumWidth(metrics.horizontalAdvance(_("Black on white")) + 24)
+        widest = max(
+            metrics.horizontalAdvance(text) for text in (_(BLACK_ON_WHITE), _(WHITE_ON_BLACK))
+        )
+        self.polarity_button.setMinimumWidth(widest + 24)
         pen = QHBoxLayout()
         pen.addWidget(QLabel(_("Stroke width")))
         pen.addWidget(self.width_slider, 1)
-        pen.addWidget(self.polarity_button)
 
         self.buttons: dict[str, QPushButton] = {}
-        row = QHBoxLayout()
+        # Two by two, the ink's polarity under them: in one row of five they made the pad
+        # wider than a 1024 px window in a longer language.
+        row = QGridLayout()
         for key, text, tip, slot in (
             ("undo", _("Undo"), _("Undo the last stroke (Ctrl+Z)"), canvas.undo),
             ("clear", _("Clear"), _("Clear the pad (Esc or Delete)"), canvas.clear),
@@ -66,8 +75,8 @@ class PadTools(QWidget):
             button = QPushButton(text, objectName=f"pad{key.title()}Button", toolTip=tip)
             button.clicked.connect(slot)
             self.buttons[key] = button
-            row.addWidget(button)
-        row.addStretch(1)
+            row.addWidget(button, len(self.buttons) > 2, (len(self.buttons) - 1) % 2)
+        row.addWidget(self.polarity_button, 2, 0, 1, 2)
         for key, slot in (
             (QKeySequence(Qt.Key.Key_Escape), canvas.clear),
             (QKeySequence(Qt.Key.Key_Delete), canvas.clear),
@@ -81,7 +90,7 @@ class PadTools(QWidget):
         layout.addLayout(row)
 
     def _on_polarity(self, dark_on_light: bool) -> None:
-        self.polarity_button.setText(_("Black on white") if dark_on_light else _("White on black"))
+        self.polarity_button.setText(_(BLACK_ON_WHITE) if dark_on_light else _(WHITE_ON_BLACK))
         self.canvas.set_light_on_dark(not dark_on_light)
 
     def ask_load(self) -> None:

@@ -138,8 +138,9 @@ class DrawingPad(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self.maps)
         QVBoxLayout(maps_box).addWidget(scroll)
-        maps_box.setMinimumWidth(350)
-        maps_box.setMaximumWidth(380)  # eight maps a row; wider would only add empty space
+        # Eight maps a row at most (wider would only add empty space); narrower, the grids wrap.
+        maps_box.setMinimumWidth(200)
+        maps_box.setMaximumWidth(380)
 
         row = QHBoxLayout()
         row.addLayout(left, 1)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.engine.formatting import format_count
 from cnnstudio.engine.store.runs import RunStore
+from cnnstudio.gui.widgets.chart_data import PALETTE
 from cnnstudio.gui.workers import LatestRequestWorker
 from cnnstudio.i18n import N_, _
 
@@ -33,19 +34,6 @@ AXES = (
     ("params", N_("Parameters")),
     ("macs", N_("MACs per image")),
     ("seconds", N_("Training time")),
-)
-# Tableau 10: distinct hues that stay apart for the common colour-vision deficiencies.
-PALETTE = (
-    "#4e79a7",
-    "#f28e2b",
-    "#e15759",
-    "#76b7b2",
-    "#59a14f",
-    "#edc948",
-    "#b07aa1",
-    "#ff9da7",
-    "#9c755f",
-    "#bab0ac",
 )
 RADIUS = 5
 MARGIN = (56, 16, 40, 24)  # left, top, bottom, right: room for the axes' labels

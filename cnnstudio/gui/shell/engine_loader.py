@@ -51,6 +51,10 @@ class EngineLoader(Worker):
         # TensorFlow's C++ start-up chatter (CPU features, absent CUDA) means nothing to a
         # person at a desktop; a value the user set wins.
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        from cnnstudio.engine.devices.tf_workarounds import quiet_python_log, verbose_requested
+
+        if not verbose_requested():
+            quiet_python_log()  # its "retracing" advice is for developers, not a terminal
         # Imports create about a million long-lived objects (TensorFlow, Keras, the zoo), and
         # each full garbage collection walks all of them holding the GIL: 0.3-0.7 s during
         # which the window cannot repaint. So no collection during the import, then the

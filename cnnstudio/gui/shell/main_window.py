@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         # time.time() of the first show event (start-up measurement); None before.
         self.shown_at: float | None = None
         self._closed = False
+        self._ending = 0  # views still ending their work after the person agreed to close
 
         self._sidebar = QListWidget(objectName="viewList")
         self._sidebar.setAccessibleName(_("Views"))
@@ -113,64 +114,21 @@ class MainWindow(QMainWindow):
         self._build_views()
         self._restore_window()
 
-        self.context.viewRequested.connect(self.show_view)
+        self.context.viewRequested.connect(self._show_requested_view)
+        from cnnstudio.gui.course.tour import CourseHelp
+
+        lessons = self.view("lessons")
+        self.course = CourseHelp(self, self._help_menu, lessons, use_settings=use_settings)
         self.context.engineReady.connect(self._on_engine_ready)
         self.context.engineFailed.connect(self._on_engine_failed)
 
     # -- views ----------------------------------------------------------------------------------
 
     def _build_views(self) -> None:
-        """Every view of the window, in sidebar order. One line (or two) per view."""
-        # Imported here, not at module level, so a test can build the window's parts alone.
-        from cnnstudio.gui.data.data_panel import DataPanel
-        from cnnstudio.gui.graph.graph_view import GraphView
-        from cnnstudio.gui.models.model_picker import ModelPicker
+        """Every view of the window, in sidebar order, and the wires between them (views.py)."""
+        from cnnstudio.gui.shell.views import build_views
 
-        self.add_view("models", _("Models"), ModelPicker(self.context))
-        self.add_view("graph", _("Graph"), GraphView(self.context))
-        self.add_view("data", _("Data"), DataPanel(self.context))
-        # Closing while training: the training view asks (confirm_close), then stops the run
-        # and waits for its thread (shutdown); the run keeps its last epoch's checkpoint.
-        from cnnstudio.gui.insight.evaluation_view import EvaluationView
-        from cnnstudio.gui.runs.run_browser import RunBrowser
-        from cnnstudio.gui.training.training_panel import TrainingPanel
-
-        training, runs = TrainingPanel(self.context), RunBrowser(self.context)
-        evaluation = EvaluationView(self.context)
-        runs.resumeRequested.connect(training.resume_run)
-        runs.evaluateRequested.connect(evaluation.open_run)
-        self.add_view("training", _("Training"), training)
-        self.add_view("runs", _("Runs"), runs)
-        self.add_view("evaluate", _("Evaluate"), evaluation)
-        from cnnstudio.gui.insight.explain_view import ExplainView
-
-        explain = ExplainView(self.context)
-        self.view("graph").lookIntoRequested.connect(
-            lambda location, layer: self._look_into(explain, location, layer)
-        )
-        evaluation.explainRequested.connect(
-            lambda run, kind, value, label: self._explain_image(explain, run, kind, value, label)
-        )
-        self.add_view("explain", _("Explain"), explain)
-        from cnnstudio.gui.pad.pad_view import DrawingPad
-
-        self.add_view("pad", _("Draw"), DrawingPad(self.context))
-        # Later views slot in the same way, in the order a person works.
-
-    def _explain_image(
-        self, explain: QWidget, run: str, kind: str, value: object, label: str
-    ) -> None:
-        from cnnstudio.gui.insight.explain_worker import ImageRequest
-        from cnnstudio.gui.widgets.trained_models import source_of
-
-        explain.explain_image(source_of(run), ImageRequest(kind, value, label))
-        self.show_view("explain")
-
-    def _look_into(self, explain: QWidget, location: str, layer: str) -> None:
-        from cnnstudio.gui.widgets.trained_models import source_of
-
-        explain.look_into(source_of(location), layer)
-        self.show_view("explain")
+        build_views(self)
 
     def add_view(self, key: str, title: str, widget: QWidget) -> None:
         if key in self._views:
@@ -204,6 +162,11 @@ class MainWindow(QMainWindow):
     def show_view(self, key: str) -> None:
         """Bring a view to the front; an unknown key raises KeyError (a programming error)."""
         self._sidebar.setCurrentRow(self._stack.indexOf(self._frames[key]))
+
+    def _show_requested_view(self, key: str) -> None:
+        # A view may ask for one this window lacks yet (the Concepts view): a wish, not an error.
+        if key in self._frames:
+            self.show_view(key)
 
     def view(self, key: str) -> QWidget:
         return self._views[key]
@@ -240,9 +203,12 @@ class MainWindow(QMainWindow):
         self._view_menu = menu_bar.addMenu(_("&View"))
         self._view_menu.setObjectName("viewMenu")
         self._build_language_menu(menu_bar.addMenu(_("&Language")))
-        help_menu = menu_bar.addMenu(_("&Help"))
+        self._help_menu = help_menu = menu_bar.addMenu(_("&Help"))
         help_menu.setObjectName("helpMenu")
         help_menu.addAction(self.about_action)
+        from cnnstudio.gui.shell.help import add_help
+
+        add_help(self, help_menu)
 
     def _build_language_menu(self, menu: QMenu) -> None:
         """System / English / 简体中文, remembered and applied at the next start (every text
@@ -442,9 +408,18 @@ class MainWindow(QMainWindow):
             # After this event returns, so the first frame is painted before anything else.
             QTimer.singleShot(0, self.firstShown.emit)
 
+    def _close_when_ended(self) -> None:
+        self._ending -= 1
+        if self._ending == 0:
+            # Queued: the view's own handling of its end runs first.
+            QTimer.singleShot(0, self.close)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._closed:
             event.accept()
+            return
+        if self._ending:  # already agreed and stopping: closes by itself once saved
+            event.ignore()
             return
         # Views with work in flight (training) ask the person first; any "no" keeps the window.
         for view in self._views.values():
@@ -452,6 +427,23 @@ class MainWindow(QMainWindow):
             if callable(confirm) and not confirm():
                 event.ignore()
                 return
+        # Work that ends on its own schedule (a run finishing its step and saving itself): the
+        # window says so at once and stays responsive, and closes when the last has ended.
+        ending = [
+            view
+            for view in self._views.values()
+            if callable(getattr(view, "end_before_close", None))
+            and view.end_before_close(self._close_when_ended)
+        ]
+        if ending:
+            self._ending = len(ending)
+            event.ignore()
+            self.centralWidget().setEnabled(False)
+            self.menuBar().setEnabled(False)
+            self.statusBar().showMessage(
+                _("Stopping the training run and saving it; the window closes when it is saved…")
+            )
+            return
         self._closed = True
         self.save_settings()
         for view in self._views.values():

@@ -19,7 +19,7 @@ from cnnstudio.engine.formatting import format_duration
 from cnnstudio.engine.training.events import BatchEnd, EpochEnd, RunFailed, RunFinished, RunStarted
 from cnnstudio.gui.widgets.chart_data import RunSeries
 from cnnstudio.gui.workers import Worker
-from cnnstudio.i18n import N_, _
+from cnnstudio.i18n import _
 
 # Redraws per second of the live chart. Each costs 8-16 ms of GUI-thread Python here (about 0.6
 # ms per line, plus the copy to the screen), time the training thread partly waits for on the
@@ -28,12 +28,6 @@ LIVE_CHART_FPS = 5.0
 # Statuses whose line stays until the person changes it or the run ends: progress events must
 # not turn "Stopping..." or "Paused" back into "Training".
 _HELD_STATUSES = ("paused", "stopping")
-# How a run ended: (without a run id, with one), whole sentences for the translator.
-_END_WORDS = {
-    "finished": (N_("Finished"), N_("Finished run {run}")),
-    "stopped": (N_("Stopped"), N_("Stopped run {run}")),
-    "failed": (N_("Failed"), N_("Failed run {run}")),
-}
 
 _charts_loaded = threading.Event()
 _charts_preloader: ChartsPreloader | None = None
@@ -59,6 +53,14 @@ def preload_charts() -> None:
         _charts_preloader.start()
 
 
+# What the progress bar says once a run has ended.
+_END_FORMATS = {
+    "finished": lambda: _("Finished"),
+    "stopped": lambda: _("Stopped"),
+    "failed": lambda: _("Failed"),
+}
+
+
 class LiveRunView(QWidget):
     """Status, progress and chart of the run in progress (or the last one)."""
 
@@ -78,6 +80,7 @@ class LiveRunView(QWidget):
         self._batch_size = 1
         self._steps = 1
         self._learning_rate: float | None = None
+        self._last_epoch: tuple[int, int] | None = None  # (epoch, epochs) of the last batch
         self.status_label = selectable_label("runStatusLabel", "Run status")
         self.status_label.setText(_("Ready when you are: pick a model and data set, then Train."))
         self.progress = QProgressBar(objectName="trainingProgress")
@@ -131,6 +134,7 @@ class LiveRunView(QWidget):
         self.status_label.setText(message)
         self.progress.setRange(0, 0)  # busy until the first batch: data, model, calibration
         self._speed = 0.0
+        self._last_epoch = None
         self.request_chart()
 
     def set_paused(self, paused: bool) -> None:
@@ -170,7 +174,7 @@ class LiveRunView(QWidget):
             )
             self._on_end("finished", text)
         else:  # RunStopped
-            self._on_end("stopped", _("the last completed epoch's checkpoint is kept"))
+            self._on_end("stopped", None)
 
     def _on_started(self, event: RunStarted) -> None:
         self._batch_size, self._steps = event.batch_size, event.steps_per_epoch
@@ -238,8 +242,11 @@ class LiveRunView(QWidget):
             )
         remaining = (self.progress.maximum() - done) * self._batch_size
         eta = remaining / self._speed if self._speed > 0 else math.nan
+        if self.status == "stopping":
+            eta = math.nan  # the run ends after this group: no time left to count down
         self.progress.setValue(done)
         epochs = self.progress.maximum() // max(1, event.steps_per_epoch)
+        self._last_epoch = (event.epoch, epochs)
         self.progress.setFormat(
             _(
                 "Epoch {epoch}/{epochs} · batch {batch}/{steps_per_epoch} · "
@@ -279,12 +286,42 @@ class LiveRunView(QWidget):
     def _on_end(self, status: str, detail: str | None) -> None:
         self.status, self.reason = status, detail
         self.progress.setRange(0, max(1, self.progress.maximum()))
-        text = _(_END_WORDS[status][bool(self.run_id)]).format(run=self.run_id)
-        self.status_label.setText(f"{text}: {detail}" if detail else text)
+        # The bar's last words were about a run in progress ("ETA 9 s"): not true any more.
+        if self._last_epoch is None:
+            self.progress.setFormat(_END_FORMATS[status]())
+        else:
+            self.progress.setFormat(
+                _("{status} · epoch {epoch}/{epochs} · {speed:,.0f} img/s").format(
+                    status=_END_FORMATS[status](),
+                    epoch=self._last_epoch[0],
+                    epochs=self._last_epoch[1],
+                    speed=self._speed,
+                )
+            )
+        run = self.run_id or ""
         if status == "failed":
-            self.show_error(_("Training failed: {detail}").format(detail=detail))
+            # The reason is said once, in the error banner; the status line names the run.
+            self.status_label.setText(_("Failed: run {run}").format(run=run))
+            self.show_error(_("Training failed: {reason}").format(reason=detail))
+        elif status == "stopped":
+            self.status_label.setText(
+                _("Stopped: run {run}; the last completed epoch's checkpoint is kept").format(
+                    run=run
+                )
+            )
+        elif detail:
+            self.status_label.setText(
+                _("Finished: run {run}, {detail}").format(run=run, detail=detail)
+            )
+        else:
+            self.status_label.setText(_("Finished: run {run}").format(run=run))
         if self.chart is not None:
             self.chart.refresh()
+
+    def clear_error(self) -> None:
+        """The cause of the error shown has gone (another model or data set was chosen)."""
+        self.error_label.hide()
+        self.error_label.setText("")
 
     def show_error(self, text: str) -> None:
         self.error_label.setText(text)

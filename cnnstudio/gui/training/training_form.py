@@ -145,6 +145,7 @@ class TrainingForm(QWidget):
         label, tip = _(label), _(tip)
         widget.setAccessibleName(label or name.replace("_", " "))
         widget.setToolTip(tip)
+        widget.setWhatsThis(tip)  # Help > What's this? (Shift+F1), then a click on the field
         widget.setProperty("tip", tip)
         self.fields[name] = widget
         if label:
@@ -243,7 +244,12 @@ class TrainingForm(QWidget):
         for name in TEXT_FIELDS:
             self.fields[name].setText(_text(getattr(config, name)))  # type: ignore[attr-defined]
         for name in ("optimizer", "schedule", "mixed_precision", "xla"):
-            self.fields[name].setCurrentText(getattr(config, name))  # type: ignore[attr-defined]
+            # By the value, not the label: a translated label is not the engine's name.
+            combo: QComboBox = self.fields[name]  # type: ignore[assignment]
+            index = combo.findData(getattr(config, name))
+            index = index if index >= 0 else combo.findText(str(getattr(config, name)))
+            if index >= 0:
+                combo.setCurrentIndex(index)
         self._select_device(config.device)
         for name in CHECK_FIELDS:
             self.fields[name].setChecked(getattr(config, name))  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.engine.training.events import RunStarted
 from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.training.live_run import LiveRunView, selectable_label
+from cnnstudio.gui.training.plan import PlanLabel
 from cnnstudio.gui.training.training_form import TrainingForm
 from cnnstudio.gui.training.training_worker import TrainingController
 from cnnstudio.i18n import _
@@ -45,13 +46,16 @@ class TrainingPanel(QWidget):
         self.controller.event.connect(self.live.on_event)
         self.controller.event.connect(self._on_event)
         self.controller.finished.connect(self._on_finished)
-        # Replaced in tests: asks whether to stop a run to close the window.
+        # Replaced in tests: asks whether to stop a run to close the window, and whether to
+        # start one that will take long on the CPU.
         self.ask_stop = self._ask_stop
+        self.ask_long_run = self._ask_long_run
 
         self.form = TrainingForm(context)
         self.form.changed.connect(self._update_controls)
         self._build()
         context.selectionChanged.connect(self._update_controls)
+        context.selectionChanged.connect(self._selection_changed)
         context.engineReady.connect(self._on_engine_ready)
         if context.engine_ready:
             self._on_engine_ready()
@@ -67,10 +71,12 @@ class TrainingPanel(QWidget):
         buttons = QHBoxLayout()
         for button in (self.train_button, self.pause_button, self.stop_button):
             buttons.addWidget(button)
-        self.reason_label = selectable_label("trainReasonLabel", "Why Train is unavailable")
+        self.reason_label = selectable_label("trainReasonLabel", _("Why Train is unavailable"))
         self.reason_label.setStyleSheet("color: #b00020;")
+        self.plan = PlanLabel(self.context)
         left = QVBoxLayout()
         left.addWidget(group)
+        left.addWidget(self.plan)
         left.addLayout(buttons)
         left.addWidget(self.reason_label)
         left.addStretch(1)
@@ -81,6 +87,11 @@ class TrainingPanel(QWidget):
         side.setFixedWidth(300)
         layout.addWidget(side)
         layout.addWidget(self.live, 1)
+
+    def _selection_changed(self) -> None:
+        # An error of the last run was about its model and data: another choice clears it.
+        if not self.is_training():
+            self.live.clear_error()
 
     def _button(self, text: str, name: str, slot) -> QPushButton:
         button = QPushButton(text, objectName=name)
@@ -131,6 +142,8 @@ class TrainingPanel(QWidget):
             reason = ""
         self.reason_label.setText(reason)
         self.reason_label.setVisible(bool(reason))
+        if not training:
+            self.plan.update_plan(self.form.values() if valid else None)
         self.train_button.setEnabled(not training and valid and self.context.engine_ready)
         self.train_button.setToolTip(reason or _("Start training with these settings"))
         # A stopping run cannot be paused: stop wins, and "Stopping..." stays true.
@@ -145,12 +158,16 @@ class TrainingPanel(QWidget):
             return False
         from cnnstudio.engine.training.session import TrainingSession
 
+        estimate = self.plan.estimate
+        long_on_cpu = estimate is not None and estimate.long and not self.plan.has_gpu()
+        if long_on_cpu and not self.ask_long_run(self.plan.text()):
+            return False
         try:
             session = TrainingSession(self.form.config(), None, self.context.run_store)
         except ValueError as error:
             self.live.show_error(str(error))
             return False
-        self._start(session, f"Starting {session.config.model} on {session.config.dataset}…")
+        self._start(session, _("Starting: {plan}").format(plan=self.plan.text()))
         return True
 
     def resume_run(self, run_id: str, epochs: int | None = None) -> bool:
@@ -169,7 +186,7 @@ class TrainingPanel(QWidget):
             return False
         self.form.set_values(session.config)
         self.context.viewRequested.emit("training")
-        self._start(session, f"Resuming {run_id}…")
+        self._start(session, _("Resuming {run_id}…").format(run_id=run_id))
         return True
 
     def _start(self, session: Any, message: str) -> None:
@@ -225,8 +242,33 @@ class TrainingPanel(QWidget):
     def confirm_close(self) -> bool:
         return not self.is_training() or self.ask_stop()
 
+    def end_before_close(self, ended: Any) -> bool:
+        """The window is closing (the person agreed): stop the run without waiting for it and
+        call `ended()` once it has saved itself; False when nothing is training."""
+        if not self.is_training():
+            return False
+        self.controller.finished.connect(
+            lambda _result: ended(), Qt.ConnectionType.SingleShotConnection
+        )
+        self.stop()
+        return True
+
     def shutdown(self) -> None:
         self.stop_and_wait(120_000)
+        self.plan.shutdown()
+
+    def _ask_long_run(self, plan: str) -> bool:
+        answer = QMessageBox.question(
+            self,
+            _("A long run"),
+            _(
+                "{plan}\n\nThat is long for a CPU. Fewer epochs, a smaller model or data set, "
+                "or a GPU would be quicker. Train anyway?"
+            ).format(plan=plan),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _ask_stop(self) -> bool:
         answer = QMessageBox.question(

@@ -24,7 +24,20 @@ import numpy as np
 MAX_DRAWN_POINTS = 2000
 
 # Colour-blind-friendly qualitative palette (Okabe-Ito, without black and yellow).
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#882255", "#44AA99")
+# The app's one qualitative palette (Tableau 10): ten hues told apart at a glance, in an order
+# where the first few differ most; runs, curves and points take their colours from it in order.
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#e15759",
+    "#b07aa1",
+    "#76b7b2",
+    "#edc948",
+    "#9c755f",
+    "#ff9da7",
+    "#bab0ac",
+)
 
 
 def ema(values: Sequence[float], weight: float) -> list[float]:
@@ -77,15 +90,14 @@ def decimate(
 
 
 def run_colour(run_id: str, taken: Iterable[str] = ()) -> str:
-    """A colour that stays with a run across sessions (from a hash of its id), moved to the next
-    free one when another shown run already has it."""
+    """The first colour of the palette that no other shown run has: two runs compared are blue
+    and orange, never two shades of one hue (a colour from a hash of the id gave magenta and
+    wine). A chart keeps a run's colour while it shows it."""
     used = set(taken)
-    start = zlib.crc32(run_id.encode("utf-8")) % len(PALETTE)
-    for offset in range(len(PALETTE)):
-        colour = PALETTE[(start + offset) % len(PALETTE)]
+    for colour in PALETTE:
         if colour not in used:
             return colour
-    return PALETTE[start]
+    return PALETTE[zlib.crc32(run_id.encode("utf-8")) % len(PALETTE)]
 
 
 @dataclass

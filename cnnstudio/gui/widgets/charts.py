@@ -63,6 +63,9 @@ class _SeriesArtists:
         self.drawn_weight = -1.0
 
 
+LEGEND_ONE_ROW_PX = 640
+
+
 class TrainingChart(QWidget):
     """Loss, accuracy and learning rate of one or more runs, with smoothing and exports."""
 
@@ -107,6 +110,7 @@ class TrainingChart(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._build_controls())
+        layout.addWidget(self.empty_label)
         layout.addWidget(self.canvas, 1)
 
     # -- building -------------------------------------------------------------------------------
@@ -136,7 +140,16 @@ class TrainingChart(QWidget):
         width, height = self.figure.bbox.width, self.figure.bbox.height
         if width < 200 or height < 200:
             return
-        left, right, top, bottom = 58 / width, 1 - 14 / width, 1 - 58 / height, 42 / height
+        # The legend's five entries in one row need about 640 px; narrower, in rows of three
+        # (at 1024 px beside the form they were cut at both ends).
+        columns = 5 if width >= LEGEND_ONE_ROW_PX else 3
+        legend = getattr(self, "_legend", None)
+        if legend is not None and self._legend_columns != columns:
+            legend.remove()  # the entries are laid out when a legend is made: make it anew
+            self._style_legend(columns)
+        extra = 0 if columns == 5 else 16  # the legend's second row
+        left, right = 58 / width, 1 - 14 / width
+        top, bottom = 1 - (58 + extra) / height, 42 / height
         # Gaps between rows and columns, in units of the mean axes height / width (two each).
         plot_height, plot_width = height * (top - bottom), width * (right - left)
         row_gap, column_gap = 62.0, 70.0
@@ -149,7 +162,7 @@ class TrainingChart(QWidget):
             wspace=column_gap / max(1.0, (plot_width - column_gap) / 2),
         )
 
-    def _style_legend(self) -> None:
+    def _style_legend(self, columns: int = 5) -> None:
         grey = "#555555"
         handles = [
             Line2D([], [], color=grey, lw=1.6, label=_("training (smoothed)")),
@@ -158,10 +171,11 @@ class TrainingChart(QWidget):
             Line2D([], [], color=grey, ls="--", marker="o", ms=4, label=_("validation")),
             Line2D([], [], color=grey, ls="none", marker="*", ms=10, label=_("best epoch")),
         ]
-        self.figure.legend(
+        self._legend_columns = columns
+        self._legend = self.figure.legend(
             handles=handles,
             loc="upper center",
-            ncol=5,
+            ncol=columns,
             fontsize=8,
             frameon=False,
             bbox_to_anchor=(0.5, 1.0),
@@ -175,7 +189,7 @@ class TrainingChart(QWidget):
         self.smoothing_slider.setRange(0, 99)
         self.smoothing_slider.setValue(round(DEFAULT_SMOOTHING * 100))
         # A long status text beside it must not squeeze the slider to a stub.
-        self.smoothing_slider.setMinimumWidth(100)
+        self.smoothing_slider.setMinimumWidth(80)
         self.smoothing_slider.setMaximumWidth(160)
         self.smoothing_label = QLabel(objectName="smoothingLabel")
         self.smoothing_slider.valueChanged.connect(self._on_smoothing)
@@ -202,11 +216,10 @@ class TrainingChart(QWidget):
             objectName="chartEmptyLabel",
         )
         self.empty_label.setStyleSheet("color: #777777;")
-        # Wraps in the room the buttons leave, so a long sentence (or a longer language) never
-        # makes the charts wider than the window.
+        # On a line of its own under the controls, wrapping: squeezed between them it read
+        # "No data ye" at 1024 px, and a longer language made the charts wider than the window.
         self.empty_label.setWordWrap(True)
-        row.addSpacing(12)
-        row.addWidget(self.empty_label, 1)
+        row.addStretch(1)
         row.addWidget(self.png_button)
         row.addWidget(self.csv_button)
         self._on_smoothing(self.smoothing_slider.value())

@@ -178,7 +178,11 @@ def test_wheel_zoom_keeps_the_point_under_the_cursor(view):
     assert abs(after.x() - before.x()) < 2 and abs(after.y() - before.y()) < 2
     canvas.fit()
     assert canvas.zoom() <= 1.0
-    assert canvas.visible_rect().contains(view.scene.graph_rect().center())
+    graph = view.scene.graph_rect()
+    # The whole graph when it reads so, else its input at the smallest readable scale.
+    assert canvas.visible_rect().contains(graph.center()) or (
+        canvas.visible_rect().top() <= graph.top() + 1
+    )
 
 
 def test_the_minimap_moves_the_view(view, qtbot):
@@ -308,3 +312,62 @@ def test_the_wheel_zooms_and_dragging_the_background_pans(view, qtbot):
     qtbot.mouseMove(viewport, QPoint(40, 200))
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=QPoint(40, 200))
     assert bar.value() == before + 100  # the graph follows the hand
+
+
+def test_the_weight_table_keeps_names_and_numbers_whole_in_a_narrow_inspector(qtbot):
+    from types import SimpleNamespace
+
+    from PySide6.QtGui import QTextDocument
+
+    from cnnstudio.gui.graph.inspector import weights_html
+
+    row = SimpleNamespace(
+        name="kernel",
+        shape=(5, 5, 1, 6),
+        min=-0.294,
+        max=0.31,
+        mean=0.001,
+        std=0.12,
+        zero_fraction=0.0,
+    )
+    document = QTextDocument()
+    document.setHtml(weights_html([row, SimpleNamespace(**{**vars(row), "name": "bias"})]))
+    document.setTextWidth(120)  # narrower than the table: it overflows, it does not break words
+    document.size()  # lays the document out
+    lines = []
+    block = document.begin()
+    while block.isValid():
+        layout = block.layout()
+        for index in range(layout.lineCount()):
+            line = layout.lineAt(index)
+            text = block.text()[line.textStart() : line.textStart() + line.textLength()]
+            lines.append(text.replace("\u2028", "").strip())  # <br> is a line separator
+        block = block.next()
+    assert "kernel" in lines and "-0.294" in lines, repr(lines[:20])
+    assert "ker" not in lines and "nel" not in lines
+
+
+def test_fit_on_a_deep_expanded_model_stays_readable_from_the_input(view, qtbot):
+    from cnnstudio.gui.graph.canvas import READABLE_SCALE
+
+    show_model(qtbot, view, "resnet50")
+    before = view.result
+    view.expand_all()
+    wait_for_nodes(qtbot, view, before)
+    canvas = view.canvas
+    assert canvas.fit_scale() < READABLE_SCALE  # fitted whole it would be a sliver
+    canvas.set_zoom(2.0)
+    canvas.fit()
+    assert canvas.zoom() >= READABLE_SCALE
+    top = view.scene.graph_rect().top()
+    assert canvas.visible_rect().top() <= top + 1  # scrolled to the input
+
+
+def test_the_graph_is_drawn_at_the_data_sets_input_or_the_papers(view, qtbot):
+    show_model(qtbot, view, "resnet50")
+    assert view.result.request.input_shape == (28, 28, 1)  # mnist-5k's images
+    before = view.result
+    view.input_choice.setCurrentIndex(view.input_choice.findData("paper"))
+    wait_for_nodes(qtbot, view, before)
+    assert view.result.request.input_shape == (224, 224, 3)
+    assert view.result.request.num_classes == 1000

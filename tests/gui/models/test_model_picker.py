@@ -168,3 +168,32 @@ def test_the_layer_graph_button_asks_for_the_graph_view(picker, qtbot):
     with qtbot.waitSignal(picker.context.viewRequested) as request:
         picker.graph_button.click()
     assert request.args == ["graph"]
+
+
+def test_train_this_model_asks_for_the_training_view_with_the_model_selected(picker, qtbot):
+    picker.tree.setCurrentItem(picker.tree.items["vgg11"])
+    assert picker.context.selection.model == "vgg11"
+    with qtbot.waitSignal(picker.context.viewRequested) as request:
+        picker.train_button.click()
+    assert request.args == ["training"] and picker.context.selection.model == "vgg11"
+
+
+def test_the_arrow_keys_go_from_model_to_model_over_the_family_headings(picker, qtbot):
+    from PySide6.QtCore import Qt
+
+    rows = tree_rows(picker)
+    order = [name for _, names in rows for name in names]
+    tree = picker.tree
+    tree.show()
+    tree.setFocus()
+    tree.setCurrentItem(tree.items[order[0]])
+    for expected in order[1:]:  # down through every family boundary
+        qtbot.keyClick(tree, Qt.Key.Key_Down)
+        assert picker.selected_model() == expected
+    qtbot.keyClick(tree, Qt.Key.Key_Down)  # past the last model: it stays
+    assert picker.selected_model() == order[-1]
+    for expected in reversed(order[:-1]):
+        qtbot.keyClick(tree, Qt.Key.Key_Up)
+        assert picker.selected_model() == expected
+    qtbot.keyClick(tree, Qt.Key.Key_Up)  # above the first model is only its heading
+    assert picker.selected_model() == order[0]

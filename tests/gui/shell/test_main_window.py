@@ -31,19 +31,24 @@ def window(qtbot):
 
 
 def test_views_are_registered_and_switchable(window):
-    assert window.view_keys()[:3] == ["models", "graph", "data"]
-    assert window.current_view() == "models"
+    # The course's path comes first: a newcomer starts with the lessons (issue 24).
+    assert window.view_keys()[:5] == ["lessons", "models", "graph", "concepts", "data"]
+    assert window.current_view() == "lessons"
     window.show_view("data")
     assert window.current_view() == "data"
     window.context.viewRequested.emit("models")
     assert window.current_view() == "models"
     window.findChild(QAction, "show_data_action").trigger()
     assert window.current_view() == "data"
-    assert window.findChild(QAction, "show_models_action").shortcut().toString() == "Ctrl+1"
+    assert window.findChild(QAction, "show_lessons_action").shortcut().toString() == "Ctrl+1"
+    assert window.findChild(QAction, "show_models_action").shortcut().toString() == "Ctrl+2"
     with pytest.raises(ValueError, match="already registered"):
         window.add_view("data", "Data again", QWidget())
     with pytest.raises(KeyError):
         window.show_view("no-such-view")
+    # A view that asks for one this window lacks (the coming Concepts view) changes nothing.
+    window.context.viewRequested.emit("no-such-view")
+    assert window.current_view() == "data"
 
 
 def test_a_view_added_later_gets_a_sidebar_entry_and_names(window):
@@ -84,7 +89,7 @@ def test_every_control_has_an_object_name_and_an_accessible_name(window):
         QLineEdit,
         QProgressBar,
     )
-    for key in ("models", "graph", "data"):
+    for key in ("models", "graph", "concepts", "data"):
         for widget in window.view(key).findChildren(QWidget):
             # Qt's own inner parts (a spin box's line edit, a scroll bar) are not ours to name.
             if not isinstance(widget, controls) or widget.objectName().startswith("qt_"):

@@ -77,7 +77,8 @@ def test_a_short_run_trains_with_live_charts_and_progress(panel, qtbot):
     val_loss = panel.chart._runs[series.run_id].lines["val_loss"]
     qtbot.waitUntil(lambda: len(val_loss.get_xdata()) == 2, timeout=3000)
     assert panel.progress.value() == panel.progress.maximum() == 6
-    assert "Epoch 2/2" in panel.progress.text() and "img/s" in panel.progress.text()
+    assert "epoch 2/2" in panel.progress.text() and "img/s" in panel.progress.text()
+    assert panel.progress.text().startswith("Finished") and "ETA" not in panel.progress.text()
     assert panel.train_button.isEnabled() and not panel.stop_button.isEnabled()
     assert run_record(panel)["status"] == "finished"
     # The ended run's session (model, optimizer, data) is released with its thread.
@@ -108,6 +109,7 @@ def test_pause_holds_batches_and_stop_acts_within_a_group(panel, qtbot):
     # here, 4 batches) still reports, not the 190-odd epochs left. Counted, not timed.
     assert events.count(BatchEnd) - stopped_at <= 4
     assert panel.status == "stopped" and run_record(panel)["status"] == "stopped"
+    assert "ETA" not in panel.progress.format()  # no countdown for a run that has ended
 
 
 def test_pause_after_stop_keeps_the_run_stopping(panel, qtbot):
@@ -153,9 +155,13 @@ def test_a_failing_run_shows_the_reason_and_the_panel_keeps_working(panel, qtbot
         panel.train_button.click()
     assert panel.status == "failed" and panel.reason
     assert panel.error_label.isVisible() and "Training failed" in panel.error_label.text()
+    # Said once: the status line names the run, the banner gives the reason.
+    assert panel.reason not in panel.live.status_label.text()
+    assert panel.progress.format().startswith("Failed")
     assert run_record(panel)["status"] == "failed"
-    # The app carries on: a good data set trains again.
+    # The app carries on: a good data set trains again, and the error went with its cause.
     panel.context.set_dataset("mnist-5k")
+    assert not panel.error_label.isVisible()
     with qtbot.waitSignal(panel.trainingFinished, timeout=120_000):
         panel.train_button.click()
     assert panel.status == "finished" and not panel.error_label.isVisible()
@@ -190,7 +196,15 @@ def test_closing_the_window_during_training_stops_the_run_and_keeps_it(qtbot):
     window.close()
     assert window.isVisible() and panel.is_training()  # "No" keeps the window and the run
     panel.ask_stop = lambda: True
+    closed = []
+    window.closed.connect(lambda: closed.append(True))
     window.close()
+    # At once: the window says it is stopping, is no longer usable, and does not wait frozen.
+    assert "Stopping" in window.statusBar().currentMessage()
+    assert not window.centralWidget().isEnabled()
+    assert panel.status == "stopping"
+    window.close()  # a second close while it stops asks nothing and changes nothing
+    qtbot.waitUntil(lambda: bool(closed), timeout=120_000)
     assert not window.isVisible() and not panel.is_training()
     record = run_record(panel)
     assert record["status"] == "stopped" and record["checkpoint"]["epoch"] >= 1

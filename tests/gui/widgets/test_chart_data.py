@@ -3,10 +3,12 @@ the best epoch, stable run colours. Plain Python: no Qt, no matplotlib."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QColor
 
 from cnnstudio.gui.widgets.chart_data import (
     CSV_HEADER,
@@ -100,13 +102,16 @@ def test_from_history_and_csv_rows():
     assert rows[-1][:3] == ["r", "epoch", 1.0] and rows[-1][-1] == 0.005
 
 
-def test_run_colours_are_stable_and_distinct_when_shown_together():
-    first = run_colour("20260101-120000-lenet5-mnist-5k")
-    assert first == run_colour("20260101-120000-lenet5-mnist-5k")
+def test_runs_shown_together_get_the_palettes_distinct_hues_in_order():
+    assert run_colour("20260101-120000-lenet5-mnist-5k") == PALETTE[0]
     taken: list[str] = []
     for index in range(len(PALETTE)):
         taken.append(run_colour(f"run-{index}", taken))
-    assert sorted(taken) == sorted(PALETTE)
+    assert taken == list(PALETTE)  # two runs: blue and orange, never two shades of one hue
+    assert run_colour("one more", taken) in PALETTE
+    hues = [QColor(colour).hslHue() for colour in PALETTE[:5]]
+    apart = [min(abs(a - b), 360 - abs(a - b)) for a, b in itertools.combinations(hues, 2)]
+    assert min(apart) >= 25  # the first five: five hue families
 
 
 def test_value_ranges_follow_every_point_and_skip_nan_and_non_positive_for_log():

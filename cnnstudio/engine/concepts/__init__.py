@@ -1,0 +1,1 @@
+"""Small computations behind the Concepts view: arithmetic, statistics, gradients."""

@@ -1,0 +1,1 @@
+"""The Lessons view, the "Start here" tour and the glossary: a path through the course."""
