@@ -395,17 +395,19 @@ def _cmd_resume(args: argparse.Namespace) -> int:
 def _cmd_datasets(args: argparse.Namespace) -> int:
     from cnnstudio.engine.data.datasets import list_datasets
 
-    rows = [["Name", "Title", "Shape", "Classes", "Train", "Validation", "Offline"]]
+    rows = [
+        [_("Name"), _("Title"), _("Shape"), _("Classes"), _("Train"), _("Validation"), _("Offline")]
+    ]
     for info in list_datasets():
         rows.append(
             [
                 info.name,
-                info.title,
+                _(info.title),
                 format_shape(info.image_shape),
                 str(info.num_classes),
                 f"{info.train_size:,}",
                 f"{info.validation_size:,}",
-                "yes" if info.is_available_offline() else "no (downloads once)",
+                _("yes") if info.is_available_offline() else _("no (downloads once)"),
             ]
         )
     print("\n".join(format_table(rows, right_aligned={3, 4, 5})))
