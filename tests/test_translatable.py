@@ -28,6 +28,16 @@ TEXT_CALLS: dict[str, tuple] = {
             "setTabText",
             "setLabelText",
             "showMessage",
+            "show_message",
+            "_show_message",
+            "set_message",
+            "set_placeholder",
+            "show_error",
+            "show_nothing",
+            "confirm",
+            "setHeaderLabels",
+            "setHorizontalHeaderLabels",
+            "setVerticalHeaderLabels",
             "setAccessibleName",
             "setAccessibleDescription",
             "setInformativeText",
@@ -73,6 +83,19 @@ TEXT_CALLS: dict[str, tuple] = {
     "ArgumentParser": ("description", "epilog"),
     "Parser": ("description", "epilog"),
 }
+# Qt properties given as keywords to any constructor (`QLineEdit(placeholderText=...)`).
+TEXT_KEYWORDS = {
+    "text",
+    "toolTip",
+    "placeholderText",
+    "statusTip",
+    "whatsThis",
+    "windowTitle",
+    "title",
+    "accessibleName",
+    "accessibleDescription",
+    "label",  # matplotlib's legend entries
+}
 # Text that is not a sentence of ours: product names and identifiers a person types.
 NOT_SENTENCES = {"CNN Studio", "English", "简体中文", "LeNet-5"}
 
@@ -82,6 +105,14 @@ def has_letters(text: str) -> bool:
 
 
 def unwrapped(node: ast.AST) -> bool:
+    """A literal with letters reaches the screen as written: directly, as an f-string, one
+    branch of `a if c else b`, one side of `+`, or an item of a list or tuple."""
+    if isinstance(node, ast.IfExp):
+        return unwrapped(node.body) or unwrapped(node.orelse)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return unwrapped(node.left) or unwrapped(node.right)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return any(unwrapped(item) for item in node.elts)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return has_letters(node.value) and node.value not in NOT_SENTENCES
     if isinstance(node, ast.JoinedStr):
@@ -113,9 +144,10 @@ def unwrapped_strings(root: Path) -> list[str]:
                 continue
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-            if name not in TEXT_CALLS:
-                continue
-            for argument in text_arguments(node, TEXT_CALLS[name]):
+            arguments = [k.value for k in node.keywords if k.arg in TEXT_KEYWORDS]
+            if name in TEXT_CALLS:
+                arguments += text_arguments(node, TEXT_CALLS[name])
+            for argument in arguments:
                 if unwrapped(argument):
                     where = f"{path.relative_to(root)}:{argument.lineno}"
                     problems.append(f"{where}: {name}({ast.unparse(argument)[:60]})")
@@ -136,12 +168,24 @@ def test_the_check_finds_an_unwrapped_string(tmp_path):
         "print(f'{count} images skipped')\n"
         "parser.add_argument('--out', help='where to write')\n"
         "combo.addItem(_('Final model'), 'final')\n"
+        "self.show_message(f'Loading {name}…')\n"
+        "self.show_message(_('Loading {name}…').format(name=name))\n"
+        "edit = QLineEdit(objectName='runFilter', placeholderText='Filter runs…')\n"
+        "button.setToolTip('Resume' if ok else 'Select a run')\n"
+        "detail.setText('Top three: ' + ranked)\n"
+        "table.setHeaderLabels(['Model', _('Year')])\n"
+        "label.setText(f'{value} {unit}')\n"
     )
     found = unwrapped_strings(tmp_path)
     assert [line.split(": ", 1)[1] for line in found] == [
         "setText('Loaded')",
         "print(f'{count} images skipped')",
         "add_argument('where to write')",
+        "show_message(f'Loading {name}…')",
+        "QLineEdit('Filter runs…')",
+        "setToolTip('Resume' if ok else 'Select a run')",
+        "setText('Top three: ' + ranked)",
+        "setHeaderLabels(['Model', _('Year')])",
     ]
 
 

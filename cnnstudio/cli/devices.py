@@ -37,7 +37,7 @@ def _cmd_devices(args: argparse.Namespace) -> int:
 
 def format_report(report: dict[str, Any]) -> list[str]:
     """The report as lines: a table of devices, then auto's choice and settings."""
-    rows = [["Device", "Kind", "Name", "Memory", "Compute capability"]]
+    rows = [[_("Device"), _("Kind"), _("Name"), _("Memory"), _("Compute capability")]]
     for device in report["devices"]:
         memory = device.get("memory_bytes")
         rows.append(
@@ -52,11 +52,21 @@ def format_report(report: dict[str, Any]) -> list[str]:
     policy = report["mixed_precision"]
     lines = format_table(rows, right_aligned={3})
     lines.append("")
-    lines.append(f"auto: {report['auto']} ({report['auto_reason']})")
     lines.append(
-        f"automatic settings there: precision {policy}, XLA "
-        + ("on (off for augmented runs: no XLA kernel)" if report["xla"] else "off")
+        _("auto: {device} ({reason})").format(device=report["auto"], reason=report["auto_reason"])
     )
+    if report["xla"]:
+        settings = _(
+            "automatic settings there: precision {policy}, XLA on (off for augmented runs: "
+            "no XLA kernel)"
+        )
+    else:
+        settings = _("automatic settings there: precision {policy}, XLA off")
+    lines.append(settings.format(policy=policy))
     if report["gpus"] > 1:
-        lines.append(f"{report['gpus']} GPUs: --strategy mirrored trains on all of them")
+        lines.append(
+            _("{count} GPUs: --strategy mirrored trains on all of them").format(
+                count=report["gpus"]
+            )
+        )
     return lines

@@ -112,11 +112,14 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     from cnnstudio.gui.graph.render import render_graph_file  # the one arrow into the GUI
 
     result, written = render_graph_file(request, str(out), display_name)
-    pages = f" in {len(written)} pages" if len(written) > 1 else ""
+    if len(written) > 1:
+        text = _("wrote {value} in {pages} pages: {len} nodes for {len2} layers")
+    else:
+        text = _("wrote {value}: {len} nodes for {len2} layers")
     print(
-        _("wrote {value}{pages}: {len} nodes for {len2} layers").format(
+        text.format(
             value=", ".join(str(path) for path in written),
-            pages=pages,
+            pages=len(written),
             len=len(result.graph.nodes),
             len2=len(result.stats.layers),
         ),

@@ -9,7 +9,8 @@ import sys
 from cnnstudio.cli.common import Parser, UsageError, format_table
 from cnnstudio.engine.formatting import format_bytes, format_timestamp
 from cnnstudio.engine.store.ownership import NotOursError, check_run_deletable
-from cnnstudio.i18n import _
+from cnnstudio.engine.store.status_names import status_name
+from cnnstudio.i18n import N_, _
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -105,7 +106,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def _status_text(status: str, reason: str | None, width: int = 48) -> str:
     shown = ("failed", "stopped", "unsupported")
-    text = f"{status}: {reason}" if reason and status in shown else status
+    name = status_name(status)
+    text = f"{name}: {reason}" if reason and status in shown else name
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
@@ -117,10 +119,11 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     if action == "rename":
         run = store.find(args.run)
         run.rename(args.name)
+        name = run.reload().get("name")
         print(
-            _("{id}: name {value}").format(
-                id=run.id, value=run.reload().get("name") or "(none: the id)"
-            )
+            _("{id}: name {value}").format(id=run.id, value=name)
+            if name
+            else _("{id}: no name (the id is shown)").format(id=run.id)
         )
         return 0
     if action == "tag":
@@ -191,15 +194,25 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
-def warn_if_forced(run, doing: str) -> None:
-    """The --force warning: said before anything happens to a run that may be training."""
+FORCED_WARNINGS = {
+    # One whole sentence per action, so that a translator sees what is done to the run.
+    "resume": N_(
+        "cnnstudio: warning: run {id} is recorded as training ({value}); resuming it anyway "
+        "because of --force: if that process still runs, it and this command will spoil the run"
+    ),
+    "delete": N_(
+        "cnnstudio: warning: run {id} is recorded as training ({value}); deleting it anyway "
+        "because of --force: if that process still runs, it and this command will spoil the run"
+    ),
+}
+
+
+def warn_if_forced(run, action: str) -> None:
+    """The --force warning ("resume" or "delete"): said before anything happens to a run that
+    may be training."""
     if run.is_alive():
         print(
-            _(
-                "cnnstudio: warning: run {id} is recorded as training ({value}); "
-                "{doing} it anyway because of --force: if that process still runs, it "
-                "and this command will spoil the run"
-            ).format(id=run.id, value=run.trainer_description(), doing=doing),
+            _(FORCED_WARNINGS[action]).format(id=run.id, value=run.trainer_description()),
             file=sys.stderr,
         )
 
@@ -220,13 +233,16 @@ def _delete_runs(store, names: list[str], yes: bool, force: bool) -> int:
             ).format(id=training[0].id, value=training[0].trainer_description())
         )
     for run in training:
-        warn_if_forced(run, "deleting")
+        warn_if_forced(run, "delete")
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError(_("deleting asks for confirmation; pass --yes when not at a terminal"))
         total = sum(run.disk_size() for run in runs)
         listing = ", ".join(run.id for run in runs)
-        answer = input(f"Delete {listing} ({format_bytes(total)})? [y/N] ")
+        answer = input(
+            _("Delete {runs} ({size})? [y/N] ").format(runs=listing, size=format_bytes(total))
+        )
+        # The prompt keeps "[y/N]" in every language: the answer typed is always y or yes.
         if answer.strip().lower() not in ("y", "yes"):
             print(_("Nothing deleted."))
             return 1

@@ -9,6 +9,7 @@ import sys
 from cnnstudio.cli.common import UsageError, expand_path, format_table, parse_options
 from cnnstudio.cli.progress import ConsoleProgress
 from cnnstudio.engine.formatting import format_duration, format_shape
+from cnnstudio.engine.store.status_names import status_name
 from cnnstudio.i18n import _
 
 
@@ -355,14 +356,17 @@ def _run_session(session, progress: ConsoleProgress) -> int:
         result = run_training(session)
     progress.clear_line()
     best = result.best
-    summary = (
-        f"{result.status.capitalize()} after {result.epochs_completed} epochs in "
-        f"{format_duration(result.elapsed_seconds)}"
+    summary = _("{status} after {epochs} epochs in {duration}").format(
+        status=status_name(result.status).capitalize(),
+        epochs=result.epochs_completed,
+        duration=format_duration(result.elapsed_seconds),
     )
     if result.early_stopped:
-        summary += " (early stopping)"
+        summary += _(" (early stopping)")
     if best.get("val_accuracy") is not None:
-        summary += f"; best validation accuracy {best['val_accuracy']:.2%} at epoch {best['epoch']}"
+        summary += _("; best validation accuracy {accuracy:.2%} at epoch {epoch}").format(
+            accuracy=best["val_accuracy"], epoch=best["epoch"]
+        )
     print(summary + ".")
     if result.reason:
         print(_("Reason: {reason}").format(reason=result.reason))
@@ -380,7 +384,7 @@ def _cmd_resume(args: argparse.Namespace) -> int:
 
     handle = RunStore().find(args.run)
     if args.force:
-        warn_if_forced(handle, "resuming")
+        warn_if_forced(handle, "resume")
     progress = ConsoleProgress(sys.stdout, interactive=sys.stdout.isatty())
     session = resumed_session(
         handle, progress, epochs=args.epochs, force=args.force, notes=_print_note
@@ -391,17 +395,19 @@ def _cmd_resume(args: argparse.Namespace) -> int:
 def _cmd_datasets(args: argparse.Namespace) -> int:
     from cnnstudio.engine.data.datasets import list_datasets
 
-    rows = [["Name", "Title", "Shape", "Classes", "Train", "Validation", "Offline"]]
+    rows = [
+        [_("Name"), _("Title"), _("Shape"), _("Classes"), _("Train"), _("Validation"), _("Offline")]
+    ]
     for info in list_datasets():
         rows.append(
             [
                 info.name,
-                info.title,
+                _(info.title),
                 format_shape(info.image_shape),
                 str(info.num_classes),
                 f"{info.train_size:,}",
                 f"{info.validation_size:,}",
-                "yes" if info.is_available_offline() else "no (downloads once)",
+                _("yes") if info.is_available_offline() else _("no (downloads once)"),
             ]
         )
     print("\n".join(format_table(rows, right_aligned={3, 4, 5})))

@@ -25,6 +25,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from cnnstudio.gui.ground.context import StudioContext
+from cnnstudio.gui.ground.fonts import apply_fonts
 from cnnstudio.gui.ground.language import apply_language
 from cnnstudio.gui.ground.settings import APPLICATION, ORGANIZATION, app_settings
 from cnnstudio.gui.shell import error_report
@@ -44,6 +45,7 @@ def _application(use_settings: bool = True) -> QApplication:
     app.setApplicationName(APPLICATION)
     # Before any widget: every text is looked up in the chosen language as it is made.
     apply_language(app, app_settings() if use_settings else None)
+    apply_fonts(app)  # after the language: Chinese needs a font with its glyphs
     app.setApplicationDisplayName("CNN Studio")
     # Wayland matches the window to the installed cnnstudio.desktop entry (and its icon) by this.
     app.setDesktopFileName("cnnstudio")

@@ -9,7 +9,7 @@
 
 gettext rather than Qt's `tr`: the command line and the engine's messages must be translated
 without importing Qt (cli/ never imports gui/), and one catalog serves all three. Qt's own
-dialogs still get Qt's `qt_zh_CN.qm` through a QTranslator in the GUI.
+dialogs still get Qt's `qtbase_zh_CN.qm` through a QTranslator in the GUI (gui/ground/language.py).
 
 The language is chosen once per process by `set_language()`, or on first use from
 `$CNNSTUDIO_LANG`, then the system locale (`LANGUAGE`, `LC_ALL`, `LC_MESSAGES`, `LANG`).

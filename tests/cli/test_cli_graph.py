@@ -43,6 +43,29 @@ def test_lenet5_renders_as_svg_in_a_process_without_a_display(tmp_path):
     assert "MaxPooling2D" in texts and "156 params, 118 k MACs" in texts
 
 
+def test_in_chinese_the_svg_names_a_font_with_chinese_glyphs(tmp_path):
+    """A viewer draws an SVG's text with the family it names: in Chinese that must be one with
+    the Chinese glyphs (issue 24), the system's or the shipped subset's."""
+    out = tmp_path / "lenet.svg"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(CNNSTUDIO_LANG="zh_CN", QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run(
+        [sys.executable, "-m", "cnnstudio", "graph", "lenet5", "--out", str(out)],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "已写入" in result.stdout
+    texts = svg_texts(out)
+    assert "无参数" in texts  # Qt writes one <text> per run of one script
+    from cnnstudio.gui.ground.fonts import PREFERRED_CJK
+
+    chinese = [
+        e for e in ET.parse(out).iter()
+        if e.tag.endswith("text") and any(ord(c) >= 0x3000 for c in e.text or "")
+    ]  # fmt: skip
+    assert chinese and {e.get("font-family") for e in chinese} <= set(PREFERRED_CJK)
+
+
 def test_a_deep_model_renders_collapsed_as_png(capsys, tmp_path):
     from PySide6.QtGui import QImage
 

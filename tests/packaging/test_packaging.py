@@ -97,6 +97,9 @@ def test_the_spec_builds_one_folder_from_files_that_exist(spec_run):
     assert targets["mnist_5k.npz"] == os.path.join("cnnstudio", "resources", "data")
     assert targets["zoo_catalog.json"] == os.path.join("cnnstudio", "engine", "anatomy")
     assert targets["cnnstudio-256.png"] == os.path.join("cnnstudio", "resources", "icons")
+    # The Chinese font for machines without one, with the licence the OFL asks for beside it.
+    fonts = os.path.join("cnnstudio", "resources", "fonts")
+    assert targets["NotoSansCJKsc-Subset.otf"] == fonts and targets["OFL.txt"] == fonts
     exe = next(kwargs for kind, _, kwargs in made if kind == "EXE")
     assert Path(exe["icon"]).is_file() and exe["name"] == "cnnstudio"
     collect = next(kwargs for kind, _, kwargs in made if kind == "COLLECT")

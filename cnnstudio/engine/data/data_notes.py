@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnstudio.engine.data.data_types import Dataset
+from cnnstudio.i18n import _, ngettext
 
 SHOWN_SKIPPED = 5  # the first few skipped files are named; the rest are counted
 
@@ -21,10 +22,15 @@ def skipped_files_note(dataset: Dataset, shown: int = SHOWN_SKIPPED) -> str | No
     if not skipped:
         return None
     named = "; ".join(f"{Path(path).name}: {reason}" for path, reason in skipped[:shown])
-    more = f"; and {len(skipped) - shown} more" if len(skipped) > shown else ""
-    return (
-        f"skipped {len(skipped)} file(s) of the image folder, loaded "
-        f"{dataset.report.loaded:,} images ({named}{more})"
+    if len(skipped) > shown:
+        text = _(
+            "skipped {count} file(s) of the image folder, loaded {loaded:,} images ({named}; "
+            "and {more} more)"
+        )
+    else:
+        text = _("skipped {count} file(s) of the image folder, loaded {loaded:,} images ({named})")
+    return text.format(
+        count=len(skipped), loaded=dataset.report.loaded, named=named, more=len(skipped) - shown
     )
 
 
@@ -48,12 +54,15 @@ def unmeasured_classes_note(dataset: Dataset) -> str | None:
     if not classes:
         return None
     listed = ", ".join(
-        f"{name!r} ({count} image{'s' if count != 1 else ''})" for name, count in classes
+        ngettext("{name!r} ({count} image)", "{name!r} ({count} images)", count).format(
+            name=name, count=count
+        )
+        for name, count in classes
     )
-    return (
-        f"no validation image for class(es) {listed}: they are all in training, so validation "
-        f"accuracy cannot measure them; add images to those classes"
-    )
+    return _(
+        "no validation image for class(es) {listed}: they are all in training, so validation "
+        "accuracy cannot measure them; add images to those classes"
+    ).format(listed=listed)
 
 
 def data_notes(dataset: Dataset) -> list[str]:

@@ -44,7 +44,7 @@ from cnnstudio.engine.data.image_folders import (
     missing_folder_message,
     scan_image_folder,
 )
-from cnnstudio.i18n import _
+from cnnstudio.i18n import N_, _
 from cnnstudio.locations import expand_user_path, resource_path
 
 # The image-folder names live in `image_folders` and are re-exported here, where callers
@@ -104,8 +104,8 @@ _REGISTRY: dict[str, DatasetInfo] = {
     for info in (
         DatasetInfo(
             name="mnist-5k",
-            title="MNIST (5,000-digit subset)",
-            description=(
+            title=N_("MNIST (5,000-digit subset)"),
+            description=N_(
                 "5,000 handwritten digits from MNIST, 500 per class, bundled with CNN Studio: "
                 "works offline and trains in seconds. Fixed split, 400/100 per class."
             ),
@@ -122,7 +122,9 @@ _REGISTRY: dict[str, DatasetInfo] = {
         DatasetInfo(
             name="mnist",
             title="MNIST",
-            description="70,000 handwritten digits (LeCun, Cortes and Burges), 28x28 grayscale.",
+            description=N_(
+                "70,000 handwritten digits (LeCun, Cortes and Burges), 28x28 grayscale."
+            ),
             image_shape=(28, 28, 1),
             num_classes=10,
             class_names=_DIGITS,
@@ -137,7 +139,7 @@ _REGISTRY: dict[str, DatasetInfo] = {
         DatasetInfo(
             name="fashion-mnist",
             title="Fashion-MNIST",
-            description="70,000 Zalando article images in 10 classes, 28x28 grayscale.",
+            description=N_("70,000 Zalando article images in 10 classes, 28x28 grayscale."),
             image_shape=(28, 28, 1),
             num_classes=10,
             class_names=_FASHION,
@@ -151,7 +153,7 @@ _REGISTRY: dict[str, DatasetInfo] = {
         DatasetInfo(
             name="cifar10",
             title="CIFAR-10",
-            description="60,000 colour photos in 10 classes, 32x32 RGB (Krizhevsky, 2009).",
+            description=N_("60,000 colour photos in 10 classes, 32x32 RGB (Krizhevsky, 2009)."),
             image_shape=(32, 32, 3),
             num_classes=10,
             class_names=_CIFAR10,
@@ -166,7 +168,7 @@ _REGISTRY: dict[str, DatasetInfo] = {
         DatasetInfo(
             name="cifar100",
             title="CIFAR-100",
-            description="60,000 colour photos in 100 classes, 32x32 RGB (Krizhevsky, 2009).",
+            description=N_("60,000 colour photos in 100 classes, 32x32 RGB (Krizhevsky, 2009)."),
             image_shape=(32, 32, 3),
             num_classes=100,
             class_names=_CIFAR100,
@@ -339,12 +341,12 @@ def _unavailable_message(
     # name per thing: the menu says "MNIST (5,000-digit subset)", so the message does too.
     bundled = _REGISTRY[DEFAULT_DATASET]
     values = dict(
-        title=info.title,
+        title=_(info.title),
         error=error,
         files=files,
         folder=folder,
         source=source.download,
-        bundled=bundled.title,
+        bundled=_(bundled.title),
         name=bundled.name,
     )
     if cached:

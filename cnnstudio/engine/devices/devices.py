@@ -143,18 +143,18 @@ def no_gpu_reason() -> str:
     import tensorflow as tf
 
     if not tf.test.is_built_with_cuda():
-        return (
+        return _(
             "TensorFlow was built without CUDA (on Linux, pip install 'tensorflow[and-cuda]' "
             "adds it)"
         )
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
     if visible is not None and visible.strip() in ("", "-1"):
-        return f"CUDA_VISIBLE_DEVICES={visible!r} hides every GPU"
+        return _("CUDA_VISIBLE_DEVICES={visible!r} hides every GPU").format(visible=visible)
     try:
         ctypes.CDLL("libcuda.so.1")
     except OSError:
-        return "TensorFlow found no CUDA driver (libcuda.so.1 is missing)"
-    return "the NVIDIA driver is there but TensorFlow found no GPU it can use"
+        return _("TensorFlow found no CUDA driver (libcuda.so.1 is missing)")
+    return _("the NVIDIA driver is there but TensorFlow found no GPU it can use")
 
 
 def parse_device_names(name: str) -> list[str]:
@@ -183,12 +183,14 @@ def _one_name(part: str, whole: str) -> str:
             index = text[3:].lstrip(":") or "0"
             if index.isdigit():
                 return kind if kind == "cpu" and int(index) == 0 else f"{kind}:{int(index)}"
-    several = " (or several: 'gpu:0,gpu:1')" if "," in whole else ""
-    raise ValueError(
-        _("device must be 'auto', 'cpu' or 'gpu:N'{several}; received {whole!r}").format(
-            several=several, whole=whole
+    if "," in whole:
+        text = _(
+            "device must be 'auto', 'cpu' or 'gpu:N' (or several: 'gpu:0,gpu:1'); "
+            "received {whole!r}"
         )
-    )
+    else:
+        text = _("device must be 'auto', 'cpu' or 'gpu:N'; received {whole!r}")
+    raise ValueError(text.format(whole=whole))
 
 
 def validate_device_name(name: str) -> str:
@@ -224,5 +226,5 @@ def auto_choice(devices: list[Device] | None = None) -> tuple[Device, str]:
     devices = devices if devices is not None else list_devices()
     gpus = [device for device in devices if device.is_gpu]
     if gpus:
-        return gpus[0], f"the first GPU ({gpus[0].description})"
-    return devices[0], f"no GPU: {no_gpu_reason()}"
+        return gpus[0], _("the first GPU ({description})").format(description=gpus[0].description)
+    return devices[0], _("no GPU: {reason}").format(reason=no_gpu_reason())

@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from cnnstudio.i18n import _
+
 HEARTBEAT_FILE = ".heartbeat"
 HEARTBEAT_SECONDS = 30.0
 STALE_AFTER_SECONDS = 20 * HEARTBEAT_SECONDS
@@ -100,10 +102,16 @@ def trainer_alive(process: dict[str, Any], folder: Path) -> bool:
 
 def describe_trainer(process: dict[str, Any], folder: Path) -> str:
     """What a warning or refusal names: "process 123 on h, last heartbeat 2 min ago"."""
-    text = f"process {process.get('pid')} on {process.get('host') or 'this host'}"
+    host = process.get("host")
+    if host:
+        text = _("process {pid} on {host}").format(pid=process.get("pid"), host=host)
+    else:
+        text = _("process {pid} on this host").format(pid=process.get("pid"))
     age = heartbeat_age(folder)
-    if age is not None and is_other_host(process.get("host")):
-        text += f", last heartbeat {age / 60:.0f} min ago"
+    if age is not None and is_other_host(host):
+        text = _("{trainer}, last heartbeat {minutes:.0f} min ago").format(
+            trainer=text, minutes=age / 60
+        )
     return text
 
 

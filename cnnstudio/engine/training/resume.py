@@ -28,6 +28,7 @@ from cnnstudio.engine.store.checkpoints import (
     restore,
 )
 from cnnstudio.engine.store.runs import INTERRUPTED, LOGS_DIR, RESUMABLE_STATUSES, Run, atomic_write
+from cnnstudio.engine.store.status_names import status_name
 from cnnstudio.engine.training import schedules
 from cnnstudio.engine.training.config import TrainingConfig
 from cnnstudio.engine.training.record import Progress
@@ -89,12 +90,18 @@ def resume_config(handle: Run, epochs: int | None, *, force: bool = False) -> Tr
             schedules.check_extension(config.schedule, segments, done, handle.id)
         return config.replace(epochs=epochs)
     if status not in RESUMABLE_STATUSES or done >= config.epochs:
-        how = "early stopping ended it" if record.get("early_stopped") else "all epochs done"
-        raise ValueError(
-            _(
-                "run {id!r} is {status} after {done} of {epochs} epochs ({how}); "
+        if record.get("early_stopped"):
+            text = _(
+                "run {id!r} is {status} after {done} of {epochs} epochs (early stopping ended "
+                "it); nothing to resume (give a larger number of epochs to train further)"
+            )
+        else:
+            text = _(
+                "run {id!r} is {status} after {done} of {epochs} epochs (all epochs done); "
                 "nothing to resume (give a larger number of epochs to train further)"
-            ).format(id=handle.id, status=status, done=done, epochs=config.epochs, how=how)
+            )
+        raise ValueError(
+            text.format(id=handle.id, status=status_name(status), done=done, epochs=config.epochs)
         )
     return config
 

@@ -194,9 +194,9 @@ class DigitRecognizer:
             )
         metadata = bundled_metadata()
         accuracy = metadata.get("val_accuracy")
-        source = "bundled LeNet-5"
+        source = _("bundled LeNet-5")
         if isinstance(accuracy, (int, float)):
-            source += f" (val acc {accuracy:.1%})"
+            source = _("bundled LeNet-5 (val acc {accuracy:.1%})").format(accuracy=accuracy)
         return cls._from_predictor(_predictor_from_file(path), source=source)
 
     @classmethod
@@ -244,7 +244,7 @@ class DigitRecognizer:
         top = tuple((self.class_names[i], float(probabilities[i])) for i in order)
         unsure = top[0][1] < UNSURE_BELOW
         if unsure and len(top) > 1:
-            message = f"Not sure: {top[0][0]} or {top[1][0]}?"
+            message = _("Not sure: {first} or {second}?").format(first=top[0][0], second=top[1][0])
         else:
             message = f"{top[0][0]} ({top[0][1]:.0%})"
         return Recognition(probabilities, self.class_names, top, batch[0], unsure, message)

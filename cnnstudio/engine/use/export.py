@@ -59,7 +59,7 @@ from cnnstudio.engine.store.ownership import (
 )
 from cnnstudio.engine.store.runs import Run, RunStore, atomic_write_json, atomic_write_text, now_iso
 from cnnstudio.engine.use.export_readme import export_readme
-from cnnstudio.i18n import _
+from cnnstudio.i18n import _, ngettext
 from cnnstudio.locations import expand_user_path
 
 if TYPE_CHECKING:
@@ -123,9 +123,11 @@ def check_onnx_available() -> None:
         # The installed app leaves the ONNX converter out (packaging/cnnstudio.spec: lean bundle).
         hint = FROZEN_ONNX_HINT if is_frozen() else ONNX_HINT
         raise ExportError(
-            _("ONNX export needs {value}, which {value2} not installed: {hint}").format(
-                value=", ".join(missing), value2="is" if len(missing) == 1 else "are", hint=hint
-            )
+            ngettext(
+                "ONNX export needs {value}, which is not installed: {hint}",
+                "ONNX export needs {value}, which are not installed: {hint}",
+                len(missing),
+            ).format(value=", ".join(missing), hint=hint)
         )
 
 

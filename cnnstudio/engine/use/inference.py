@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cnnstudio.engine.store.runs import RUN_FILE, Run, RunStore
+from cnnstudio.engine.store.status_names import status_name
 from cnnstudio.engine.use.digit_preprocessing import ImageTooSmall
-from cnnstudio.i18n import _
+from cnnstudio.i18n import _, ngettext
 from cnnstudio.locations import expand_user_path
 
 if TYPE_CHECKING:
@@ -134,19 +135,28 @@ class Predictor:
                 if status == "finished" and handle.model_file.is_file():
                     predictor = cls.from_run(handle)
                     if passed_over:
-                        predictor.description += f"; passed over newer: {_listed(passed_over)}"
+                        predictor.description += _("; passed over newer: {runs}").format(
+                            runs=_listed(passed_over)
+                        )
                     return predictor
-                reason = "finished without a model.keras" if status == "finished" else status
+                if status == "finished":
+                    reason = _("finished without a model.keras")
+                else:
+                    reason = status_name(status)
             except (OSError, ValueError) as error:
-                reason = f"unreadable: {error}"
+                reason = _("unreadable: {error}").format(error=error)
             passed_over.append(f"{handle.id} ({reason})")
-        passed = f" (passed over: {_listed(passed_over)})" if passed_over else ""
-        raise ValueError(
-            _(
-                "no finished run with a model in {root}{passed}; train one (cnnstudio "
-                "train) or pass --model RUN|MODEL_FILE"
-            ).format(root=store.root, passed=passed)
-        )
+        if passed_over:
+            text = _(
+                "no finished run with a model in {root} (passed over: {runs}); train one "
+                "(cnnstudio train) or pass --model RUN|MODEL_FILE"
+            )
+        else:
+            text = _(
+                "no finished run with a model in {root}; train one (cnnstudio train) or pass "
+                "--model RUN|MODEL_FILE"
+            )
+        raise ValueError(text.format(root=store.root, runs=_listed(passed_over)))
 
     # -- preprocessing ------------------------------------------------------------------------
 
@@ -350,8 +360,13 @@ LATEST = "latest"  # `--model latest`: the newest finished run
 
 
 def _listed(items: list[str], shown: int = 3) -> str:
-    more = f" and {len(items) - shown} more" if len(items) > shown else ""
-    return ", ".join(items[:shown]) + more
+    listed = ", ".join(items[:shown])
+    if len(items) <= shown:
+        return listed
+    more = len(items) - shown
+    return ngettext("{listed} and {more} more", "{listed} and {more} more", more).format(
+        listed=listed, more=more
+    )
 
 
 def load_predictor(model: str | None, runs: RunStore | None = None) -> Predictor:

@@ -69,7 +69,7 @@ class DataPanel(QWidget):
         self.combo = QComboBox(objectName="datasetCombo")
         self.combo.setAccessibleName(_("Data set"))
         for info in list_datasets():
-            self.combo.addItem(info.title, info.name)
+            self.combo.addItem(_(info.title), info.name)
         self.folder_button = QPushButton(_("Choose image folder…"), objectName="chooseFolderButton")
         self.folder_button.setAccessibleName(_("Choose image folder"))
         self.folder_button.clicked.connect(self.choose_folder)
@@ -186,12 +186,13 @@ class DataPanel(QWidget):
             self._clear_samples()
             size = DOWNLOAD_BYTES.get(name, 0) / 1e6
             self.download_button.setText(
-                _("Download {title} ({size:.0f} MB)").format(title=info.title, size=size)
+                _("Download {title} ({size:.0f} MB)").format(title=_(info.title), size=size)
             )
             self._show_message(
-                f"{info.title} is not on this computer yet. Download it once "
-                f"(about {size:.0f} MB into the Keras cache); after that it "
-                "works offline.",
+                _(
+                    "{title} is not on this computer yet. Download it once (about {size:.0f} "
+                    "MB into the Keras cache); after that it works offline."
+                ).format(title=_(info.title), size=size),
                 error=False,
             )
             self._show_download_row(True, downloading=False)
@@ -208,13 +209,13 @@ class DataPanel(QWidget):
             "{shape}, {classes} classes; {where}. <span style='color:#666'>{description} "
             "License: {license}.</span>"
         ).format(
-            title=info.title,
+            title=_(info.title),
             train=info.train_size,
             validation=info.validation_size,
             shape=format_shape(info.image_shape),
             classes=info.num_classes,
             where=where,
-            description=info.description,
+            description=_(info.description),
             license=info.license,
         )
 
@@ -239,7 +240,7 @@ class DataPanel(QWidget):
         if not bundled and not self.context.engine_ready:
             self._waiting_for_engine = request
             self._show_message(
-                "Keras reads this data set: loading starts as soon as the engine has loaded.",
+                _("Keras reads this data set: loading starts as soon as the engine has loaded."),
                 error=False,
             )
             return
@@ -280,8 +281,10 @@ class DataPanel(QWidget):
         if self._waiting_for_engine is not None:
             self._waiting_for_engine = None
             self._show_message(
-                f"This data set needs Keras, which did not load ({message}). "
-                "The bundled 'mnist-5k' and image folders still work.",
+                _(
+                    "This data set needs Keras, which did not load ({message}). "
+                    "The bundled 'mnist-5k' and image folders still work."
+                ).format(message=message),
                 error=True,
             )
 
@@ -318,7 +321,7 @@ class DataPanel(QWidget):
                     "<b>{title}</b>: {len:,} training and {len2:,} validation images of "
                     "{format_shape}, {num_classes} classes."
                 ).format(
-                    title=info.title,
+                    title=_(info.title),
                     len=len(dataset.train),
                     len2=len(dataset.validation),
                     format_shape=format_shape(info.image_shape),
@@ -334,7 +337,7 @@ class DataPanel(QWidget):
         self.report.show_report(dataset.report, self._folder)
         unmeasured = unmeasured_classes_note(dataset)
         if unmeasured:
-            self._show_message(f"Warning: {unmeasured}.", error=False)
+            self._show_message(_("Warning: {note}.").format(note=unmeasured), error=False)
 
     def _on_failed(self, message: str) -> None:
         if self._is_stale():
@@ -347,7 +350,7 @@ class DataPanel(QWidget):
         if self._is_stale():
             return
         self._finish_load()
-        self._show_message("Download cancelled; nothing was kept.", error=False)
+        self._show_message(_("Download cancelled; nothing was kept."), error=False)
         self._show_download_row(True, downloading=False)
 
     def _finish_load(self) -> None:
@@ -384,7 +387,7 @@ class DataPanel(QWidget):
     def _update_download_enabled(self) -> None:
         ready = self.context.engine_ready
         self.download_button.setEnabled(ready)
-        self.download_button.setToolTip("" if ready else "Available once the engine has loaded")
+        self.download_button.setToolTip("" if ready else _("Available once the engine has loaded"))
 
     def loading(self) -> bool:
         return self._loader is not None

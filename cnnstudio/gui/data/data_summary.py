@@ -28,7 +28,7 @@ class ClassCounts(QTableWidget):
         super().__init__(0, 3, parent)
         self.setObjectName("classCounts")
         self.setAccessibleName(_("Images per class"))
-        self.setHorizontalHeaderLabels(["Class", "Train", "Validation"])
+        self.setHorizontalHeaderLabels([_("Class"), _("Train"), _("Validation")])
         self.verticalHeader().hide()
         self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -39,7 +39,7 @@ class ClassCounts(QTableWidget):
         validation = np.bincount(dataset.validation.labels, minlength=len(names))
         rows = [
             *zip(names, train, validation, strict=True),
-            ("Total", train.sum(), validation.sum()),
+            (_("Total"), train.sum(), validation.sum()),
         ]
         self.setRowCount(len(rows))
         for row, (name, n_train, n_validation) in enumerate(rows):
@@ -65,7 +65,7 @@ class SkippedFiles(QGroupBox):
     """An image folder's load report; hidden for data sets that have none."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Skipped files", parent)
+        super().__init__(_("Skipped files"), parent)
         self.setObjectName("skippedFilesGroup")
         self.setAccessibleName(_("Image folder report"))
         self.list = QListWidget(objectName="skippedFiles")

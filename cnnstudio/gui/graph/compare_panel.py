@@ -186,7 +186,7 @@ class ComparePanel(QWidget):
         for index, row in enumerate(rows):
             self._fill(index, row.stage, row.a, row.b)
         totals = len(rows)
-        self._set(totals, 0, "Total", bold=True)
+        self._set(totals, 0, _("Total"), bold=True)
         for column, value in enumerate(
             (comparison.a_params, comparison.a_macs, comparison.b_params, comparison.b_macs), 1
         ):

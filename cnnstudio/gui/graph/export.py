@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from cnnstudio.gui.graph import style
 from cnnstudio.gui.graph.scene import GraphScene
+from cnnstudio.gui.ground.fonts import with_text_families
 from cnnstudio.i18n import _
 
 MAX_SIDE = 16_000  # pixels; image viewers and browsers open pages up to about this size
@@ -49,7 +50,7 @@ def kinds_shown(scene: GraphScene) -> list[str]:
 
 
 def _title_font() -> QFont:
-    font = QFont()
+    font = with_text_families(QFont())
     font.setPointSizeF(11)
     font.setBold(True)
     return font
@@ -67,7 +68,7 @@ class Header:
         self.swatches: list[tuple[float, float, str]] = []  # x, y, kind
         x, y = HEADER_MARGIN, TITLE_HEIGHT
         for kind in kinds:
-            step = SWATCH + 4 + legend.horizontalAdvance(style.KIND_TITLES[kind]) + 14
+            step = SWATCH + 4 + legend.horizontalAdvance(style.kind_title(kind)) + 14
             if x + step > self.width - HEADER_MARGIN and x > HEADER_MARGIN:
                 x, y = HEADER_MARGIN, y + LEGEND_ROW
             self.swatches.append((x, y, kind))
@@ -85,7 +86,7 @@ class Header:
             painter.setBrush(style.kind_colour(kind))
             painter.drawRect(QRectF(x, y, SWATCH, SWATCH))
             painter.setPen(Qt.GlobalColor.black)
-            painter.drawText(QPointF(x + SWATCH + 4, y + SWATCH - 1), style.KIND_TITLES[kind])
+            painter.drawText(QPointF(x + SWATCH + 4, y + SWATCH - 1), style.kind_title(kind))
 
 
 def graph_area(header: Header, source: QRectF) -> QRectF:

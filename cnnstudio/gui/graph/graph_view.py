@@ -102,7 +102,7 @@ class GraphView(QWidget):
         self._build_toolbar()
         self._build_layout()
         self._set_busy(False)
-        self.inspector.show_nothing("The graph appears once the engine has loaded.")
+        self.inspector.show_nothing(_("The graph appears once the engine has loaded."))
 
         context.selectionChanged.connect(self._on_context_selection)
         context.engineReady.connect(self.refresh)
@@ -212,7 +212,10 @@ class GraphView(QWidget):
             return placeholder
         panel = ComparePanel(self.context)
         # Screen readers name every control (tests/gui/shell checks); the panel leaves two.
-        for name, accessible in (("compareButton", "Compare now"), ("compareTable", "Stages")):
+        for name, accessible in (
+            ("compareButton", _("Compare now")),
+            ("compareTable", _("Stages")),
+        ):
             widget = panel.findChild(QWidget, name)
             if widget is not None and not widget.accessibleName():
                 widget.setAccessibleName(accessible)
@@ -444,7 +447,7 @@ class GraphView(QWidget):
         )
 
     def _on_engine_failed(self, message: str) -> None:
-        self.inspector.show_nothing(f"The engine did not load: {message}")
+        self.inspector.show_nothing(_("The engine did not load: {message}").format(message=message))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

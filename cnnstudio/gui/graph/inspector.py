@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from cnnstudio.engine.formatting import format_count, format_int
 from cnnstudio.gui.graph.style import shape_text
-from cnnstudio.i18n import _
+from cnnstudio.i18n import _, ngettext
 
 # The engine's graph modules import Keras: type hints only, so the window opens without it.
 if TYPE_CHECKING:
@@ -44,64 +44,83 @@ def _share(value: int, total: int) -> str:
     if not (total and value):
         return ""
     share = 100 * value / total
-    return f" ({share:.1f} % of the model)" if share >= 0.05 else " (&lt; 0.1 % of the model)"
+    # The percentage is a value: "% o" in a catalog entry would read as a printf format.
+    shown = f"{share:.1f} %" if share >= 0.05 else "&lt; 0.1 %"
+    return _(" ({share} of the model)").format(share=shown)
+
+
+def _receptive_field(layer: LayerStats) -> str:
+    field = layer.receptive_field
+    if field is None:
+        return _("- (no spatial axes)")
+    return _("{field} px (jump {jump})").format(
+        field=field, jump="x".join(str(j) for j in sorted(set(field.jump)))
+    )
 
 
 def layer_html(layer: LayerStats, stats: ModelStats) -> str:
     e = html.escape
     rows = [
-        _row("Type", e(layer.type)),
-        _row("Block", e(layer.block) or "(top level)"),
-        _row("Inputs from", e(", ".join(layer.inbound)) or "-"),
-        _row("Input shape", e(shape_text(layer.input_shapes))),
-        _row("Output shape", e(shape_text(layer.output_shapes))),
+        _row(_("Type"), e(layer.type)),
+        _row(_("Block"), e(layer.block) or _("(top level)")),
+        _row(_("Inputs from"), e(", ".join(layer.inbound)) or "-"),
+        _row(_("Input shape"), e(shape_text(layer.input_shapes))),
+        _row(_("Output shape"), e(shape_text(layer.output_shapes))),
     ]
     if layer.params:
-        rows.append(
-            _row("Parameters", f"<b>{e(layer.formula)}</b>{_share(layer.params, stats.params)}")
-        )
+        share = _share(layer.params, stats.params)
+        rows.append(_row(_("Parameters"), f"<b>{e(layer.formula)}</b>{share}"))
         if layer.non_trainable_params:
             rows.append(
                 _row(
                     "",
-                    f"{format_int(layer.trainable_params)} trainable, "
-                    f"{format_int(layer.non_trainable_params)} not trainable",
+                    _("{trainable} trainable, {frozen} not trainable").format(
+                        trainable=format_int(layer.trainable_params),
+                        frozen=format_int(layer.non_trainable_params),
+                    ),
                 )
             )
     else:
-        rows.append(_row("Parameters", "none"))
+        rows.append(_row(_("Parameters"), _("none")))
     if layer.macs:
+        macs = _("{macs} ({macs_short}; FLOPs {flops})").format(
+            macs=format_int(layer.macs),
+            macs_short=format_count(layer.macs),
+            flops=format_count(layer.flops),
+        )
+        rows.append(_row(_("MACs"), macs + _share(layer.macs, stats.macs)))
+    else:
+        rows.append(_row(_("MACs"), "0"))
+    rows.append(_row(_("Receptive field"), _receptive_field(layer)))
+    if layer.calls > 1:
         rows.append(
             _row(
-                "MACs",
-                f"{format_int(layer.macs)} ({format_count(layer.macs)}; FLOPs "
-                f"{format_count(layer.flops)}){_share(layer.macs, stats.macs)}",
+                _("Calls"),
+                _("{calls} (shared layer: MACs count every call)").format(calls=layer.calls),
             )
         )
-    else:
-        rows.append(_row("MACs", "0"))
-    field = layer.receptive_field
-    rows.append(
-        _row(
-            "Receptive field",
-            f"{field} px (jump {'x'.join(str(j) for j in sorted(set(field.jump)))})"
-            if field is not None
-            else "- (no spatial axes)",
-        )
-    )
-    if layer.calls > 1:
-        rows.append(_row("Calls", f"{layer.calls} (shared layer: MACs count every call)"))
     return f"<h3>{e(layer.name)}</h3><table>{''.join(rows)}</table>"
 
 
 def block_html(node: GraphNode, stats: ModelStats) -> str:
     e = html.escape
+    count = len(node.layers)
     rows = [
-        _row("Collapsed block", f"{len(node.layers)} layers (double click to expand)"),
-        _row("Input shape", e(shape_text(node.input_shapes))),
-        _row("Output shape", e(shape_text(node.output_shapes))),
-        _row("Parameters", f"<b>{format_int(node.params)}</b>{_share(node.params, stats.params)}"),
-        _row("MACs", f"{format_int(node.macs)} ({format_count(node.macs)})"),
+        _row(
+            _("Collapsed block"),
+            ngettext(
+                "{count} layer (double click to expand)",
+                "{count} layers (double click to expand)",
+                count,
+            ).format(count=count),
+        ),
+        _row(_("Input shape"), e(shape_text(node.input_shapes))),
+        _row(_("Output shape"), e(shape_text(node.output_shapes))),
+        _row(
+            _("Parameters"),
+            f"<b>{format_int(node.params)}</b>{_share(node.params, stats.params)}",
+        ),
+        _row(_("MACs"), f"{format_int(node.macs)} ({format_count(node.macs)})"),
     ]
     by_name = {layer.name: layer for layer in stats.layers}
     members = []
@@ -110,11 +129,15 @@ def block_html(node: GraphNode, stats: ModelStats) -> str:
         kind = e(layer.type) if layer else ""
         params = f", {format_int(layer.params)}" if layer is not None and layer.params else ""
         members.append(f"<li>{e(name)} <span style='color:#666'>{kind}{params}</span></li>")
-    if len(node.layers) > BLOCK_LAYERS_SHOWN:
-        members.append(f"<li>… {len(node.layers) - BLOCK_LAYERS_SHOWN} more</li>")
+    if count > BLOCK_LAYERS_SHOWN:
+        more = count - BLOCK_LAYERS_SHOWN
+        members.append(
+            "<li>" + ngettext("… {count} more", "… {count} more", more).format(count=more) + "</li>"
+        )
     return (
         f"<h3>{e(node.label)}</h3><table>{''.join(rows)}</table>"
-        f"<p><b>Layers</b></p><ul style='margin-left:-20px'>{''.join(members)}</ul>"
+        + _("<p><b>Layers</b></p>")
+        + f"<ul style='margin-left:-20px'>{''.join(members)}</ul>"
     )
 
 

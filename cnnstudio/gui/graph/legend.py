@@ -44,7 +44,7 @@ class Legend(QWidget):
             box.setPixmap(swatch(kind))
             box.setStyleSheet(f"border: 1px solid {QColor(style.BORDER).name()}")
             box.setFixedSize(14, 14)
-            text = QLabel(style.KIND_TITLES[kind])
+            text = QLabel(style.kind_title(kind))
             self._grid.addWidget(box, row, 2 * column)
             self._grid.addWidget(text, row, 2 * column + 1)
             box.show()  # children added to a shown widget are shown later, queued: now

@@ -19,6 +19,7 @@ from cnnstudio.engine.anatomy.graph_pipeline import (
 )
 from cnnstudio.engine.formatting import format_count, format_int
 from cnnstudio.gui.graph.style import shape_text
+from cnnstudio.i18n import _
 
 
 def application():
@@ -35,10 +36,17 @@ def graph_title(result: GraphResult, display_name: str) -> str:
     layers'."""
     stats = result.stats
     classes = stats.output_shapes[0][-1] if stats.output_shapes else "?"
-    return (
-        f"{display_name} · input {shape_text(stats.input_shapes)} · {classes} classes · "
-        f"{format_int(stats.params)} parameters · {format_count(stats.macs)} MACs · "
-        f"{len(result.graph.nodes)} nodes of {len(stats.layers)} layers"
+    return _(
+        "{name} · input {shape} · {classes} classes · {params} parameters · {macs} MACs · "
+        "{nodes} nodes of {layers} layers"
+    ).format(
+        name=display_name,
+        shape=shape_text(stats.input_shapes),
+        classes=classes,
+        params=format_int(stats.params),
+        macs=format_count(stats.macs),
+        nodes=len(result.graph.nodes),
+        layers=len(stats.layers),
     )
 
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QColor, QFont, QFontMetricsF
 
 from cnnstudio.engine.formatting import format_count, format_int, format_shape
+from cnnstudio.gui.ground.fonts import with_text_families
+from cnnstudio.i18n import N_, _, ngettext
 
 # The engine's graph modules import Keras: type hints only, so the window opens without it.
 if TYPE_CHECKING:
@@ -34,18 +36,19 @@ KIND_COLOURS: dict[str, str] = {
     "block": "#c3cbe0",
     "other": "#eeeeee",
 }
+# Marked for the catalog; `kind_title` gives them in the current language.
 KIND_TITLES: dict[str, str] = {
-    "input": "Input",
-    "conv": "Convolution",
-    "pool": "Pooling",
-    "norm": "Normalisation",
-    "activation": "Activation",
-    "dense": "Dense",
-    "merge": "Merge (add, concat)",
-    "dropout": "Dropout",
-    "reshape": "Reshape, flatten",
-    "block": "Collapsed block",
-    "other": "Other",
+    "input": N_("Input"),
+    "conv": N_("Convolution"),
+    "pool": N_("Pooling"),
+    "norm": N_("Normalisation"),
+    "activation": N_("Activation"),
+    "dense": N_("Dense"),
+    "merge": N_("Merge (add, concat)"),
+    "dropout": N_("Dropout"),
+    "reshape": N_("Reshape, flatten"),
+    "block": N_("Collapsed block"),
+    "other": N_("Other"),
 }
 BORDER = QColor("#5a5a5a")
 SELECTED_BORDER = QColor("#1565c0")
@@ -69,7 +72,7 @@ def kind_colour(kind: str) -> QColor:
 @functools.cache
 def node_font(bold: bool = False) -> QFont:
     """The node text's font (made once: boxes paint thousands of times; never modify it)."""
-    font = QFont()
+    font = with_text_families(QFont())  # a CJK family in Chinese: the SVG names it too
     font.setPointSizeF(POINT_SIZE)
     font.setBold(bold)
     return font
@@ -80,17 +83,33 @@ def shape_text(shapes: tuple) -> str:
     return ", ".join(format_shape(shape[1:]) for shape in shapes) or "-"
 
 
+def kind_title(kind: str) -> str:
+    """The legend's name of a layer kind, in the current language."""
+    return _(KIND_TITLES.get(kind, KIND_TITLES["other"]))
+
+
 def node_lines(node: GraphNode) -> list[str]:
     """The text lines of a node box after its bold title: type, output shape, parameters."""
     if node.collapsed:
-        role = getattr(node, "role", "") or "block"
-        kind = f"{role[:1].upper()}{role[1:]}, {len(node.layers)} layers"
+        role = _(getattr(node, "role", "") or N_("block"))  # the families mark their roles
+        count = len(node.layers)
+        kind = ngettext("{role}, {count} layer", "{role}, {count} layers", count).format(
+            role=f"{role[:1].upper()}{role[1:]}", count=count
+        )
         shapes = f"{shape_text(node.input_shapes[:1])} -> {shape_text(node.output_shapes)}"
     else:
         kind, shapes = node.type, shape_text(node.output_shapes)
-    figures = f"{format_int(node.params)} params" if node.params else "no params"
-    if node.macs:
-        figures += f", {format_count(node.macs)} MACs"
+    params = format_int(node.params)
+    if node.params and node.macs:
+        figures = _("{params} params, {macs} MACs").format(
+            params=params, macs=format_count(node.macs)
+        )
+    elif node.params:
+        figures = _("{params} params").format(params=params)
+    elif node.macs:
+        figures = _("no params, {macs} MACs").format(macs=format_count(node.macs))
+    else:
+        figures = _("no params")
     return [kind, shapes, figures]
 
 

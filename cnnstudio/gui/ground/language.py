@@ -31,10 +31,19 @@ def apply_language(app: Any, settings: Any | None) -> str:
     install Qt's own translation for it; returns the language in use."""
     chosen = chosen_language(settings)
     language = set_language(None if chosen == SYSTEM else chosen)
+    # One Qt translation at a time: a second call (tests, a new language) replaces the first.
+    previous = getattr(app, "_cnnstudio_qt_translator", None)
+    if previous is not None:
+        app.removeTranslator(previous)
+        app._cnnstudio_qt_translator = None
     if language != "en":
         translator = QTranslator(app)
-        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-        if translator.load(QLocale(language), "qtbase", "_", folder):
+        if translator.load(QLocale(language), "qtbase", "_", qt_translations_folder()):
             app.installTranslator(translator)
             app._cnnstudio_qt_translator = translator  # kept alive with the app
     return language
+
+
+def qt_translations_folder() -> str:
+    """Where Qt's own `qtbase_<lang>.qm` are: PySide6 ships them (the frozen bundle too)."""
+    return QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)

@@ -109,7 +109,7 @@ class EvaluationView(QWidget):
         self.data.setMinimumContentsLength(20)
         self.data.addItem(_("The run's validation split"), None)
         for info in list_datasets():
-            self.data.addItem(_("{title} (validation)").format(title=info.title), info.name)
+            self.data.addItem(_("{title} (validation)").format(title=_(info.title)), info.name)
         self.data.addItem(_("Image folder…"), _ASK_FOLDER)
         self.data.activated.connect(self._on_data_activated)
         self.data.currentIndexChanged.connect(lambda _index: self._changed())

@@ -45,19 +45,28 @@ def model_input(meta: ModelMeta, image_shape: tuple[int, int, int]) -> tuple[int
 def card_html(meta: ModelMeta) -> str:
     card = card_for(meta.name, meta.family)
     card = translated(card) if card is not None else None
-    parts = [f"<p style='color:#555'>{html.escape(meta.description)}</p>"]
+    parts = [f"<p style='color:#555'>{html.escape(_(meta.description))}</p>"]
     if card is not None:
-        parts.append(f"<h3>{html.escape(card.headline)}</h3><p><b>What it introduced</b></p><ul>")
+        parts.append(
+            f"<h3>{html.escape(card.headline)}</h3>"
+            + _("<p><b>What it introduced</b></p>")
+            + "<ul>"
+        )
         parts += [f"<li>{html.escape(item)}</li>" for item in card.introduced]
         parts.append(
-            f"</ul><p><b>Why it mattered</b></p><p>{html.escape(card.why_it_mattered)}</p>"
+            "</ul>"
+            + _("<p><b>Why it mattered</b></p>")
+            + f"<p>{html.escape(card.why_it_mattered)}</p>"
         )
         if card.worked_example:
             lines = html.escape("\n".join(card.worked_example))
             parts.append(
-                f"<p><b>Check the numbers</b></p><pre style='background:#f3f3f3'>{lines}</pre>"
+                _("<p><b>Check the numbers</b></p>")
+                + f"<pre style='background:#f3f3f3'>{lines}</pre>"
             )
-    parts.append(f"<p style='color:#777'><i>Paper:</i> {html.escape(meta.paper)}</p>")
+    parts.append(
+        _("<p style='color:#777'><i>Paper:</i> {paper}</p>").format(paper=html.escape(meta.paper))
+    )
     return "".join(parts)
 
 
@@ -75,7 +84,7 @@ class ModelPicker(QWidget):
         self._stats = ModelStatsWorker(self)
         self._stats.computed.connect(self._on_computed)
 
-        self.search = QLineEdit(objectName="modelSearch", placeholderText="Search models…")
+        self.search = QLineEdit(objectName="modelSearch", placeholderText=_("Search models…"))
         self.search.setAccessibleName(_("Search models"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filter)
@@ -261,31 +270,43 @@ class ModelPicker(QWidget):
         meta, result, data = self._metas[name], self._figures.get(name), self._current_data()
         entry = self._catalog.get(name)
         canonical = (
-            f"At the paper's input {format_shape(meta.canonical_input)} with "
-            f"{meta.default_classes} classes: {format_count(entry.params)} parameters, "
-            f"{format_count(entry.macs)} MACs."
+            _(
+                "At the paper's input {shape} with {classes} classes: {params} parameters, "
+                "{macs} MACs."
+            ).format(
+                shape=format_shape(meta.canonical_input),
+                classes=meta.default_classes,
+                params=format_count(entry.params),
+                macs=format_count(entry.macs),
+            )
             if entry
             else ""
         )
         if data is None:
-            current = "An image folder: its figures appear when training starts."
+            current = _("An image folder: its figures appear when training starts.")
         elif result is not None and result.error:
-            current = (
-                f"<span style='color:#b00020'>Cannot build for {data[2]}: "
-                f"{html.escape(result.error)}</span>"
-            )
+            current = _(
+                "<span style='color:#b00020'>Cannot build for {name}: {error}</span>"
+            ).format(name=data[2], error=html.escape(result.error))
         elif result is not None:
-            current = (
-                f"<b>For {data[2]}</b> (input {format_shape(result.request.input_shape)}, "
-                f"{result.request.num_classes} classes): <b>{result.params:,}</b> "
-                f"parameters, <b>{format_count(result.macs)}</b> MACs per image."
+            current = _(
+                "<b>For {name}</b> (input {shape}, {classes} classes): <b>{params}</b> "
+                "parameters, <b>{macs}</b> MACs per image."
+            ).format(
+                name=data[2],
+                shape=format_shape(result.request.input_shape),
+                classes=result.request.num_classes,
+                params=f"{result.params:,}",
+                macs=format_count(result.macs),
             )
         elif self.context.engine_error:
-            current = "The engine did not load, so only the paper's figures are known."
+            current = _("The engine did not load, so only the paper's figures are known.")
         elif self.context.engine_ready:
-            current = f"Computing the figures for {data[2]}…"
+            current = _("Computing the figures for {name}…").format(name=data[2])
         else:
-            current = f"The figures for {data[2]} appear once the engine has loaded."
+            current = _("The figures for {name} appear once the engine has loaded.").format(
+                name=data[2]
+            )
         self.figures.setText(
             _("{family}, {year}. {current}<br>{canonical}").format(
                 family=meta.family, year=meta.year, current=current, canonical=canonical

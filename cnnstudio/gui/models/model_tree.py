@@ -73,8 +73,12 @@ class ModelTree(QTreeWidget):
             item.setData(NAME, NAME_ROLE, meta.name)
             for column in (YEAR, PARAMS, MACS):
                 item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
-            aliases = f" (also {', '.join(meta.aliases)})" if meta.aliases else ""
-            item.setToolTip(NAME, meta.name + aliases)
+            item.setToolTip(
+                NAME,
+                _("{name} (also {aliases})").format(name=meta.name, aliases=", ".join(meta.aliases))
+                if meta.aliases
+                else meta.name,
+            )
             self.items[meta.name] = item
             self.show_figures(meta.name, None)
         for family in families.values():
@@ -105,11 +109,10 @@ class ModelTree(QTreeWidget):
             tip = result.error or ""
         elif entry is not None:
             params, macs = format_count(entry.params), format_count(entry.macs)
-            tip = (
-                f"At the paper's input {format_shape(entry.input_shape)}, "
-                f"{entry.num_classes} classes; the figures for the current input appear "
-                "once the engine has loaded"
-            )
+            tip = _(
+                "At the paper's input {shape}, {classes} classes; the figures for the "
+                "current input appear once the engine has loaded"
+            ).format(shape=format_shape(entry.input_shape), classes=entry.num_classes)
             italic = True
         else:
             params = macs = "…"

@@ -103,11 +103,11 @@ class OptionsForm(QWidget):
             editor = self._make_editor(option)
             editor.setObjectName(f"option_{option.name}")
             editor.setAccessibleName(_label(option.name))
-            editor.setToolTip(option.help)
+            editor.setToolTip(_(option.help))
             self._editors[option.name] = editor
             label = QLabel(_label(option.name))
             label.setBuddy(editor)
-            label.setToolTip(option.help)
+            label.setToolTip(_(option.help))
             self._layout.addRow(label, editor)
         reset = QPushButton(_("Reset to the paper's defaults"), objectName="resetOptionsButton")
         reset.setAccessibleName(_("Reset options"))
@@ -166,7 +166,11 @@ class OptionsForm(QWidget):
         if option.choices is not None:
             combo = QComboBox()
             for choice in option.choices:
-                text = str(choice) + ("  (default)" if choice == option.default else "")
+                text = (
+                    _("{choice}  (default)").format(choice=choice)
+                    if choice == option.default
+                    else str(choice)
+                )
                 combo.addItem(text, choice)
             combo.currentIndexChanged.connect(self._emit)
             return combo

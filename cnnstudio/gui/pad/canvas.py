@@ -45,7 +45,7 @@ MIN_SIDE = 280
 
 class PadCanvas(QWidget):
     changed = Signal(bool)  # final: the stroke ended, or the drawing was replaced
-    message = Signal(str)
+    message = Signal(str, bool)  # the text, and whether it reports a failure
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -166,22 +166,30 @@ class PadCanvas(QWidget):
         try:
             grey = read_picture(path)
         except PictureError as error:
-            self.message.emit(f"Could not load {path.name}: {error}. The drawing is unchanged.")
+            self.message.emit(
+                _("Could not load {name}: {error}. The drawing is unchanged.").format(
+                    name=path.name, error=error
+                ),
+                True,
+            )
             return False
         self._picture = grey
         self._current = None
         self.strokes.clear()
         self._render()
-        self.message.emit(f"Loaded {path.name}")
+        self.message.emit(_("Loaded {name}").format(name=path.name), False)
         self.changed.emit(True)
         return True
 
     def save_png(self, path: str | Path) -> bool:
         grey = self._image.convertToFormat(QImage.Format.Format_Grayscale8)
         if grey.save(str(path), "PNG"):
-            self.message.emit(f"Saved {Path(path).name}")
+            self.message.emit(_("Saved {name}").format(name=Path(path).name), False)
             return True
-        self.message.emit(f"Could not save {Path(path).name}: is the folder writable?")
+        self.message.emit(
+            _("Could not save {name}: is the folder writable?").format(name=Path(path).name),
+            True,
+        )
         return False
 
     # -- drawing --------------------------------------------------------------------------------

@@ -71,7 +71,8 @@ class FeatureMapsPanel(QWidget):
             caption = QLabel(
                 _("{title}: {channels} maps, {height} x {width}").format(
                     title=fm.title, channels=channels, height=height, width=width
-                )
+                ),
+                wordWrap=True,  # a narrow panel (and Chinese) wraps the caption, never cuts it
             )
             caption.setStyleSheet("font-weight: 600;")
             grid = FeatureMapGrid(fm.layer, fm.title, self)

@@ -37,7 +37,7 @@ from cnnstudio.gui.pad.model_choice import ModelChooser
 from cnnstudio.gui.pad.pad_tools import PadTools
 from cnnstudio.gui.pad.panels import AnswerPanel, PreparedView
 from cnnstudio.gui.pad.recognition_worker import ModelInfo, ModelSource, RecognitionWorker
-from cnnstudio.i18n import N_, _
+from cnnstudio.i18n import N_, _, ngettext
 
 THROTTLE_MS = 40
 _ERROR_STYLE = "background:#fdecea; color:#611a15; border:1px solid #f5c2c0; padding:6px;"
@@ -89,7 +89,7 @@ class DrawingPad(QWidget):
     def _build(self) -> None:
         self.canvas = PadCanvas(self)
         self.canvas.changed.connect(self._on_canvas_changed)
-        self.canvas.message.connect(self.show_message)
+        self.canvas.message.connect(lambda text, error: self.show_message(text, error=error))
         self.chooser = ModelChooser(self.context.run_store, self)
         self.chooser.sourceChosen.connect(self._load_model)
         # One status area under the pad, of a fixed height: the key hint, or what happened
@@ -150,14 +150,13 @@ class DrawingPad(QWidget):
         layout.addWidget(self.chooser)
         layout.addLayout(row, 1)
 
-    def show_message(self, text: str, *, error: bool | None = None) -> None:
-        """Show `text` under the pad (an error in red); empty text brings the key hint back."""
+    def show_message(self, text: str, *, error: bool = True) -> None:
+        """Show `text` under the pad (an error in red); empty text brings the key hint back.
+        The caller says whether it is an error: the text may be in any language."""
         if not text:
             self.message.setStyleSheet(_HINT_STYLE)
             self.message.setText(_(HINT))
             return
-        if error is None:
-            error = text.startswith(("Could not", "Cannot"))
         self.message.setStyleSheet(_ERROR_STYLE if error else _INFO_STYLE)
         self.message.setText(text)
 
@@ -179,20 +178,24 @@ class DrawingPad(QWidget):
         self.worker.featureMaps.connect(self._on_feature_maps)
         self.worker.attention.connect(self._on_attention)
         self.worker.show_attention = self.attention_box.isChecked()
-        self.worker.failed.connect(lambda text: self.show_message(f"Could not recognise: {text}"))
+        self.worker.failed.connect(
+            lambda text: self.show_message(_("Could not recognise: {error}").format(error=text))
+        )
         self.worker.start()
         self.worker.set_model(self.chooser.current)
 
     def _on_engine_failed(self, reason: str) -> None:
         self.chooser.description.setText(_("No model: the engine did not load"))
-        self.show_message(f"Cannot recognise: the engine did not load ({reason})", error=True)
+        self.show_message(
+            _("Cannot recognise: the engine did not load ({reason})").format(reason=reason)
+        )
 
     def use_model(self, source: ModelSource) -> None:
         """Switch the pad to another model (as if chosen in the combo)."""
         self.chooser.choose(source)
 
     def _load_model(self, source: ModelSource) -> None:
-        self.show_message(f"Loading {source.label}…", error=False)
+        self.show_message(_("Loading {name}…").format(name=source.label), error=False)
         if self.worker is not None:
             self.worker.set_model(source)
 
@@ -201,8 +204,17 @@ class DrawingPad(QWidget):
         height, width, channels = (*info.input_shape, 1, 1, 1)[:3]
         self.chooser.set_current(
             info.source,
-            f"{info.description} · input {height} x {width} x {channels} · "
-            f"{len(info.class_names)} classes",
+            ngettext(
+                "{description} · input {height} x {width} x {channels} · {count} class",
+                "{description} · input {height} x {width} x {channels} · {count} classes",
+                len(info.class_names),
+            ).format(
+                description=info.description,
+                height=height,
+                width=width,
+                channels=channels,
+                count=len(info.class_names),
+            ),
         )
         self.answer.bars.set_classes(info.class_names)
         self.prepared_caption.setText(

@@ -209,8 +209,8 @@ class AnswerPanel(QWidget):
         self.bars.set_probabilities(recognition.probabilities)
         best, confidence = recognition.top[0]
         if recognition.unsure:
-            self.headline.setText(recognition.message or "Not sure")
+            self.headline.setText(recognition.message or _("Not sure"))
         else:
             self.headline.setText(f"{best}  ({percent(confidence)})")
         ranked = [f"{name}\u00a0{percent(p)}" for name, p in recognition.top]  # kept whole
-        self.detail.setText("Top three: " + ",  ".join(ranked))
+        self.detail.setText(_("Top three: {ranked}").format(ranked=",  ".join(ranked)))

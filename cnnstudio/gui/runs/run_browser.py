@@ -43,12 +43,13 @@ from cnnstudio.engine.store.runs import (
     RunStore,
     RunSummary,
 )
+from cnnstudio.engine.store.status_names import status_name
 from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.runs.glance_chart import GlanceChart
 from cnnstudio.gui.runs.run_export import ExportPanel
 from cnnstudio.gui.runs.run_table import RUN_ID_ROLE, RunTableModel
 from cnnstudio.gui.widgets.chart_data import RunSeries
-from cnnstudio.i18n import _
+from cnnstudio.i18n import _, ngettext
 
 
 class RunBrowser(QWidget):
@@ -84,7 +85,7 @@ class RunBrowser(QWidget):
         return self.context.run_store
 
     def _build(self) -> None:
-        self.filter_edit = QLineEdit(objectName="runFilterEdit", placeholderText="Filter runs…")
+        self.filter_edit = QLineEdit(objectName="runFilterEdit", placeholderText=_("Filter runs…"))
         self.filter_edit.setAccessibleName(_("Filter runs"))
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
         top = QHBoxLayout()
@@ -211,9 +212,9 @@ class RunBrowser(QWidget):
         resumable = one is not None and one.resumable
         self.buttons["resume"].setEnabled(resumable)
         self.buttons["resume"].setToolTip(
-            "Continue this run from its last checkpoint"
+            _("Continue this run from its last checkpoint")
             if resumable
-            else "Select one stopped, failed or interrupted run to resume it"
+            else _("Select one stopped, failed or interrupted run to resume it")
         )
         self.export_panel.set_run((one.id, one.path) if readable and one is not None else None)
         if one is None:
@@ -314,16 +315,20 @@ class RunBrowser(QWidget):
             return
         record = _record(summary.path)
         model = record.get("model") or {}
+        status = status_name(summary.status)
         facts = [
-            f"Run       {summary.id}" + (f"  ({summary.name})" if summary.name else ""),
-            f"Folder    {summary.path}",
-            f"Status    {summary.status}" + (f": {summary.reason}" if summary.reason else ""),
-            f"Model     {model.get('display_name', summary.model)}, "
-            f"{format_count(model.get('params', 0))} parameters",
-            f"Device    {record.get('device') or '?'}",
-            f"Tags      {', '.join(summary.tags) or '-'}",
+            _("Run: {id}").format(id=summary.id) + (f"  ({summary.name})" if summary.name else ""),
+            _("Folder: {path}").format(path=summary.path),
+            _("Status: {status}").format(status=status)
+            + (f": {summary.reason}" if summary.reason else ""),
+            _("Model: {model}, {params} parameters").format(
+                model=model.get("display_name", summary.model),
+                params=format_count(model.get("params", 0)),
+            ),
+            _("Device: {device}").format(device=record.get("device") or "?"),
+            _("Tags: {tags}").format(tags=", ".join(summary.tags) or "-"),
             "",
-            "Config (run.json):",
+            _("Configuration (run.json):"),
             json.dumps(record.get("config") or {}, indent=2, sort_keys=True),
         ]
         self.config_view.setPlainText("\n".join(facts))
@@ -375,9 +380,11 @@ class RunBrowser(QWidget):
     def _on_delete(self) -> None:
         ids = self.selected_ids()
         if ids and self.confirm(
-            f"Delete {len(ids)} run(s) and their folders "
-            f"({', '.join(ids[:3])}{'…' if len(ids) > 3 else ''})? "
-            "This cannot be undone."
+            ngettext(
+                "Delete {count} run and its folder ({runs})? This cannot be undone.",
+                "Delete {count} runs and their folders ({runs})? This cannot be undone.",
+                len(ids),
+            ).format(count=len(ids), runs=", ".join(ids[:3]) + ("…" if len(ids) > 3 else ""))
         ):
             errors = self.delete_runs(ids)
             if errors:

@@ -108,7 +108,7 @@ class ExportPanel(QWidget):
     def set_run(self, run: tuple[str, Path] | None) -> None:
         self.run = run
         self.export_button.setEnabled(run is not None and not self.busy())
-        self.export_button.setToolTip("" if run is not None else "Select one run to export it")
+        self.export_button.setToolTip("" if run is not None else _("Select one run to export it"))
 
     def start(self, fmt: str | None = None) -> bool:
         if self.run is None or self.busy():

@@ -13,6 +13,8 @@ from PySide6.QtGui import QColor
 
 from cnnstudio.engine.formatting import format_bytes, format_duration, format_timestamp
 from cnnstudio.engine.store.runs import RunSummary
+from cnnstudio.engine.store.status_names import status_name
+from cnnstudio.i18n import N_, _
 
 RUN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_COLOURS = {
@@ -27,17 +29,17 @@ STATUS_COLOURS = {
 
 
 class RunTableModel(QAbstractTableModel):
-    COLUMNS = (
-        "Name",
-        "Status",
-        "Model",
-        "Data set",
-        "Best val acc",
-        "Epochs",
-        "Duration",
-        "Size",
-        "Started",
-        "Tags",
+    COLUMNS = (  # marked for the catalog, translated where shown (headerData)
+        N_("Name"),
+        N_("Status"),
+        N_("Model"),
+        N_("Data set"),
+        N_("Best val acc"),
+        N_("Epochs"),
+        N_("Duration"),
+        N_("Size"),
+        N_("Started"),
+        N_("Tags"),
     )
     NAME, STATUS, MODEL, DATASET, BEST, EPOCHS, DURATION, SIZE, STARTED, TAGS = range(10)
 
@@ -63,7 +65,7 @@ class RunTableModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
+            return _(self.COLUMNS[section])
         return None
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -94,7 +96,7 @@ class RunTableModel(QAbstractTableModel):
         if column == self.NAME:
             return row.display_name
         if column == self.STATUS:
-            return row.status
+            return status_name(row.status)
         if column == self.MODEL:
             return row.model
         if column == self.DATASET:

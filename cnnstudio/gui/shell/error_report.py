@@ -26,14 +26,16 @@ Hook = Callable[[type[BaseException], BaseException, TracebackType | None], None
 
 def error_text(error: BaseException, log: object | None) -> str:
     where = (
-        f"The details were saved to:\n{log}\n\nPlease attach that file when you report it."
+        _(
+            "The details were saved to:\n{log}\n\nPlease attach that file when you report it."
+        ).format(log=log)
         if log is not None
-        else "The details could not be saved to a log file; they were printed to the terminal."
+        else _("The details could not be saved to a log file; they were printed to the terminal.")
     )
-    return (
-        f"Something went wrong that CNN Studio did not expect:\n\n{describe(error)}\n\n"
-        f"CNN Studio keeps running; what was already saved on disk is kept.\n\n{where}"
-    )
+    return _(
+        "Something went wrong that CNN Studio did not expect:\n\n{error}\n\n"
+        "CNN Studio keeps running; what was already saved on disk is kept.\n\n{where}"
+    ).format(error=describe(error), where=where)
 
 
 class ErrorReporter:

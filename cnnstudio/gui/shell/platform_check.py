@@ -20,6 +20,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from cnnstudio.i18n import _
+
 # The libraries Qt's xcb plugin needs beyond libc, as Qt's "Qt for X11 requirements" lists them;
 # used when `ldd` cannot tell.
 XCB_LIBRARIES = (
@@ -145,9 +147,11 @@ def install_message(missing: list[str]) -> str:
     """One message: what is missing, the install command per distribution, the alternatives."""
     known = [packages_for(library) for library in missing]
     lines = [
-        "cnnstudio: the desktop app cannot open on this X11 display: Qt's xcb platform plugin "
-        f"needs system libraries that are not installed: {', '.join(missing)}.",
-        "  Install them with your distribution's package manager:",
+        _(
+            "cnnstudio: the desktop app cannot open on this X11 display: Qt's xcb platform "
+            "plugin needs system libraries that are not installed: {libraries}."
+        ).format(libraries=", ".join(missing)),
+        _("  Install them with your distribution's package manager:"),
     ]
     for index, command in enumerate(
         ("sudo apt install", "sudo dnf install", "sudo pacman -S --needed")
@@ -157,11 +161,13 @@ def install_message(missing: list[str]) -> str:
             lines.append(f"    {command} {' '.join(dict.fromkeys(names))}")
     unknown = [library for library, packages in zip(missing, known, strict=True) if not packages]
     if unknown:
-        lines.append(f"    and the packages that provide {', '.join(unknown)}")
+        lines.append(
+            _("    and the packages that provide {libraries}").format(libraries=", ".join(unknown))
+        )
     lines += [
-        "  Or go on without them: on a Wayland desktop, QT_QPA_PLATFORM=wayland cnnstudio;",
-        "  without a window, QT_QPA_PLATFORM=offscreen cnnstudio --screenshot app.png;",
-        "  the command line needs no display at all: cnnstudio --help",
+        _("  Or go on without them: on a Wayland desktop, QT_QPA_PLATFORM=wayland cnnstudio;"),
+        _("  without a window, QT_QPA_PLATFORM=offscreen cnnstudio --screenshot app.png;"),
+        _("  the command line needs no display at all: cnnstudio --help"),
     ]
     return "\n".join(lines)
 

@@ -78,7 +78,7 @@ def make_plan(context: StudioContext, values: dict[str, Any]) -> Plan:
         )
     return Plan(
         describe_model(selection.model, selection.model_options),
-        info.title,
+        _(info.title),
         epochs,
         train,
         validation,

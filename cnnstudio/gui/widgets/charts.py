@@ -20,6 +20,7 @@ import math
 import time
 from pathlib import Path
 
+import matplotlib
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnnstudio.gui.ground.fonts import matplotlib_families
 from cnnstudio.gui.widgets.chart_data import (
     CSV_HEADER,
     RunSeries,
@@ -89,6 +91,9 @@ class TrainingChart(QWidget):
 
         # Margins in pixels, set on resize, not a layout engine: constrained layout doubled the
         # cost of a full draw.
+        # Chinese titles need a font with their glyphs: matplotlib falls back glyph by glyph
+        # only along an explicit list of families (a generic "sans-serif" is one font).
+        matplotlib.rcParams["font.family"] = matplotlib_families()
         self.figure = Figure(figsize=(8, 5), dpi=100)
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.canvas.setObjectName("chartCanvas")
@@ -116,9 +121,9 @@ class TrainingChart(QWidget):
         self.accuracy_axes = self.figure.add_subplot(grid[0, 1], sharex=self.loss_axes)
         self.rate_axes = self.figure.add_subplot(grid[1, :], sharex=self.loss_axes)
         for axes, title in (
-            (self.loss_axes, "Loss"),
-            (self.accuracy_axes, "Accuracy"),
-            (self.rate_axes, "Learning rate"),
+            (self.loss_axes, _("Loss")),
+            (self.accuracy_axes, _("Accuracy")),
+            (self.rate_axes, _("Learning rate")),
         ):
             axes.set_title(title, fontsize=10, loc="left")
             axes.grid(True, alpha=0.3)
@@ -160,11 +165,11 @@ class TrainingChart(QWidget):
     def _style_legend(self, columns: int = 5) -> None:
         grey = "#555555"
         handles = [
-            Line2D([], [], color=grey, lw=1.6, label="training (smoothed)"),
-            Line2D([], [], color=grey, lw=0.8, alpha=0.3, label="training (raw)"),
-            Line2D([], [], color=grey, ls="none", marker="s", ms=4, label="training, epoch"),
-            Line2D([], [], color=grey, ls="--", marker="o", ms=4, label="validation"),
-            Line2D([], [], color=grey, ls="none", marker="*", ms=10, label="best epoch"),
+            Line2D([], [], color=grey, lw=1.6, label=_("training (smoothed)")),
+            Line2D([], [], color=grey, lw=0.8, alpha=0.3, label=_("training (raw)")),
+            Line2D([], [], color=grey, ls="none", marker="s", ms=4, label=_("training, epoch")),
+            Line2D([], [], color=grey, ls="--", marker="o", ms=4, label=_("validation")),
+            Line2D([], [], color=grey, ls="none", marker="*", ms=10, label=_("best epoch")),
         ]
         self._legend_columns = columns
         self._legend = self.figure.legend(

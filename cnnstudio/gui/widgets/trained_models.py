@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.engine.store.runs import MODEL_FILE, RunStore, RunSummary
+from cnnstudio.engine.store.status_names import status_name
 from cnnstudio.i18n import _
 
 BUNDLED, RUN, FILE = "bundled", "run", "file"
@@ -67,14 +68,22 @@ def WITH_MODEL(summary: RunSummary) -> bool:
 
 
 def run_label(summary: RunSummary) -> str:
-    accuracy = (
-        _(", val acc {accuracy:.1f}%").format(accuracy=100 * summary.best_val_accuracy)
-        if summary.best_val_accuracy is not None
-        else ""
-    )
-    status = "" if summary.status == "finished" else f", {summary.status}"
-    return _("Run {name} ({model}{status}{accuracy})").format(
-        name=summary.display_name, model=summary.model, status=status, accuracy=accuracy
+    # One whole sentence per case (a status other than finished, an accuracy), for translators.
+    has_status = summary.status != "finished"
+    has_accuracy = summary.best_val_accuracy is not None
+    if has_status and has_accuracy:
+        text = _("Run {name} ({model}, {status}, val acc {accuracy:.1f}%)")
+    elif has_status:
+        text = _("Run {name} ({model}, {status})")
+    elif has_accuracy:
+        text = _("Run {name} ({model}, val acc {accuracy:.1f}%)")
+    else:
+        text = _("Run {name} ({model})")
+    return text.format(
+        name=summary.display_name,
+        model=summary.model,
+        status=status_name(summary.status),
+        accuracy=100 * (summary.best_val_accuracy or 0.0),
     )
 
 
