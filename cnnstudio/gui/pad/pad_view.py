@@ -74,6 +74,7 @@ class DrawingPad(QWidget):
         self._shown_seq = 0  # of the last answer shown
         self._stroke_end: tuple[int, float] | None = None  # seq, perf_counter at a stroke's end
         self._maps_seq = 0  # of the canvas whose feature maps are shown
+        self._attention_seq = 0  # of the canvas whose Grad-CAM is shown
         self._screenshot_digit: str | None = None
         self._refused_first = False  # the first model was refused: the pad has none
         self._throttle = QTimer(self, singleShot=True, interval=THROTTLE_MS)
@@ -277,6 +278,7 @@ class DrawingPad(QWidget):
 
     def _on_attention(self, seq: int, heat: Any) -> None:
         if seq == self._shown_seq and self.attention_box.isChecked():
+            self._attention_seq = seq
             self.prepared.set_heat(heat)
 
     def _attention_toggled(self, shown: bool) -> None:
@@ -340,7 +342,10 @@ class DrawingPad(QWidget):
             return False
         if self._screenshot_digit is None:
             return True
-        return self.recognition is not None and self._maps_seq == self._shown_seq
+        answered = self.recognition is not None and self._maps_seq == self._shown_seq
+        # With "Show where it looks", the picture waits for the map too (traced on first use).
+        looked = not self.attention_box.isChecked() or self._attention_seq == self._shown_seq
+        return answered and looked
 
     def shutdown(self) -> None:
         self._throttle.stop()

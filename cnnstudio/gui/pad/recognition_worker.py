@@ -63,8 +63,8 @@ class RecognitionWorker(LatestRequestWorker):
     * `recognized(seq, Recognition | None)` for the newest canvas (None: nearly empty);
     * `featureMaps(seq, list[FeatureMaps])` for the same canvas, unless a newer one came;
     * `attention(seq, heat)`: where the model looks for its answer (Grad-CAM at the layer the
-      engine finds from the structure, an H x W map in [0, 1] over the model's input), sent with
-      the feature maps while `show_attention` is on, for models that have a spatial layer.
+      engine finds from the structure, an H x W map in [0, 1] over the model's input; None for
+      a model with no spatial layer), sent after the feature maps while `show_attention` is on.
     """
 
     modelReady = Signal(object)
@@ -146,9 +146,8 @@ class RecognitionWorker(LatestRequestWorker):
             return
         self.featureMaps.emit(seq, recognizer.feature_maps(recognition.prepared))
         if self.show_attention:
-            heat = self._where_it_looks(recognizer, recognition)
-            if heat is not None:
-                self.attention.emit(seq, heat)
+            # None too: a model with nothing spatial to look into says so (the view clears).
+            self.attention.emit(seq, self._where_it_looks(recognizer, recognition))
         self._maps_at = time.perf_counter()
 
     def _where_it_looks(self, recognizer: Any, recognition: Any) -> np.ndarray | None:
