@@ -350,3 +350,20 @@ def matches(term: Term, query: str, shown_name: str = "") -> bool:
         return True
     names = (term.key.replace("_", " "), term.english, term.chinese, term.other, shown_name)
     return any(query in name.casefold() for name in names)
+
+
+TERMS_BY_KEY: dict[str, Term] = {term.key: term for term in TERMS}
+
+
+def term_note(key: str) -> str:
+    """One line for a tooltip: the term in the interface's language, its Chinese name (and
+    d2l-zh's where it differs), and its definition; "" for a key the glossary lacks."""
+    from cnnstudio.i18n import _
+
+    term = TERMS_BY_KEY.get(key)
+    if term is None:
+        return ""
+    names = term.chinese if not term.other else f"{term.chinese} / {term.other}"
+    return _("Glossary: {name} ({names}): {definition}").format(
+        name=_(term.english), names=names, definition=_(term.definition)
+    )

@@ -5,10 +5,21 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from cnnstudio.gui.course.glossary_terms import term_note
 from cnnstudio.gui.graph import style
 from cnnstudio.i18n import _
 
 COLUMNS = 2
+# The glossary's entry for each kind of layer (gui/course/glossary_terms).
+KIND_TERMS = {
+    "conv": "convolution",
+    "pool": "pooling",
+    "norm": "normalization",
+    "activation": "activation",
+    "dense": "fully_connected",
+    "merge": "concatenation",
+    "dropout": "dropout",
+}
 
 
 def swatch(kind: str, size: int = 12) -> QPixmap:
@@ -45,6 +56,7 @@ class Legend(QWidget):
             box.setStyleSheet(f"border: 1px solid {QColor(style.BORDER).name()}")
             box.setFixedSize(14, 14)
             text = QLabel(style.kind_title(kind))
+            text.setToolTip(term_note(KIND_TERMS.get(kind, "")))
             self._grid.addWidget(box, row, 2 * column)
             self._grid.addWidget(text, row, 2 * column + 1)
             box.show()  # children added to a shown widget are shown later, queued: now

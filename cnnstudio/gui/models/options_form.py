@@ -21,11 +21,22 @@ from PySide6.QtWidgets import (
 )
 
 from cnnstudio.engine.anatomy.catalog import ModelMeta, OptionMeta
+from cnnstudio.gui.course.glossary_terms import term_note
 from cnnstudio.i18n import N_, _
 
 # A float option whose maximum is excluded (dropout < 1) stops one step below it.
 FLOAT_STEP = 0.05
 FLOAT_DECIMALS = 2
+
+# The glossary's entry for the options that name a technical term (gui/course/glossary_terms).
+OPTION_TERMS = {
+    "activation": "activation",
+    "pooling": "pooling",
+    "normalization": "normalization",
+    "dropout": "dropout",
+    "growth_rate": "growth_rate",
+    "cardinality": "cardinality",
+}
 
 
 def usable_options(meta: ModelMeta, options: object) -> dict[str, Any]:
@@ -107,7 +118,8 @@ class OptionsForm(QWidget):
             self._editors[option.name] = editor
             label = QLabel(_label(option.name))
             label.setBuddy(editor)
-            label.setToolTip(_(option.help))
+            note = term_note(OPTION_TERMS.get(option.name, ""))
+            label.setToolTip(f"{_(option.help)}\n\n{note}" if note else _(option.help))
             self._layout.addRow(label, editor)
         reset = QPushButton(_("Reset to the paper's defaults"), objectName="resetOptionsButton")
         reset.setAccessibleName(_("Reset options"))

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.engine.devices.precision import MIXED_PRECISION_CHOICES, XLA_CHOICES
 from cnnstudio.engine.training.config import OPTIMIZERS, SCHEDULES, TrainingConfig
 from cnnstudio.engine.training.problems import ConfigError, Problem, describe
+from cnnstudio.gui.course.glossary_terms import term_note
 from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.i18n import N_, _
 
@@ -35,6 +36,23 @@ FOLDER_PREFIX = "folder:"  # cnnstudio.engine.data.datasets.FOLDER_PREFIX, witho
 # The device choice that trains on the GPUs ticked in the list below it (MirroredStrategy).
 SEVERAL_GPUS = "several"
 # Config fields shown as combo boxes (the device's items come from the engine).
+# The glossary's entry for each field that names a technical term (gui/course/glossary_terms).
+FIELD_TERMS = {
+    "epochs": "epoch",
+    "batch_size": "batch_size",
+    "optimizer": "optimizer",
+    "learning_rate": "learning_rate",
+    "momentum": "momentum",
+    "schedule": "schedule",
+    "weight_decay": "weight_decay",
+    "label_smoothing": "label_smoothing",
+    "early_stopping": "early_stopping",
+    "seed": "seed",
+    "augment": "data_augmentation",
+    "standardize": "standardised_inputs",
+    "device": "device",
+    "mixed_precision": "mixed_precision",
+}
 COMBO_FIELDS = ("optimizer", "schedule", "device", "mixed_precision", "xla")
 
 # field -> (label, kind, tooltip); kind: int / float text fields.
@@ -141,8 +159,12 @@ class TrainingForm(QWidget):
         )
 
     def _add(self, layout: QFormLayout, name: str, label: str, widget: QWidget, tip: str) -> None:
-        # Labels and tips come from tables marked N_() (and from calls below): shown translated.
+        # Labels and tips come from tables marked N_() (and from calls below): shown translated;
+        # a field that names a technical term also gives the glossary's entry for it.
         label, tip = _(label), _(tip)
+        note = term_note(FIELD_TERMS.get(name, ""))
+        if note:
+            tip = f"{tip}\n\n{note}"
         widget.setAccessibleName(label or name.replace("_", " "))
         widget.setToolTip(tip)
         widget.setWhatsThis(tip)  # Help > What's this? (Shift+F1), then a click on the field
