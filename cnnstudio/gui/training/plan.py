@@ -100,6 +100,10 @@ class PlanLabel(QLabel):
         self.plan: Plan | None = None
         self.estimate: Any = None
         self._stats: ModelStatsWorker | None = None
+        # This machine's speed per (model, input), read from the run records once: the plan is
+        # redone at every keystroke in the form, and a store may hold hundreds of runs.
+        self._speeds: dict[tuple[str, tuple[int, ...]], float | None] = {}
+        context.runsChanged.connect(self._speeds.clear)
 
     def update_plan(self, values: dict[str, Any] | None) -> None:
         """`values`: the form's valid values, or None (the form has a problem: no plan)."""
@@ -132,16 +136,26 @@ class PlanLabel(QLabel):
         plan = self.plan
         if plan is None or result.request != plan.request or plan.train_images is None:
             return
-        speed = measured_speed(self._records(), result.request.model, result.request.input_shape)
+        key = (result.request.model, tuple(result.request.input_shape))
+        if key not in self._speeds:
+            self._speeds[key] = measured_speed(self._records(), *key)
+        speed = self._speeds[key]
         self.estimate = estimate(
             macs_per_image=result.macs,
             train_images=plan.train_images,
             validation_images=plan.validation_images or 0,
             epochs=plan.epochs,
-            device="cpu" if not plan.device.startswith("gpu") and not self.has_gpu() else "gpu",
+            device=self.device_kind(),
             images_per_second=speed,
         )
         self._show()
+
+    def device_kind(self) -> str:
+        """ "gpu" when the run will train on a GPU (asked for, or "auto" with one), else "cpu"."""
+        device = self.plan.device if self.plan is not None else "auto"
+        if device.startswith("gpu") or (device == "auto" and self.has_gpu()):
+            return "gpu"
+        return "cpu"
 
     def has_gpu(self) -> bool:
         status = self.context.engine_status
@@ -167,7 +181,7 @@ class PlanLabel(QLabel):
         return records
 
     def device_text(self) -> str:
-        return _("the GPU") if self.has_gpu() else _("this CPU")
+        return _("the GPU") if self.device_kind() == "gpu" else _("this CPU")
 
     def _show(self) -> None:
         plan = self.plan

@@ -159,7 +159,7 @@ class TrainingPanel(QWidget):
         from cnnstudio.engine.training.session import TrainingSession
 
         estimate = self.plan.estimate
-        long_on_cpu = estimate is not None and estimate.long and not self.plan.has_gpu()
+        long_on_cpu = estimate is not None and estimate.long and self.plan.device_kind() == "cpu"
         if long_on_cpu and not self.ask_long_run(self.plan.text()):
             return False
         try:
