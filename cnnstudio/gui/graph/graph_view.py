@@ -84,6 +84,7 @@ class GraphView(QWidget):
         self.canvas.nodeActivated.connect(self.toggle_node)
         self.scene.selectionChanged.connect(self._on_selection)
         self.inspector = Inspector()
+        self.inspector.conceptAsked.connect(self.context.conceptRequested)
         self.inspector.lookInto.connect(
             lambda layer: self.lookIntoRequested.emit(self._trained, layer)
         )

@@ -190,8 +190,25 @@ def filter_grid_image(filters: np.ndarray, cell: int = FILTER_CELL) -> QImage:
     return image.copy()  # own the pixels: the array goes away
 
 
+# The concept demonstration that shows what a layer of each Keras type does.
+LAYER_CONCEPTS = {
+    "Conv2D": "convolution",
+    "MaxPooling2D": "pooling",
+    "AveragePooling2D": "pooling",
+    "GlobalAveragePooling2D": "pooling",
+    "BatchNormalization": "normalization",
+    "LayerNormalization": "normalization",
+    "GroupNormalization": "normalization",
+    "Dropout": "dropout",
+    "Add": "residual",
+    "Activation": "activations",
+    "ReLU": "activations",
+}
+
+
 class Inspector(QWidget):
     lookInto = Signal(str)  # the layer whose activations the person asked to see
+    conceptAsked = Signal(str)  # the concept demonstration of the selected layer's type
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -216,9 +233,15 @@ class Inspector(QWidget):
         self.look_button.clicked.connect(lambda: self.lookInto.emit(self._layer))
         self.look_button.hide()
         self._layer = ""
+        self.concept_button = QPushButton(objectName="graphConcept")
+        self.concept_button.setAccessibleName(_("See this kind of layer live"))
+        self.concept_button.clicked.connect(lambda: self.conceptAsked.emit(self._concept))
+        self.concept_button.hide()
+        self._concept = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.look_button)
+        layout.addWidget(self.concept_button)
         layout.addWidget(self.text, 3)
         layout.addWidget(self.weights, 2)
         layout.addWidget(self.filters_area)
@@ -228,6 +251,7 @@ class Inspector(QWidget):
         message = _("Select a layer to see its details.") if message is None else message
         self.text.setHtml(_("<p style='color:#666'>{value}</p>").format(value=html.escape(message)))
         self.look_button.hide()
+        self.concept_button.hide()
         self.clear_weights()
 
     def show_node(self, node: GraphNode, stats: ModelStats, *, can_look: bool = False) -> None:
@@ -235,6 +259,14 @@ class Inspector(QWidget):
         Explain view can open."""
         self._layer = node.id
         self.look_button.setVisible(can_look)
+        self._concept = "" if node.collapsed else LAYER_CONCEPTS.get(node.type, "")
+        if self._concept:
+            from cnnstudio.gui.course.lessons import CONCEPTS
+
+            self.concept_button.setText(
+                _("Demo: {concept}").format(concept=_(CONCEPTS[self._concept][0]))
+            )
+        self.concept_button.setVisible(bool(self._concept))
         if node.collapsed:
             self.text.setHtml(block_html(node, stats))
         else:

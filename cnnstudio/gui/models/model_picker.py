@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QHideEvent, QShowEvent
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -64,10 +64,30 @@ def card_html(meta: ModelMeta) -> str:
                 _("<p><b>Check the numbers</b></p>")
                 + f"<pre style='background:#f3f3f3'>{lines}</pre>"
             )
+    links = concept_links(meta)
+    if links:
+        parts.append(_("<p><b>See it live:</b> {links}</p>").format(links=links))
     parts.append(
         _("<p style='color:#777'><i>Paper:</i> {paper}</p>").format(paper=html.escape(meta.paper))
     )
     return "".join(parts)
+
+
+def concept_links(meta: ModelMeta) -> str:
+    """Links to the concept demonstrations of the lessons that teach this model's family
+    (`concept:KEY`, opened by the card through StudioContext.conceptRequested)."""
+    from cnnstudio.gui.course.lessons import CONCEPTS, LESSONS
+
+    metas = load_model_metadata()
+    keys: list[str] = []
+    for lesson in LESSONS:
+        taught = metas.get(lesson.model)
+        if taught is not None and taught.family == meta.family:
+            keys += [key for key in lesson.concepts if key not in keys]
+    separator = _(", ")
+    return separator.join(
+        f"<a href='concept:{key}'>{html.escape(_(CONCEPTS[key][0]))}</a>" for key in keys
+    )
 
 
 class ModelPicker(QWidget):
@@ -107,7 +127,9 @@ class ModelPicker(QWidget):
         self.figures.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.card = QTextBrowser(objectName="modelCard")
         self.card.setAccessibleName(_("Model card"))
-        self.card.setOpenExternalLinks(True)
+        # Concept links open a demonstration here; a paper's link opens in the browser.
+        self.card.setOpenLinks(False)
+        self.card.anchorClicked.connect(self._open_link)
         self.options = OptionsForm()
         self.options.optionsChanged.connect(self._on_options_changed)
         options_box = QGroupBox(_("Options"), objectName="optionsGroup")
@@ -183,6 +205,12 @@ class ModelPicker(QWidget):
             options = self._options_by_model.get(name, {})
         self._show_details(name, options)
         self.context.set_model(name, options)
+
+    def _open_link(self, url: QUrl) -> None:
+        if url.scheme() == "concept":
+            self.context.conceptRequested.emit(url.path())
+        else:
+            QDesktopServices.openUrl(url)
 
     def _show_details(self, name: str, options: dict[str, Any] | None = None) -> None:
         meta = self._metas[name]

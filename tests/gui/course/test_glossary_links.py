@@ -31,3 +31,19 @@ def test_the_forms_and_the_legend_link_their_terms(qtbot):
 
     tips = [label.toolTip() for label in legend.findChildren(QLabel) if label.toolTip()]
     assert any(tip.startswith("Glossary: Convolution") for tip in tips)
+
+
+def test_model_cards_and_the_graph_link_their_concept_demonstrations(qtbot):
+    from PySide6.QtCore import QUrl
+
+    from cnnstudio.gui.ground.context import StudioContext
+    from cnnstudio.gui.models.model_picker import ModelPicker
+
+    picker = ModelPicker(StudioContext())
+    qtbot.addWidget(picker)
+    picker.tree.setCurrentItem(picker.tree.items["resnet50"])
+    assert "concept:residual" in picker.card.toHtml()
+    with qtbot.waitSignal(picker.context.conceptRequested) as asked:
+        picker.card.anchorClicked.emit(QUrl("concept:residual"))
+    assert asked.args == ["residual"]
+    picker.shutdown()

@@ -371,3 +371,16 @@ def test_the_graph_is_drawn_at_the_data_sets_input_or_the_papers(view, qtbot):
     wait_for_nodes(qtbot, view, before)
     assert view.result.request.input_shape == (224, 224, 3)
     assert view.result.request.num_classes == 1000
+
+
+def test_the_inspector_offers_the_demonstration_of_the_layers_kind(view, qtbot):
+    view.scene.select_node("c1_conv")
+    button = view.inspector.concept_button
+    assert button.isVisibleTo(view) and button.text() == "Demo: Convolution"
+    with qtbot.waitSignal(view.context.conceptRequested) as asked:
+        button.click()
+    assert asked.args == ["convolution"]
+    view.scene.select_node("s2_pool")
+    assert button.text() == "Demo: Pooling"
+    view.scene.select_node("input")
+    assert not button.isVisibleTo(view)
