@@ -45,6 +45,10 @@ def _application(use_settings: bool = True) -> QApplication:
     app.setApplicationName(APPLICATION)
     # Before any widget: every text is looked up in the chosen language as it is made.
     apply_language(app, app_settings() if use_settings else None)
+    # Light or dark as the system is, and again when it changes.
+    from cnnstudio.gui.ground.theme import follow_system_theme
+
+    follow_system_theme(app)
     apply_fonts(app)  # after the language: Chinese needs a font with its glyphs
     app.setApplicationDisplayName("CNN Studio")
     # Wayland matches the window to the installed cnnstudio.desktop entry (and its icon) by this.

@@ -12,7 +12,6 @@ from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QRectF
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from cnnstudio.gui.graph.items import BlockFrame, EdgeItem, NodeItem
@@ -30,7 +29,7 @@ MARGIN = 24.0
 class GraphScene(QGraphicsScene):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.setBackgroundBrush(QColor("#fbfbfb"))
+        # The canvas sets the background from the theme (GraphCanvas._follow_palette).
         # The items never move after they are placed: the BSP index makes finding the visible
         # ones cheap; its depth is chosen by Qt from the item count.
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)

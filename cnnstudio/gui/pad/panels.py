@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from cnnstudio.i18n import _
@@ -164,7 +164,7 @@ class ProbabilityBars(QWidget):
             elided = metrics.elidedText(name, Qt.TextElideMode.ElideRight, label_width - 6)
             painter.drawText(text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignVCenter, elided)
             track = QRectF(label_width, top + 3, bar_width, self.ROW - 8)
-            painter.fillRect(track, QColor(235, 235, 235))
+            painter.fillRect(track, self.palette().color(QPalette.ColorRole.AlternateBase))
             colour = TOP_COLOURS[rank] if rank is not None else OTHER_COLOUR
             painter.fillRect(
                 QRectF(track.left(), track.top(), bar_width * value, track.height()), colour

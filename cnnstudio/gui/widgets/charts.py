@@ -25,7 +25,8 @@ from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FormatStrFormatter, FuncFormatter, LogLocator, NullFormatter
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -102,6 +103,7 @@ class TrainingChart(QWidget):
         self.canvas.mpl_connect("resize_event", self._fit_margins)
         self._build_axes()
         self._fit_margins()
+        self._follow_palette()
 
         self._timer = QTimer(self, objectName="chartRedrawTimer")
         self._timer.setInterval(max(1, int(1000 / max_fps)))
@@ -134,6 +136,34 @@ class TrainingChart(QWidget):
         self._set_loss_scale(log=True)
         self._style_legend()
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._follow_palette()
+
+    def _follow_palette(self) -> None:
+        """The figure in the theme's colours (light or dark): surfaces, text, ticks, frames and
+        the legend's symbols; the runs keep their palette colours, which read on both."""
+        from cnnstudio.gui.ground.theme import is_dark
+
+        palette = self.palette()
+        dark = is_dark(palette)
+        text = palette.color(QPalette.ColorRole.WindowText).name()
+        frame = palette.color(QPalette.ColorRole.Mid).name()
+        self._ink = text if dark else "#555555"
+        self.figure.set_facecolor(palette.color(QPalette.ColorRole.Window).name())
+        for axes in (self.loss_axes, self.accuracy_axes, self.rate_axes):
+            axes.set_facecolor(palette.color(QPalette.ColorRole.Base).name())
+            axes.tick_params(colors=text)
+            # The titles sit on the left (`loc="left"`): that title object, not the centred one.
+            axes.set_title(axes.get_title(loc="left"), fontsize=10, loc="left", color=text)
+            axes.xaxis.label.set_color(text)
+            for spine in axes.spines.values():
+                spine.set_color(frame if dark else "black")
+        self._legend.remove()
+        self._style_legend(self._legend_columns)
+        self.canvas.draw_idle()
+
     def _fit_margins(self, _event=None) -> None:
         """Room for the legend row, titles, tick labels and the x label, in pixels, whatever
         the canvas size (fractions alone cut them off in a short chart)."""
@@ -163,7 +193,7 @@ class TrainingChart(QWidget):
         )
 
     def _style_legend(self, columns: int = 5) -> None:
-        grey = "#555555"
+        grey = getattr(self, "_ink", "#555555")
         handles = [
             Line2D([], [], color=grey, lw=1.6, label=_("training (smoothed)")),
             Line2D([], [], color=grey, lw=0.8, alpha=0.3, label=_("training (raw)")),
@@ -180,6 +210,7 @@ class TrainingChart(QWidget):
             frameon=False,
             bbox_to_anchor=(0.5, 1.0),
             borderaxespad=0.3,
+            labelcolor=grey,
         )
 
     def _build_controls(self) -> QHBoxLayout:
