@@ -8,7 +8,7 @@ costs one pixmap blit and a rectangle per frame, whatever the graph's size.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnnstudio.gui.graph.canvas import GraphCanvas
@@ -57,7 +57,7 @@ class Minimap(QWidget):
         ratio = self.devicePixelRatioF()
         pixmap = QPixmap(size * ratio)
         pixmap.setDevicePixelRatio(ratio)
-        pixmap.fill(QColor("#fbfbfb"))
+        pixmap.fill(self.palette().color(QPalette.ColorRole.Base))  # the canvas's, light or dark
         painter = QPainter(pixmap)
         self._canvas.scene().render(painter, QRectF(0, 0, size.width(), size.height()), rect)
         painter.end()
@@ -92,7 +92,7 @@ class Minimap(QWidget):
         if self._pixmap is None:
             self._render()
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("#f0f0f0"))
+        painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.AlternateBase))
         if self._pixmap is None:
             return
         painter.drawPixmap(self._target.topLeft(), self._pixmap)
