@@ -36,8 +36,16 @@ FILTER_COLUMNS = 8
 BLOCK_LAYERS_SHOWN = 40
 
 
+def muted() -> str:
+    """The colour of secondary text (row names, shapes) in the theme: grey that reads on a light
+    and on a dark background alike."""
+    from PySide6.QtGui import QGuiApplication, QPalette
+
+    return QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText).name()
+
+
 def _row(name: str, value: str) -> str:
-    return f"<tr><td style='color:#555;padding-right:8px'>{name}</td><td>{value}</td></tr>"
+    return f"<tr><td style='color:{muted()};padding-right:8px'>{name}</td><td>{value}</td></tr>"
 
 
 def _share(value: int, total: int) -> str:
@@ -128,7 +136,7 @@ def block_html(node: GraphNode, stats: ModelStats) -> str:
         layer = by_name.get(name)
         kind = e(layer.type) if layer else ""
         params = f", {format_int(layer.params)}" if layer is not None and layer.params else ""
-        members.append(f"<li>{e(name)} <span style='color:#666'>{kind}{params}</span></li>")
+        members.append(f"<li>{e(name)} <span style='color:{muted()}'>{kind}{params}</span></li>")
     if count > BLOCK_LAYERS_SHOWN:
         more = count - BLOCK_LAYERS_SHOWN
         members.append(
@@ -160,7 +168,7 @@ def weights_html(rows: Sequence[Any]) -> str:
         zeros = _("{value:.1f} %").format(value=100 * row.zero_fraction)
         body.append(
             f"<tr><td style='white-space:nowrap'>{html.escape(row.name)}<br>"
-            f"<span style='color:#666'>{shape}</span></td>"
+            f"<span style='color:{muted()}'>{shape}</span></td>"
             f"{cells}<td style='{cell}'>{html.escape(zeros)}</td></tr>"
         )
     title = html.escape(_("Trained weights"))
