@@ -48,6 +48,7 @@ from cnnstudio.gui.graph.style import TextMetrics
 from cnnstudio.gui.graph.trained_menu import TrainedMenu
 from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.gui.models.model_picker import model_input
+from cnnstudio.gui.widgets.glyphs import tool_icon
 from cnnstudio.i18n import N_, _
 
 INPUT_CHOICES = (("data", N_("Data set's input")), ("paper", N_("Paper's input")))
@@ -129,9 +130,16 @@ class GraphView(QWidget):
             _("Show every block as one node"),
         )
         self.fit_button = self._button(_("Fit"), "fitButton", self.canvas.fit, _("The whole graph"))
+        for button, glyph in (
+            (self.expand_all_button, "expand"),
+            (self.collapse_all_button, "collapse"),
+            (self.fit_button, "fit"),
+        ):
+            button.setIcon(tool_icon(glyph, button))
         self.export_button = self._button(
             _("Export…"), "exportButton", self.ask_export, _("Save the graph as SVG or PNG")
         )
+        self.export_button.setIcon(tool_icon("export", self.export_button))
         self.open_button = QPushButton(_("Open trained…"), objectName="openTrainedButton")
         self.open_button.setAccessibleName(_("Open a trained model"))
         self.open_button.setToolTip(

@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
         frame.setWidget(widget)
         self._frames[key] = frame
         self._stack.addWidget(frame)
-        from cnnstudio.gui.shell.view_icons import view_icon
+        from cnnstudio.gui.widgets.glyphs import view_icon
 
         palette = self._sidebar.palette()
         item = QListWidgetItem(

@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QMessageBox,
@@ -27,6 +28,7 @@ from cnnstudio.gui.training.live_run import LiveRunView, selectable_label
 from cnnstudio.gui.training.plan import PlanLabel
 from cnnstudio.gui.training.training_form import TrainingForm
 from cnnstudio.gui.training.training_worker import TrainingController
+from cnnstudio.gui.widgets.glyphs import tool_icon
 from cnnstudio.i18n import _
 
 
@@ -68,9 +70,18 @@ class TrainingPanel(QWidget):
         self.pause_button = self._button(_("Pause"), "pauseButton", self._toggle_pause)
         self.pause_button.setCheckable(True)
         self.stop_button = self._button(_("Stop"), "stopButton", self.stop)
-        buttons = QHBoxLayout()
-        for button in (self.train_button, self.pause_button, self.stop_button):
-            buttons.addWidget(button)
+        # Train, the main action, across the panel; Pause and Stop under it (with their icons,
+        # three in a row did not fit the panel in a longer language).
+        buttons = QGridLayout()
+        for button, glyph in (
+            (self.train_button, "train"),
+            (self.pause_button, "pause"),
+            (self.stop_button, "stop"),
+        ):
+            button.setIcon(tool_icon(glyph, button))
+        buttons.addWidget(self.train_button, 0, 0, 1, 2)
+        buttons.addWidget(self.pause_button, 1, 0)
+        buttons.addWidget(self.stop_button, 1, 1)
         self.reason_label = selectable_label("trainReasonLabel", _("Why Train is unavailable"))
         self.reason_label.setStyleSheet("color: #b00020;")
         self.plan = PlanLabel(self.context)

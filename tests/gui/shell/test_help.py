@@ -66,3 +66,17 @@ def test_every_view_has_its_own_icon_drawn_crisp_at_any_scale(window):
         assert inked > 40, window.view_keys()[row]
         images.add(bytes(image.constBits()))
     assert len(images) == window._sidebar.count()  # no two views share a glyph
+
+
+def test_the_toolbars_carry_their_glyphs(window):
+    training, graph = window.view("training"), window.view("graph")
+    for button in (
+        training.train_button,
+        training.pause_button,
+        training.stop_button,
+        graph.expand_all_button,
+        graph.collapse_all_button,
+        graph.fit_button,
+        graph.export_button,
+    ):
+        assert not button.icon().isNull(), button.objectName()

@@ -1,6 +1,7 @@
-"""The sidebar's icons, drawn for the app: one simple line glyph per view, painted as vectors at
-the screen's pixel ratio (crisp at 200 % scaling, no image files to ship or license), in the
-text colour of the palette so they follow light and dark themes.
+"""The app's icons, drawn for it: one simple line glyph per view (the sidebar) and per tool (the
+training and graph toolbars), painted as vectors at the screen's pixel ratio (crisp at 200 %
+scaling, no image files to ship or license), in the palette's text colour so they follow light
+and dark themes.
 
 `view_icon(key, colour, selected)` returns a QIcon; an unknown key gets no icon (a view added
 later simply shows its title).
@@ -12,6 +13,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QIconEngine, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import QWidget
 
 SIZE = 20.0  # the glyphs are drawn in a 20 x 20 box, scaled to the icon's size
 
@@ -85,7 +87,58 @@ def _pad(p: QPainter) -> None:  # a pen
     p.drawLine(QPointF(11, 5), QPointF(15, 9))
 
 
+def _train(p: QPainter) -> None:  # play
+    p.save()
+    p.setBrush(p.pen().color())
+    p.drawPolygon([QPointF(6, 4), QPointF(16, 10), QPointF(6, 16)])
+    p.restore()
+
+
+def _pause(p: QPainter) -> None:
+    p.save()
+    p.setBrush(p.pen().color())
+    p.drawRect(QRectF(5.5, 4.5, 3, 11))
+    p.drawRect(QRectF(11.5, 4.5, 3, 11))
+    p.restore()
+
+
+def _stop(p: QPainter) -> None:
+    p.save()
+    p.setBrush(p.pen().color())
+    p.drawRect(QRectF(5, 5, 10, 10))
+    p.restore()
+
+
+def _fit(p: QPainter) -> None:  # four corners
+    for x, y, dx, dy in ((3, 3, 1, 1), (17, 3, -1, 1), (3, 17, 1, -1), (17, 17, -1, -1)):
+        p.drawPolyline([QPointF(x, y + 4 * dy), QPointF(x, y), QPointF(x + 4 * dx, y)])
+
+
+def _expand(p: QPainter) -> None:  # a box with a plus
+    p.drawRect(QRectF(3, 3, 14, 14))
+    p.drawLine(QPointF(10, 6.5), QPointF(10, 13.5))
+    p.drawLine(QPointF(6.5, 10), QPointF(13.5, 10))
+
+
+def _collapse(p: QPainter) -> None:  # a box with a minus
+    p.drawRect(QRectF(3, 3, 14, 14))
+    p.drawLine(QPointF(6.5, 10), QPointF(13.5, 10))
+
+
+def _export(p: QPainter) -> None:  # an arrow out of a tray
+    p.drawPolyline([QPointF(3, 11), QPointF(3, 17), QPointF(17, 17), QPointF(17, 11)])
+    p.drawLine(QPointF(10, 3), QPointF(10, 13))
+    p.drawPolyline([QPointF(6.5, 6.5), QPointF(10, 3), QPointF(13.5, 6.5)])
+
+
 GLYPHS: dict[str, Callable[[QPainter], None]] = {
+    "train": _train,
+    "pause": _pause,
+    "stop": _stop,
+    "fit": _fit,
+    "expand": _expand,
+    "collapse": _collapse,
+    "export": _export,
     "lessons": _lessons,
     "models": _models,
     "graph": _graph,
@@ -133,6 +186,12 @@ class _GlyphEngine(QIconEngine):
 
     def clone(self) -> QIconEngine:
         return _GlyphEngine(self._glyph, self._colour, self._selected)
+
+
+def tool_icon(key: str, widget: QWidget) -> QIcon:
+    """The tool's glyph in `widget`'s button text colour (and disabled grey)."""
+    palette = widget.palette()
+    return view_icon(key, palette.buttonText().color(), palette.highlightedText().color())
 
 
 def view_icon(key: str, colour: QColor, selected: QColor | None = None) -> QIcon:
