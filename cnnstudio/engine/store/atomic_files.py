@@ -41,6 +41,11 @@ def _create_temporary(path: Path, suffix: str) -> Path:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
             continue
+        except OSError as error:
+            # Named by the file asked for, not by our hidden temporary one ("No such file or
+            # directory: /missing/.x.json.e1fb….tmp" sent a person looking for a file they never
+            # named).
+            raise type(error)(error.errno, error.strerror, str(path)) from None
         os.close(fd)
         return temp
     raise FileExistsError(_("could not create a temporary file beside {path}").format(path=path))

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from cnnstudio.engine.concepts.arithmetic import ACTIVATIONS, activation, derivative
-from cnnstudio.gui.concepts.gradient_worker import GradientProbe, GradientRequest, GradientResult
+from cnnstudio.gui.concepts.gradient_worker import GradientProbe, GradientResult
 from cnnstudio.gui.concepts.parts import (
     ACCENT,
     INK,
@@ -19,7 +19,7 @@ from cnnstudio.gui.concepts.parts import (
     sentence,
     shared_log_range,
 )
-from cnnstudio.gui.concepts.residual import ACTIVATION_NAMES, gradient_controls
+from cnnstudio.gui.concepts.residual import ACTIVATION_NAMES, GradientMeasure, gradient_controls
 from cnnstudio.gui.ground.context import StudioContext
 from cnnstudio.i18n import _
 
@@ -77,7 +77,7 @@ class CurvePlot(QWidget):
         painter.end()
 
 
-class ActivationsDemo(DemoPage):
+class ActivationsDemo(GradientMeasure, DemoPage):
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(
             _("Activation functions"),
@@ -115,17 +115,6 @@ class ActivationsDemo(DemoPage):
                 _("Could not measure the gradients: {error}").format(error=message)
             )
         )
-
-    def _reseed(self) -> None:
-        self.seed += 1
-        self.recompute()
-
-    def recompute(self) -> None:
-        self.probe.request(
-            GradientRequest(self.depth.value(), self.activation.currentData(), seed=self.seed)
-        )
-        if self.probe.context.engine_ready:
-            self.status.setText(_("Measuring…"))
 
     def _show(self, result: GradientResult) -> None:
         self.result = result

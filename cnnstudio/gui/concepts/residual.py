@@ -52,7 +52,24 @@ def gradient_controls(page: Any, prefix: str) -> QGridLayout:
     return controls
 
 
-class ResidualDemo(DemoPage):
+class GradientMeasure:
+    """What the two gradient pages (this one and the activations page) share: a measurement on
+    the page's probe for its depth and activation, again on other weights with Recompute. The
+    page has `probe`, `status`, `depth`, `activation` and `seed`."""
+
+    def _reseed(self) -> None:
+        self.seed += 1
+        self.recompute()
+
+    def recompute(self) -> None:
+        self.probe.request(
+            GradientRequest(self.depth.value(), self.activation.currentData(), seed=self.seed)
+        )
+        if self.probe.context.engine_ready:
+            self.status.setText(_("Measuring…"))
+
+
+class ResidualDemo(GradientMeasure, DemoPage):
     def __init__(self, context: StudioContext, parent: QWidget | None = None) -> None:
         super().__init__(
             _("Residual connections"),
@@ -85,17 +102,6 @@ class ResidualDemo(DemoPage):
 
     def _announce(self) -> None:
         if self.probe.busy():
-            self.status.setText(_("Measuring…"))
-
-    def _reseed(self) -> None:
-        self.seed += 1
-        self.recompute()
-
-    def recompute(self) -> None:
-        self.probe.request(
-            GradientRequest(self.depth.value(), self.activation.currentData(), seed=self.seed)
-        )
-        if self.probe.context.engine_ready:
             self.status.setText(_("Measuring…"))
 
     def _show(self, result: GradientResult) -> None:

@@ -28,9 +28,10 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
 )
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnnstudio.engine.insight.galleries import row_normalised
+from cnnstudio.gui.widgets.tooltips import show_spot_tooltip
 from cnnstudio.i18n import _, ngettext
 
 LABEL_MAX = 110  # pixels of a class name on an axis; longer names are cut (whole in tooltips)
@@ -180,12 +181,7 @@ class ConfusionMatrix(QWidget):
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             cell = self.cell_at(event.pos())
             text = self.tooltip(*cell) if cell is not None else self._label_at(event.pos())
-            if text:
-                QToolTip.showText(event.globalPos(), text, self)
-            else:
-                QToolTip.hideText()
-                event.ignore()
-            return True
+            return show_spot_tooltip(self, event, text)
         return super().event(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSizePolicy,
-    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 from cnnstudio.engine.formatting import format_count
 from cnnstudio.engine.store.runs import RunStore
 from cnnstudio.gui.widgets.chart_data import PALETTE
+from cnnstudio.gui.widgets.tooltips import show_spot_tooltip
 from cnnstudio.gui.workers import LatestRequestWorker
 from cnnstudio.i18n import N_, _
 
@@ -132,12 +132,7 @@ class ScatterPlot(QWidget):
     def event(self, event: Any) -> bool:
         if isinstance(event, QHelpEvent):
             point = self.point_at(QPointF(event.pos()))
-            if point is None:
-                QToolTip.hideText()
-                event.ignore()
-            else:
-                QToolTip.showText(event.globalPos(), self.describe(point), self)
-            return True
+            return show_spot_tooltip(self, event, "" if point is None else self.describe(point))
         return super().event(event)
 
     def describe(self, point: Any) -> str:

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QPoint, QRect, QSize, Signal
 from PySide6.QtGui import QColor, QHelpEvent, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from cnnstudio.gui.widgets.tooltips import show_spot_tooltip
 from cnnstudio.i18n import _
 
 CELL = 36  # pixels per map: eight in a row fit beside the pad at 1280 pixels
@@ -140,13 +141,7 @@ class FeatureMapGrid(QWidget):
 
     def event(self, event: Any) -> bool:
         if isinstance(event, QHelpEvent):
-            text = self.tooltip_at(event.pos())
-            if text:
-                QToolTip.showText(event.globalPos(), text, self)
-            else:
-                QToolTip.hideText()
-                event.ignore()
-            return True
+            return show_spot_tooltip(self, event, self.tooltip_at(event.pos()))
         return super().event(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
